@@ -1,0 +1,59 @@
+import { relative } from 'node:path';
+import type { Statement } from '../migrations/types.js';
+import type { PgError } from '../runners/types.js';
+import type { Difference } from '../snapshot/types.js';
+import { hintFor } from './hints.js';
+import type { CheckName, Finding } from './types.js';
+
+/** A path as a person types it: relative to the current directory. */
+export function displayPath(file: string): string {
+  const rel = relative(process.cwd(), file);
+  return rel.startsWith('..') ? file : rel;
+}
+
+/** A finding about a statement that failed. */
+export function errorFinding(
+  check: CheckName,
+  failure: { statement?: Statement | undefined; error: PgError },
+  reproduce: string,
+  message?: string,
+): Finding {
+  const { statement, error } = failure;
+  return {
+    check,
+    file: statement ? displayPath(statement.file) : null,
+    line: statement?.line ?? null,
+    column: statement?.column ?? null,
+    statement: statement?.sql ?? null,
+    sqlstate: error.sqlstate,
+    message: message ?? error.message,
+    detail: error.detail ?? null,
+    hint: hintFor(error.sqlstate, statement) ?? error.hint ?? null,
+    diff: null,
+    reproduce,
+  };
+}
+
+/** A finding about two states that should be equal and are not. */
+export function stateFinding(
+  check: CheckName,
+  message: string,
+  diff: Difference[],
+  reproduce: string,
+  at?: { statement?: Statement; hint?: string },
+): Finding {
+  const statement = at?.statement;
+  return {
+    check,
+    file: statement ? displayPath(statement.file) : null,
+    line: statement?.line ?? null,
+    column: statement?.column ?? null,
+    statement: statement?.sql ?? null,
+    sqlstate: null,
+    message,
+    detail: null,
+    hint: at?.hint ?? null,
+    diff,
+    reproduce,
+  };
+}

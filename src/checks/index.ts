@@ -1,0 +1,28 @@
+import { InputError } from '../migrations/types.js';
+import { fresh } from './fresh.js';
+import { twice } from './twice.js';
+import type { Check, CheckName } from './types.js';
+
+export const CHECKS: Partial<Record<CheckName, Check>> = {
+  fresh,
+  twice,
+};
+
+export const DEFAULT_CHECKS: CheckName[] = ['fresh', 'twice'];
+
+export function parseChecks(list: string): CheckName[] {
+  const names = list.split(',').map((s) => s.trim()).filter(Boolean);
+  if (names.length === 0) throw new InputError('--checks names no check', undefined, undefined, undefined, `use e.g. --checks ${DEFAULT_CHECKS.join(',')}`);
+  for (const name of names) {
+    if (!(name in CHECKS)) {
+      throw new InputError(`unknown check '${name}'`, undefined, undefined, undefined, `use one of: ${Object.keys(CHECKS).join(', ')}`);
+    }
+  }
+  return [...new Set(names)] as CheckName[];
+}
+
+export function check(name: CheckName): Check {
+  const found = CHECKS[name];
+  if (!found) throw new InputError(`unknown check '${name}'`);
+  return found;
+}

@@ -1,0 +1,82 @@
+import type { Statement } from '../migrations/types.js';
+import { diffSnapshots } from '../snapshot/diff.js';
+import type { Difference, DataFingerprint } from '../snapshot/types.js';
+import { errorFinding, stateFinding } from './findings.js';
+import { DUPLICATE_ROWS_HINT } from './hints.js';
+import type { Check, CheckContext, Finding } from './types.js';
+
+/**
+ * After a full apply, running the runner again succeeds and leaves the same schema and data. For a
+ * runner without a tracker that means every migration runs a second time.
+ */
+export const twice: Check = {
+  name: 'twice',
+  summary: 'a second run succeeds and leaves the same schema and data',
+  async run(context) {
+    const first = await context.states.fresh();
+    if (!first.trace.ok) {
+      return { status: 'skip', cases: 0, findings: [], reason: 'the first run fails (see check fresh)' };
+    }
+    const db = await context.states.copy(first);
+    try {
+      const second = await context.model.run(context.set, db);
+      const reproduce = context.reproduce('twice');
+      if (second.failure) {
+        return { status: 'fail', cases: 1, findings: [errorFinding('twice', second.failure, reproduce)] };
+      }
+      const after = await context.states.snapshot(db);
+      const diff = diffSnapshots(first.snapshot, after);
+      if (diff.length === 0) return { status: 'pass', cases: 1, findings: [] };
+      return { status: 'fail', cases: 1, findings: describe(context, diff, reproduce) };
+    } finally {
+      await context.states.drop(db);
+    }
+  },
+};
+
+function describe(context: CheckContext, diff: Difference[], reproduce: string): Finding[] {
+  const findings: Finding[] = [];
+  const schema = diff.filter((d) => !d.path.startsWith('data:'));
+  for (const d of diff.filter((d) => d.path.startsWith('data:'))) {
+    const table = d.path.slice('data:'.length);
+    const before = d.expected as DataFingerprint | undefined;
+    const after = d.found as DataFingerprint | undefined;
+    const counts =
+      before && after && before.rows !== after.rows
+        ? `${before.rows} rows after the first run, ${after.rows} after the second`
+        : 'the same number of rows, with other values';
+    const writer = writerOf(context, table, after && before && after.rows > before.rows ? 'InsertStmt' : undefined);
+    findings.push(
+      stateFinding('twice', `second run changed the data of ${table}: ${counts}`, [d], reproduce, {
+        ...(writer ? { statement: writer } : {}),
+        ...(after && before && after.rows > before.rows ? { hint: DUPLICATE_ROWS_HINT } : {
+          hint: 'a statement writes other values when it runs again (e.g. UPDATE … SET x = x * 1.1, now()): make it converge',
+        }),
+      }),
+    );
+  }
+  if (schema.length > 0) {
+    const paths = schema.map((d) => d.path);
+    findings.push(
+      stateFinding(
+        'twice',
+        `second run succeeded but changed the schema: ${paths.slice(0, 3).join(', ')}${paths.length > 3 ? ` and ${paths.length - 3} more` : ''}`,
+        schema,
+        reproduce,
+        { hint: 'a migration changes the schema again when re-run: make it converge (IF NOT EXISTS, CREATE OR REPLACE, guards)' },
+      ),
+    );
+  }
+  return findings;
+}
+
+/** The first statement of the set that writes into `table` (qualified), preferring `kind`. */
+function writerOf(context: CheckContext, table: string, kind?: string): Statement | undefined {
+  const statements = context.set.migrations.flatMap((m) => m.up.statements);
+  const writes = statements.filter((s) => {
+    const relation = s.detail?.relation;
+    if (!relation) return false;
+    return `${relation.schema ?? 'public'}.${relation.name}` === table;
+  });
+  return writes.find((s) => s.kind === kind) ?? writes.find((s) => ['InsertStmt', 'UpdateStmt', 'DeleteStmt'].includes(s.kind));
+}

@@ -1,0 +1,72 @@
+import type { Difference } from '../snapshot/types.js';
+
+export type CheckName = 'fresh' | 'twice' | 'resume' | 'fault' | 'retry' | 'down' | 'expected' | 'lint';
+
+/** A check's verdict on one case. Fields follow the JSON contract of DESIGN.md. */
+export interface Finding {
+  check: CheckName;
+  /** Relative to the current directory. */
+  file: string | null;
+  line: number | null;
+  column: number | null;
+  /** The statement's text (the first line of it in text output). */
+  statement: string | null;
+  sqlstate: string | null;
+  message: string;
+  detail?: string | null;
+  hint: string | null;
+  /** Structured snapshot differences, if the finding is about states. */
+  diff: Difference[] | null;
+  /** The exact command that reproduces the finding. */
+  reproduce: string;
+}
+
+export type CheckStatus = 'pass' | 'fail' | 'skip';
+
+export interface CheckResult {
+  name: CheckName;
+  /** Major version of the server the check ran on. */
+  postgres: string;
+  status: CheckStatus;
+  cases: number;
+  durationMs: number;
+  findings: Finding[];
+  /** Why it was skipped, when it was. */
+  reason?: string;
+}
+
+import type { MigrationSet } from '../migrations/types.js';
+import type { RunnerModel } from '../runners/types.js';
+import type { Server } from '../postgres/types.js';
+import type { States } from './states.js';
+
+export interface CheckOptions {
+  seed?: number;
+  runs?: number;
+  exhaustive?: boolean;
+}
+
+/** What every check gets: the set, how it runs, where, and the states reached so far. */
+export interface CheckContext {
+  set: MigrationSet;
+  model: RunnerModel;
+  server: Server;
+  states: States;
+  options: CheckOptions;
+  /** The command line that reproduces one check on this set. */
+  reproduce(check: CheckName): string;
+}
+
+export interface CheckOutcome {
+  status: CheckStatus;
+  cases: number;
+  findings: Finding[];
+  reason?: string;
+}
+
+export interface Check {
+  name: CheckName;
+  /** One line for `--help` and docs. */
+  summary: string;
+  run(context: CheckContext): Promise<CheckOutcome>;
+}

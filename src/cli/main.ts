@@ -1,0 +1,114 @@
+import { writeFileSync } from 'node:fs';
+import { Command, CommanderError, Option } from 'commander';
+import { parseChecks, DEFAULT_CHECKS } from '../checks/index.js';
+import { interrupted, releaseAll } from '../postgres/cleanup.js';
+import { DEFAULT_MAJOR } from '../postgres/embedded.js';
+import { RUNNERS } from '../runners/index.js';
+import { runChecks, type RunReport, type RunRequest } from '../run.js';
+import { toJson } from '../report/json.js';
+import { TextReporter } from '../report/text.js';
+import { VERSION } from '../version.js';
+import { describeError, UsageError } from './errors.js';
+import { runScenario } from './scenario.js';
+
+export type Format = 'text' | 'json';
+
+export interface Output {
+  format: Format;
+  out?: string;
+}
+
+function parseVersions(value: string): number[] {
+  const versions = value.split(',').map((v) => v.trim());
+  if (versions.some((v) => !/^\d{2}$/.test(v))) throw new UsageError(`--pg takes major versions such as 17 or 14,15,16,17,18, not '${value}'`);
+  return versions.map(Number);
+}
+
+function parseInteger(name: string) {
+  return (value: string): number => {
+    if (!/^\d+$/.test(value)) throw new UsageError(`${name} takes a whole number, not '${value}'`);
+    return Number(value);
+  };
+}
+
+/** Runs one request and prints it; returns the exit code. */
+export async function check(request: RunRequest, output: Output): Promise<{ code: number; report: RunReport }> {
+  const tty = process.stdout.isTTY === true && !process.env.CI;
+  const color = output.format === 'text' && !output.out && tty && !process.env.NO_COLOR;
+  const text = output.format === 'text' ? new TextReporter({ color, live: tty && !output.out, write: (s) => process.stdout.write(s) }) : undefined;
+  const report = await runChecks(request, text ?? {});
+  text?.summary(report);
+  if (output.format === 'json') {
+    const json = toJson(report) + '\n';
+    if (output.out) writeFileSync(output.out, json);
+    else process.stdout.write(json);
+  }
+  return { code: report.ok ? 0 : 1, report };
+}
+
+function program(result: { code: number }): Command {
+  const cli = new Command('migtest')
+    .description('Tests PostgreSQL migration sets the way their tool runs them: fresh, twice, after faults.')
+    .version(VERSION)
+    .exitOverride()
+    .configureOutput({ writeErr: (s) => process.stderr.write(s) })
+    .showHelpAfterError(false);
+
+  cli
+    .command('check')
+    .description('run checks on a migration set')
+    .argument('<dir>', 'the folder of the migration set')
+    .addOption(new Option('--runner <model>', 'the runner model that applies the set').choices(Object.keys(RUNNERS)).makeOptionMandatory())
+    .option('--checks <list>', `checks to run, comma-separated`, DEFAULT_CHECKS.join(','))
+    .option('--pg <versions>', 'PostgreSQL major versions, comma-separated', String(DEFAULT_MAJOR))
+    .addOption(new Option('--provider <name>', 'where PostgreSQL comes from').choices(['embedded']).default('embedded'))
+    .option('--seed <n>', 'seed for property-based checks', parseInteger('--seed'))
+    .option('--runs <n>', 'cases per property-based check', parseInteger('--runs'))
+    .option('--exhaustive', 'enumerate every case instead of sampling')
+    .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
+    .option('--out <file>', 'write the report to a file instead of stdout')
+    .action(async (dir: string, opts: Record<string, unknown>) => {
+      const request: RunRequest = {
+        dir,
+        runner: opts.runner as string,
+        checks: parseChecks(opts.checks as string),
+        postgres: parseVersions(opts.pg as string),
+        provider: opts.provider as string,
+        options: {
+          ...(opts.seed !== undefined ? { seed: opts.seed as number } : {}),
+          ...(opts.runs !== undefined ? { runs: opts.runs as number } : {}),
+          ...(opts.exhaustive ? { exhaustive: true } : {}),
+        },
+      };
+      const output: Output = { format: opts.format as Format, ...(opts.out ? { out: opts.out as string } : {}) };
+      result.code = (await check(request, output)).code;
+    });
+
+  cli
+    .command('run')
+    .description('run a scenario and compare its findings with the ones it predicts')
+    .argument('<scenario>', 'a scenario file, e.g. scenarios/certctl-double-run')
+    .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
+    .action(async (file: string, opts: Record<string, unknown>) => {
+      result.code = await runScenario(file, opts.format as Format);
+    });
+  return cli;
+}
+
+/** The command line: returns the exit code (0 passed, 1 findings, 2 usage, input or infrastructure). */
+export async function main(argv: string[]): Promise<number> {
+  const result = { code: 0 };
+  try {
+    await program(result).parseAsync(argv, { from: 'user' });
+    return result.code;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // Help and version are not errors; every other commander error is a usage error.
+      return error.exitCode === 0 || error.code === 'commander.helpDisplayed' || error.code === 'commander.version' ? 0 : 2;
+    }
+    if (!interrupted()) process.stderr.write(describeError(error) + '\n');
+    return 2;
+  } finally {
+    await releaseAll();
+  }
+}

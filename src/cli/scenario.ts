@@ -1,0 +1,62 @@
+import { dirname, resolve } from 'node:path';
+import pc from 'picocolors';
+import { loadScenario, type ExpectedFinding } from '../config/scenario.js';
+import type { Finding } from '../checks/types.js';
+import { check, type Format } from './main.js';
+
+function matches(expected: ExpectedFinding, found: Finding): boolean {
+  if (expected.check !== found.check) return false;
+  if (expected.sqlstate !== undefined && expected.sqlstate !== found.sqlstate) return false;
+  if (expected.file !== undefined && !(found.file ?? '').endsWith(expected.file)) return false;
+  if (expected.line !== undefined && expected.line !== found.line) return false;
+  if (expected.message !== undefined && !found.message.includes(expected.message)) return false;
+  return true;
+}
+
+/** Pairs predictions with findings one to one; what is left over on either side is a miss. */
+export function comparePrediction(expected: ExpectedFinding[], found: Finding[]): { missing: ExpectedFinding[]; unexpected: Finding[] } {
+  const left = [...found];
+  const missing: ExpectedFinding[] = [];
+  for (const e of expected) {
+    const i = left.findIndex((f) => matches(e, f));
+    if (i >= 0) left.splice(i, 1);
+    else missing.push(e);
+  }
+  return { missing, unexpected: left };
+}
+
+function describeExpected(e: ExpectedFinding): string {
+  return [e.check, e.sqlstate, e.file && `${e.file}${e.line ? `:${e.line}` : ''}`, e.message && `"${e.message}"`].filter(Boolean).join(' ');
+}
+
+/** Runs every set of a scenario and says whether each gave the findings the story predicts. */
+export async function runScenario(arg: string, format: Format): Promise<number> {
+  const scenario = loadScenario(arg);
+  const color = format === 'text' && process.stdout.isTTY === true && !process.env.NO_COLOR && !process.env.CI;
+  const c = pc.createColors(color);
+  let held = true;
+  const results: unknown[] = [];
+  if (format === 'text') process.stdout.write(`${c.bold(`scenario ${scenario.name}`)}: ${scenario.story}\n\n`);
+  for (const [label, set] of Object.entries(scenario.sets)) {
+    const dir = resolve(dirname(scenario.file), set.path);
+    const { report } = await check(
+      { dir, runner: scenario.runner, checks: scenario.checks, postgres: scenario.postgres, provider: 'embedded', options: {} },
+      format === 'text' ? { format: 'text' } : { format: 'json', out: '/dev/null' },
+    );
+    const found = report.checks.flatMap((r) => r.findings);
+    const { missing, unexpected } = comparePrediction(set.expect, found);
+    const ok = missing.length === 0 && unexpected.length === 0;
+    held &&= ok;
+    results.push({ set: label, path: report.set, ok, missing, unexpected: unexpected.map((f) => `${f.check} ${f.sqlstate ?? ''} ${f.file ?? ''}:${f.line ?? ''} ${f.message}`), report });
+    if (format === 'text') {
+      const predicted = set.expect.length === 0 ? 'every check passes' : set.expect.map(describeExpected).join('; ');
+      process.stdout.write(`${ok ? c.green('✓ as predicted') : c.red('✗ not as predicted')} for ${label}: ${predicted}\n`);
+      for (const m of missing) process.stdout.write(`  missing: ${describeExpected(m)}\n`);
+      for (const u of unexpected) process.stdout.write(`  unexpected: ${u.check} ${u.sqlstate ?? ''} ${u.file ?? ''}:${u.line ?? ''} ${u.message}\n`);
+      process.stdout.write('\n');
+    }
+  }
+  if (format === 'json') process.stdout.write(JSON.stringify({ scenario: scenario.name, ok: held, sets: results }, null, 2) + '\n');
+  else process.stdout.write(held ? c.green(c.bold('scenario holds\n')) : c.red(c.bold('scenario does not hold\n')));
+  return held ? 0 : 1;
+}

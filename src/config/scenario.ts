@@ -1,0 +1,90 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { z } from 'zod';
+import { InputError } from '../migrations/types.js';
+
+const CHECK_NAMES = ['fresh', 'twice', 'resume', 'fault', 'retry', 'down', 'expected', 'lint'] as const;
+
+/** A finding a scenario predicts. Every field given must match; `file` matches the end of the path. */
+const ExpectedFinding = z
+  .object({
+    check: z.enum(CHECK_NAMES),
+    file: z.string().min(1).optional(),
+    line: z.number().int().positive().optional(),
+    sqlstate: z.string().regex(/^[0-9A-Z]{5}$/, 'a SQLSTATE has five characters, e.g. 42710').optional(),
+    /** Text the finding's message must contain, e.g. a table name. */
+    message: z.string().min(1).optional(),
+  })
+  .strict();
+
+const ScenarioSet = z
+  .object({
+    /** The set's folder, relative to the scenario file. */
+    path: z.string().min(1),
+    /** The findings this set must give, all and only these; [] means every check passes. */
+    expect: z.array(ExpectedFinding),
+  })
+  .strict();
+
+export const ScenarioSchema = z
+  .object({
+    name: z.string().min(1),
+    story: z.string().min(1),
+    runner: z.string().min(1),
+    checks: z.array(z.enum(CHECK_NAMES)).min(1),
+    postgres: z.array(z.number().int().min(14).max(18)).min(1).default([17]),
+    sets: z.record(z.string(), ScenarioSet).refine((sets) => Object.keys(sets).length > 0, 'a scenario names at least one set'),
+  })
+  .strict();
+
+export type Scenario = z.infer<typeof ScenarioSchema> & { file: string };
+export type ExpectedFinding = z.infer<typeof ExpectedFinding>;
+
+/** `scenarios/x`, `scenarios/x.json`: the file a scenario argument names. */
+export function scenarioFile(arg: string): string {
+  const candidates = [arg, `${arg}.json`, `${arg}.scenario.json`].map((p) => resolve(p));
+  const found = candidates.find((p) => existsSync(p) && !p.endsWith('/'));
+  if (!found || !found.endsWith('.json')) {
+    throw new InputError(`no scenario file '${arg}' (looked for ${arg}.json)`, undefined, undefined, undefined, 'ls scenarios/ lists the scenarios');
+  }
+  return found;
+}
+
+function lineOf(text: string, offset: number): { line: number; column: number } {
+  const before = text.slice(0, offset).split('\n');
+  return { line: before.length, column: before[before.length - 1]!.length + 1 };
+}
+
+/** Reads and validates a scenario; every error names the file, the line and the field. */
+export function loadScenario(arg: string): Scenario {
+  const file = scenarioFile(arg);
+  const text = readFileSync(file, 'utf8');
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (error) {
+    const message = (error as Error).message;
+    const at = /position (\d+)/.exec(message);
+    const where = at ? lineOf(text, Number(at[1])) : { line: 1, column: 1 };
+    throw new InputError(`not valid JSON: ${message}`, file, where.line, where.column, 'fix the JSON syntax');
+  }
+  const parsed = ScenarioSchema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    const path = issue.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('').replace(/^\./, '');
+    const key = [...issue.path].reverse().find((p) => typeof p === 'string');
+    const offset = key ? text.indexOf(`"${String(key)}"`) : -1;
+    const where = offset >= 0 ? lineOf(text, offset) : { line: 1, column: 1 };
+    throw new InputError(`${path || 'scenario'}: ${issue.message}`, file, where.line, where.column, 'see docs/scenarios.md for the format');
+  }
+  const scenario = { ...parsed.data, file };
+  for (const [label, set] of Object.entries(scenario.sets)) {
+    const dir = resolve(dirname(file), set.path);
+    if (!existsSync(dir)) {
+      const offset = text.indexOf(set.path);
+      const where = offset >= 0 ? lineOf(text, offset) : { line: 1, column: 1 };
+      throw new InputError(`set '${label}': no folder ${set.path}`, file, where.line, where.column, 'the path is relative to the scenario file');
+    }
+  }
+  return scenario;
+}

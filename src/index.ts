@@ -1,0 +1,12 @@
+export { runChecks, type RunRequest, type RunReport } from './run.js';
+export { loadSet } from './migrations/load.js';
+export { startEmbedded } from './postgres/embedded.js';
+export { takeSnapshot } from './snapshot/snapshot.js';
+export { diffSnapshots } from './snapshot/diff.js';
+export { RUNNERS, runnerModel } from './runners/index.js';
+export { CHECKS } from './checks/index.js';
+export type * from './migrations/types.js';
+export type * from './runners/types.js';
+export type * from './snapshot/types.js';
+export type * from './checks/types.js';
+export type { Server, DatabaseHandle, Provider } from './postgres/types.js';

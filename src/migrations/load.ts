@@ -1,0 +1,32 @@
+import path from 'node:path';
+import { loadRerunAll } from './formats/rerun-all.js';
+import { InputError, type FormatName, type MigrationSet } from './types.js';
+
+const FORMATS: readonly FormatName[] = ['rerun-all', 'golang-migrate', 'cigogne', 'codd', 'dbmate'];
+
+/** Loads the migration set in `dir`, read as `format`. */
+export async function loadSet(dir: string, format: FormatName): Promise<MigrationSet> {
+  const root = path.resolve(dir);
+  switch (format) {
+    case 'rerun-all':
+      return loadRerunAll(root);
+    default:
+      // `format` may come from a command line or config file, so it is checked at run time too.
+      if (!FORMATS.includes(format)) {
+        throw new InputError(
+          `unknown migration format "${String(format)}"`,
+          undefined,
+          undefined,
+          undefined,
+          `use one of: ${FORMATS.join(', ')}`,
+        );
+      }
+      throw new InputError(
+        `format ${format} is not supported yet`,
+        undefined,
+        undefined,
+        undefined,
+        'only the rerun-all format can be loaded so far',
+      );
+  }
+}

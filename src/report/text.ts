@@ -1,0 +1,84 @@
+import pc from 'picocolors';
+import type { CheckResult, Finding } from '../checks/types.js';
+import { formatDifferences } from '../snapshot/format.js';
+import type { RunEvents, RunReport } from '../run.js';
+import { VERSION } from '../version.js';
+
+export interface TextOptions {
+  color: boolean;
+  /** A terminal: show the running check and replace it when it ends. */
+  live: boolean;
+  write(text: string): void;
+}
+
+const MAX_DIFF_LINES = 20;
+
+function seconds(ms: number): string {
+  return ms < 1000 ? `${ms} ms` : `${(ms / 1000).toFixed(1)} s`;
+}
+
+/** Output for people: one line per check, then each finding with where, what, a hint and the command. */
+export class TextReporter implements RunEvents {
+  readonly #c: ReturnType<typeof pc.createColors>;
+
+  constructor(private readonly out: TextOptions) {
+    this.#c = pc.createColors(out.color);
+  }
+
+  onLoaded(info: { set: string; runner: string; migrations: number }): void {
+    this.out.write(`${this.#c.bold('migtest')} ${VERSION} · ${info.set} · ${info.migrations} migrations · runner ${info.runner}\n`);
+  }
+
+  onServer(info: { provider: string; version: string; startMs: number }): void {
+    this.out.write(this.#c.dim(`PostgreSQL ${info.version} (${info.provider}) ready in ${seconds(info.startMs)}\n`));
+  }
+
+  onCheckStart(name: string): void {
+    if (this.out.live) this.out.write(this.#c.dim(`  … ${name}`));
+  }
+
+  onCheckEnd(result: CheckResult): void {
+    if (this.out.live) this.out.write('\r\x1b[K');
+    const c = this.#c;
+    const mark = result.status === 'pass' ? c.green('✓') : result.status === 'fail' ? c.red('✗') : c.yellow('-');
+    const cases = `${result.cases} case${result.cases === 1 ? '' : 's'}`;
+    const reason = result.reason ? c.yellow(`  skipped: ${result.reason}`) : '';
+    this.out.write(`  ${mark} ${result.name.padEnd(8)} pg ${result.postgres}  ${cases}  ${c.dim(seconds(result.durationMs))}${reason}\n`);
+    for (const finding of result.findings) this.out.write(this.finding(finding));
+  }
+
+  finding(f: Finding): string {
+    const c = this.#c;
+    const lines: string[] = [];
+    const where = f.file ? `${f.file}:${f.line ?? 1}:${f.column ?? 1}` : '(no statement)';
+    lines.push(`    ${c.red('✗')} ${c.bold(where)}`);
+    if (f.statement) {
+      const first = f.statement.split('\n')[0]!;
+      const more = f.statement.includes('\n') ? ' …' : '';
+      lines.push(`      ${c.cyan(first)}${more}`);
+    }
+    lines.push(`      ${f.sqlstate ? `${c.red(f.sqlstate)} ` : ''}${f.message}`);
+    if (f.detail) lines.push(`      ${c.dim(`detail: ${f.detail}`)}`);
+    if (f.diff && f.diff.length > 0) {
+      const diffLines = formatDifferences(f.diff, { color: this.out.color });
+      for (const line of diffLines.slice(0, MAX_DIFF_LINES)) lines.push(`      ${line}`);
+      if (diffLines.length > MAX_DIFF_LINES) lines.push(c.dim(`      … ${diffLines.length - MAX_DIFF_LINES} more lines (--format json has them all)`));
+    }
+    if (f.hint) lines.push(`      ${c.yellow('hint:')} ${f.hint}`);
+    lines.push(`      ${c.dim('reproduce:')} ${f.reproduce}`);
+    return lines.join('\n') + '\n';
+  }
+
+  summary(report: RunReport): void {
+    const c = this.#c;
+    const failed = report.checks.filter((r) => r.status === 'fail').length;
+    const findings = report.checks.reduce((n, r) => n + r.findings.length, 0);
+    if (report.ok) {
+      this.out.write(`${c.green(c.bold('PASS'))} ${report.checks.length} checks passed\n`);
+    } else {
+      this.out.write(
+        `${c.red(c.bold('FAIL'))} ${failed} of ${report.checks.length} checks failed, ${findings} finding${findings === 1 ? '' : 's'}\n`,
+      );
+    }
+  }
+}

@@ -1,0 +1,104 @@
+import { loadSet } from './migrations/load.js';
+import { initParser } from './migrations/split.js';
+import type { FormatName } from './migrations/types.js';
+import { provider as findProvider } from './postgres/providers.js';
+import { runnerModel } from './runners/index.js';
+import { check as findCheck } from './checks/index.js';
+import { States } from './checks/states.js';
+import { displayPath } from './checks/findings.js';
+import type { CheckName, CheckOptions, CheckResult } from './checks/types.js';
+import { VERSION } from './version.js';
+
+export interface RunRequest {
+  dir: string;
+  runner: string;
+  checks: CheckName[];
+  postgres: number[];
+  provider: string;
+  options: CheckOptions;
+}
+
+/** The JSON contract of DESIGN.md. */
+export interface RunReport {
+  ok: boolean;
+  tool: 'migtest';
+  version: string;
+  set: string;
+  runner: string;
+  postgres: string[];
+  checks: CheckResult[];
+}
+
+export interface RunEvents {
+  onLoaded?(info: { set: string; runner: string; migrations: number }): void;
+  onServer?(info: { provider: string; version: string; startMs: number }): void;
+  onCheckStart?(name: CheckName, postgres: string): void;
+  onCheckEnd?(result: CheckResult): void;
+}
+
+/** The command line that reproduces one check of a request. */
+export function reproduceCommand(request: RunRequest, check: CheckName, major: number): string {
+  const parts = ['npx migtest check', quote(displayPath(request.dir)), '--runner', request.runner, '--checks', check, '--pg', String(major)];
+  if (request.provider !== 'embedded') parts.push('--provider', request.provider);
+  if (request.options.seed !== undefined) parts.push('--seed', String(request.options.seed));
+  return parts.join(' ');
+}
+
+function quote(arg: string): string {
+  return /^[\w./@:,=+-]+$/.test(arg) ? arg : `'${arg.replaceAll("'", `'\\''`)}'`;
+}
+
+/** Loads the set, starts one server per PostgreSQL version, and runs every check on it. */
+export async function runChecks(request: RunRequest, events: RunEvents = {}): Promise<RunReport> {
+  const model = runnerModel(request.runner);
+  const checks = request.checks.map(findCheck);
+  await initParser();
+  const set = await loadSet(request.dir, model.format as FormatName);
+  const provider = findProvider(request.provider);
+  const report: RunReport = {
+    ok: true,
+    tool: 'migtest',
+    version: VERSION,
+    set: displayPath(set.dir),
+    runner: model.name,
+    postgres: [],
+    checks: [],
+  };
+  events.onLoaded?.({ set: report.set, runner: model.name, migrations: set.migrations.length });
+  for (const major of request.postgres) {
+    const started = Date.now();
+    const server = await provider.start({ major });
+    try {
+      report.postgres.push(server.version);
+      events.onServer?.({ provider: server.provider, version: server.version, startMs: Date.now() - started });
+      const states = new States(server, set, model);
+      for (const check of checks) {
+        events.onCheckStart?.(check.name, String(server.major));
+        const begun = performance.now();
+        const outcome = await check.run({
+          set,
+          model,
+          server,
+          states,
+          options: request.options,
+          reproduce: (name) => reproduceCommand(request, name, server.major),
+        });
+        const result: CheckResult = {
+          name: check.name,
+          postgres: String(server.major),
+          status: outcome.status,
+          cases: outcome.cases,
+          durationMs: Math.round(performance.now() - begun),
+          findings: outcome.findings,
+          ...(outcome.reason ? { reason: outcome.reason } : {}),
+        };
+        if (result.status === 'fail') report.ok = false;
+        report.checks.push(result);
+        events.onCheckEnd?.(result);
+      }
+    } finally {
+      await server.stop();
+    }
+  }
+  return report;
+}

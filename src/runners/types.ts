@@ -1,0 +1,91 @@
+import type { Migration, MigrationSet, Statement } from '../migrations/types.js';
+import type { DatabaseHandle } from '../postgres/types.js';
+import type { Fault } from '../faults/types.js';
+
+/**
+ * How the statements of a block run:
+ * - `in-txn`: one transaction around all of them;
+ * - `no-txn`: each statement on its own, autocommitted;
+ * - `script`: the whole text as one simple-query string, so PostgreSQL's implicit-transaction
+ *   rules apply (one implicit transaction unless the text holds its own BEGIN/COMMIT).
+ */
+export type TxnRule = 'in-txn' | 'no-txn' | 'script';
+
+export interface Block {
+  /** 0-based position in the plan. */
+  index: number;
+  rule: TxnRule;
+  /** The migrations whose statements this block runs, in order. */
+  migrations: Migration[];
+  /** Every statement of the block, in execution order. */
+  statements: Statement[];
+  /** For `script` blocks: the exact text sent. */
+  text?: string;
+}
+
+export interface Plan {
+  runner: string;
+  blocks: Block[];
+}
+
+export type StatementOutcome =
+  | { status: 'ok'; statement: Statement }
+  | { status: 'error'; statement: Statement; error: PgError }
+  /** The statement never ran because an earlier one in the same block failed. */
+  | { status: 'skipped'; statement: Statement };
+
+/** An error as the server reported it. */
+export interface PgError {
+  sqlstate: string;
+  message: string;
+  detail?: string;
+  hint?: string;
+  /** Where the server placed the error inside the statement (1-based character), if it did. */
+  position?: number;
+}
+
+export interface BlockTrace {
+  block: Block;
+  outcomes: StatementOutcome[];
+  /**
+   * How many leading statements' effects persist after the block ended: all of them when it
+   * committed, 0 when an in-txn block rolled back, those up to the last COMMIT of a failed script.
+   */
+  durable: number;
+  /** The error that ended the block, if one did. */
+  error?: PgError;
+  /** The fault injected in this block, if any. */
+  fault?: Fault;
+}
+
+/** What one run of a plan did, statement by statement. */
+export interface Trace {
+  blocks: BlockTrace[];
+  ok: boolean;
+  /** The first error that stopped the run. */
+  failure?: { block: Block; statement?: Statement; error: PgError };
+}
+
+export interface RunOptions {
+  faults?: Fault[];
+}
+
+/** The execution semantics of one real migration tool. */
+export interface RunnerModel {
+  name: string;
+  /** The folder format this model reads. */
+  format: MigrationSet['format'];
+  /** One line for `--help` and docs. */
+  summary: string;
+  /** Whether the tool keeps a tracker table (if not, every run executes every migration). */
+  tracker?: TrackerSpec;
+  plan(set: MigrationSet): Plan;
+  /** Runs what the tool would run now on `db` (a second run of a tracking tool skips applied work). */
+  run(set: MigrationSet, db: DatabaseHandle, options?: RunOptions): Promise<Trace>;
+}
+
+/** The table a tool keeps its record in, kept apart from the schema in snapshots. */
+export interface TrackerSpec {
+  schema: string;
+  table: string;
+}

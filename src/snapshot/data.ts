@@ -1,0 +1,69 @@
+import type pg from 'pg';
+import { dataTablesQuery, trackerTablesQuery } from './catalog.js';
+import { compareText, canonicalJson, sortKeys } from './canonical.js';
+import type { DataFingerprint } from './types.js';
+
+export function quoteIdent(name: string): string {
+  return `"${name.replaceAll('"', '""')}"`;
+}
+
+interface TableRow {
+  schema: string;
+  name: string;
+  relkind: string;
+}
+
+/**
+ * Row count and an order-independent hash per table, computed on the server so rows never cross
+ * the wire. A row's text is `to_jsonb(row)`: its keys are the column names in jsonb's own order,
+ * so the hash does not depend on column order (a column added by ALTER TABLE lands last) and
+ * duplicated rows change both the count and the hash.
+ */
+export async function fingerprintTables(
+  client: pg.Client,
+  trackers: string[],
+): Promise<Record<string, DataFingerprint>> {
+  const tables = (await client.query<TableRow>(dataTablesQuery, [trackers])).rows;
+  if (tables.length === 0) return {};
+  // One round trip for every table; an index instead of the name keeps quoting to identifiers.
+  const sql = tables
+    .map((table, i) => {
+      // ONLY: an inheritance parent's own rows. A partitioned table has none of its own, so it
+      // is read whole, like the application reads it.
+      const only = table.relkind === 'p' ? '' : 'ONLY ';
+      return `SELECT ${i} AS i, count(*) AS rows,
+  pg_catalog.md5(coalesce(pg_catalog.string_agg(h, '' ORDER BY h COLLATE "C"), '')) AS hash
+FROM (SELECT pg_catalog.md5(pg_catalog.to_jsonb(r.*)::text) AS h
+      FROM ${only}${quoteIdent(table.schema)}.${quoteIdent(table.name)} r) x`;
+    })
+    .join('\nUNION ALL\n');
+  const result = await client.query<{ i: number; rows: string; hash: string }>(sql);
+  const data: Record<string, DataFingerprint> = {};
+  for (const row of result.rows) {
+    const table = tables[row.i];
+    if (table === undefined) throw new Error(`fingerprint row ${row.i} has no table`);
+    data[`${table.schema}.${table.name}`] = { hash: row.hash, rows: Number(row.rows) };
+  }
+  return sortKeys(data);
+}
+
+/** The rows of the tracker tables that exist, each row an object, in canonical order. */
+export async function readTrackers(
+  client: pg.Client,
+  trackers: string[],
+): Promise<Record<string, unknown[]>> {
+  const found: Record<string, unknown[]> = {};
+  if (trackers.length === 0) return found;
+  const tables = (await client.query<{ schema: string; name: string }>(trackerTablesQuery, [trackers])).rows;
+  for (const table of tables) {
+    const result = await client.query<{ row: unknown }>(
+      `SELECT pg_catalog.to_jsonb(r.*) AS row FROM ${quoteIdent(table.schema)}.${quoteIdent(table.name)} r`,
+    );
+    const rows = result.rows.map((r) => sortKeys(r.row));
+    // Sorted by canonical text: a tracker's physical row order is not part of its state.
+    const keyed = rows.map((row) => [canonicalJson(row), row] as const);
+    keyed.sort((a, b) => compareText(a[0], b[0]));
+    found[`${table.schema}.${table.name}`] = keyed.map(([, row]) => row);
+  }
+  return found;
+}

@@ -1,0 +1,188 @@
+import { structuredPatch } from 'diff';
+import pc from 'picocolors';
+import { canonicalJson } from './canonical.js';
+import type { DataFingerprint, Difference } from './types.js';
+
+export interface FormatOptions {
+  color?: boolean;
+}
+
+type Paint = (text: string) => string;
+
+const INDENT = '    ';
+
+/**
+ * One short line per difference, for a person: `+` added, `-` missing, `~` changed, the path,
+ * two spaces, then what it is or what changed. A changed multi-line definition (function, view)
+ * follows as a unified diff, indented. Whether a data difference comes with a schema difference
+ * is judged from the differences passed in.
+ */
+export function formatDifferences(diffs: Difference[], options: FormatOptions = {}): string[] {
+  const colors = pc.createColors(options.color ?? false);
+  const lines: string[] = [];
+  const touchedTables = new Set(diffs.filter((d) => !isDataPath(d.path)).map((d) => tableOf(d.path)));
+  for (const d of diffs) {
+    const sign = d.change === 'added' ? '+' : d.change === 'missing' ? '-' : '~';
+    const paint: Paint = d.change === 'added' ? colors.green : d.change === 'missing' ? colors.red : colors.yellow;
+    const head = `${paint(sign)} ${paint(d.path)}`;
+    if (d.path.startsWith('data:')) {
+      lines.push(joinText(head, describeData(d, touchedTables.has(d.path.slice('data:'.length)))));
+    } else if (d.path.startsWith('tracker:')) {
+      lines.push(joinText(head, describeTracker(d)));
+      if (d.change === 'changed') lines.push(...trackerRows(d, colors));
+    } else if (d.change === 'changed') {
+      lines.push(...describeChange(head, d, colors));
+    } else {
+      lines.push(joinText(head, summary(d.change === 'added' ? d.found : d.expected)));
+    }
+  }
+  return lines;
+}
+
+function joinText(head: string, text: string): string {
+  return text === '' ? head : `${head}  ${text}`;
+}
+
+function isDataPath(path: string): boolean {
+  return path.startsWith('data:') || path.startsWith('tracker:');
+}
+
+// `column:public.users.email` → `public.users`; `table:public.users` → `public.users`. Objects
+// whose path does not name their table (indexes, sequences) are not matched: it is only a hint.
+function tableOf(path: string): string {
+  const [kind = '', name = ''] = splitOnce(path, ':');
+  const parts = name.split('.');
+  if (kind === 'table') return name;
+  if (['column', 'constraint', 'trigger'].includes(kind)) return parts.slice(0, 2).join('.');
+  return '';
+}
+
+function splitOnce(text: string, separator: string): [string, string] {
+  const at = text.indexOf(separator);
+  return at < 0 ? [text, ''] : [text.slice(0, at), text.slice(at + separator.length)];
+}
+
+function describeData(d: Difference, schemaDiffers: boolean): string {
+  const expected = d.expected as DataFingerprint | undefined;
+  const found = d.found as DataFingerprint | undefined;
+  if (expected === undefined || found === undefined) return `rows ${(expected ?? found)?.rows ?? '?'}`;
+  const rows = expected.rows === found.rows ? `rows ${expected.rows}, different values` : `rows ${expected.rows} → ${found.rows}`;
+  return `${rows} (${schemaDiffers ? 'schema differs too' : 'same schema, different data'})`;
+}
+
+function describeTracker(d: Difference): string {
+  const count = (rows: unknown): string => (Array.isArray(rows) ? String(rows.length) : '?');
+  if (d.change === 'added') return `rows ${count(d.found)}`;
+  if (d.change === 'missing') return `rows ${count(d.expected)}`;
+  return `rows ${count(d.expected)} → ${count(d.found)}`;
+}
+
+// Tracker rows are compared as a multiset: the rows on one side only, each as canonical JSON.
+function trackerRows(d: Difference, colors: ReturnType<typeof pc.createColors>): string[] {
+  const expected = Array.isArray(d.expected) ? d.expected.map((row) => canonicalJson(row)) : [];
+  const found = Array.isArray(d.found) ? d.found.map((row) => canonicalJson(row)) : [];
+  const lines: string[] = [];
+  const remaining = [...found];
+  for (const row of expected) {
+    const at = remaining.indexOf(row);
+    if (at >= 0) remaining.splice(at, 1);
+    else lines.push(`${INDENT}${colors.red(`- ${row}`)}`);
+  }
+  for (const row of remaining) lines.push(`${INDENT}${colors.green(`+ ${row}`)}`);
+  return lines;
+}
+
+function describeChange(head: string, d: Difference, colors: ReturnType<typeof pc.createColors>): string[] {
+  const expected = asRecord(d.expected);
+  const found = asRecord(d.found);
+  const keys = [...new Set([...Object.keys(expected), ...Object.keys(found)])].sort();
+  const inline: string[] = [];
+  const patches: string[] = [];
+  for (const key of keys) {
+    const a = expected[key];
+    const b = found[key];
+    if (isMultiLine(a) || isMultiLine(b)) {
+      inline.push(`${key} changed:`);
+      patches.push(...unifiedDiff(textOf(a), textOf(b), colors));
+    } else {
+      inline.push(`${key} ${render(a)} → ${render(b)}`);
+    }
+  }
+  return [joinText(head, inline.join('; ')), ...patches];
+}
+
+function asRecord(value: unknown): Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : { value };
+}
+
+function isMultiLine(value: unknown): value is string {
+  return typeof value === 'string' && value.trimEnd().includes('\n');
+}
+
+function textOf(value: unknown): string {
+  if (value === null || value === undefined) return '';
+  const text = typeof value === 'string' ? value : render(value);
+  // Without a final newline the diff library adds "\ No newline at end of file" markers.
+  return text.endsWith('\n') ? text : `${text}\n`;
+}
+
+function unifiedDiff(before: string, after: string, colors: ReturnType<typeof pc.createColors>): string[] {
+  const patch = structuredPatch('expected', 'found', before, after, '', '', { context: 3 });
+  const lines: string[] = [];
+  for (const hunk of patch.hunks) {
+    lines.push(INDENT + colors.cyan(`@@ -${hunk.oldStart},${hunk.oldLines} +${hunk.newStart},${hunk.newLines} @@`));
+    for (const line of hunk.lines) {
+      const paint: Paint = line.startsWith('+') ? colors.green : line.startsWith('-') ? colors.red : (text) => text;
+      lines.push(INDENT + paint(line));
+    }
+  }
+  return lines;
+}
+
+function render(value: unknown): string {
+  if (value === null || value === undefined) return 'null';
+  if (typeof value === 'string') return value === '' || value.trim() !== value ? JSON.stringify(value) : value;
+  if (Array.isArray(value)) return `(${value.map(render).join(', ')})`;
+  if (typeof value === 'object') return canonicalJson(value);
+  return String(value);
+}
+
+/** What an added or missing object is, in a few words; '' when its path says it all. */
+function summary(value: unknown): string {
+  const o = asRecord(value);
+  const text = (key: string): string => (typeof o[key] === 'string' ? (o[key] as string) : '');
+  switch (o.kind) {
+    case 'schema':
+      return '';
+    case 'table': {
+      const persistence = text('persistence') === 'permanent' ? '' : `${text('persistence')} `;
+      return `${persistence}${text('type')} ${render(o.columns ?? [])}`;
+    }
+    case 'column':
+      return columnSummary(o);
+    case 'index':
+      return o.valid === false ? `${text('definition')} (INVALID)` : text('definition');
+    case 'sequence': {
+      const owner = o.ownedBy ? ` owned by ${text('ownedBy')}` : '';
+      return `${text('type')} start ${render(o.start)} increment ${render(o.increment)}${owner}`;
+    }
+    case 'view':
+      return o.materialized ? 'materialized view' : 'view';
+    case 'function':
+      return text('type');
+    case 'enum':
+      return render(o.labels ?? []);
+    default:
+      return isMultiLine(o.definition) ? '' : text('definition');
+  }
+}
+
+function columnSummary(o: Record<string, unknown>): string {
+  const parts = [String(o.type ?? '?')];
+  if (o.collation) parts.push(`COLLATE ${String(o.collation)}`);
+  if (o.notNull) parts.push('NOT NULL');
+  if (o.default) parts.push(`DEFAULT ${String(o.default)}`);
+  if (o.identity) parts.push(`GENERATED ${String(o.identity).toUpperCase()} AS IDENTITY`);
+  if (o.generated) parts.push(`GENERATED ALWAYS AS ${String(o.generationExpression)} ${String(o.generated).toUpperCase()}`);
+  return parts.join(' ');
+}

@@ -1,0 +1,56 @@
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+export const BIN = fileURLToPath(new URL('../../bin/migtest.js', import.meta.url));
+
+export interface CliResult {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the built CLI as a user would, from the repository's root. */
+export function migtest(args: string[], options: { env?: NodeJS.ProcessEnv; cwd?: string } = {}): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, ...args], {
+      cwd: options.cwd ?? ROOT,
+      env: { ...process.env, NO_COLOR: '1', ...options.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('error', reject);
+    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
+  });
+}
+
+export interface JsonReport {
+  ok: boolean;
+  tool: string;
+  set: string;
+  runner: string;
+  postgres: string[];
+  checks: {
+    name: string;
+    postgres: string;
+    status: string;
+    cases: number;
+    durationMs: number;
+    findings: {
+      check: string;
+      file: string | null;
+      line: number | null;
+      column: number | null;
+      statement: string | null;
+      sqlstate: string | null;
+      message: string;
+      hint: string | null;
+      diff: { path: string; change: string; expected?: unknown; found?: unknown }[] | null;
+      reproduce: string;
+    }[];
+  }[];
+}

@@ -1,0 +1,45 @@
+import { spawn, execFileSync } from 'node:child_process';
+import { chmodSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { BIN, ROOT } from '../helpers/cli.js';
+
+function processesMentioning(text: string): string[] {
+  return execFileSync('ps', ['-eo', 'pid,args'], { encoding: 'utf8' })
+    .split('\n')
+    .filter((line) => line.includes(text) && !line.includes('ps -eo'));
+}
+
+describe('cleanup', () => {
+  it.each(['SIGINT', 'SIGTERM'] as const)('leaves no server, temp folder or database after %s mid-run', async (signal) => {
+    // A private TMPDIR shows exactly what this run made; the server's user must be able to enter it.
+    const tmp = mkdtempSync(join(tmpdir(), 'migtest-cleanup-'));
+    chmodSync(tmp, 0o755);
+    try {
+      const child = spawn(
+        process.execPath,
+        [BIN, 'check', 'migrations-under-test/certctl-double-run/fixed', '--runner', 'rerun-all', '--checks', 'fresh,twice'],
+        { cwd: ROOT, env: { ...process.env, TMPDIR: tmp, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] },
+      );
+      let stdout = '';
+      const started = new Promise<void>((resolve) => {
+        child.stdout.on('data', (d: Buffer) => {
+          stdout += d.toString();
+          if (stdout.includes('ready in')) resolve();
+        });
+      });
+      const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+      await started;
+      expect(readdirSync(tmp).length).toBeGreaterThan(0);
+      expect(processesMentioning(tmp).length).toBeGreaterThan(0);
+      child.kill(signal);
+      const code = await exited;
+      expect(code).toBe(signal === 'SIGINT' ? 130 : 143);
+      expect(readdirSync(tmp)).toEqual([]);
+      expect(processesMentioning(tmp)).toEqual([]);
+    } finally {
+      rmSync(tmp, { recursive: true, force: true });
+    }
+  });
+});

@@ -1,0 +1,77 @@
+import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { loadScenario } from '../../src/config/scenario.js';
+import { comparePrediction } from '../../src/cli/scenario.js';
+import type { Finding } from '../../src/checks/types.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'migtest-scenarios-'));
+mkdirSync(join(dir, 'set'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function write(name: string, text: string): string {
+  const file = join(dir, `${name}.json`);
+  writeFileSync(file, text);
+  return join(dir, name);
+}
+
+function error(fn: () => unknown): { message: string; line?: number; file?: string } {
+  try {
+    fn();
+  } catch (e) {
+    return e as { message: string; line?: number; file?: string };
+  }
+  throw new Error('expected an error');
+}
+
+const valid = {
+  name: 'x',
+  story: 'y',
+  runner: 'rerun-all',
+  checks: ['fresh', 'twice'],
+  sets: { broken: { path: 'set', expect: [{ check: 'twice', sqlstate: '42710' }] } },
+};
+
+describe('scenario files', () => {
+  it('loads a valid scenario, with PostgreSQL 17 by default and the name resolved without .json', () => {
+    const scenario = loadScenario(write('ok', JSON.stringify(valid, null, 2)));
+    expect(scenario.postgres).toEqual([17]);
+    expect(scenario.sets.broken!.expect).toEqual([{ check: 'twice', sqlstate: '42710' }]);
+  });
+
+  it('names the file, line and field of a bad value', () => {
+    const bad = { ...valid, sets: { broken: { path: 'set', expect: [{ check: 'twice', sqlstate: '4271' }] } } };
+    const e = error(() => loadScenario(write('bad-sqlstate', JSON.stringify(bad, null, 2))));
+    expect(e.message).toBe('sets.broken.expect[0].sqlstate: a SQLSTATE has five characters, e.g. 42710');
+    expect(e.file).toMatch(/bad-sqlstate\.json$/);
+    expect(e.line).toBe(15);
+  });
+
+  it('refuses unknown fields, unknown checks, a missing set folder and broken JSON', () => {
+    expect(error(() => loadScenario(write('extra', JSON.stringify({ ...valid, runs: 3 })))).message).toMatch(/runs/);
+    expect(error(() => loadScenario(write('check', JSON.stringify({ ...valid, checks: ['often'] })))).message).toMatch(/^checks\[0\]/);
+    const missing = { ...valid, sets: { broken: { path: 'nope', expect: [] } } };
+    expect(error(() => loadScenario(write('missing', JSON.stringify(missing)))).message).toBe("set 'broken': no folder nope");
+    const syntax = error(() => loadScenario(write('syntax', '{\n  "name": "x",\n  oops\n}')));
+    expect(syntax.message).toMatch(/^not valid JSON/);
+    expect(syntax.line).toBe(3);
+    expect(error(() => loadScenario(join(dir, 'absent'))).message).toMatch(/no scenario file/);
+  });
+});
+
+describe('predictions', () => {
+  const finding = (over: Partial<Finding>): Finding => ({
+    check: 'twice', file: 'a/000004_x.up.sql', line: 2, column: 1, statement: 'ALTER TABLE t', sqlstate: '42710',
+    message: 'constraint "c" already exists', hint: null, diff: null, reproduce: 'npx migtest …', ...over,
+  });
+
+  it('pairs predicted and found findings one to one', () => {
+    expect(comparePrediction([{ check: 'twice', sqlstate: '42710', file: '000004_x.up.sql', line: 2 }], [finding({})])).toEqual({ missing: [], unexpected: [] });
+    expect(comparePrediction([{ check: 'twice', sqlstate: '42P10' }], [finding({})])).toEqual({
+      missing: [{ check: 'twice', sqlstate: '42P10' }],
+      unexpected: [finding({})],
+    });
+    expect(comparePrediction([], [finding({})]).unexpected).toHaveLength(1);
+  });
+});
