@@ -1,7 +1,9 @@
 import type { MigrationSet } from '../migrations/types.js';
 import type { DatabaseHandle } from '../postgres/types.js';
+import { faultIn } from '../faults/inject.js';
 import { runScript } from './execute.js';
-import type { Block, Plan, RunnerModel, Trace } from './types.js';
+import { runBlocks } from './sequence.js';
+import type { Block, Plan, RunOptions, RunnerModel, Trace } from './types.js';
 
 /**
  * certctl's boot-time runner (before it gained a tracker): every `*.up.sql`, sorted by name, each
@@ -24,25 +26,8 @@ export const rerunAll: RunnerModel = {
     return { runner: 'rerun-all', blocks };
   },
 
-  async run(set: MigrationSet, db: DatabaseHandle): Promise<Trace> {
+  async run(set: MigrationSet, db: DatabaseHandle, options: RunOptions = {}): Promise<Trace> {
     const plan = this.plan(set);
-    const client = await db.connect();
-    const trace: Trace = { blocks: [], ok: true };
-    try {
-      for (const block of plan.blocks) {
-        const result = await runScript(client, block);
-        trace.blocks.push(result);
-        if (result.error) {
-          const failed = result.outcomes.find((o) => o.status === 'error');
-          trace.ok = false;
-          trace.failure = { block, error: result.error, ...(failed ? { statement: failed.statement } : {}) };
-          break;
-        }
-      }
-    } finally {
-      // The real runner exits on failure: its connection closes and an open transaction rolls back.
-      await client.end().catch(() => undefined);
-    }
-    return trace;
+    return runBlocks(db, plan.blocks, options, (client, block) => runScript(client, block, faultIn(options.faults, block.index)));
   },
 };

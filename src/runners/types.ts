@@ -56,6 +56,10 @@ export interface BlockTrace {
   error?: PgError;
   /** The fault injected in this block, if any. */
   fault?: Fault;
+  /** Whether the error that ended the block came from the injected fault. */
+  faulted?: boolean;
+  /** Index of the statement that failed, or of the boundary where the fault fired. */
+  failedAt?: number;
 }
 
 /** What one run of a plan did, statement by statement. */
@@ -63,11 +67,27 @@ export interface Trace {
   blocks: BlockTrace[];
   ok: boolean;
   /** The first error that stopped the run. */
-  failure?: { block: Block; statement?: Statement; error: PgError };
+  failure?: { block: Block; statement?: Statement; error: PgError; faulted?: boolean };
+  /** For a refusal by the tool itself (not a server error), e.g. golang-migrate's dirty version. */
+  refusal?: { message: string; operatorAction: string };
 }
 
+/** Runner options given in a scenario or with `--runner-option name=value`. */
+export type RunnerOptions = Record<string, string>;
+
 export interface RunOptions {
+  /** Faults to inject: at most one per block. */
   faults?: Fault[];
+  /**
+   * Start at block `from` of the plan: the database already holds the state this very run had
+   * reached after blocks < from (a copy of a kept state), so the run goes on as the tool would.
+   */
+  from?: number;
+  /** Stop cleanly before block `until` (the state "before block k", kept as a template). */
+  until?: number;
+  runnerOptions?: RunnerOptions;
+  /** Values for `${VAR}` substitution (codd-env-vars); defaults to process.env. */
+  env?: Record<string, string | undefined>;
 }
 
 /** The execution semantics of one real migration tool. */
@@ -79,7 +99,9 @@ export interface RunnerModel {
   summary: string;
   /** Whether the tool keeps a tracker table (if not, every run executes every migration). */
   tracker?: TrackerSpec;
-  plan(set: MigrationSet): Plan;
+  plan(set: MigrationSet, options?: RunnerOptions): Plan;
+  /** The runner options this model accepts, with a line each for --help and errors. */
+  options?: Record<string, string>;
   /** Runs what the tool would run now on `db` (a second run of a tracking tool skips applied work). */
   run(set: MigrationSet, db: DatabaseHandle, options?: RunOptions): Promise<Trace>;
 }
@@ -88,4 +110,6 @@ export interface RunnerModel {
 export interface TrackerSpec {
   schema: string;
   table: string;
+  /** Columns whose values differ from run to run (applied_at, durations): left out of snapshots. */
+  volatile?: string[];
 }
