@@ -16,6 +16,8 @@ export interface RunRequest {
   postgres: number[];
   provider: string;
   options: CheckOptions;
+  /** `--runner-option name=value` pairs. */
+  runnerOptions?: Record<string, string>;
 }
 
 /** The JSON contract of DESIGN.md. */
@@ -37,11 +39,14 @@ export interface RunEvents {
 }
 
 /** The command line that reproduces one check of a request. */
-export function reproduceCommand(request: RunRequest, check: CheckName, major: number): string {
+export function reproduceCommand(request: RunRequest, check: CheckName, major: number, extra: string[] = []): string {
   const parts = ['npx migtest check', quote(displayPath(request.dir)), '--runner', request.runner, '--checks', check, '--pg', String(major)];
+  for (const [name, value] of Object.entries(request.runnerOptions ?? {})) parts.push('--runner-option', quote(`${name}=${value}`));
   if (request.provider !== 'embedded') parts.push('--provider', request.provider);
-  if (request.options.seed !== undefined) parts.push('--seed', String(request.options.seed));
-  return parts.join(' ');
+  if (request.options.exhaustive) parts.push('--exhaustive');
+  if (request.options.seed !== undefined && !extra.includes('--seed')) parts.push('--seed', String(request.options.seed));
+  if (request.options.runs !== undefined) parts.push('--runs', String(request.options.runs));
+  return [...parts, ...extra].join(' ');
 }
 
 function quote(arg: string): string {
@@ -54,6 +59,7 @@ export async function runChecks(request: RunRequest, events: RunEvents = {}): Pr
   const checks = request.checks.map(findCheck);
   await initParser();
   const set = await loadSet(request.dir, model.format as FormatName);
+  model.plan(set, request.runnerOptions ?? {}); // refuses unknown runner options before any server starts
   const provider = findProvider(request.provider);
   const report: RunReport = {
     ok: true,
@@ -71,7 +77,7 @@ export async function runChecks(request: RunRequest, events: RunEvents = {}): Pr
     try {
       report.postgres.push(server.version);
       events.onServer?.({ provider: server.provider, version: server.version, startMs: Date.now() - started });
-      const states = new States(server, set, model);
+      const states = new States(server, set, model, { runnerOptions: request.runnerOptions ?? {}, env: process.env });
       for (const check of checks) {
         events.onCheckStart?.(check.name, String(server.major));
         const begun = performance.now();
@@ -81,7 +87,7 @@ export async function runChecks(request: RunRequest, events: RunEvents = {}): Pr
           server,
           states,
           options: request.options,
-          reproduce: (name) => reproduceCommand(request, name, server.major),
+          reproduce: (name, extra) => reproduceCommand(request, name, server.major, extra),
         });
         const result: CheckResult = {
           name: check.name,

@@ -1,11 +1,15 @@
 import { InputError } from '../migrations/types.js';
 import { fresh } from './fresh.js';
 import { twice } from './twice.js';
+import { resume } from './resume.js';
+import { fault } from './fault.js';
 import type { Check, CheckName } from './types.js';
 
 export const CHECKS: Partial<Record<CheckName, Check>> = {
   fresh,
   twice,
+  resume,
+  fault,
 };
 
 export const DEFAULT_CHECKS: CheckName[] = ['fresh', 'twice'];

@@ -1,7 +1,8 @@
-import type { MigrationSet } from '../migrations/types.js';
+import type { MigrationSet, Statement } from '../migrations/types.js';
 import type { DatabaseHandle, Server } from '../postgres/types.js';
-import type { RunnerModel, Trace } from '../runners/types.js';
-import { takeSnapshot } from '../snapshot/snapshot.js';
+import { execStatements } from '../runners/execute.js';
+import type { Plan, RunOptions, RunnerModel, Trace } from '../runners/types.js';
+import { snapshotHash, takeSnapshot } from '../snapshot/snapshot.js';
 import type { Snapshot } from '../snapshot/types.js';
 
 /** A database state reached once and kept as a template, with what it took to reach it. */
@@ -9,6 +10,13 @@ export interface State {
   db: DatabaseHandle;
   trace: Trace;
   snapshot: Snapshot;
+  hash: string;
+}
+
+/** How a run of the set is configured, the same for every case of a check. */
+export interface RunSettings {
+  runnerOptions: Record<string, string>;
+  env: Record<string, string | undefined>;
 }
 
 /**
@@ -17,12 +25,16 @@ export interface State {
  */
 export class States {
   readonly #reached = new Map<string, Promise<State>>();
+  readonly plan: Plan;
 
   constructor(
     readonly server: Server,
     readonly set: MigrationSet,
     readonly model: RunnerModel,
-  ) {}
+    readonly settings: RunSettings = { runnerOptions: {}, env: process.env },
+  ) {
+    this.plan = model.plan(set, settings.runnerOptions);
+  }
 
   /** Tracker tables of the model, as qualified names, kept apart from the schema. */
   get trackers(): string[] {
@@ -30,21 +42,85 @@ export class States {
     return tracker ? [`${tracker.schema}.${tracker.table}`] : [];
   }
 
+  /** Runs the model as configured, with case-specific options (faults, from, until). */
+  run(db: DatabaseHandle, options: RunOptions = {}): Promise<Trace> {
+    return this.model.run(this.set, db, { runnerOptions: this.settings.runnerOptions, env: this.settings.env, ...options });
+  }
+
   async snapshot(db: DatabaseHandle): Promise<Snapshot> {
     const client = await db.connect();
     try {
-      return await takeSnapshot(client, { trackers: this.trackers });
+      const snapshot = await takeSnapshot(client, { trackers: this.trackers });
+      return this.withoutVolatile(snapshot);
     } finally {
       await client.end();
     }
+  }
+
+  /** Tracker columns that differ from run to run (applied_at, …) say nothing about the state. */
+  private withoutVolatile(snapshot: Snapshot): Snapshot {
+    const volatile = this.model.tracker?.volatile ?? [];
+    if (volatile.length === 0) return snapshot;
+    const trackers: Snapshot['trackers'] = {};
+    for (const [table, rows] of Object.entries(snapshot.trackers)) {
+      trackers[table] = rows
+        .map((row) => Object.fromEntries(Object.entries(row as Record<string, unknown>).filter(([k]) => !volatile.includes(k))))
+        .sort((a, b) => (JSON.stringify(a) < JSON.stringify(b) ? -1 : 1));
+    }
+    return { ...snapshot, trackers };
+  }
+
+  private async keep(db: DatabaseHandle, trace: Trace): Promise<State> {
+    const snapshot = await this.snapshot(db);
+    return { db, trace, snapshot, hash: snapshotHash(snapshot) };
   }
 
   /** The state after one full run of the model on an empty database. */
   fresh(): Promise<State> {
     return this.reach('fresh', async () => {
       const db = await this.server.createDatabase();
-      const trace = await this.model.run(this.set, db);
-      return { db, trace, snapshot: await this.snapshot(db) };
+      return this.keep(db, await this.run(db));
+    });
+  }
+
+  /** The empty database a first run starts from. */
+  empty(): Promise<State> {
+    return this.reach('empty', async () => {
+      const db = await this.server.createDatabase();
+      return this.keep(db, { blocks: [], ok: true });
+    });
+  }
+
+  /**
+   * The state a first run has reached just before block `b`, built from the state before block
+   * `b - 1`: each block of the plan runs once, however many cases start there.
+   */
+  before(b: number): Promise<State> {
+    if (b === 0) return this.empty();
+    return this.reach(`before:${b}`, async () => {
+      const previous = await this.before(b - 1);
+      const db = await this.copy(previous);
+      return this.keep(db, await this.run(db, { from: b - 1, until: b }));
+    });
+  }
+
+  /**
+   * The state block `b` should leave when only its first `durable` statements take effect: the
+   * reference a faulted block is compared with.
+   */
+  partial(b: number, durable: number): Promise<State> {
+    if (durable === 0) return this.before(b);
+    return this.reach(`partial:${b}:${durable}`, async () => {
+      const db = await this.copy(await this.before(b));
+      const statements: Statement[] = this.plan.blocks[b]!.statements.slice(0, durable);
+      const client = await db.connect();
+      try {
+        const run = await execStatements(client, statements);
+        if (run.error) throw new Error(`replaying the first ${durable} statements of block ${b} failed: ${run.error.message}`);
+      } finally {
+        await client.end();
+      }
+      return this.keep(db, { blocks: [], ok: true });
     });
   }
 

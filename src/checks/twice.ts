@@ -19,7 +19,7 @@ export const twice: Check = {
     }
     const db = await context.states.copy(first);
     try {
-      const second = await context.model.run(context.set, db);
+      const second = await context.states.run(db);
       const reproduce = context.reproduce('twice');
       if (second.failure) {
         return { status: 'fail', cases: 1, findings: [errorFinding('twice', second.failure, reproduce)] };

@@ -19,6 +19,8 @@ export interface Finding {
   diff: Difference[] | null;
   /** The exact command that reproduces the finding. */
   reproduce: string;
+  /** For property-based checks: the case (fault kind, block, boundary, migration). */
+  case?: Record<string, unknown>;
 }
 
 export type CheckStatus = 'pass' | 'fail' | 'skip';
@@ -44,6 +46,8 @@ export interface CheckOptions {
   seed?: number;
   runs?: number;
   exhaustive?: boolean;
+  /** fast-check's counterexample path, to replay one shrunk case with `seed`. */
+  path?: string;
 }
 
 /** What every check gets: the set, how it runs, where, and the states reached so far. */
@@ -53,8 +57,8 @@ export interface CheckContext {
   server: Server;
   states: States;
   options: CheckOptions;
-  /** The command line that reproduces one check on this set. */
-  reproduce(check: CheckName): string;
+  /** The command line that reproduces one check on this set (`extra`: e.g. `--seed 1 --path 0:1`). */
+  reproduce(check: CheckName, extra?: string[]): string;
 }
 
 export interface CheckOutcome {

@@ -24,6 +24,12 @@ function parseVersions(value: string): number[] {
   return versions.map(Number);
 }
 
+function collectOption(value: string, previous: Record<string, string>): Record<string, string> {
+  const match = /^([\w-]+)=(.*)$/.exec(value);
+  if (!match) throw new UsageError(`--runner-option takes name=value, e.g. transactions=true, not '${value}'`);
+  return { ...previous, [match[1]!]: match[2]! };
+}
+
 function parseInteger(name: string) {
   return (value: string): number => {
     if (!/^\d+$/.test(value)) throw new UsageError(`${name} takes a whole number, not '${value}'`);
@@ -65,6 +71,8 @@ function program(result: { code: number }): Command {
     .option('--seed <n>', 'seed for property-based checks', parseInteger('--seed'))
     .option('--runs <n>', 'cases per property-based check', parseInteger('--runs'))
     .option('--exhaustive', 'enumerate every case instead of sampling')
+    .option('--path <path>', "replay one shrunk case: fast-check's counterexample path, with --seed")
+    .option('--runner-option <name=value>', 'an option of the runner model (repeatable), e.g. transactions=true', collectOption, {})
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
     .option('--out <file>', 'write the report to a file instead of stdout')
     .action(async (dir: string, opts: Record<string, unknown>) => {
@@ -78,7 +86,9 @@ function program(result: { code: number }): Command {
           ...(opts.seed !== undefined ? { seed: opts.seed as number } : {}),
           ...(opts.runs !== undefined ? { runs: opts.runs as number } : {}),
           ...(opts.exhaustive ? { exhaustive: true } : {}),
+          ...(opts.path !== undefined ? { path: opts.path as string } : {}),
         },
+        runnerOptions: opts.runnerOption as Record<string, string>,
       };
       const output: Output = { format: opts.format as Format, ...(opts.out ? { out: opts.out as string } : {}) };
       result.code = (await check(request, output)).code;

@@ -40,7 +40,15 @@ export async function runScenario(arg: string, format: Format): Promise<number> 
   for (const [label, set] of Object.entries(scenario.sets)) {
     const dir = resolve(dirname(scenario.file), set.path);
     const { report } = await check(
-      { dir, runner: scenario.runner, checks: scenario.checks, postgres: scenario.postgres, provider: 'embedded', options: {} },
+      {
+        dir,
+        runner: scenario.runner,
+        checks: set.checks ?? scenario.checks,
+        postgres: scenario.postgres,
+        provider: 'embedded',
+        options: scenario.properties,
+        runnerOptions: { ...scenario.runnerOptions, ...set.runnerOptions },
+      },
       format === 'text' ? { format: 'text' } : { format: 'json', out: '/dev/null' },
     );
     const found = report.checks.flatMap((r) => r.findings);

@@ -17,10 +17,25 @@ const ExpectedFinding = z
   })
   .strict();
 
+const RunnerOptions = z.record(z.string().regex(/^[\w-]+$/), z.string());
+
+/** Settings of the property-based checks (fault, resume, retry). */
+const PropertySettings = z
+  .object({
+    seed: z.number().int().optional(),
+    runs: z.number().int().positive().optional(),
+    exhaustive: z.boolean().optional(),
+  })
+  .strict();
+
 const ScenarioSet = z
   .object({
     /** The set's folder, relative to the scenario file. */
     path: z.string().min(1),
+    /** Replace the scenario's checks for this set. */
+    checks: z.array(z.enum(CHECK_NAMES)).min(1).optional(),
+    /** Added to (and override) the scenario's runner options for this set. */
+    runnerOptions: RunnerOptions.optional(),
     /** The findings this set must give, all and only these; [] means every check passes. */
     expect: z.array(ExpectedFinding),
   })
@@ -33,6 +48,8 @@ export const ScenarioSchema = z
     runner: z.string().min(1),
     checks: z.array(z.enum(CHECK_NAMES)).min(1),
     postgres: z.array(z.number().int().min(14).max(18)).min(1).default([17]),
+    runnerOptions: RunnerOptions.default({}),
+    properties: PropertySettings.default({}),
     sets: z.record(z.string(), ScenarioSet).refine((sets) => Object.keys(sets).length > 0, 'a scenario names at least one set'),
   })
   .strict();

@@ -21,6 +21,7 @@ export function toJson(report: RunReport): string {
       hint: f.hint,
       diff: f.diff,
       reproduce: f.reproduce,
+      ...(f.case ? { case: f.case } : {}),
     })),
   }));
   return JSON.stringify(

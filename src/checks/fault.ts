@@ -1,0 +1,133 @@
+import fc from 'fast-check';
+import type { Fault, FaultKind } from '../faults/types.js';
+import { durableInScript } from '../runners/execute.js';
+import type { Block } from '../runners/types.js';
+import { diffSnapshots } from '../snapshot/diff.js';
+import { snapshotHash } from '../snapshot/snapshot.js';
+import { explore } from './explore.js';
+import { stateFinding } from './findings.js';
+import { Recoveries, recoveryFinding, type CasePoint } from './recovery.js';
+import type { Check, CheckContext, Finding } from './types.js';
+
+/** Faults at statement boundaries that a run must survive: an error, or a lost connection. */
+export const FAULT_KINDS = ['error', 'terminate'] as const satisfies readonly FaultKind[];
+
+export interface FaultCase {
+  block: number;
+  /** The boundary: before statement `at`; = the block's statement count for "after the last". */
+  at: number;
+  kind: (typeof FAULT_KINDS)[number];
+}
+
+/** SQLSTATE of an injected `error`: raise_exception, which no runner retries. */
+const INJECTED_SQLSTATE = 'P0001';
+
+/**
+ * How many leading statements of a block a fault before statement `at` leaves in effect, by the
+ * block's rule: an in-txn block none; a no-txn block those before the fault, less an explicit
+ * transaction still open; a script those up to its last COMMIT.
+ */
+export function durablePrefix(block: Block, at: number): number {
+  switch (block.rule) {
+    case 'in-txn':
+      return 0;
+    case 'script':
+      return durableInScript(block.statements, at);
+    case 'no-txn': {
+      let open: number | undefined;
+      for (let i = 0; i < at; i++) {
+        const kind = block.statements[i]!.detail?.transaction;
+        if (kind === 'BEGIN' || kind === 'START') open = i;
+        else if (kind === 'COMMIT' || kind === 'ROLLBACK' || kind === 'COMMIT_PREPARED') open = undefined;
+      }
+      return open ?? at;
+    }
+  }
+}
+
+export function faultCases(blocks: Block[]): FaultCase[] {
+  return blocks.flatMap((block) =>
+    Array.from({ length: block.statements.length + 1 }, (_, at) => FAULT_KINDS.map((kind) => ({ block: block.index, at, kind }))).flat(),
+  );
+}
+
+/** Boundaries of blocks as an arbitrary that shrinks to the first block, the first boundary, `error`. */
+export function faultArbitrary(blocks: Block[]): fc.Arbitrary<FaultCase> {
+  return fc.nat(blocks.length - 1).chain((b) =>
+    fc.record({
+      block: fc.constant(b),
+      at: fc.nat(blocks[b]!.statements.length),
+      kind: fc.constantFrom(...FAULT_KINDS),
+    }),
+  );
+}
+
+function casePoint(block: Block, c: FaultCase): CasePoint {
+  const before = block.statements[c.at];
+  const last = block.statements[block.statements.length - 1];
+  const statement = before ?? last;
+  const migration = statement ? block.migrations.find((m) => m.file === statement.file) : block.migrations[0];
+  const where = before ? `before statement ${c.at + 1}` : 'after the last statement';
+  return {
+    ...(statement ? { statement } : {}),
+    ...(migration ? { migration } : {}),
+    label: `fault ${c.kind} ${where} of block ${c.block + 1} (${block.rule})`,
+    details: { fault: c.kind, block: c.block, at: c.at, rule: block.rule, boundary: before ? 'before' : 'after-last', migration: migration?.name ?? null },
+  };
+}
+
+async function evaluate(context: CheckContext, recoveries: Recoveries, c: FaultCase): Promise<Finding | null> {
+  const { states } = context;
+  const block = states.plan.blocks[c.block]!;
+  const point = casePoint(block, c);
+  const reproduce = context.reproduce('fault');
+  const pre = await states.before(c.block);
+  const db = await states.copy(pre);
+  try {
+    const fault: Fault = { kind: c.kind, block: c.block, at: c.at, sqlstate: INJECTED_SQLSTATE, ...(point.statement ? { before: point.statement } : {}) };
+    const trace = await states.run(db, { from: c.block, faults: [fault] });
+    if (trace.refusal) return recoveryFinding('fault', point, { kind: 'refused', ...trace.refusal }, reproduce);
+    // A statement that fails on its own before the fault is the `fresh` check's finding.
+    if (trace.failure && !trace.failure.faulted) return null;
+    if (!trace.failure) throw new Error(`${point.label}: the runner model ran the block without reaching the fault`);
+
+    const left = await states.snapshot(db);
+    const durable = durablePrefix(block, c.at);
+    const expected = await states.partial(c.block, durable);
+    const diff = diffSnapshots(expected.snapshot, left);
+    if (diff.length > 0) {
+      const promise =
+        durable === 0 ? 'the state from before the block' : `exactly the first ${durable} statement${durable === 1 ? '' : 's'} of the block`;
+      return stateFinding('fault', `${point.label}: the block must leave ${promise}, and left another state`, diff, reproduce, {
+        ...(point.statement ? { statement: point.statement } : {}),
+        hint: 'an explicit COMMIT or a statement that cannot run in a transaction breaks the block in two: give it a migration of its own',
+      });
+    }
+    const recovery = await recoveries.recover(db, snapshotHash(left));
+    return recoveryFinding('fault', point, recovery, reproduce);
+  } finally {
+    await states.drop(db);
+  }
+}
+
+/**
+ * For a fault at any statement boundary of any block: the block leaves what its transaction
+ * rule promises, and a new run without the fault converges to the fresh state.
+ */
+export const fault: Check = {
+  name: 'fault',
+  summary: 'a fault at any statement boundary leaves what the block promises, and the next run converges',
+  async run(context) {
+    const fresh = await context.states.fresh();
+    if (!fresh.trace.ok) return { status: 'skip', cases: 0, findings: [], reason: 'the first run fails (see check fresh)' };
+    const recoveries = new Recoveries(context.states);
+    const blocks = context.states.plan.blocks;
+    return explore(context, {
+      check: 'fault',
+      all: faultCases(blocks),
+      arbitrary: faultArbitrary(blocks),
+      key: (c) => `${c.block}:${c.at}:${c.kind}`,
+      evaluate: (c) => evaluate(context, recoveries, c),
+    });
+  },
+};

@@ -1,0 +1,110 @@
+import type { Migration, Statement } from '../migrations/types.js';
+import type { DatabaseHandle } from '../postgres/types.js';
+import type { PgError } from '../runners/types.js';
+import { diffSnapshots } from '../snapshot/diff.js';
+import { snapshotHash } from '../snapshot/snapshot.js';
+import type { Difference } from '../snapshot/types.js';
+import { displayPath } from './findings.js';
+import { hintFor } from './hints.js';
+import type { States } from './states.js';
+import type { CheckName, Finding } from './types.js';
+
+/** What the next run, without a fault, made of a state a fault or crash left behind. */
+export type Recovery =
+  | { kind: 'converged' }
+  | { kind: 'refused'; message: string; operatorAction: string }
+  | { kind: 'failed'; statement?: Statement; error: PgError }
+  | { kind: 'diverged'; diff: Difference[] };
+
+/**
+ * Runs the set again on `db` (consumed) and compares the result with the fresh state, trackers
+ * included. States already seen give their verdict again without running anything.
+ */
+export class Recoveries {
+  readonly #seen = new Map<string, Promise<Recovery>>();
+
+  constructor(private readonly states: States) {}
+
+  async recover(db: DatabaseHandle, leftHash: string): Promise<Recovery> {
+    let verdict = this.#seen.get(leftHash);
+    if (!verdict) {
+      verdict = this.run(db);
+      this.#seen.set(leftHash, verdict);
+    }
+    return verdict;
+  }
+
+  get explored(): number {
+    return this.#seen.size;
+  }
+
+  private async run(db: DatabaseHandle): Promise<Recovery> {
+    const fresh = await this.states.fresh();
+    const trace = await this.states.run(db);
+    if (trace.refusal) return { kind: 'refused', ...trace.refusal };
+    if (trace.failure) {
+      return { kind: 'failed', error: trace.failure.error, ...(trace.failure.statement ? { statement: trace.failure.statement } : {}) };
+    }
+    const diff = diffSnapshots(fresh.snapshot, await this.states.snapshot(db), { includeTrackers: true });
+    return diff.length === 0 ? { kind: 'converged' } : { kind: 'diverged', diff };
+  }
+}
+
+export { snapshotHash };
+
+/** Where a case happened: a statement, or the migration's file when there is none. */
+export interface CasePoint {
+  statement?: Statement;
+  migration?: Migration;
+  /** e.g. "fault error before statement 2 of block 3". */
+  label: string;
+  /** Machine-readable description of the case, carried in JSON output. */
+  details: Record<string, unknown>;
+}
+
+function firstLine(sql: string): string {
+  const line = sql.split('\n')[0]!;
+  return sql.includes('\n') ? `${line} …` : line;
+}
+
+/** A finding located at the case's point, about what the next run made of it. */
+export function recoveryFinding(check: CheckName, point: CasePoint, recovery: Recovery, reproduce: string): Finding | null {
+  if (recovery.kind === 'converged') return null;
+  const base: Finding = {
+    check,
+    file: point.statement ? displayPath(point.statement.file) : point.migration ? displayPath(point.migration.file) : null,
+    line: point.statement?.line ?? null,
+    column: point.statement?.column ?? null,
+    statement: point.statement?.sql ?? null,
+    sqlstate: null,
+    message: '',
+    hint: null,
+    diff: null,
+    reproduce,
+    case: point.details,
+  };
+  switch (recovery.kind) {
+    case 'refused':
+      return { ...base, message: `${point.label}: the next run refuses: ${recovery.message}`, hint: recovery.operatorAction };
+    case 'failed': {
+      const where = recovery.statement
+        ? ` at ${displayPath(recovery.statement.file)}:${recovery.statement.line}:${recovery.statement.column} (${firstLine(recovery.statement.sql)})`
+        : '';
+      return {
+        ...base,
+        sqlstate: recovery.error.sqlstate,
+        message: `${point.label}: the next run fails${where}: ${recovery.error.message}`,
+        hint: hintFor(recovery.error.sqlstate, recovery.statement) ?? recovery.error.hint ?? null,
+      };
+    }
+    case 'diverged': {
+      const paths = recovery.diff.map((d) => d.path);
+      return {
+        ...base,
+        message: `${point.label}: the next run succeeds but leaves another state than a fresh run: ${paths.slice(0, 3).join(', ')}${paths.length > 3 ? ` and ${paths.length - 3} more` : ''}`,
+        hint: 'the migration is not safe to run again on what a partial run left: make it idempotent, or atomic',
+        diff: recovery.diff,
+      };
+    }
+  }
+}

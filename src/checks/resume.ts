@@ -1,0 +1,78 @@
+import fc from 'fast-check';
+import type { Migration } from '../migrations/types.js';
+import { snapshotHash } from '../snapshot/snapshot.js';
+import { explore } from './explore.js';
+import { Recoveries, recoveryFinding, type CasePoint } from './recovery.js';
+import type { Check, CheckContext, Finding } from './types.js';
+
+/** Where migration k sits in the plan. */
+interface Position {
+  migration: Migration;
+  block: number;
+  /** Statements of the block up to and including this migration's. */
+  end: number;
+  last: boolean;
+}
+
+function positions(context: CheckContext): Position[] {
+  return context.states.plan.blocks.flatMap((block) => {
+    let end = 0;
+    return block.migrations.map((migration, i) => {
+      end += block.statements.filter((s) => s.file === migration.file).length;
+      return { migration, block: block.index, end, last: i === block.migrations.length - 1 };
+    });
+  });
+}
+
+async function evaluate(context: CheckContext, recoveries: Recoveries, k: number, position: Position): Promise<Finding | null> {
+  const { states } = context;
+  const statements = states.plan.blocks[position.block]!.statements;
+  const point: CasePoint = {
+    ...(statements[position.end - 1] ? { statement: statements[position.end - 1]! } : {}),
+    migration: position.migration,
+    label: `crash after migration ${k + 1} (${position.migration.name})`,
+    details: { crashAfter: k, migration: position.migration.name, block: position.block, midBlock: !position.last },
+  };
+  const reproduce = context.reproduce('resume');
+  let db;
+  if (position.last) {
+    // The process dies once the block is done: exactly the state a run stopped before the next block has.
+    db = await states.copy(await states.before(position.block + 1));
+  } else {
+    // Mid-block, the process dies with the block's transaction open: the connection goes.
+    db = await states.copy(await states.before(position.block));
+    const trace = await states.run(db, {
+      from: position.block,
+      faults: [{ kind: 'terminate', block: position.block, at: position.end }],
+    });
+    if (trace.failure && !trace.failure.faulted) {
+      await states.drop(db);
+      return null;
+    }
+  }
+  try {
+    const left = await states.snapshot(db);
+    return recoveryFinding('resume', point, await recoveries.recover(db, snapshotHash(left)), reproduce);
+  } finally {
+    await states.drop(db);
+  }
+}
+
+/** For a crash after any migration k, a new run converges to the fresh state. */
+export const resume: Check = {
+  name: 'resume',
+  summary: 'after a crash after any migration, a new run converges to the fresh state',
+  async run(context) {
+    const fresh = await context.states.fresh();
+    if (!fresh.trace.ok) return { status: 'skip', cases: 0, findings: [], reason: 'the first run fails (see check fresh)' };
+    const recoveries = new Recoveries(context.states);
+    const all = positions(context);
+    return explore(context, {
+      check: 'resume',
+      all: all.map((_, k) => k),
+      arbitrary: fc.nat(Math.max(0, all.length - 1)),
+      key: String,
+      evaluate: (k) => evaluate(context, recoveries, k, all[k]!),
+    });
+  },
+};
