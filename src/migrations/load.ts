@@ -28,21 +28,12 @@ export async function loadSet(
       return loadDbmate(root, env);
     default:
       // `format` may come from a command line or config file, so it is checked at run time too.
-      if (!FORMATS.includes(format)) {
-        throw new InputError(
-          `unknown migration format "${String(format)}"`,
-          undefined,
-          undefined,
-          undefined,
-          `use one of: ${FORMATS.join(', ')}`,
-        );
-      }
       throw new InputError(
-        `format ${format} is not supported yet`,
+        `unknown migration format "${String(format)}"`,
         undefined,
         undefined,
         undefined,
-        'only the rerun-all format can be loaded so far',
+        `use one of: ${FORMATS.join(', ')}`,
       );
   }
 }
