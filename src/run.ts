@@ -98,6 +98,7 @@ export async function runChecks(request: RunRequest, events: RunEvents = {}): Pr
           findings: outcome.findings,
           ...(outcome.reason ? { reason: outcome.reason } : {}),
         };
+        await states.settle();
         if (result.status === 'fail') report.ok = false;
         report.checks.push(result);
         events.onCheckEnd?.(result);

@@ -27,6 +27,7 @@ export async function explore<C>(context: CheckContext, space: CaseSpace<C>): Pr
   const verdicts = new Map<string, Promise<Finding | null>>();
   const evaluate = (c: C): Promise<Finding | null> => {
     const key = space.key(c);
+    if (context.states.settings.reuse === false) return space.evaluate(c);
     let verdict = verdicts.get(key);
     if (!verdict) {
       verdict = space.evaluate(c);
@@ -44,7 +45,8 @@ export async function explore<C>(context: CheckContext, space: CaseSpace<C>): Pr
         findings[i] = await evaluate(space.all[i]!);
       }
     };
-    await Promise.all(Array.from({ length: Math.min(CONCURRENCY, space.all.length) }, worker));
+    const concurrency = context.states.settings.reuse === false ? 1 : CONCURRENCY;
+    await Promise.all(Array.from({ length: Math.min(concurrency, space.all.length) }, worker));
     const found = findings.filter((f): f is Finding => f !== null);
     return { status: found.length > 0 ? 'fail' : 'pass', cases: space.all.length, findings: found };
   }

@@ -3,7 +3,6 @@ import type { Fault, FaultKind } from '../faults/types.js';
 import { durableInScript } from '../runners/execute.js';
 import type { Block } from '../runners/types.js';
 import { diffSnapshots } from '../snapshot/diff.js';
-import { snapshotHash } from '../snapshot/snapshot.js';
 import { explore } from './explore.js';
 import { stateFinding } from './findings.js';
 import { Recoveries, recoveryFinding, type CasePoint } from './recovery.js';
@@ -91,10 +90,10 @@ async function evaluate(context: CheckContext, recoveries: Recoveries, c: FaultC
     if (trace.failure && !trace.failure.faulted) return null;
     if (!trace.failure) throw new Error(`${point.label}: the runner model ran the block without reaching the fault`);
 
-    const left = await states.snapshot(db);
+    const left = await states.hash(db);
     const durable = durablePrefix(block, c.at);
     const expected = await states.partial(c.block, durable);
-    const diff = diffSnapshots(expected.snapshot, left);
+    const diff = left.schemaData === expected.hash.schemaData ? [] : diffSnapshots(expected.snapshot, await states.snapshot(db));
     if (diff.length > 0) {
       const promise =
         durable === 0 ? 'the state from before the block' : `exactly the first ${durable} statement${durable === 1 ? '' : 's'} of the block`;
@@ -103,7 +102,7 @@ async function evaluate(context: CheckContext, recoveries: Recoveries, c: FaultC
         hint: 'an explicit COMMIT or a statement that cannot run in a transaction breaks the block in two: give it a migration of its own',
       });
     }
-    const recovery = await recoveries.recover(db, snapshotHash(left));
+    const recovery = await recoveries.recover(db, left.all);
     return recoveryFinding('fault', point, recovery, reproduce);
   } finally {
     await states.drop(db);

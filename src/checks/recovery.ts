@@ -2,7 +2,6 @@ import type { Migration, Statement } from '../migrations/types.js';
 import type { DatabaseHandle } from '../postgres/types.js';
 import type { PgError } from '../runners/types.js';
 import { diffSnapshots } from '../snapshot/diff.js';
-import { snapshotHash } from '../snapshot/snapshot.js';
 import type { Difference } from '../snapshot/types.js';
 import { displayPath } from './findings.js';
 import { hintFor } from './hints.js';
@@ -26,6 +25,7 @@ export class Recoveries {
   constructor(private readonly states: States) {}
 
   async recover(db: DatabaseHandle, leftHash: string): Promise<Recovery> {
+    if (this.states.settings.reuse === false) return this.run(db);
     let verdict = this.#seen.get(leftHash);
     if (!verdict) {
       verdict = this.run(db);
@@ -45,12 +45,12 @@ export class Recoveries {
     if (trace.failure) {
       return { kind: 'failed', error: trace.failure.error, ...(trace.failure.statement ? { statement: trace.failure.statement } : {}) };
     }
+    if ((await this.states.hash(db)).all === fresh.hash.all) return { kind: 'converged' };
     const diff = diffSnapshots(fresh.snapshot, await this.states.snapshot(db), { includeTrackers: true });
     return diff.length === 0 ? { kind: 'converged' } : { kind: 'diverged', diff };
   }
 }
 
-export { snapshotHash };
 
 /** Where a case happened: a statement, or the migration's file when there is none. */
 export interface CasePoint {

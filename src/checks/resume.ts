@@ -1,6 +1,5 @@
 import fc from 'fast-check';
 import type { Migration } from '../migrations/types.js';
-import { snapshotHash } from '../snapshot/snapshot.js';
 import { explore } from './explore.js';
 import { Recoveries, recoveryFinding, type CasePoint } from './recovery.js';
 import type { Check, CheckContext, Finding } from './types.js';
@@ -51,8 +50,8 @@ async function evaluate(context: CheckContext, recoveries: Recoveries, k: number
     }
   }
   try {
-    const left = await states.snapshot(db);
-    return recoveryFinding('resume', point, await recoveries.recover(db, snapshotHash(left)), reproduce);
+    const left = await states.hash(db);
+    return recoveryFinding('resume', point, await recoveries.recover(db, left.all), reproduce);
   } finally {
     await states.drop(db);
   }

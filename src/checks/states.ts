@@ -2,7 +2,8 @@ import type { MigrationSet, Statement } from '../migrations/types.js';
 import type { DatabaseHandle, Server } from '../postgres/types.js';
 import { execStatements } from '../runners/execute.js';
 import type { Plan, RunOptions, RunnerModel, Trace } from '../runners/types.js';
-import { snapshotHash, takeSnapshot } from '../snapshot/snapshot.js';
+import { takeSnapshot } from '../snapshot/snapshot.js';
+import { stateHash, type StateHash } from '../snapshot/hash.js';
 import type { Snapshot } from '../snapshot/types.js';
 
 /** A database state reached once and kept as a template, with what it took to reach it. */
@@ -10,13 +11,18 @@ export interface State {
   db: DatabaseHandle;
   trace: Trace;
   snapshot: Snapshot;
-  hash: string;
+  hash: StateHash;
 }
 
 /** How a run of the set is configured, the same for every case of a check. */
 export interface RunSettings {
   runnerOptions: Record<string, string>;
   env: Record<string, string | undefined>;
+  /**
+   * Keep reached states as templates and reuse them (the default). Off, every state is built
+   * again from an empty database for every use: the naive way, kept to measure the difference.
+   */
+  reuse?: boolean;
 }
 
 /**
@@ -57,6 +63,16 @@ export class States {
     }
   }
 
+  /** The server-side hashes of a state: the fast way to tell two states apart. */
+  async hash(db: DatabaseHandle): Promise<StateHash> {
+    const client = await db.connect();
+    try {
+      return await stateHash(client, { trackers: this.trackers, volatile: this.model.tracker?.volatile ?? [] });
+    } finally {
+      await client.end();
+    }
+  }
+
   /** Tracker columns that differ from run to run (applied_at, …) say nothing about the state. */
   private withoutVolatile(snapshot: Snapshot): Snapshot {
     const volatile = this.model.tracker?.volatile ?? [];
@@ -72,7 +88,7 @@ export class States {
 
   private async keep(db: DatabaseHandle, trace: Trace): Promise<State> {
     const snapshot = await this.snapshot(db);
-    return { db, trace, snapshot, hash: snapshotHash(snapshot) };
+    return { db, trace, snapshot, hash: await this.hash(db) };
   }
 
   /** The state after one full run of the model on an empty database. */
@@ -97,6 +113,12 @@ export class States {
    */
   before(b: number): Promise<State> {
     if (b === 0) return this.empty();
+    if (this.settings.reuse === false) {
+      return (async () => {
+        const db = await this.server.createDatabase();
+        return this.keep(db, await this.run(db, { until: b }));
+      })();
+    }
     return this.reach(`before:${b}`, async () => {
       const previous = await this.before(b - 1);
       const db = await this.copy(previous);
@@ -129,11 +151,27 @@ export class States {
     return this.server.createDatabase({ template: state.db.name });
   }
 
-  async drop(db: DatabaseHandle): Promise<void> {
-    await this.server.dropDatabase(db.name);
+  readonly #dropping = new Set<Promise<void>>();
+
+  /**
+   * Drops a case's database in the background: a case should not wait for the server to remove
+   * files. `settle()` waits for every drop still under way.
+   */
+  drop(db: DatabaseHandle): Promise<void> {
+    const dropping: Promise<void> = this.server
+      .dropDatabase(db.name)
+      .catch(() => undefined)
+      .finally(() => this.#dropping.delete(dropping));
+    this.#dropping.add(dropping);
+    return Promise.resolve();
+  }
+
+  async settle(): Promise<void> {
+    while (this.#dropping.size > 0) await Promise.all([...this.#dropping]);
   }
 
   private reach(key: string, build: () => Promise<State>): Promise<State> {
+    if (this.settings.reuse === false) return build();
     let state = this.#reached.get(key);
     if (!state) {
       state = build();

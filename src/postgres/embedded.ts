@@ -1,6 +1,6 @@
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync, chownSync, existsSync, readFileSync } from 'node:fs';
+import { accessSync, chownSync, constants, existsSync, mkdtempSync, readFileSync, rmSync, statfsSync, writeFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { createRequire } from 'node:module';
@@ -96,6 +96,24 @@ function serverIdentity(): { uid: number; gid: number } | undefined {
   return created;
 }
 
+/**
+ * Where the throw-away cluster lives: MIGTEST_TMPDIR if set, else memory (/dev/shm) when there is
+ * room, since every case copies a database and a slow or throttled disk would dominate the run;
+ * else the system's temp folder.
+ */
+function clusterParent(): string {
+  if (process.env.MIGTEST_TMPDIR) return process.env.MIGTEST_TMPDIR;
+  try {
+    const shm = '/dev/shm';
+    accessSync(shm, constants.W_OK);
+    const { bavail, bsize } = statfsSync(shm);
+    if (bavail * bsize > 2 * 1024 ** 3) return shm;
+  } catch {
+    // No usable shared memory folder: the disk will do.
+  }
+  return tmpdir();
+}
+
 async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
@@ -125,7 +143,7 @@ function run(file: string, args: string[], identity: { uid: number; gid: number 
 export async function startEmbedded(options: { major?: number } = {}): Promise<Server> {
   const { major, bin } = findBinaries(options.major ?? DEFAULT_MAJOR);
   const identity = serverIdentity();
-  const root = mkdtempSync(join(tmpdir(), 'migtest-pg-'));
+  const root = mkdtempSync(join(clusterParent(), 'migtest-pg-'));
   let child: ChildProcess | undefined;
 
   const removeSync = (): void => {

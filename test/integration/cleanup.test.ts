@@ -13,14 +13,14 @@ function processesMentioning(text: string): string[] {
 
 describe('cleanup', () => {
   it.each(['SIGINT', 'SIGTERM'] as const)('leaves no server, temp folder or database after %s mid-run', async (signal) => {
-    // A private TMPDIR shows exactly what this run made; the server's user must be able to enter it.
+    // A private cluster folder shows exactly what this run made; the server's user must be able to enter it.
     const tmp = mkdtempSync(join(tmpdir(), 'migtest-cleanup-'));
     chmodSync(tmp, 0o755);
     try {
       const child = spawn(
         process.execPath,
         [BIN, 'check', 'migrations-under-test/certctl-double-run/fixed', '--runner', 'rerun-all', '--checks', 'fresh,twice'],
-        { cwd: ROOT, env: { ...process.env, TMPDIR: tmp, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] },
+        { cwd: ROOT, env: { ...process.env, MIGTEST_TMPDIR: tmp, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] },
       );
       let stdout = '';
       const started = new Promise<void>((resolve) => {

@@ -1,6 +1,158 @@
-import { InputError, type MigrationSet } from '../types.js';
+import { readdir, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { readMigrationFile, toScript } from '../script.js';
+import { initParser } from '../split.js';
+import { InputError, type Migration, type MigrationSet } from '../types.js';
 
-/** Loads a golang-migrate migration folder. */
+/**
+ * golang-migrate's `source.Regex`. A name that matches is a migration whatever its extension
+ * (`1_x.up.sql.bak` too); the source driver skips every other name without a word.
+ */
+const MIGRATION_NAME = /^([0-9]+)_(.*)\.(up|down)\.(.*)$/;
+
+/** `schema_migrations.version` is a bigint, and the driver passes the version as a Go int. */
+const MAX_VERSION = 2n ** 63n - 1n;
+
+type Direction = 'up' | 'down';
+
+/** The files of one version; `base` names the migration (the up file's name without `.up.sql`). */
+type Files = Partial<Record<Direction, string>> & { base: string };
+
+interface MigrationName {
+  name: string;
+  /** The name without `.up.sql` / `.down.sql`, e.g. `000001_create_users`. */
+  base: string;
+  version: bigint;
+  direction: Direction;
+}
+
+/**
+ * A golang-migrate folder (`file://` or `iofs` source): `NUMBER_NAME.up.sql` and
+ * `NUMBER_NAME.down.sql`, ordered by the number. A version with only a down file is kept with an
+ * empty up script, since golang-migrate still moves the version over it.
+ */
 export async function loadGolangMigrate(dir: string, _env: Record<string, string | undefined> = process.env): Promise<MigrationSet> {
-  throw new InputError(`the golang-migrate format is not implemented yet`, dir);
+  const root = path.resolve(dir);
+  // ReadDir order: the later of two duplicate files is the one golang-migrate names.
+  const names = (await filesIn(root, 'NUMBER_NAME.up.sql files')).sort(byBytes);
+  const versions = new Map<bigint, Files>();
+  for (const name of names) {
+    const parsed = parseName(root, name);
+    if (!parsed) continue;
+    const files: Files = versions.get(parsed.version) ?? { base: parsed.base };
+    const other = files[parsed.direction];
+    if (other) {
+      throw new InputError(
+        `duplicate migration file: ${name} (version ${parsed.version} already has the ${parsed.direction} file ${other}); golang-migrate refuses to start`,
+        path.join(root, name),
+        undefined,
+        undefined,
+        'give each migration its own version: renumber one of the two files (migrate create -seq picks the next number)',
+      );
+    }
+    files[parsed.direction] = name;
+    if (parsed.direction === 'up') files.base = parsed.base;
+    versions.set(parsed.version, files);
+  }
+  if (versions.size === 0) {
+    throw new InputError(
+      'no golang-migrate migration files in this folder',
+      root,
+      undefined,
+      undefined,
+      'pass the folder that directly holds the NUMBER_NAME.up.sql and NUMBER_NAME.down.sql files',
+    );
+  }
+  await initParser();
+  const migrations: Migration[] = [];
+  for (const version of [...versions.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))) {
+    migrations.push(await loadMigration(root, version, versions.get(version)!));
+  }
+  return { dir: root, format: 'golang-migrate', migrations };
+}
+
+function parseName(root: string, name: string): MigrationName | undefined {
+  const match = MIGRATION_NAME.exec(name);
+  if (!match) {
+    if (!name.endsWith('.sql')) return undefined;
+    throw new InputError(
+      'golang-migrate ignores this file: its name is not NUMBER_NAME.up.sql or NUMBER_NAME.down.sql',
+      path.join(root, name),
+      undefined,
+      undefined,
+      'rename it, e.g. 000004_add_invoices.up.sql, or move it out of the folder: golang-migrate skips it without a word, so it would never run',
+    );
+  }
+  const version = BigInt(match[1]!);
+  if (version > MAX_VERSION) {
+    throw new InputError(
+      `version ${match[1]} is larger than schema_migrations.version (bigint) can hold`,
+      path.join(root, name),
+      undefined,
+      undefined,
+      `use a version up to ${MAX_VERSION} (a timestamp such as 20240115093000 fits)`,
+    );
+  }
+  return { name, base: `${match[1]}_${match[2]}`, version, direction: match[3] as Direction };
+}
+
+async function loadMigration(root: string, version: bigint, files: Files): Promise<Migration> {
+  const upName = files.up;
+  const downName = files.down;
+  const main = path.join(root, (upName ?? downName)!);
+  const { text, checksum } = await readMigrationFile(main);
+  const migration: Migration = {
+    id: version.toString(),
+    name: files.base,
+    orderKey: version.toString().padStart(20, '0'),
+    file: main,
+    // Without an up file golang-migrate runs nothing for the version, but still records it.
+    up: toScript(upName ? text : '', main),
+    directives: upName ? {} : { 'up-file': false },
+    checksum,
+  };
+  if (downName) {
+    const downFile = path.join(root, downName);
+    migration.down = toScript(upName ? (await readMigrationFile(downFile)).text : text, downFile);
+  }
+  return migration;
+}
+
+/**
+ * Names of the regular files (or links to them) directly in `root`; subfolders are not read,
+ * as neither golang-migrate nor dbmate reads them. `expected` names the files in the fix.
+ */
+export async function filesIn(root: string, expected: string): Promise<string[]> {
+  let entries;
+  try {
+    entries = await readdir(root, { withFileTypes: true });
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const problem =
+      code === 'ENOENT'
+        ? 'the migration folder does not exist'
+        : code === 'ENOTDIR'
+          ? 'this is a file, not a migration folder'
+          : `cannot read the migration folder (${(error as Error).message})`;
+    throw new InputError(problem, root, undefined, undefined, `pass the path of the folder that holds the ${expected}`);
+  }
+  const names: string[] = [];
+  for (const entry of entries) {
+    if (entry.isFile()) names.push(entry.name);
+    else if (entry.isSymbolicLink() && (await isFile(path.join(root, entry.name)))) names.push(entry.name);
+  }
+  return names;
+}
+
+async function isFile(file: string): Promise<boolean> {
+  try {
+    return (await stat(file)).isFile();
+  } catch {
+    return false; // a dangling link is not a migration
+  }
+}
+
+/** Go orders names by UTF-8 bytes, which differs from code-unit order above U+FFFF. */
+export function byBytes(a: string, b: string): number {
+  return Buffer.compare(Buffer.from(a), Buffer.from(b));
 }
