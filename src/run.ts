@@ -44,6 +44,9 @@ export function reproduceCommand(request: RunRequest, check: CheckName, major: n
   for (const [name, value] of Object.entries(request.runnerOptions ?? {})) parts.push('--runner-option', quote(`${name}=${value}`));
   if (request.provider !== 'embedded') parts.push('--provider', request.provider);
   if (request.options.exhaustive) parts.push('--exhaustive');
+  if (check === 'fault' && request.options.faults && request.options.faults.join(',') !== 'error,terminate') {
+    parts.push('--faults', request.options.faults.join(','));
+  }
   if (request.options.seed !== undefined && !extra.includes('--seed')) parts.push('--seed', String(request.options.seed));
   if (request.options.runs !== undefined) parts.push('--runs', String(request.options.runs));
   return [...parts, ...extra].join(' ');

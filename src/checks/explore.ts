@@ -15,6 +15,8 @@ export interface CaseSpace<C> {
   key(c: C): string;
   /** Runs one case: a finding, or null when the property holds. */
   evaluate(c: C): Promise<Finding | null>;
+  /** Cases that must run alone, with nothing else on the server (a crash ends every session). */
+  alone?(c: C): boolean;
 }
 
 /**
@@ -38,15 +40,18 @@ export async function explore<C>(context: CheckContext, space: CaseSpace<C>): Pr
 
   if (context.options.exhaustive) {
     const findings: (Finding | null)[] = new Array(space.all.length).fill(null);
+    const concurrency = context.states.settings.reuse === false ? 1 : CONCURRENCY;
+    const shared = space.all.map((c, i) => [c, i] as const).filter(([c]) => !space.alone?.(c));
+    const alone = space.all.map((c, i) => [c, i] as const).filter(([c]) => space.alone?.(c));
     let next = 0;
     const worker = async (): Promise<void> => {
-      while (next < space.all.length) {
-        const i = next++;
-        findings[i] = await evaluate(space.all[i]!);
+      while (next < shared.length) {
+        const [c, i] = shared[next++]!;
+        findings[i] = await evaluate(c);
       }
     };
-    const concurrency = context.states.settings.reuse === false ? 1 : CONCURRENCY;
-    await Promise.all(Array.from({ length: Math.min(concurrency, space.all.length) }, worker));
+    await Promise.all(Array.from({ length: Math.min(concurrency, shared.length) }, worker));
+    for (const [c, i] of alone) findings[i] = await evaluate(c);
     const found = findings.filter((f): f is Finding => f !== null);
     return { status: found.length > 0 ? 'fail' : 'pass', cases: space.all.length, findings: found };
   }

@@ -1,4 +1,5 @@
 import fc from 'fast-check';
+import { InputError } from '../migrations/types.js';
 import type { Fault, FaultKind } from '../faults/types.js';
 import { durableInScript } from '../runners/execute.js';
 import type { Block } from '../runners/types.js';
@@ -8,14 +9,19 @@ import { stateFinding } from './findings.js';
 import { Recoveries, recoveryFinding, type CasePoint } from './recovery.js';
 import type { Check, CheckContext, Finding } from './types.js';
 
-/** Faults at statement boundaries that a run must survive: an error, or a lost connection. */
-export const FAULT_KINDS = ['error', 'terminate'] as const satisfies readonly FaultKind[];
+/**
+ * Faults at statement boundaries that a run must survive: an error, a lost connection, and (on
+ * request, since each costs a server restart) a crash of the whole server.
+ */
+export const FAULT_KINDS = ['error', 'terminate', 'crash'] as const satisfies readonly FaultKind[];
+export type BoundaryFault = (typeof FAULT_KINDS)[number];
+export const DEFAULT_FAULTS: BoundaryFault[] = ['error', 'terminate'];
 
 export interface FaultCase {
   block: number;
   /** The boundary: before statement `at`; = the block's statement count for "after the last". */
   at: number;
-  kind: (typeof FAULT_KINDS)[number];
+  kind: BoundaryFault;
 }
 
 /** SQLSTATE of an injected `error`: raise_exception, which no runner retries. */
@@ -44,19 +50,19 @@ export function durablePrefix(block: Block, at: number): number {
   }
 }
 
-export function faultCases(blocks: Block[]): FaultCase[] {
+export function faultCases(blocks: Block[], kinds: BoundaryFault[] = DEFAULT_FAULTS): FaultCase[] {
   return blocks.flatMap((block) =>
-    Array.from({ length: block.statements.length + 1 }, (_, at) => FAULT_KINDS.map((kind) => ({ block: block.index, at, kind }))).flat(),
+    Array.from({ length: block.statements.length + 1 }, (_, at) => kinds.map((kind) => ({ block: block.index, at, kind }))).flat(),
   );
 }
 
-/** Boundaries of blocks as an arbitrary that shrinks to the first block, the first boundary, `error`. */
-export function faultArbitrary(blocks: Block[]): fc.Arbitrary<FaultCase> {
+/** Boundaries of blocks as an arbitrary that shrinks to the first block, the first boundary, the first kind. */
+export function faultArbitrary(blocks: Block[], kinds: BoundaryFault[] = DEFAULT_FAULTS): fc.Arbitrary<FaultCase> {
   return fc.nat(blocks.length - 1).chain((b) =>
     fc.record({
       block: fc.constant(b),
       at: fc.nat(blocks[b]!.statements.length),
-      kind: fc.constantFrom(...FAULT_KINDS),
+      kind: fc.constantFrom(...kinds),
     }),
   );
 }
@@ -83,11 +89,23 @@ async function evaluate(context: CheckContext, recoveries: Recoveries, c: FaultC
   const pre = await states.before(c.block);
   const db = await states.copy(pre);
   try {
-    const fault: Fault = { kind: c.kind, block: c.block, at: c.at, sqlstate: INJECTED_SQLSTATE, ...(point.statement ? { before: point.statement } : {}) };
-    const trace = await states.run(db, { from: c.block, faults: [fault] });
+    const fault: Fault = {
+      kind: c.kind,
+      block: c.block,
+      at: c.at,
+      sqlstate: INJECTED_SQLSTATE,
+      ...(point.statement ? { before: point.statement } : {}),
+      ...(c.kind === 'crash' ? { sql: context.server.crash!.sql() } : {}),
+    };
+    if (c.kind === 'crash') await states.settle();
+    const trace = await states.run(db, { from: c.block, faults: [fault] }).finally(async () => {
+      if (c.kind === 'crash') await context.server.crash!.restart();
+    });
     if (trace.refusal) return recoveryFinding('fault', point, { kind: 'refused', ...trace.refusal }, reproduce);
-    // A statement that fails on its own before the fault is the `fresh` check's finding.
-    if (trace.failure && !trace.failure.faulted) return null;
+    // The fresh run passed, so the same statements cannot fail on their own before the fault.
+    if (trace.failure && !trace.failure.faulted) {
+      throw new Error(`${point.label}: a statement failed before the fault was reached (${trace.failure.error.sqlstate} ${trace.failure.error.message})`);
+    }
     if (!trace.failure) throw new Error(`${point.label}: the runner model ran the block without reaching the fault`);
 
     const left = await states.hash(db);
@@ -119,14 +137,25 @@ export const fault: Check = {
   async run(context) {
     const fresh = await context.states.fresh();
     if (!fresh.trace.ok) return { status: 'skip', cases: 0, findings: [], reason: 'the first run fails (see check fresh)' };
+    const kinds = context.options.faults ?? DEFAULT_FAULTS;
+    if (kinds.includes('crash') && !context.server.crash) {
+      throw new InputError(
+        `the ${context.server.provider} provider cannot crash its server`,
+        undefined,
+        undefined,
+        undefined,
+        'use --provider embedded for the crash fault, or leave it out of --faults',
+      );
+    }
     const recoveries = new Recoveries(context.states);
     const blocks = context.states.plan.blocks;
     return explore(context, {
       check: 'fault',
-      all: faultCases(blocks),
-      arbitrary: faultArbitrary(blocks),
+      all: faultCases(blocks, kinds),
+      arbitrary: faultArbitrary(blocks, kinds),
       key: (c) => `${c.block}:${c.at}:${c.kind}`,
       evaluate: (c) => evaluate(context, recoveries, c),
+      alone: (c) => c.kind === 'crash',
     });
   },
 };

@@ -48,6 +48,8 @@ export interface CheckOptions {
   exhaustive?: boolean;
   /** fast-check's counterexample path, to replay one shrunk case with `seed`. */
   path?: string;
+  /** Fault kinds the `fault` check injects (default error and terminate). */
+  faults?: ('error' | 'terminate' | 'crash')[];
 }
 
 /** What every check gets: the set, how it runs, where, and the states reached so far. */

@@ -24,6 +24,14 @@ function parseVersions(value: string): number[] {
   return versions.map(Number);
 }
 
+function parseFaults(value: string): ('error' | 'terminate' | 'crash')[] {
+  const kinds = value.split(',').map((k) => k.trim()).filter(Boolean);
+  const known = ['error', 'terminate', 'crash'];
+  const unknown = kinds.find((k) => !known.includes(k));
+  if (unknown !== undefined || kinds.length === 0) throw new UsageError(`--faults takes ${known.join(', ')}, not '${value}'`);
+  return [...new Set(kinds)] as ('error' | 'terminate' | 'crash')[];
+}
+
 function collectOption(value: string, previous: Record<string, string>): Record<string, string> {
   const match = /^([\w-]+)=(.*)$/.exec(value);
   if (!match) throw new UsageError(`--runner-option takes name=value, e.g. transactions=true, not '${value}'`);
@@ -71,6 +79,7 @@ function program(result: { code: number }): Command {
     .option('--seed <n>', 'seed for property-based checks', parseInteger('--seed'))
     .option('--runs <n>', 'cases per property-based check', parseInteger('--runs'))
     .option('--exhaustive', 'enumerate every case instead of sampling')
+    .option('--faults <kinds>', 'fault kinds for check fault: error, terminate, crash (embedded only)', 'error,terminate')
     .option('--path <path>', "replay one shrunk case: fast-check's counterexample path, with --seed")
     .option('--runner-option <name=value>', 'an option of the runner model (repeatable), e.g. transactions=true', collectOption, {})
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
@@ -87,6 +96,7 @@ function program(result: { code: number }): Command {
           ...(opts.runs !== undefined ? { runs: opts.runs as number } : {}),
           ...(opts.exhaustive ? { exhaustive: true } : {}),
           ...(opts.path !== undefined ? { path: opts.path as string } : {}),
+          faults: parseFaults(opts.faults as string),
         },
         runnerOptions: opts.runnerOption as Record<string, string>,
       };

@@ -8,8 +8,11 @@ export const FAULT_MESSAGE = 'migtest: injected fault';
  * The statement that makes the server itself fail at a boundary, so it aborts or rolls back
  * exactly as it would for a real failure; no helper objects are created in the database.
  */
-export function faultSql(fault: Pick<Fault, 'kind' | 'sqlstate'>): string {
+export function faultSql(fault: Pick<Fault, 'kind' | 'sqlstate' | 'sql'>): string {
   switch (fault.kind) {
+    case 'crash':
+      if (!fault.sql) throw new Error('a crash fault needs the statement of the server it crashes');
+      return fault.sql;
     case 'terminate':
       return 'SELECT pg_terminate_backend(pg_backend_pid())';
     case 'error':
@@ -39,5 +42,5 @@ export function faultIn(faults: Fault[] | undefined, block: number): Fault | und
 
 /** Whether an error is the one a fault injected (as opposed to a failure of the set itself). */
 export function isInjected(message: string, sqlstate: string): boolean {
-  return message.includes(FAULT_MESSAGE) || sqlstate === '57P01';
+  return message.includes(FAULT_MESSAGE) || sqlstate === '57P01' || sqlstate === '08006';
 }

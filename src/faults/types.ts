@@ -15,4 +15,6 @@ export interface Fault {
   sqlstate?: string;
   /** For `transient`: how many times it fires. */
   times?: number;
+  /** For `crash`: the statement that kills the server (from the provider). */
+  sql?: string;
 }

@@ -18,7 +18,9 @@ const SERVER_USER = 'migtest';
 /** Settings for a throw-away server: durability traded for speed. */
 const FAST_SETTINGS: Record<string, string> = {
   fsync: 'off',
-  synchronous_commit: 'off',
+  // On, so that a commit survives the `crash` fault as it would a real crash; with fsync off it
+  // costs a write, not a flush to disk.
+  synchronous_commit: 'on',
   full_page_writes: 'off',
   wal_level: 'minimal',
   max_wal_senders: '0',
@@ -184,20 +186,24 @@ export async function startEmbedded(options: { major?: number } = {}): Promise<S
 
     let port = 0;
     let log = '';
-    for (let attempt = 0; attempt < 5; attempt++) {
-      port = await freePort();
+    const launch = async (): Promise<boolean> => {
       const args = ['-D', data, '-p', String(port), '-c', 'listen_addresses=127.0.0.1', '-c', `unix_socket_directories=${sockets}`];
       for (const [key, value] of Object.entries(FAST_SETTINGS)) args.push('-c', `${key}=${value}`);
       log = '';
       child = spawn(join(bin, 'postgres'), args, {
         stdio: ['ignore', 'pipe', 'pipe'],
-        env: { LC_ALL: 'C', LANG: 'C' },
+        env: { LC_ALL: 'C', LANG: 'C', PATH: '/usr/bin:/bin' },
         ...identity,
       });
       child.stdout?.on('data', (chunk: Buffer) => (log = (log + chunk.toString()).slice(-8000)));
       child.stderr?.on('data', (chunk: Buffer) => (log = (log + chunk.toString()).slice(-8000)));
-      if (await ready(child, sockets, port)) break;
+      if (await ready(child, sockets, port)) return true;
       child.kill('SIGKILL');
+      return false;
+    };
+    for (let attempt = 0; attempt < 5; attempt++) {
+      port = await freePort();
+      if (await launch()) break;
       if (!/could not bind|address already in use/i.test(log)) {
         throw new InfrastructureError(`PostgreSQL ${major} did not start:\n${log.trim()}`);
       }
@@ -205,6 +211,36 @@ export async function startEmbedded(options: { major?: number } = {}): Promise<S
     if (!child || child.exitCode !== null) {
       throw new InfrastructureError(`PostgreSQL ${major} found no free port to listen on:\n${log.trim()}`);
     }
+    const postmaster = child;
+    /**
+     * A crash at a statement boundary, from inside the server: the backend running the migration
+     * and the postmaster are killed at once, so nothing after the boundary runs and nothing is
+     * written at shutdown. `restart` then starts the server again, which recovers from its WAL.
+     */
+    const crashSql = (): string => `COPY (SELECT 1) TO PROGRAM 'kill -KILL ${child!.pid} $PPID'`;
+    const restart = async (): Promise<void> => {
+      const current = child!;
+      if (current.exitCode === null && current.signalCode === null) {
+        // The kill has happened; node learns of the exit a moment later. A server that is truly
+        // still running (the crash was never reached) is left as it is.
+        const exited = await new Promise<boolean>((resolve) => {
+          const timer = setTimeout(() => resolve(false), 3000);
+          current.once('exit', () => {
+            clearTimeout(timer);
+            resolve(true);
+          });
+        });
+        if (!exited) return;
+      }
+      // Orphaned backends leave within moments; until then the old shared memory is in use.
+      const deadline = Date.now() + 15_000;
+      while (Date.now() < deadline) {
+        if (await launch()) return;
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      throw new InfrastructureError(`PostgreSQL ${major} did not come back after a crash:\n${log.trim()}`);
+    };
+    void postmaster;
     // The socket lives in a folder of our own, so trust there reaches no other local user.
     const base: pg.ClientConfig = { host: sockets, port, user: 'postgres' };
     const session = await ServerSession.open({
@@ -212,6 +248,7 @@ export async function startEmbedded(options: { major?: number } = {}): Promise<S
       base,
       adminDatabase: 'postgres',
       dropOnStop: false,
+      crash: { sql: crashSql, restart },
       shutdown: async () => {
         untrack();
         await remove();

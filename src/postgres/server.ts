@@ -1,6 +1,6 @@
 import pg from 'pg';
 import { randomBytes } from 'node:crypto';
-import type { DatabaseHandle, Server } from './types.js';
+import type { CrashSupport, DatabaseHandle, Server } from './types.js';
 import { track } from './cleanup.js';
 
 /** Quotes an identifier for SQL text. */
@@ -28,6 +28,7 @@ export class ServerSession implements Server {
     private readonly shutdown: () => Promise<void>,
     private readonly shutdownSync: () => void,
     private readonly dropOnStop: boolean,
+    readonly crash?: CrashSupport,
   ) {
     this.#admin = admin;
     this.#prefix = `migtest_${process.pid}_${randomBytes(3).toString('hex')}_`;
@@ -48,6 +49,7 @@ export class ServerSession implements Server {
     shutdownSync: () => void;
     /** Drop every created database at stop (a server migtest did not start); else the server goes whole. */
     dropOnStop: boolean;
+    crash?: CrashSupport;
   }): Promise<ServerSession> {
     const admin = new pg.Pool({ ...options.base, database: options.adminDatabase, max: 4 });
     admin.on('error', () => {
@@ -67,6 +69,7 @@ export class ServerSession implements Server {
       options.shutdown,
       options.shutdownSync,
       options.dropOnStop,
+      options.crash,
     );
   }
 
@@ -76,9 +79,18 @@ export class ServerSession implements Server {
       name,
       config,
       connect: async () => {
-        const client = new pg.Client(config);
-        await client.connect();
-        return client;
+        // Right after a crash the server may still be recovering (57P03) for a moment.
+        for (let attempt = 0; ; attempt++) {
+          const client = new pg.Client(config);
+          try {
+            await client.connect();
+            return client;
+          } catch (error) {
+            await client.end().catch(() => undefined);
+            if ((error as { code?: string }).code !== '57P03' || attempt >= 50) throw error;
+            await new Promise((resolve) => setTimeout(resolve, 100));
+          }
+        }
       },
     };
   }

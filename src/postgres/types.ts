@@ -24,8 +24,17 @@ export interface Server {
   createDatabase(options?: { template?: string }): Promise<DatabaseHandle>;
   /** Drops a database that this server object created. Refuses any other. */
   dropDatabase(name: string): Promise<void>;
+  /** How to crash this server at a statement boundary and bring it back, where the provider can. */
+  crash?: CrashSupport;
   /** Stops the server (or, for `url`, drops every database it created) and removes what it made. */
   stop(): Promise<void>;
+}
+
+export interface CrashSupport {
+  /** A statement that kills the server process (and the backend running it) when it runs. */
+  sql(): string;
+  /** Starts the server again after a crash; PostgreSQL recovers from its WAL. */
+  restart(): Promise<void>;
 }
 
 export interface Provider {

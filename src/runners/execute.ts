@@ -92,6 +92,11 @@ export async function execScript(client: pg.Client, text: string, statements: St
     return { outcomes: statements.map((statement) => ({ status: 'ok', statement })) };
   } catch (error) {
     const pgError = toPgError(error);
+    // A killed server never flushes the CommandComplete messages it had buffered: a lost
+    // connection during a crash fault is the crash, wherever the count stopped.
+    if (fault?.kind === 'crash' && pgError.sqlstate === '08006') {
+      return { outcomes: outcomesUntil(statements, fault.at, pgError, true), error: pgError, failedAt: fault.at, faulted: true };
+    }
     // The injected statement sits at index `fault.at` of what was sent.
     const faulted = fault !== undefined && completed === fault.at;
     const failedAt = fault && completed > fault.at ? completed - 1 : completed;
