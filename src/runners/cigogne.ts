@@ -5,6 +5,7 @@ import { cigogneCreatedAt, cigogneName, disablesTransaction } from '../migration
 import { InputError, type Migration, type MigrationSet, type Statement } from '../migrations/types.js';
 import type { DatabaseHandle } from '../postgres/types.js';
 import { faultIn } from '../faults/inject.js';
+import type { Fault } from '../faults/types.js';
 import { runInTxn, runNoTxn, toPgError } from './execute.js';
 import { runBlocks } from './sequence.js';
 import type { Block, BlockTrace, Plan, RunOptions, RunnerModel, RunnerOptions, Trace } from './types.js';
@@ -132,7 +133,7 @@ function numbered(blocks: Block[], planned: Block[]): Block[] {
   });
 }
 
-function runChunk(client: pg.Client, block: Block, fault: ReturnType<typeof faultIn>): Promise<BlockTrace> {
+function runChunk(client: pg.Client, block: Block, fault: Fault | undefined): Promise<BlockTrace> {
   if (block.rule === 'in-txn') {
     return runInTxn(client, block, fault, {
       send: prepared,
@@ -145,7 +146,7 @@ function runChunk(client: pg.Client, block: Block, fault: ReturnType<typeof faul
 }
 
 /** A disable_transaction migration: its statement autocommits, then its tracker row does. */
-async function runAlone(client: pg.Client, block: Block, fault: ReturnType<typeof faultIn>): Promise<BlockTrace> {
+async function runAlone(client: pg.Client, block: Block, fault: Fault | undefined): Promise<BlockTrace> {
   const trace = await runNoTxn(client, block, fault, prepared);
   if (trace.error) return trace;
   try {
