@@ -3,6 +3,8 @@ import pc from 'picocolors';
 import { loadScenario, type ExpectedFinding } from '../config/scenario.js';
 import type { Finding } from '../checks/types.js';
 import { check, type Format } from './main.js';
+import { describeError } from './errors.js';
+import { InputError } from '../migrations/types.js';
 
 function matches(expected: ExpectedFinding, found: Finding): boolean {
   if (expected.check !== found.check) return false;
@@ -29,6 +31,25 @@ function describeExpected(e: ExpectedFinding): string {
   return [e.check, e.sqlstate, e.file && `${e.file}${e.line ? `:${e.line}` : ''}`, e.message && `"${e.message}"`].filter(Boolean).join(' ');
 }
 
+/** Runs a set that must be refused, and compares the refusal with the prediction. */
+async function expectRejection(
+  run: () => Promise<unknown>,
+  expected: { file?: string | undefined; line?: number | undefined; message?: string | undefined },
+): Promise<{ ok: boolean; text: string }> {
+  try {
+    await run();
+  } catch (error) {
+    if (!(error instanceof InputError)) throw error;
+    const text = describeError(error).replace(/^migtest: /, '');
+    const ok =
+      (expected.file === undefined || (error.file ?? '').endsWith(expected.file)) &&
+      (expected.line === undefined || expected.line === error.line) &&
+      (expected.message === undefined || error.message.includes(expected.message));
+    return { ok, text };
+  }
+  return { ok: false, text: 'the set was accepted, and its checks ran' };
+}
+
 /** Runs every set of a scenario and says whether each gave the findings the story predicts. */
 export async function runScenario(arg: string, format: Format): Promise<number> {
   const scenario = loadScenario(arg);
@@ -39,6 +60,21 @@ export async function runScenario(arg: string, format: Format): Promise<number> 
   if (format === 'text') process.stdout.write(`${c.bold(`scenario ${scenario.name}`)}: ${scenario.story}\n\n`);
   for (const [label, set] of Object.entries(scenario.sets)) {
     const dir = resolve(dirname(scenario.file), set.path);
+    if (set.rejects) {
+      const verdict = await expectRejection(() =>
+        check(
+          { dir, runner: scenario.runner, checks: set.checks ?? scenario.checks, postgres: scenario.postgres, provider: 'embedded', options: scenario.properties, runnerOptions: { ...scenario.runnerOptions, ...set.runnerOptions } },
+          { format: 'json', out: '/dev/null' },
+        ),
+        set.rejects,
+      );
+      held &&= verdict.ok;
+      results.push({ set: label, path: set.path, ok: verdict.ok, rejected: verdict.text });
+      if (format === 'text') {
+        process.stdout.write(`${verdict.ok ? c.green('✓ as predicted') : c.red('✗ not as predicted')} for ${label}: refused as bad input\n  ${verdict.text}\n\n`);
+      }
+      continue;
+    }
     const { report } = await check(
       {
         dir,

@@ -37,7 +37,16 @@ const ScenarioSet = z
     /** Added to (and override) the scenario's runner options for this set. */
     runnerOptions: RunnerOptions.optional(),
     /** The findings this set must give, all and only these; [] means every check passes. */
-    expect: z.array(ExpectedFinding),
+    expect: z.array(ExpectedFinding).default([]),
+    /** Instead of findings: the set must be refused as bad input (exit 2) at this place. */
+    rejects: z
+      .object({
+        file: z.string().min(1).optional(),
+        line: z.number().int().positive().optional(),
+        message: z.string().min(1).optional(),
+      })
+      .strict()
+      .optional(),
   })
   .strict();
 
