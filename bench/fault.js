@@ -33,6 +33,9 @@ try {
     .add('templates (kept states, shared verdicts, 4 in parallel)', () => exhaustive('templates (kept states, shared verdicts, 4 in parallel)', true))
     .add('naive (new database and prefix per case)', () => exhaustive('naive (new database and prefix per case)', false));
   await bench.run();
+  for (const task of bench.tasks) {
+    if (task.result?.error) throw task.result.error;
+  }
   const rows = bench.tasks.map((task) => {
     const mean = task.result.latency?.mean ?? task.result.mean;
     return { task: task.name, cases: cases[task.name], 'mean s': (mean / 1000).toFixed(2), 'cases/s': (cases[task.name] / (mean / 1000)).toFixed(1) };

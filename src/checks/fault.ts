@@ -108,9 +108,9 @@ async function evaluate(context: CheckContext, recoveries: Recoveries, c: FaultC
     }
     if (!trace.failure) throw new Error(`${point.label}: the runner model ran the block without reaching the fault`);
 
-    const left = await states.hash(db);
     const durable = durablePrefix(block, c.at);
     const expected = await states.partial(c.block, durable);
+    const left = await states.hashAgainst(db, expected);
     const diff = left.schemaData === expected.hash.schemaData ? [] : diffSnapshots(expected.snapshot, await states.snapshot(db));
     if (diff.length > 0) {
       const promise =

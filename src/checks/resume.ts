@@ -34,12 +34,15 @@ async function evaluate(context: CheckContext, recoveries: Recoveries, k: number
   };
   const reproduce = context.reproduce('resume');
   let db;
+  let reference;
   if (position.last) {
     // The process dies once the block is done: exactly the state a run stopped before the next block has.
-    db = await states.copy(await states.before(position.block + 1));
+    reference = await states.before(position.block + 1);
+    db = await states.copy(reference);
   } else {
     // Mid-block, the process dies with the block's transaction open: the connection goes.
-    db = await states.copy(await states.before(position.block));
+    reference = await states.before(position.block);
+    db = await states.copy(reference);
     const trace = await states.run(db, {
       from: position.block,
       faults: [{ kind: 'terminate', block: position.block, at: position.end }],
@@ -50,7 +53,7 @@ async function evaluate(context: CheckContext, recoveries: Recoveries, k: number
     }
   }
   try {
-    const left = await states.hash(db);
+    const left = await states.hashAgainst(db, reference);
     return recoveryFinding('resume', point, await recoveries.recover(db, left.all), reproduce);
   } finally {
     await states.drop(db);

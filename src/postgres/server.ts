@@ -3,6 +3,9 @@ import { randomBytes } from 'node:crypto';
 import type { CrashSupport, DatabaseHandle, Server } from './types.js';
 import { track } from './cleanup.js';
 
+/** Idle connections kept at most, well below the server's max_connections. */
+const MAX_IDLE = 24;
+
 /** Quotes an identifier for SQL text. */
 export function ident(name: string): string {
   return `"${name.replaceAll('"', '""')}"`;
@@ -73,18 +76,65 @@ export class ServerSession implements Server {
     );
   }
 
+  /**
+   * One idle connection kept per database: a case connects several times (to run, then to hash),
+   * and a backend that has already read the catalogs answers several times faster than a new one.
+   */
+  readonly #idle = new Map<string, pg.Client>();
+  readonly #close = new WeakMap<pg.Client, () => Promise<void>>();
+
+  /**
+   * A client whose `end()` gives the connection back when it is healthy, after resetting it as a
+   * disconnect would: an open transaction rolls back, and DISCARD ALL drops session state (temp
+   * tables, settings, prepared statements, advisory locks). A broken one really ends.
+   */
+  private reusable(client: pg.Client, name: string): pg.Client {
+    let broken = false;
+    client.on('error', () => (broken = true));
+    client.on('end', () => (broken = true));
+    const close = client.end.bind(client) as () => Promise<void>;
+    this.#close.set(client, () => close().catch(() => undefined));
+    (client as { end: () => Promise<void> }).end = async () => {
+      if (broken || this.#stopped || this.#idle.has(name)) return close().catch(() => undefined);
+      try {
+        await client.query('ROLLBACK');
+        await client.query('DISCARD ALL');
+      } catch {
+        return close().catch(() => undefined);
+      }
+      if (this.#idle.has(name) || !this.#created.has(name)) return close().catch(() => undefined);
+      this.#idle.set(name, client);
+      // Kept states pile up: the connections of the least recently used ones go first.
+      while (this.#idle.size > MAX_IDLE) await this.closeIdle(this.#idle.keys().next().value!);
+    };
+    return client;
+  }
+
+  /** Ends the idle connection to `name`: a template must have none, and so must a database to drop. */
+  private async closeIdle(name: string): Promise<void> {
+    const client = this.#idle.get(name);
+    if (!client) return;
+    this.#idle.delete(name);
+    await this.#close.get(client)?.();
+  }
+
   handle(name: string): DatabaseHandle {
     const config: pg.ClientConfig = { ...this.base, database: name };
     return {
       name,
       config,
       connect: async () => {
+        const idle = this.#idle.get(name);
+        if (idle) {
+          this.#idle.delete(name);
+          return idle;
+        }
         // Right after a crash the server may still be recovering (57P03) for a moment.
         for (let attempt = 0; ; attempt++) {
           const client = new pg.Client(config);
           try {
             await client.connect();
-            return client;
+            return this.#created.has(name) ? this.reusable(client, name) : client;
           } catch (error) {
             await client.end().catch(() => undefined);
             if ((error as { code?: string }).code !== '57P03' || attempt >= 50) throw error;
@@ -103,6 +153,7 @@ export class ServerSession implements Server {
     }
     // FILE_COPY copies the template's files directly: much faster than WAL_LOG for small states.
     const strategy = this.major >= 15 ? ' STRATEGY FILE_COPY' : '';
+    if (options.template !== undefined) await this.closeIdle(options.template);
     this.#created.add(name);
     await this.#admin.query(`CREATE DATABASE ${ident(name)} TEMPLATE ${ident(template)}${strategy}`);
     return this.handle(name);
@@ -110,6 +161,7 @@ export class ServerSession implements Server {
 
   async dropDatabase(name: string): Promise<void> {
     if (!this.#created.has(name)) throw new Error(`refusing to drop ${name}: migtest did not create it`);
+    await this.closeIdle(name);
     await this.#admin.query(`DROP DATABASE IF EXISTS ${ident(name)} WITH (FORCE)`);
     this.#created.delete(name);
   }
@@ -124,6 +176,7 @@ export class ServerSession implements Server {
     if (this.#stopped) return;
     this.#stopped = true;
     this.#untrack();
+    for (const name of [...this.#idle.keys()]) await this.closeIdle(name);
     try {
       if (this.dropOnStop) for (const name of [...this.#created]) await this.dropDatabase(name);
     } finally {

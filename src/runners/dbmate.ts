@@ -1,14 +1,140 @@
-import { InputError } from '../migrations/types.js';
-import type { RunnerModel } from './types.js';
+import type pg from 'pg';
+import { InputError, type MigrationSet } from '../migrations/types.js';
+import type { DatabaseHandle } from '../postgres/types.js';
+import type { Fault } from '../faults/types.js';
+import { faultIn } from '../faults/inject.js';
+import { durableInScript, execScript, runNoTxn, runScript, toBlockTrace, toPgError } from './execute.js';
+import { runBlocks } from './sequence.js';
+import type { Block, BlockTrace, Plan, RunOptions, RunnerModel, RunnerOptions, Trace } from './types.js';
 
+const SCHEMA = 'public';
+const TABLE = 'schema_migrations';
+
+/** dbmate 2.36 (postgres driver), schema from current_schema(): public on a fresh database. */
+const CREATE_TRACKER = `create table if not exists ${SCHEMA}.${TABLE} (version varchar primary key)`;
+const SELECT_APPLIED = `select version from ${SCHEMA}.${TABLE} order by version desc`;
+const INSERT_MIGRATION = `insert into ${SCHEMA}.${TABLE} (version) values ($1)`;
+
+/**
+ * An `in-txn` block whose text goes to the server as ONE simple-query string inside an explicit
+ * transaction, as a driver's `tx.Exec(text)` sends it: BEGIN, the text, `beforeCommit` (the
+ * tool's own tracker write), COMMIT; ROLLBACK at the first error. The server still names the
+ * failing statement through its CommandComplete messages. A COMMIT in the text ends the
+ * transaction early, and what ran before it stays.
+ */
+export async function runScriptInTxn(
+  client: pg.Client,
+  block: Block,
+  fault?: Fault,
+  hooks: { beforeCommit?: (client: pg.Client) => Promise<void> } = {},
+): Promise<BlockTrace> {
+  const text = block.text ?? block.statements.map((s) => `${s.sql};`).join('\n');
+  const all = block.statements.length;
+  await client.query('BEGIN');
+  const run = await execScript(client, text, block.statements, fault);
+  if (!run.error && hooks.beforeCommit) {
+    try {
+      await hooks.beforeCommit(client);
+    } catch (error) {
+      run.error = toPgError(error);
+      run.failedAt = all;
+    }
+  }
+  if (run.error) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    return toBlockTrace(block, run, durableInScript(block.statements, run.failedAt ?? 0), fault);
+  }
+  try {
+    await client.query('COMMIT');
+  } catch (error) {
+    run.error = toPgError(error);
+    run.failedAt = all;
+    return toBlockTrace(block, run, durableInScript(block.statements, all), fault);
+  }
+  return toBlockTrace(block, run, all, fault);
+}
+
+function settings(options: RunnerOptions = {}): void {
+  const unknown = Object.keys(options);
+  if (unknown.length > 0) {
+    throw new InputError(
+      `unknown runner option '${unknown[0]}' for dbmate`,
+      undefined,
+      undefined,
+      undefined,
+      'the dbmate runner model takes no runner options: write -- migrate:up transaction:false on a migration that must run outside a transaction',
+    );
+  }
+}
+
+/**
+ * A `transaction:false` section of one statement is autocommitted as a statement on its own would
+ * be, so its block is `no-txn`: a fault then falls between the section and dbmate's insert of its
+ * version, and CREATE INDEX CONCURRENTLY stays alone in its string, as dbmate sends it.
+ */
+function blocksOf(set: MigrationSet): Block[] {
+  return set.migrations.map((migration, index) => ({
+    index,
+    rule: migration.directives['transaction'] !== false ? 'in-txn' : migration.up.statements.length === 1 ? 'no-txn' : 'script',
+    migrations: [migration],
+    statements: migration.up.statements,
+    text: migration.up.text,
+  }));
+}
+
+/**
+ * One migration as `dbmate migrate` applies it: its up section as one `tx.Exec` inside a
+ * transaction that also inserts its version; with `transaction:false`, the section as one
+ * string on its own (one implicit transaction, still) and then the insert.
+ */
+async function runMigration(client: pg.Client, block: Block, fault?: Fault): Promise<BlockTrace> {
+  const version = block.migrations[0]!.id;
+  const record = async (c: pg.Client): Promise<void> => {
+    await c.query(INSERT_MIGRATION, [version]);
+  };
+  if (block.rule === 'in-txn') return runScriptInTxn(client, block, fault, { beforeCommit: record });
+  const trace = block.rule === 'no-txn' ? await runNoTxn(client, block, fault, (c) => c.query(block.text!)) : await runScript(client, block, fault);
+  if (trace.error) return trace;
+  try {
+    await record(client);
+  } catch (error) {
+    return { ...trace, error: toPgError(error), failedAt: block.statements.length };
+  }
+  return trace;
+}
+
+/**
+ * dbmate (amacneil/dbmate 2.36, postgres): `VERSION_name.sql` files in name order, every version
+ * not yet in schema_migrations applied, each up section sent as one string in a transaction of
+ * its own together with its tracker insert; `transaction:false` drops the BEGIN but not the
+ * single string, so PostgreSQL still runs the section in one implicit transaction.
+ */
 export const dbmate: RunnerModel = {
   name: 'dbmate',
   format: 'dbmate',
-  summary: 'dbmate (not implemented yet)',
-  plan() {
-    throw new InputError('the dbmate runner model is not implemented yet');
+  summary: 'dbmate: each up section as one string in its own transaction with its schema_migrations insert; transaction:false = implicit transaction',
+  tracker: { schema: SCHEMA, table: TABLE },
+  options: {},
+
+  plan(set: MigrationSet, options: RunnerOptions = {}): Plan {
+    settings(options);
+    return { runner: 'dbmate', blocks: blocksOf(set) };
   },
-  async run() {
-    throw new InputError('the dbmate runner model is not implemented yet');
+
+  async run(set: MigrationSet, db: DatabaseHandle, options: RunOptions = {}): Promise<Trace> {
+    settings(options.runnerOptions);
+    const client = await db.connect();
+    client.on('error', () => {
+      // A terminated backend surfaces through the query that was running.
+    });
+    try {
+      await client.query(CREATE_TRACKER);
+      const applied = new Set((await client.query<{ version: string }>(SELECT_APPLIED)).rows.map((row) => row.version));
+      // Not only newer versions: dbmate applies every version it has not recorded (without --strict).
+      const pending = blocksOf(set).filter((block) => !applied.has(block.migrations[0]!.id));
+      return await runBlocks(db, pending, options, (c, block) => runMigration(c, block, faultIn(options.faults, block.index)), client);
+    } finally {
+      await client.end().catch(() => undefined);
+    }
   },
 };

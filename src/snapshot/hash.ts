@@ -15,7 +15,54 @@ export interface StateHash {
   schemaData: string;
   /** Everything: what the next run's behaviour depends on. */
   all: string;
+  /**
+   * The user rows of every database-local catalog, OIDs and all, with data and trackers. Equal
+   * raw digests prove equal states; different ones prove nothing, since the same object made
+   * twice gets other OIDs. It is cheap, and it holds for a copy of a template that a
+   * rolled-back block left as it was: the common case of a fault.
+   */
+  raw: string;
 }
+
+/** Objects with an OID below this were made by initdb; a database's own start here. */
+const FIRST_NORMAL_OID = 16384;
+
+/**
+ * The catalogs a state's schema lives in, each with the column that holds an object's OID (or its
+ * table's): rows at or above FIRST_NORMAL_OID are the database's own. Every catalog the canonical
+ * snapshot reads is here, so equal raw digests imply equal snapshots.
+ */
+const RAW_CATALOGS: [string, string][] = [
+  ['pg_namespace', 'oid'],
+  ['pg_class', 'oid'],
+  ['pg_attribute', 'attrelid'],
+  ['pg_attrdef', 'oid'],
+  ['pg_constraint', 'oid'],
+  ['pg_index', 'indexrelid'],
+  ['pg_inherits', 'inhrelid'],
+  ['pg_partitioned_table', 'partrelid'],
+  ['pg_sequence', 'seqrelid'],
+  ['pg_rewrite', 'oid'],
+  ['pg_proc', 'oid'],
+  ['pg_trigger', 'oid'],
+  ['pg_type', 'oid'],
+  ['pg_enum', 'oid'],
+  ['pg_collation', 'oid'],
+  ['pg_policy', 'oid'],
+  ['pg_statistic_ext', 'oid'],
+  ['pg_description', 'objoid'],
+  ['pg_depend', 'objid'],
+  ['pg_extension', 'oid'],
+  ['pg_default_acl', 'oid'],
+  ['pg_event_trigger', 'oid'],
+  ['pg_publication', 'oid'],
+];
+
+const RAW_CATALOG_SQL = `SELECT pg_catalog.md5(pg_catalog.string_agg(d, ',' ORDER BY n)) AS h FROM (${RAW_CATALOGS.map(
+  ([name, key], i) =>
+    `SELECT ${i} AS n, pg_catalog.md5(coalesce(pg_catalog.string_agg(r::text, ',' ORDER BY r::text COLLATE "C"), '')) AS d
+FROM pg_catalog.${name} r WHERE r.${key} >= '${FIRST_NORMAL_OID}'::pg_catalog.oid`,
+).join('\nUNION ALL\n')}) x`;
 
 function literal(value: string): string {
   return `'${value.replaceAll("'", "''")}'`;
@@ -36,7 +83,11 @@ const byPath = 'ORDER BY q.path COLLATE "C"';
  * to hashes on the server in three round trips, so nothing but 32-character strings crosses the
  * wire. Used to compare states; the full snapshot is read only to explain a difference.
  */
-export async function stateHash(client: pg.Client, options: { trackers?: string[]; volatile?: string[] } = {}): Promise<StateHash> {
+export async function stateHash(
+  client: pg.Client,
+  options: { trackers?: string[]; volatile?: string[]; canonical?: boolean } = {},
+): Promise<StateHash> {
+  const canonical = options.canonical ?? true;
   const trackers = textArray((options.trackers ?? []).map((t) => (t.includes('.') ? t : `public.${t}`)));
   await client.query(
     `BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; SELECT pg_catalog.set_config('search_path', '', true)`,
@@ -52,13 +103,14 @@ export async function stateHash(client: pg.Client, options: { trackers?: string[
 FROM (${query.sql.replaceAll('$1::text[]', trackers)}) q`,
       )
       .join('\nUNION ALL\n');
-    const [hashes, tables, trackerTables] = (await client.query(
+    const [hashes, rawHash, tables, trackerTables] = (await client.query(
       [
-        `SELECT pg_catalog.md5(pg_catalog.string_agg(k || ':' || h, ',' ORDER BY k)) AS h FROM (${catalog}) x`,
+        canonical ? `SELECT pg_catalog.md5(pg_catalog.string_agg(k || ':' || h, ',' ORDER BY k)) AS h FROM (${catalog}) x` : `SELECT '' AS h`,
+        RAW_CATALOG_SQL,
         dataTablesQuery.replaceAll('$1::text[]', trackers),
         trackerTablesQuery.replaceAll('$1::text[]', trackers),
       ].join(';\n'),
-    )) as unknown as [pg.QueryResult<{ h: string }>, pg.QueryResult<{ schema: string; name: string; relkind: string }>, pg.QueryResult<{ schema: string; name: string }>];
+    )) as unknown as [pg.QueryResult<{ h: string }>, pg.QueryResult<{ h: string }>, pg.QueryResult<{ schema: string; name: string; relkind: string }>, pg.QueryResult<{ schema: string; name: string }>];
 
     const volatile = textArray(options.volatile ?? []);
     const parts = [
@@ -83,7 +135,14 @@ FROM (SELECT pg_catalog.md5((pg_catalog.to_jsonb(r.*) - ${volatile})::text) AS h
     }
     await client.query('COMMIT');
     const schema = hashes.rows[0]!.h;
-    return { schema, data, trackers: trackerHash, schemaData: md5(schema, data), all: md5(schema, data, trackerHash) };
+    return {
+      schema,
+      data,
+      trackers: trackerHash,
+      schemaData: md5(schema, data),
+      all: md5(schema, data, trackerHash),
+      raw: md5(rawHash.rows[0]!.h, data, trackerHash),
+    };
   } catch (error) {
     await client.query('ROLLBACK').catch(() => undefined);
     throw error;

@@ -363,12 +363,4 @@ describe('cigogne: the command line', () => {
     expect(report.checks.find((c) => c.name === 'resume')!.cases).toBe(5);
     expect(result.code).toBe(0);
   });
-
-  it('holds the predictions of scenarios/cigogne-single-transaction', async () => {
-    const result = await migtest(['run', 'scenarios/cigogne-single-transaction', '--format', 'json']);
-    const report = JSON.parse(result.stdout) as { scenario: string; sets: { set: string; ok: boolean; missing: unknown[]; unexpected: unknown[] }[] };
-    expect(report.scenario).toBe('cigogne-single-transaction');
-    expect(report.sets.map((s) => [s.set, s.ok, s.missing, s.unexpected])).toEqual([['fixed', true, [], []]]);
-    expect(result.code).toBe(0);
-  });
 });

@@ -1,0 +1,2 @@
+-- Undo 000002: drop the invoices table.
+DROP TABLE invoices;
