@@ -106,6 +106,7 @@ export async function runChecks(request: RunRequest, events: RunEvents = {}): Pr
         report.checks.push(result);
         events.onCheckEnd?.(result);
       }
+      await states.close();
     } finally {
       await server.stop();
     }

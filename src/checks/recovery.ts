@@ -26,10 +26,12 @@ export class Recoveries {
 
   async recover(db: DatabaseHandle, leftHash: string): Promise<Recovery> {
     if (this.states.settings.reuse === false) return this.run(db);
-    let verdict = this.#seen.get(leftHash);
+    // Objects outside the database (a database the set created) are part of the state too.
+    const key = `${leftHash}:${this.states.model.cluster?.key(db) ?? ''}`;
+    let verdict = this.#seen.get(key);
     if (!verdict) {
       verdict = this.run(db);
-      this.#seen.set(leftHash, verdict);
+      this.#seen.set(key, verdict);
     }
     return verdict;
   }

@@ -148,21 +148,32 @@ export class States {
     if (durable === 0) return this.before(b);
     return this.reach(`partial:${b}:${durable}`, async () => {
       const db = await this.copy(await this.before(b));
-      const statements: Statement[] = this.plan.blocks[b]!.statements.slice(0, durable);
-      const client = await db.connect();
-      try {
-        const run = await execStatements(client, statements);
-        if (run.error) throw new Error(`replaying the first ${durable} statements of block ${b} failed: ${run.error.message}`);
-      } finally {
-        await client.end();
+      const block = this.plan.blocks[b]!;
+      if (this.model.replay) {
+        // The model sends them its own way (other connections, COPY data), tracker untouched.
+        await this.model.replay(this.set, db, block, durable, { runnerOptions: this.settings.runnerOptions, env: this.settings.env });
+      } else {
+        const statements: Statement[] = block.statements.slice(0, durable);
+        const client = await db.connect();
+        try {
+          const run = await execStatements(client, statements);
+          if (run.error) throw new Error(`replaying the first ${durable} statements of block ${b} failed: ${run.error.message}`);
+        } finally {
+          await client.end();
+        }
       }
       return this.keep(db, { blocks: [], ok: true });
     });
   }
 
-  /** A new scratch database that starts as a copy of `state`. */
-  copy(state: State): Promise<DatabaseHandle> {
-    return this.server.createDatabase({ template: state.db.name });
+  /**
+   * A new scratch database that starts as a copy of `state`, with its own copy of what runs made
+   * for it outside it (databases a set creates belong to the server, not to the database).
+   */
+  async copy(state: State): Promise<DatabaseHandle> {
+    const db = await this.server.createDatabase({ template: state.db.name });
+    await this.model.cluster?.copy(state.db, db);
+    return db;
   }
 
   readonly #dropping = new Set<Promise<void>>();
@@ -172,8 +183,9 @@ export class States {
    * files. `settle()` waits for every drop still under way.
    */
   drop(db: DatabaseHandle): Promise<void> {
-    const dropping: Promise<void> = this.server
-      .dropDatabase(db.name)
+    const cluster = this.model.cluster;
+    const dropping: Promise<void> = (cluster ? cluster.release(db) : Promise.resolve())
+      .then(() => this.server.dropDatabase(db.name))
       .catch(() => undefined)
       .finally(() => this.#dropping.delete(dropping));
     this.#dropping.add(dropping);
@@ -182,6 +194,17 @@ export class States {
 
   async settle(): Promise<void> {
     while (this.#dropping.size > 0) await Promise.all([...this.#dropping]);
+  }
+
+  /** At the end of a run: what runs made outside the kept states' databases goes too. */
+  async close(): Promise<void> {
+    await this.settle();
+    const cluster = this.model.cluster;
+    if (!cluster) return;
+    for (const state of this.#reached.values()) {
+      const reached = await state.catch(() => undefined);
+      if (reached) await cluster.release(reached.db).catch(() => undefined);
+    }
   }
 
   private reach(key: string, build: () => Promise<State>): Promise<State> {

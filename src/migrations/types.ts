@@ -17,6 +17,12 @@ export interface Statement extends SourcePosition {
   kind: string;
   /** Details that rules and runners use without re-parsing (e.g. transaction kind, subtype). */
   detail?: StatementDetail;
+  /**
+   * For `COPY … FROM STDIN` with inline data (codd): the data lines that follow the statement,
+   * each with its line end, up to but not including the `\.` line. The parser never sees them;
+   * a runner sends them through the copy protocol.
+   */
+  copyData?: string;
 }
 
 export interface StatementDetail {

@@ -104,6 +104,34 @@ export interface RunnerModel {
   options?: Record<string, string>;
   /** Runs what the tool would run now on `db` (a second run of a tracking tool skips applied work). */
   run(set: MigrationSet, db: DatabaseHandle, options?: RunOptions): Promise<Trace>;
+  /**
+   * Optional. Applies the first `count` statements of `block` to `db` the way the tool sends them
+   * (its connections, COPY data, cluster-level mapping) without touching its tracker: the state a
+   * no-txn block must leave after a fault. Without it, the statements go plainly to `db`.
+   */
+  replay?(set: MigrationSet, db: DatabaseHandle, block: Block, count: number, options?: RunOptions): Promise<void>;
+  /** Optional: for models whose runs make objects outside the case's database (codd's bootstrap). */
+  cluster?: ClusterObjects;
+}
+
+/**
+ * Objects that runs made for a case's database outside it: databases and roles belong to the whole
+ * server, so a copy of the case's database (CREATE DATABASE … TEMPLATE) does not carry them. Whoever
+ * copies or drops a case's database tells the model, so that a copy gets its own and none is left.
+ */
+export interface ClusterObjects {
+  /** `to` was just made as a copy of `from`: give it a copy of what runs made for `from`. */
+  copy(from: DatabaseHandle, to: DatabaseHandle): Promise<void>;
+  /** `db` is about to be dropped (or the run is over): drop what runs made for it. */
+  release(db: DatabaseHandle): Promise<void>;
+  /** Names of the databases that runs made for `db` and that exist now. */
+  databases(db: DatabaseHandle): string[];
+  /**
+   * What runs made for `db` outside it, as a text that is equal for equal cluster-level states
+   * (whatever the case): two cases whose databases have the same snapshot are the same state only
+   * if their keys are equal too (e.g. a crash before or after the bootstrap's CREATE DATABASE).
+   */
+  key(db: DatabaseHandle): string;
 }
 
 /** The table a tool keeps its record in, kept apart from the schema in snapshots. */

@@ -58,3 +58,23 @@ describe('checks fault and resume under rerun-all', () => {
     expect(replay.report.checks[0]!.findings.map((f) => (f as { case?: unknown }).case)).toEqual([(finding as { case?: unknown }).case]);
   });
 });
+
+describe('cluster-level objects (codd bootstrap)', () => {
+  it('tells apart states that differ only outside the database: every fault that loses the bootstrap record is found', async () => {
+    const { code, report } = await run([
+      'check', `${SETS}/codd-bootstrap/fixed`, '--runner', 'codd', '--runner-option', 'user=orders_owner',
+      '--checks', 'fault', '--exhaustive',
+    ]);
+    expect(code).toBe(1);
+    const findings = report.checks[0]!.findings;
+    // A lost connection after CREATE DATABASE, and every fault in the first block on the new
+    // database (which would have recorded the bootstrap), leave a database the next run creates again.
+    expect(findings).toHaveLength(9);
+    for (const f of findings) {
+      expect(f.sqlstate).toBe('42P04');
+      expect(f.message).toContain('database "orders" already exists');
+    }
+    // No finding about codd's own schema, which it makes when it records a failure.
+    expect(findings.filter((f) => (f.diff ?? []).some((d) => d.path === 'schema:codd'))).toEqual([]);
+  });
+});
