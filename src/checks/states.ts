@@ -6,6 +6,9 @@ import { takeSnapshot } from '../snapshot/snapshot.js';
 import { stateHash, type StateHash } from '../snapshot/hash.js';
 import type { Snapshot } from '../snapshot/types.js';
 
+/** Case databases kept after use before the oldest are dropped (about 8 MB each). */
+const CASES_KEPT = 64;
+
 /** A database state reached once and kept as a template, with what it took to reach it. */
 export interface State {
   db: DatabaseHandle;
@@ -177,19 +180,28 @@ export class States {
   }
 
   readonly #dropping = new Set<Promise<void>>();
+  /** Case databases done with and not dropped yet, oldest first. */
+  readonly #done: DatabaseHandle[] = [];
 
   /**
-   * Drops a case's database in the background: a case should not wait for the server to remove
-   * files. `settle()` waits for every drop still under way.
+   * Gives back a case's database. Dropping costs the server more than copying did, so up to
+   * CASES_KEPT of them wait: most runs end first, and then the server's own removal (a cluster
+   * deleted whole, or the url provider's drop of everything it made) does the work in one go.
+   * Beyond that the oldest are dropped in the background; `settle()` waits for those drops.
    */
   drop(db: DatabaseHandle): Promise<void> {
+    this.#done.push(db);
+    while (this.#done.length > CASES_KEPT) this.dropNow(this.#done.shift()!);
+    return Promise.resolve();
+  }
+
+  private dropNow(db: DatabaseHandle): void {
     const cluster = this.model.cluster;
     const dropping: Promise<void> = (cluster ? cluster.release(db) : Promise.resolve())
       .then(() => this.server.dropDatabase(db.name))
       .catch(() => undefined)
       .finally(() => this.#dropping.delete(dropping));
     this.#dropping.add(dropping);
-    return Promise.resolve();
   }
 
   async settle(): Promise<void> {
@@ -201,6 +213,7 @@ export class States {
     await this.settle();
     const cluster = this.model.cluster;
     if (!cluster) return;
+    for (const db of this.#done.splice(0)) await cluster.release(db).catch(() => undefined);
     for (const state of this.#reached.values()) {
       const reached = await state.catch(() => undefined);
       if (reached) await cluster.release(reached.db).catch(() => undefined);
