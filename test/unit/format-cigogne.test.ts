@@ -1,42 +1,18 @@
 import { createHash } from 'node:crypto';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { cigogneCreatedAt, cigogneName, loadCigogne } from '../../src/migrations/formats/cigogne.js';
 import { loadSet } from '../../src/migrations/load.js';
 import { InputError } from '../../src/migrations/types.js';
 import { cigogne } from '../../src/runners/cigogne.js';
+import { rejection, tempFolder } from '../helpers/folders.js';
 
 const SETS = fileURLToPath(new URL('../../migrations-under-test/cigogne-single-transaction', import.meta.url));
 
 let dir: string;
-
-beforeEach(async () => {
-  dir = await mkdtemp(path.join(tmpdir(), 'migtest-cigogne-'));
-});
-
-afterEach(async () => {
-  await rm(dir, { recursive: true, force: true });
-});
-
-async function write(files: Record<string, string>): Promise<void> {
-  for (const [name, text] of Object.entries(files)) {
-    await mkdir(path.dirname(path.join(dir, name)), { recursive: true });
-    await writeFile(path.join(dir, name), text);
-  }
-}
-
-async function rejection(promise: Promise<unknown>): Promise<InputError> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(error).toBeInstanceOf(InputError);
-    return error as InputError;
-  }
-  throw new Error('expected an InputError');
-}
+const { write } = tempFolder('migtest-cigogne-', (created) => (dir = created));
 
 /** A well-formed migration file around `up`. */
 function file(up: string, marker = '--- migration:up'): string {

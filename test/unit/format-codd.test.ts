@@ -1,41 +1,17 @@
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { coddConnection, coddTimestamp, loadCodd, NO_PARSE_KIND } from '../../src/migrations/formats/codd.js';
 import { loadSet } from '../../src/migrations/load.js';
 import { InputError, type Statement } from '../../src/migrations/types.js';
 import { codd } from '../../src/runners/codd.js';
+import { rejection, tempFolder } from '../helpers/folders.js';
 
 const SETS = fileURLToPath(new URL('../../migrations-under-test', import.meta.url));
 
 let dir: string;
-
-beforeEach(async () => {
-  dir = await mkdtemp(path.join(tmpdir(), 'migtest-codd-'));
-});
-
-afterEach(async () => {
-  await rm(dir, { recursive: true, force: true });
-});
-
-async function write(files: Record<string, string>): Promise<void> {
-  for (const [name, text] of Object.entries(files)) {
-    await mkdir(path.dirname(path.join(dir, name)), { recursive: true });
-    await writeFile(path.join(dir, name), text);
-  }
-}
-
-async function rejection(promise: Promise<unknown>): Promise<InputError> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(error).toBeInstanceOf(InputError);
-    return error as InputError;
-  }
-  throw new Error('expected an InputError');
-}
+const { write } = tempFolder('migtest-codd-', (created) => (dir = created));
 
 /** The error's place as the reporter prints it: the file's base name, line, column. */
 function place(error: InputError): [string | undefined, number | undefined, number | undefined] {

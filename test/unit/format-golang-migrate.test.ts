@@ -1,39 +1,15 @@
 import { createHash } from 'node:crypto';
-import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { symlink } from 'node:fs/promises';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { loadGolangMigrate } from '../../src/migrations/formats/golang-migrate.js';
 import { loadSet } from '../../src/migrations/load.js';
 import { InputError } from '../../src/migrations/types.js';
 import { cutThrough, golangMigrate, naiveSplit, naiveSplitBrokeDollarQuote, naiveStatements, openAtEnd } from '../../src/runners/golang-migrate.js';
+import { rejection, tempFolder } from '../helpers/folders.js';
 
 let dir: string;
-
-beforeEach(async () => {
-  dir = await mkdtemp(path.join(tmpdir(), 'migtest-golang-migrate-'));
-});
-
-afterEach(async () => {
-  await rm(dir, { recursive: true, force: true });
-});
-
-async function write(files: Record<string, string>): Promise<void> {
-  for (const [name, text] of Object.entries(files)) {
-    await mkdir(path.dirname(path.join(dir, name)), { recursive: true });
-    await writeFile(path.join(dir, name), text);
-  }
-}
-
-async function rejection(promise: Promise<unknown>): Promise<InputError> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(error).toBeInstanceOf(InputError);
-    return error as InputError;
-  }
-  throw new Error('expected an InputError');
-}
+const { write } = tempFolder('migtest-golang-migrate-', (created) => (dir = created));
 
 function thrown(f: () => unknown): InputError {
   try {

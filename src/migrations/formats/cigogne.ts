@@ -1,7 +1,7 @@
-import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { readMigrationFile, toScript } from '../script.js';
 import { initParser } from '../split.js';
+import { filesIn } from '../folder.js';
 import { InputError, type Migration, type MigrationSet, type Script } from '../types.js';
 
 /** The name pattern cigogne's parser accepts, as its error message spells it. */
@@ -33,7 +33,7 @@ interface Marker {
  */
 export async function loadCigogne(dir: string, _env: Record<string, string | undefined> = process.env): Promise<MigrationSet> {
   const root = path.resolve(dir);
-  const names = (await filesIn(root)).filter((name) => name.endsWith('.sql'));
+  const names = (await filesIn(root, `${CIGOGNE_PATTERN} files`)).filter((name) => name.endsWith('.sql'));
   if (names.length === 0) {
     throw new InputError(
       'no *.sql files in this folder',
@@ -321,33 +321,3 @@ function forCigogne(error: InputError): InputError {
   return new InputError(message, error.file, error.line, error.column, fix);
 }
 
-/** Names of the regular files (or links to them) directly in `root`. */
-async function filesIn(root: string): Promise<string[]> {
-  let entries;
-  try {
-    entries = await readdir(root, { withFileTypes: true });
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    const problem =
-      code === 'ENOENT'
-        ? 'the migration folder does not exist'
-        : code === 'ENOTDIR'
-          ? 'this is a file, not a migration folder'
-          : `cannot read the migration folder (${(error as Error).message})`;
-    throw new InputError(problem, root, undefined, undefined, `pass the path of the folder that holds the ${CIGOGNE_PATTERN} files`);
-  }
-  const names: string[] = [];
-  for (const entry of entries) {
-    if (entry.isFile()) names.push(entry.name);
-    else if (entry.isSymbolicLink() && (await isFile(path.join(root, entry.name)))) names.push(entry.name);
-  }
-  return names;
-}
-
-async function isFile(file: string): Promise<boolean> {
-  try {
-    return (await stat(file)).isFile();
-  } catch {
-    return false; // a dangling link is not a migration
-  }
-}

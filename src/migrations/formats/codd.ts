@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
-import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { parseSync } from 'libpg-query';
 import { parse as parseUri } from 'pg-connection-string';
 import { readMigrationFile } from '../script.js';
 import { initParser, splitStatements } from '../split.js';
+import { byBytes, filesIn } from '../folder.js';
 import { TextIndex } from '../text-index.js';
 import { InputError, type Migration, type MigrationSet, type Script, type Statement } from '../types.js';
 
@@ -40,7 +40,7 @@ export interface CoddConnection {
  */
 export async function loadCodd(dir: string, env: Record<string, string | undefined> = process.env): Promise<MigrationSet> {
   const root = path.resolve(dir);
-  const names = (await filesIn(root)).filter((name) => name.endsWith('.sql')).sort(byCodePoints);
+  const names = (await filesIn(root, `${CODD_PATTERN} files`)).filter((name) => name.endsWith('.sql')).sort(byBytes);
   if (names.length === 0) {
     throw new InputError(
       'no *.sql files in this folder',
@@ -133,11 +133,6 @@ function timestampOf(name: string, file: string): string {
     );
   }
   return match.slice(1, 7).join('-');
-}
-
-/** codd sorts names as Haskell Strings: by code point, which is UTF-8 byte order. */
-function byCodePoints(a: string, b: string): number {
-  return Buffer.compare(Buffer.from(a), Buffer.from(b));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -665,32 +660,3 @@ function keywordValues(value: string): [string, string][] | undefined {
 // ---------------------------------------------------------------------------------------------
 // Folder
 
-async function filesIn(root: string): Promise<string[]> {
-  let entries;
-  try {
-    entries = await readdir(root, { withFileTypes: true });
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    const problem =
-      code === 'ENOENT'
-        ? 'the migration folder does not exist'
-        : code === 'ENOTDIR'
-          ? 'this is a file, not a migration folder'
-          : `cannot read the migration folder (${(error as Error).message})`;
-    throw new InputError(problem, root, undefined, undefined, `pass the path of the folder that holds the ${CODD_PATTERN} files`);
-  }
-  const names: string[] = [];
-  for (const entry of entries) {
-    if (entry.isFile()) names.push(entry.name);
-    else if (entry.isSymbolicLink() && (await isFile(path.join(root, entry.name)))) names.push(entry.name);
-  }
-  return names;
-}
-
-async function isFile(file: string): Promise<boolean> {
-  try {
-    return (await stat(file)).isFile();
-  } catch {
-    return false;
-  }
-}

@@ -3,7 +3,7 @@ import { readMigrationFile, toScript } from '../script.js';
 import { initParser } from '../split.js';
 import { TextIndex } from '../text-index.js';
 import { InputError, type DirectiveValue, type Migration, type MigrationSet } from '../types.js';
-import { byBytes, filesIn } from './golang-migrate.js';
+import { byBytes, filesIn } from '../folder.js';
 
 /** dbmate's migrationFileRegexp: the version is the leading digits. */
 const MIGRATION_NAME = /^(\d+).*\.sql$/;

@@ -1,7 +1,7 @@
-import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { readMigrationFile, toScript } from '../script.js';
 import { initParser } from '../split.js';
+import { byBytes, filesIn } from '../folder.js';
 import { InputError, type Migration, type MigrationSet } from '../types.js';
 
 /**
@@ -118,41 +118,4 @@ async function loadMigration(root: string, version: bigint, files: Files): Promi
   return migration;
 }
 
-/**
- * Names of the regular files (or links to them) directly in `root`; subfolders are not read,
- * as neither golang-migrate nor dbmate reads them. `expected` names the files in the fix.
- */
-export async function filesIn(root: string, expected: string): Promise<string[]> {
-  let entries;
-  try {
-    entries = await readdir(root, { withFileTypes: true });
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    const problem =
-      code === 'ENOENT'
-        ? 'the migration folder does not exist'
-        : code === 'ENOTDIR'
-          ? 'this is a file, not a migration folder'
-          : `cannot read the migration folder (${(error as Error).message})`;
-    throw new InputError(problem, root, undefined, undefined, `pass the path of the folder that holds the ${expected}`);
-  }
-  const names: string[] = [];
-  for (const entry of entries) {
-    if (entry.isFile()) names.push(entry.name);
-    else if (entry.isSymbolicLink() && (await isFile(path.join(root, entry.name)))) names.push(entry.name);
-  }
-  return names;
-}
 
-async function isFile(file: string): Promise<boolean> {
-  try {
-    return (await stat(file)).isFile();
-  } catch {
-    return false; // a dangling link is not a migration
-  }
-}
-
-/** Go orders names by UTF-8 bytes, which differs from code-unit order above U+FFFF. */
-export function byBytes(a: string, b: string): number {
-  return Buffer.compare(Buffer.from(a), Buffer.from(b));
-}

@@ -1,7 +1,7 @@
-import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { readMigrationFile, toScript } from '../script.js';
 import { initParser } from '../split.js';
+import { byBytes, filesIn } from '../folder.js';
 import { InputError, type Migration, type MigrationSet } from '../types.js';
 
 const UP = '.up.sql';
@@ -14,7 +14,7 @@ const DOWN = '.down.sql';
  */
 export async function loadRerunAll(dir: string): Promise<MigrationSet> {
   const root = path.resolve(dir);
-  const files = await filesIn(root);
+  const files = await filesIn(root, '*.up.sql files');
   const ups = files.filter((name) => name.endsWith(UP)).sort(byBytes);
   if (ups.length === 0) {
     throw new InputError(
@@ -55,49 +55,4 @@ async function loadMigration(root: string, name: string, downName?: string): Pro
   return migration;
 }
 
-/** Names of the regular files (or links to them) directly in `root`. */
-async function filesIn(root: string): Promise<string[]> {
-  let entries;
-  try {
-    entries = await readdir(root, { withFileTypes: true });
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    const problem =
-      code === 'ENOENT'
-        ? 'the migration folder does not exist'
-        : code === 'ENOTDIR'
-          ? 'this is a file, not a migration folder'
-          : `cannot read the migration folder (${(error as Error).message})`;
-    throw new InputError(
-      `${problem}`,
-      root,
-      undefined,
-      undefined,
-      'pass the path of the folder that holds the *.up.sql files',
-    );
-  }
-  const names: string[] = [];
-  for (const entry of entries) {
-    if (entry.isFile()) names.push(entry.name);
-    else if (entry.isSymbolicLink() && (await isFile(path.join(root, entry.name)))) {
-      names.push(entry.name);
-    }
-  }
-  return names;
-}
 
-async function isFile(file: string): Promise<boolean> {
-  try {
-    return (await stat(file)).isFile();
-  } catch {
-    return false; // a dangling link is not a migration
-  }
-}
-
-/**
- * The runner is a Go program (filepath.Glob, then sort.Strings): it orders names by UTF-8 bytes.
- * That equals JavaScript's code-unit order except for characters above U+FFFF, so compare bytes.
- */
-function byBytes(a: string, b: string): number {
-  return Buffer.compare(Buffer.from(a), Buffer.from(b));
-}
