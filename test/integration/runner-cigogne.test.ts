@@ -10,6 +10,7 @@ import { cigogne } from '../../src/runners/cigogne.js';
 import type { Fault } from '../../src/faults/types.js';
 import type { RunOptions, Trace } from '../../src/runners/types.js';
 import { migtest, ROOT, type JsonReport } from '../helpers/cli.js';
+import { sql } from '../helpers/db.js';
 
 const STORY = 'migrations-under-test/cigogne-single-transaction';
 const FIXED = path.join(ROOT, STORY, 'fixed');
@@ -29,14 +30,6 @@ afterAll(async () => {
   rmSync(scratch, { recursive: true, force: true });
 });
 
-async function sql<T = Record<string, unknown>>(db: DatabaseHandle, text: string): Promise<T[]> {
-  const client = await db.connect();
-  try {
-    return (await client.query(text)).rows as T[];
-  } finally {
-    await client.end();
-  }
-}
 
 /** Tables of the migration set (the tracker apart), with their row counts. */
 async function tables(db: DatabaseHandle): Promise<Record<string, number>> {

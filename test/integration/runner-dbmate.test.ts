@@ -11,6 +11,7 @@ import { dbmate } from '../../src/runners/dbmate.js';
 import type { RunOptions, Trace } from '../../src/runners/types.js';
 import { runChecks } from '../../src/run.js';
 import { ROOT } from '../helpers/cli.js';
+import { sql } from '../helpers/db.js';
 
 const STORY = path.join(ROOT, 'migrations-under-test/dbmate-transaction-false');
 const CIC_FILE = path.join(STORY, 'broken/20240315143000_unique_order_external_ref.sql');
@@ -32,14 +33,6 @@ afterAll(async () => {
   rmSync(scratch, { recursive: true, force: true });
 });
 
-async function sql<T = Record<string, unknown>>(db: DatabaseHandle, text: string): Promise<T[]> {
-  const client = await db.connect();
-  try {
-    return (await client.query(text)).rows as T[];
-  } finally {
-    await client.end();
-  }
-}
 
 async function versions(db: DatabaseHandle): Promise<string[]> {
   return (await sql<{ version: string }>(db, 'SELECT version FROM public.schema_migrations ORDER BY version')).map((r) => r.version);

@@ -11,6 +11,7 @@ import { DOLLAR_QUOTE_SPLIT_NOTE, golangMigrate, naiveSplitBrokeDollarQuote } fr
 import type { RunOptions, Trace } from '../../src/runners/types.js';
 import { runChecks } from '../../src/run.js';
 import { ROOT } from '../helpers/cli.js';
+import { sql } from '../helpers/db.js';
 
 const STORY = path.join(ROOT, 'migrations-under-test/golang-migrate-dirty');
 
@@ -31,14 +32,6 @@ afterAll(async () => {
   rmSync(scratch, { recursive: true, force: true });
 });
 
-async function sql<T = Record<string, unknown>>(db: DatabaseHandle, text: string): Promise<T[]> {
-  const client = await db.connect();
-  try {
-    return (await client.query(text)).rows as T[];
-  } finally {
-    await client.end();
-  }
-}
 
 /** The tracker's rows, as `version:dirty`. */
 async function tracker(db: DatabaseHandle): Promise<string[]> {
