@@ -3,11 +3,13 @@ import { initParser } from './migrations/split.js';
 import type { FormatName } from './migrations/types.js';
 import { provider as findProvider } from './postgres/providers.js';
 import { runnerModel } from './runners/index.js';
+import { effectiveRetry } from './runners/retry.js';
 import { check as findCheck } from './checks/index.js';
 import { States } from './checks/states.js';
 import { displayPath } from './checks/findings.js';
 import type { CheckName, CheckOptions, CheckResult } from './checks/types.js';
 import { VERSION } from './version.js';
+import { pairFindings } from './checks/lint.js';
 
 export interface RunRequest {
   dir: string;
@@ -18,6 +20,11 @@ export interface RunRequest {
   options: CheckOptions;
   /** `--runner-option name=value` pairs. */
   runnerOptions?: Record<string, string>;
+  /**
+   * `--retry "max N backoff (constant|exponential) T(s|ms)"`. Absent: the tool's own policy
+   * (codd's `max 2 backoff exponential 1s`), none for a tool without retries.
+   */
+  retry?: string;
 }
 
 /** The JSON contract of DESIGN.md. */
@@ -42,6 +49,7 @@ export interface RunEvents {
 export function reproduceCommand(request: RunRequest, check: CheckName, major: number, extra: string[] = []): string {
   const parts = ['npx migtest check', quote(displayPath(request.dir)), '--runner', request.runner, '--checks', check, '--pg', String(major)];
   for (const [name, value] of Object.entries(request.runnerOptions ?? {})) parts.push('--runner-option', quote(`${name}=${value}`));
+  if (request.retry !== undefined) parts.push('--retry', quote(request.retry));
   if (request.provider !== 'embedded') parts.push('--provider', request.provider);
   if (request.options.exhaustive) parts.push('--exhaustive');
   if (check === 'fault' && request.options.faults && request.options.faults.join(',') !== 'error,terminate') {
@@ -63,6 +71,8 @@ export async function runChecks(request: RunRequest, events: RunEvents = {}): Pr
   await initParser();
   const set = await loadSet(request.dir, model.format as FormatName);
   model.plan(set, request.runnerOptions ?? {}); // refuses unknown runner options before any server starts
+  const retry = effectiveRetry(model, request.retry); // and a malformed retry policy
+  const options = { ...request.options, ...(retry ? { retry } : {}) };
   const provider = findProvider(request.provider);
   const report: RunReport = {
     ok: true,
@@ -80,7 +90,7 @@ export async function runChecks(request: RunRequest, events: RunEvents = {}): Pr
     try {
       report.postgres.push(server.version);
       events.onServer?.({ provider: server.provider, version: server.version, startMs: Date.now() - started });
-      const states = new States(server, set, model, { runnerOptions: request.runnerOptions ?? {}, env: process.env });
+      const states = new States(server, set, model, { runnerOptions: request.runnerOptions ?? {}, env: process.env, ...(retry ? { retry } : {}) });
       for (const check of checks) {
         events.onCheckStart?.(check.name, String(server.major));
         const begun = performance.now();
@@ -89,7 +99,7 @@ export async function runChecks(request: RunRequest, events: RunEvents = {}): Pr
           model,
           server,
           states,
-          options: request.options,
+          options,
           reproduce: (name, extra) => reproduceCommand(request, name, server.major, extra),
         });
         const result: CheckResult = {
@@ -100,6 +110,7 @@ export async function runChecks(request: RunRequest, events: RunEvents = {}): Pr
           durationMs: Math.round(performance.now() - begun),
           findings: outcome.findings,
           ...(outcome.reason ? { reason: outcome.reason } : {}),
+          ...(outcome.details ? { details: outcome.details } : {}),
         };
         await states.settle();
         if (result.status === 'fail') report.ok = false;
@@ -111,5 +122,7 @@ export async function runChecks(request: RunRequest, events: RunEvents = {}): Pr
       await server.stop();
     }
   }
+  // Each lint finding says whether execution confirmed it; each dynamic one which rule would have caught it.
+  report.checks = pairFindings(report.checks, model.plan(set, request.runnerOptions ?? {}));
   return report;
 }

@@ -3,6 +3,8 @@ import { fresh } from './fresh.js';
 import { twice } from './twice.js';
 import { resume } from './resume.js';
 import { fault } from './fault.js';
+import { lint } from './lint.js';
+import { retry } from './retry.js';
 import type { Check, CheckName } from './types.js';
 
 export const CHECKS: Partial<Record<CheckName, Check>> = {
@@ -10,6 +12,8 @@ export const CHECKS: Partial<Record<CheckName, Check>> = {
   twice,
   resume,
   fault,
+  lint,
+  retry,
 };
 
 export const DEFAULT_CHECKS: CheckName[] = ['fresh', 'twice'];

@@ -1,6 +1,7 @@
 import type { MigrationSet, Statement } from '../migrations/types.js';
 import type { DatabaseHandle, Server } from '../postgres/types.js';
 import { execStatements } from '../runners/execute.js';
+import { VirtualClock, type RetryPolicy } from '../runners/retry.js';
 import type { Plan, RunOptions, RunnerModel, Trace } from '../runners/types.js';
 import { takeSnapshot } from '../snapshot/snapshot.js';
 import { stateHash, type StateHash } from '../snapshot/hash.js';
@@ -21,6 +22,8 @@ export interface State {
 export interface RunSettings {
   runnerOptions: Record<string, string>;
   env: Record<string, string | undefined>;
+  /** The retry policy in effect: given (`--retry`, a scenario's `retry`), or the tool's own default. */
+  retry?: RetryPolicy;
   /**
    * Keep reached states as templates and reuse them (the default). Off, every state is built
    * again from an empty database for every use: the naive way, kept to measure the difference.
@@ -51,9 +54,23 @@ export class States {
     return tracker ? [`${tracker.schema}.${tracker.table}`] : [];
   }
 
-  /** Runs the model as configured, with case-specific options (faults, from, until). */
+  /**
+   * Runs the model as configured, with case-specific options (faults, from, until), on a virtual
+   * clock: a check never sleeps through a retry policy's waits. The tool's own retries (codd's)
+   * belong to every run; for a tool without them, a policy stands for a supervisor that runs the
+   * tool again, and applies only where a check asks for it (`options.retry`): elsewhere the
+   * checks look at one run and, when it matters, the next.
+   */
   run(db: DatabaseHandle, options: RunOptions = {}): Promise<Trace> {
-    return this.model.run(this.set, db, { runnerOptions: this.settings.runnerOptions, env: this.settings.env, ...options });
+    const retry = 'retry' in options ? options.retry : this.model.retry ? this.settings.retry : undefined;
+    const { retry: _given, ...rest } = options;
+    return this.model.run(this.set, db, {
+      runnerOptions: this.settings.runnerOptions,
+      env: this.settings.env,
+      clock: new VirtualClock(),
+      ...rest,
+      ...(retry ? { retry } : {}),
+    });
   }
 
   async snapshot(db: DatabaseHandle): Promise<Snapshot> {

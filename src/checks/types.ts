@@ -19,7 +19,7 @@ export interface Finding {
   diff: Difference[] | null;
   /** The exact command that reproduces the finding. */
   reproduce: string;
-  /** For property-based checks: the case (fault kind, block, boundary, migration). */
+  /** For property-based checks: the case (fault kind, block, boundary, migration; for `retry`, tries and waits). */
   case?: Record<string, unknown>;
 }
 
@@ -35,9 +35,12 @@ export interface CheckResult {
   findings: Finding[];
   /** Why it was skipped, when it was. */
   reason?: string;
+  /** What a check reports beyond findings, e.g. `retry`: the policy, and the tries and waits of every case. */
+  details?: Record<string, unknown>;
 }
 
 import type { MigrationSet } from '../migrations/types.js';
+import type { RetryPolicy } from '../runners/retry.js';
 import type { RunnerModel } from '../runners/types.js';
 import type { Server } from '../postgres/types.js';
 import type { States } from './states.js';
@@ -50,6 +53,11 @@ export interface CheckOptions {
   path?: string;
   /** Fault kinds the `fault` check injects (default error and terminate). */
   faults?: ('error' | 'terminate' | 'crash')[];
+  /**
+   * The retry policy runs use (`--retry`, a scenario's `retry`, else the tool's own default:
+   * codd's); set by runChecks. The `retry` check injects its faults under it.
+   */
+  retry?: RetryPolicy;
 }
 
 /** What every check gets: the set, how it runs, where, and the states reached so far. */
@@ -68,6 +76,7 @@ export interface CheckOutcome {
   cases: number;
   findings: Finding[];
   reason?: string;
+  details?: Record<string, unknown>;
 }
 
 export interface Check {

@@ -10,6 +10,7 @@ import { TextReporter } from '../report/text.js';
 import { VERSION } from '../version.js';
 import { describeError, UsageError } from './errors.js';
 import { runScenario } from './scenario.js';
+import { formatLint, lintCommand } from '../lint/command.js';
 
 export type Format = 'text' | 'json';
 
@@ -82,6 +83,7 @@ function program(result: { code: number }): Command {
     .option('--faults <kinds>', 'fault kinds for check fault: error, terminate, crash (embedded only)', 'error,terminate')
     .option('--path <path>', "replay one shrunk case: fast-check's counterexample path, with --seed")
     .option('--runner-option <name=value>', 'an option of the runner model (repeatable), e.g. transactions=true', collectOption, {})
+    .option('--retry <policy>', 'retry policy in codd\'s syntax, "max N backoff (constant|exponential) T(s|ms)" (codd default: max 2 backoff exponential 1s; none for the other runners)')
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
     .option('--out <file>', 'write the report to a file instead of stdout')
     .action(async (dir: string, opts: Record<string, unknown>) => {
@@ -99,9 +101,27 @@ function program(result: { code: number }): Command {
           faults: parseFaults(opts.faults as string),
         },
         runnerOptions: opts.runnerOption as Record<string, string>,
+        ...(opts.retry !== undefined ? { retry: opts.retry as string } : {}),
       };
       const output: Output = { format: opts.format as Format, ...(opts.out ? { out: opts.out as string } : {}) };
       result.code = (await check(request, output)).code;
+    });
+
+  cli
+    .command('lint')
+    .description('lint a migration set under the semantics of its runner, without a server')
+    .argument('<dir>', 'the folder of the migration set')
+    .addOption(new Option('--runner <model>', 'the runner model that applies the set').choices(Object.keys(RUNNERS)).makeOptionMandatory())
+    .option('--runner-option <name=value>', 'an option of the runner model (repeatable), e.g. transactions=true', collectOption, {})
+    .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
+    .option('--out <file>', 'write the report to a file instead of stdout')
+    .action(async (dir: string, opts: Record<string, unknown>) => {
+      const { report, code } = await lintCommand(dir, opts.runner as string, { runnerOptions: opts.runnerOption as Record<string, string> });
+      const color = opts.format === 'text' && !opts.out && process.stdout.isTTY === true && !process.env.CI && !process.env.NO_COLOR;
+      const text = opts.format === 'json' ? toJson(report) + '\n' : formatLint(report, { color });
+      if (opts.out) writeFileSync(opts.out as string, text);
+      else process.stdout.write(text);
+      result.code = code;
     });
 
   cli

@@ -50,6 +50,12 @@ async function expectRejection(
   return { ok: false, text: 'the set was accepted, and its checks ran' };
 }
 
+/** The retry policy of a set: its own, else the scenario's, else none given (the tool's default). */
+function retryOf(scenario: { retry?: string | undefined }, set: { retry?: string | undefined }): { retry?: string } {
+  const retry = set.retry ?? scenario.retry;
+  return retry !== undefined ? { retry } : {};
+}
+
 /** Runs every set of a scenario and says whether each gave the findings the story predicts. */
 export async function runScenario(arg: string, format: Format): Promise<number> {
   const scenario = loadScenario(arg);
@@ -63,7 +69,7 @@ export async function runScenario(arg: string, format: Format): Promise<number> 
     if (set.rejects) {
       const verdict = await expectRejection(() =>
         check(
-          { dir, runner: scenario.runner, checks: set.checks ?? scenario.checks, postgres: scenario.postgres, provider: 'embedded', options: scenario.properties, runnerOptions: { ...scenario.runnerOptions, ...set.runnerOptions } },
+          { dir, runner: scenario.runner, checks: set.checks ?? scenario.checks, postgres: scenario.postgres, provider: 'embedded', options: scenario.properties, runnerOptions: { ...scenario.runnerOptions, ...set.runnerOptions }, ...retryOf(scenario, set) },
           { format: 'json', out: '/dev/null' },
         ),
         set.rejects,
@@ -84,6 +90,7 @@ export async function runScenario(arg: string, format: Format): Promise<number> 
         provider: 'embedded',
         options: scenario.properties,
         runnerOptions: { ...scenario.runnerOptions, ...set.runnerOptions },
+        ...retryOf(scenario, set),
       },
       format === 'text' ? { format: 'text' } : { format: 'json', out: '/dev/null' },
     );

@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { z } from 'zod';
 import { InputError } from '../migrations/types.js';
+import { parseRetryPolicy } from '../runners/retry.js';
 
 const CHECK_NAMES = ['fresh', 'twice', 'resume', 'fault', 'retry', 'down', 'expected', 'lint'] as const;
 
@@ -18,6 +19,15 @@ const ExpectedFinding = z
   .strict();
 
 const RunnerOptions = z.record(z.string().regex(/^[\w-]+$/), z.string());
+
+/** A retry policy in codd's syntax, checked as `--retry` is. */
+const RetryPolicyText = z.string().superRefine((text, ctx) => {
+  try {
+    parseRetryPolicy(text);
+  } catch (error) {
+    ctx.addIssue({ code: 'custom', message: `${(error as Error).message} (${(error as InputError).fix ?? ''})` });
+  }
+});
 
 /** Settings of the property-based checks (fault, resume, retry). */
 const PropertySettings = z
@@ -36,6 +46,8 @@ const ScenarioSet = z
     checks: z.array(z.enum(CHECK_NAMES)).min(1).optional(),
     /** Added to (and override) the scenario's runner options for this set. */
     runnerOptions: RunnerOptions.optional(),
+    /** Replaces the scenario's retry policy for this set. */
+    retry: RetryPolicyText.optional(),
     /** The findings this set must give, all and only these; [] means every check passes. */
     expect: z.array(ExpectedFinding).default([]),
     /** Instead of findings: the set must be refused as bad input (exit 2) at this place. */
@@ -58,6 +70,8 @@ export const ScenarioSchema = z
     checks: z.array(z.enum(CHECK_NAMES)).min(1),
     postgres: z.array(z.number().int().min(14).max(18)).min(1).default([17]),
     runnerOptions: RunnerOptions.default({}),
+    /** The retry policy (`--retry`): codd's syntax; absent, the tool's own (codd's default, none for the others). */
+    retry: RetryPolicyText.optional(),
     properties: PropertySettings.default({}),
     sets: z.record(z.string(), ScenarioSet).refine((sets) => Object.keys(sets).length > 0, 'a scenario names at least one set'),
   })
@@ -99,7 +113,10 @@ export function loadScenario(arg: string): Scenario {
     const issue = parsed.error.issues[0]!;
     const path = issue.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('').replace(/^\./, '');
     const key = [...issue.path].reverse().find((p) => typeof p === 'string');
-    const offset = key ? text.indexOf(`"${String(key)}"`) : -1;
+    // As a key (followed by its colon): the same word may be a value too, e.g. check "retry".
+    const quoted = key ? `"${String(key)}"` : '';
+    const asKey = key ? new RegExp(`${quoted.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\s*:`).exec(text) : null;
+    const offset = asKey ? asKey.index : key ? text.indexOf(quoted) : -1;
     const where = offset >= 0 ? lineOf(text, offset) : { line: 1, column: 1 };
     throw new InputError(`${path || 'scenario'}: ${issue.message}`, file, where.line, where.column, 'see docs/scenarios.md for the format');
   }

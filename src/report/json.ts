@@ -23,6 +23,7 @@ export function toJson(report: RunReport): string {
       reproduce: f.reproduce,
       ...(f.case ? { case: f.case } : {}),
     })),
+    ...(r.details ? { details: r.details } : {}),
   }));
   return JSON.stringify(
     { ok: report.ok, tool: report.tool, version: report.version, set: report.set, runner: report.runner, postgres: report.postgres, checks },

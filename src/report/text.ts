@@ -17,6 +17,13 @@ function seconds(ms: number): string {
   return ms < 1000 ? `${ms} ms` : `${(ms / 1000).toFixed(1)} s`;
 }
 
+/** The retry policy a check ran under, e.g. `policy max 2 backoff exponential 1s: 3 tries, waits 1000, 2000 ms`. */
+function policyLine(details: Record<string, unknown>): string {
+  const waits = (details.waitsMs as number[] | undefined) ?? [];
+  const tries = Number(details.tries ?? 1);
+  return `policy ${String(details.policy ?? 'none')}: ${tries} ${tries === 1 ? 'try' : 'tries'}${waits.length ? `, waits ${waits.join(', ')} ms` : ''}`;
+}
+
 /** Output for people: one line per check, then each finding with where, what, a hint and the command. */
 export class TextReporter implements RunEvents {
   readonly #c: ReturnType<typeof pc.createColors>;
@@ -44,6 +51,7 @@ export class TextReporter implements RunEvents {
     const cases = `${result.cases} case${result.cases === 1 ? '' : 's'}`;
     const reason = result.reason ? c.yellow(`  skipped: ${result.reason}`) : '';
     this.out.write(`  ${mark} ${result.name.padEnd(8)} pg ${result.postgres}  ${cases}  ${c.dim(seconds(result.durationMs))}${reason}\n`);
+    if (result.details && 'policy' in result.details) this.out.write(c.dim(`    ${policyLine(result.details)}\n`));
     for (const finding of result.findings) this.out.write(this.finding(finding));
   }
 

@@ -4,10 +4,9 @@ import type pg from 'pg';
 import { cigogneCreatedAt, cigogneName, disablesTransaction } from '../migrations/formats/cigogne.js';
 import { InputError, type Migration, type MigrationSet, type Statement } from '../migrations/types.js';
 import type { DatabaseHandle } from '../postgres/types.js';
-import { faultIn } from '../faults/inject.js';
-import type { Fault } from '../faults/types.js';
+import { faultsIn, type Faults } from '../faults/inject.js';
 import { runInTxn, runNoTxn, toPgError } from './execute.js';
-import { runBlocks } from './sequence.js';
+import { quiet, runBlocks, runWithRetries } from './sequence.js';
 import type { Block, BlockTrace, Plan, RunOptions, RunnerModel, RunnerOptions, Trace } from './types.js';
 
 const SCHEMA = 'public';
@@ -57,28 +56,31 @@ export const cigogne: RunnerModel = {
     return { runner: 'cigogne', blocks: chunks(set.migrations) };
   },
 
-  async run(set: MigrationSet, db: DatabaseHandle, options: RunOptions = {}): Promise<Trace> {
+  run(set: MigrationSet, db: DatabaseHandle, options: RunOptions = {}): Promise<Trace> {
     const { hashCheck } = settings(options.runnerOptions ?? {});
-    const planned = chunks(set.migrations);
-    const client = await db.connect();
-    client.on('error', () => {
-      // A terminated backend surfaces through the query that was running.
-    });
-    try {
-      await ensureTracker(client);
-      const applied = await appliedRows(client);
-      const refusal = matchApplied(set, applied, hashCheck);
-      if (refusal) return { blocks: [], ok: false, refusal };
-
-      const done = new Set(applied.map((row) => `${row.stamp}-${row.name}`));
-      const pending = set.migrations.filter((m) => !done.has(`${m.id}-${cigogneName(m)}`));
-      const blocks = numbered(chunks(pending), planned);
-      return await runBlocks(db, blocks, options, (c, block) => runChunk(c, block, faultIn(options.faults, block.index)), client);
-    } finally {
-      await client.end().catch(() => undefined);
-    }
+    // cigogne has no retries: a policy is a supervisor running cigogne again.
+    return runWithRetries(options, (once) => runOnce(set, db, once, hashCheck));
   },
 };
+
+/** One run of cigogne's migrate-up: every pending migration, the transactional ones in one transaction. */
+async function runOnce(set: MigrationSet, db: DatabaseHandle, options: RunOptions, hashCheck: boolean): Promise<Trace> {
+  const planned = chunks(set.migrations);
+  const client = quiet(await db.connect());
+  try {
+    await ensureTracker(client);
+    const applied = await appliedRows(client);
+    const refusal = matchApplied(set, applied, hashCheck);
+    if (refusal) return { blocks: [], ok: false, refusal };
+
+    const done = new Set(applied.map((row) => `${row.stamp}-${row.name}`));
+    const pending = set.migrations.filter((m) => !done.has(`${m.id}-${cigogneName(m)}`));
+    const blocks = numbered(chunks(pending), planned);
+    return await runBlocks(db, blocks, options, (c, block) => runChunk(c, block, faultsIn(options.faults, block.index)), client);
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
 
 function settings(options: RunnerOptions): { hashCheck: boolean } {
   for (const [name, value] of Object.entries(options)) {
@@ -133,7 +135,7 @@ function numbered(blocks: Block[], planned: Block[]): Block[] {
   });
 }
 
-function runChunk(client: pg.Client, block: Block, fault: Fault | undefined): Promise<BlockTrace> {
+function runChunk(client: pg.Client, block: Block, fault: Faults): Promise<BlockTrace> {
   if (block.rule === 'in-txn') {
     return runInTxn(client, block, fault, {
       send: prepared,
@@ -146,7 +148,7 @@ function runChunk(client: pg.Client, block: Block, fault: Fault | undefined): Pr
 }
 
 /** A disable_transaction migration: its statement autocommits, then its tracker row does. */
-async function runAlone(client: pg.Client, block: Block, fault: Fault | undefined): Promise<BlockTrace> {
+async function runAlone(client: pg.Client, block: Block, fault: Faults): Promise<BlockTrace> {
   const trace = await runNoTxn(client, block, fault, prepared);
   if (trace.error) return trace;
   try {

@@ -8,10 +8,23 @@ import { InputError, type Migration, type MigrationSet, type Statement } from '.
 import { track } from '../postgres/cleanup.js';
 import { ident } from '../postgres/server.js';
 import type { DatabaseHandle } from '../postgres/types.js';
-import { faultIn } from '../faults/inject.js';
+import { faultsIn, isConnectionLost, moved, type Faults } from '../faults/inject.js';
 import type { Fault } from '../faults/types.js';
-import { execStatements, toBlockTrace, toPgError, type Execution } from './execute.js';
-import type { Block, BlockTrace, ClusterObjects, PgError, Plan, RunOptions, RunnerModel, RunnerOptions, StatementOutcome, Trace } from './types.js';
+import { ackLostAt, execStatements, loseAck, toBlockTrace, toPgError, type Execution } from './execute.js';
+import { CODD_DEFAULT_RETRY, realClock, waitBefore, type Clock, type RetryPolicy } from './retry.js';
+import type {
+  Block,
+  BlockTrace,
+  ClusterObjects,
+  PgError,
+  Plan,
+  RunOptions,
+  RunnerModel,
+  RunnerOptions,
+  StatementOutcome,
+  StatementTries,
+  Trace,
+} from './types.js';
 
 /*
  * codd (mzabani/codd): migrations sent statement by statement; consecutive in-txn migrations
@@ -680,6 +693,8 @@ class CoddRun {
     const refused = await this.start(options);
     if (refused) return refused;
     const trace: Trace = { blocks: [], ok: true };
+    const retry: Retrying = { clock: options.clock ?? realClock, waitedMs: 0, ...(options.retry ? { policy: options.retry } : {}) };
+    if (retry.policy) trace.retry = { policy: retry.policy.text, waitedMs: 0 };
     let stopped = false;
     for (const block of this.blocks) {
       if (options.from !== undefined && block.index < options.from) continue;
@@ -688,11 +703,9 @@ class CoddRun {
         break;
       }
       if (this.#pending(block).length === 0) continue;
-      // Retries (CODD_RETRY_POLICY) wrap this call: a whole in-txn block, or each statement of a
-      // no-txn one, with the try counter reset per block. migtest runs codd with one try (the
-      // retry check owns retries).
-      const result = await this.#runBlock(block, faultIn(options.faults, block.index));
+      const result = await this.#runBlock(block, faultsIn(options.faults, block.index), retry);
       trace.blocks.push(result);
+      if (trace.retry) trace.retry.waitedMs = retry.waitedMs;
       if (result.error) {
         const failed = result.outcomes.find((o) => o.status === 'error');
         trace.ok = false;
@@ -715,7 +728,7 @@ class CoddRun {
     return trace;
   }
 
-  async #runBlock(block: Block, fault: Fault | undefined): Promise<BlockTrace> {
+  async #runBlock(block: Block, faults: Fault[], retry: Retrying): Promise<BlockTrace> {
     const target = this.targetOf(block.migrations[0]!);
     let client: pg.Client;
     try {
@@ -729,9 +742,10 @@ class CoddRun {
       // through its default connection if that is open (on the default one: inside the block).
       if (block.rule === 'no-txn' || !target.defaultConn) await this.#flushViaDefault();
     } catch (error) {
-      return this.#inSetNames(failedBefore(block, error instanceof ConnectError ? error.pgError : toPgError(error), fault));
+      // Outside codd's retries: opening connections and flushing records come before them.
+      return this.#inSetNames(failedBefore(block, error instanceof ConnectError ? error.pgError : toPgError(error), faults));
     }
-    const trace = await (block.rule === 'in-txn' ? this.#inTxn(client, target, block, fault) : this.#noTxn(client, target, block, fault));
+    const trace = await (block.rule === 'in-txn' ? this.#inTxnRetried(client, target, block, faults, retry) : this.#noTxn(client, target, block, faults, retry));
     return this.#inSetNames(trace);
   }
 
@@ -761,10 +775,31 @@ class CoddRun {
   // Blocks
 
   /**
+   * codd's runInTxnBlock: the whole transaction is retried under CODD_RETRY_POLICY ("we retry entire
+   * in-txn block transactions on error, not individual statements"), COMMIT errors included, with
+   * a counter of its own for each block. Not after a lost connection: codd's ROLLBACK on the dead
+   * connection throws, and the exception ends `codd up` without a retry.
+   */
+  async #inTxnRetried(client: pg.Client, target: Target, block: Block, faults: Fault[], retry: Retrying): Promise<BlockTrace> {
+    const errors: string[] = [];
+    const waitsMs: number[] = [];
+    for (;;) {
+      const trace = await this.#inTxn(client, target, block, faults);
+      if (!trace.error) return withTries(trace, retry, errors.length + 1, waitsMs, errors);
+      errors.push(trace.error.sqlstate);
+      const wait = isConnectionLost(trace.error.sqlstate) ? undefined : waitBefore(retry.policy, errors.length);
+      if (wait === undefined) return withTries(trace, retry, errors.length, waitsMs, errors);
+      await retry.clock.sleep(wait);
+      retry.waitedMs += wait;
+      waitsMs.push(wait);
+    }
+  }
+
+  /**
    * BEGIN READ WRITE, (on the default connection: codd's schema and the records it holds), each
    * pending migration's statements followed by its record, COMMIT. A failure rolls back all of it.
    */
-  async #inTxn(client: pg.Client, target: Target, block: Block, fault?: Fault): Promise<BlockTrace> {
+  async #inTxn(client: pg.Client, target: Target, block: Block, faults: Fault[]): Promise<BlockTrace> {
     const outcomes: StatementOutcome[] = [];
     const run: Execution = { outcomes };
     const held: Applied[] = [];
@@ -785,7 +820,7 @@ class CoddRun {
       }
     } catch (error) {
       await client.query('ROLLBACK').catch(() => undefined);
-      return failedBefore(block, toPgError(error), fault);
+      return failedBefore(block, toPgError(error), faults);
     }
     const send = this.#sender();
     let offset = 0;
@@ -797,7 +832,7 @@ class CoddRun {
         continue;
       }
       const started = performance.now();
-      const local = faultInMigration(fault, block, m, offset);
+      const local = faultsInMigration(faults, block, m, offset);
       const part = await execStatements(client, statements, local, send);
       outcomes.push(...part.outcomes);
       if (part.error) {
@@ -817,76 +852,115 @@ class CoddRun {
     }
     if (run.error) {
       await client.query('ROLLBACK').catch(() => undefined);
-      return toBlockTrace(block, run, 0, fault);
+      return toBlockTrace(block, run, 0, faults);
     }
     try {
       await client.query('COMMIT');
     } catch (error) {
       fail(error, block.statements.length);
-      return toBlockTrace(block, run, 0, fault);
+      return toBlockTrace(block, run, 0, faults);
+    }
+    if (ackLostAt(faults, block.statements.length)) {
+      // Committed, records included; codd sees its COMMIT fail with a lost connection and exits.
+      const error = await loseAck(client);
+      return toBlockTrace(block, { ...run, error, failedAt: block.statements.length, faulted: true, ackLost: true }, block.statements.length, faults);
     }
     if (schemaMade) this.#schemaReady = true;
     if (target.defaultConn) this.#unregistered = [];
     this.#unregistered.push(...held);
-    return toBlockTrace(block, run, block.statements.length, fault);
+    return toBlockTrace(block, run, block.statements.length, faults);
   }
 
   /**
    * Each statement on its own, from the one after those a failed run applied. A failure records
    * how many statements stay applied (up to the last BEGIN when it happened inside an explicit
    * transaction, codd PR #187), so that the next run resumes there; a lost connection records nothing.
+   *
+   * Retries (CODD_RETRY_POLICY) resume at that same place, on the same connection. The try
+   * counter resets for every statement: it belongs to the place the tries resume at, and starts
+   * over when a try gets further. A lost connection is not retried (codd cannot write on it, and exits).
    */
-  async #noTxn(client: pg.Client, target: Target, block: Block, fault?: Fault): Promise<BlockTrace> {
+  async #noTxn(client: pg.Client, target: Target, block: Block, faults: Fault[], retry: Retrying): Promise<BlockTrace> {
     const migration = block.migrations[0]!;
     const statements = migration.up.statements;
     const row = this.#applied.get(migration.name);
-    const skip = row && !row.succeeded ? Math.min(row.count, statements.length) : 0;
-
+    let resume = row && !row.succeeded ? Math.min(row.count, statements.length) : 0;
+    const units: StatementTries[] = [];
     const base = this.#sender();
-    let count = skip;
-    let lastBegin: number | undefined;
-    let status = statusOf.get(client) ?? 'I';
-    const send = async (c: pg.Client, statement: Statement): Promise<unknown> => {
-      const result = await base(c, statement);
-      const now = statusOf.get(c) ?? 'I';
-      count++;
-      if (status === 'I' && now === 'T') lastBegin = count;
-      else if (now !== 'T') lastBegin = undefined;
-      status = now;
-      return result;
-    };
-    const local = fault && fault.at >= skip ? { ...fault, at: fault.at - skip } : undefined;
     const started = performance.now();
-    const part = await execStatements(client, statements.slice(skip), local, send);
-    const outcomes: StatementOutcome[] = [
-      ...statements.slice(0, skip).map((statement): StatementOutcome => ({ status: 'ok', statement })),
-      ...part.outcomes,
-    ];
-    const durationMs = performance.now() - started;
-    if (!part.error) {
-      try {
-        await this.#registerNoTxn(client, target, { migration, failed: false, count, durationMs });
-      } catch (error) {
-        const e = toPgError(error);
-        return toBlockTrace(block, { outcomes, error: e, failedAt: statements.length, faulted: false }, statements.length, fault);
-      }
-      return toBlockTrace(block, { outcomes }, statements.length, fault);
-    }
+    const finish = (trace: BlockTrace, gaveUp: boolean): BlockTrace => {
+      const last = units[units.length - 1];
+      if (last && !gaveUp) last.tries = last.errors.length + 1;
+      if (!retry.policy) return trace;
+      const waitsMs = units.flatMap((u) => u.waitsMs);
+      const errors = units.flatMap((u) => u.errors);
+      return { ...withTries(trace, retry, errors.length + 1 - (gaveUp ? 1 : 0), waitsMs, errors), statementTries: units };
+    };
 
-    const failedAt = skip + (part.failedAt ?? 0);
-    const applied = lastBegin === undefined ? count : lastBegin - 1;
-    const run: Execution = { outcomes, error: part.error, failedAt, faulted: part.faulted ?? false };
-    if (connectionLost(part.error, fault, part.faulted)) return toBlockTrace(block, run, applied, fault);
-    try {
-      // codd rolls back the explicit transaction the failure left open. The status is not known
-      // yet here (node-postgres settles a failed query before ReadyForQuery), and a ROLLBACK
-      // outside a transaction only warns, so it is sent whenever a BEGIN was open.
-      if (lastBegin !== undefined) await client.query('ROLLBACK');
-      await this.#registerNoTxn(client, target, { migration, failed: true, count: applied, durationMs });
-    } catch {
-      // codd would exit on this error too; the statement's own failure is the one to report.
+    for (;;) {
+      let count = resume;
+      let lastBegin: number | undefined;
+      let status = statusOf.get(client) ?? 'I';
+      const send = async (c: pg.Client, statement: Statement): Promise<unknown> => {
+        const result = await base(c, statement);
+        const now = statusOf.get(c) ?? 'I';
+        count++;
+        if (status === 'I' && now === 'T') lastBegin = count;
+        else if (now !== 'T') lastBegin = undefined;
+        status = now;
+        return result;
+      };
+      const local = faults.filter((f) => f.at >= resume).map((f) => moved(f, f.at - resume));
+      const part = await execStatements(client, statements.slice(resume), local, send);
+      const outcomes: StatementOutcome[] = [
+        ...statements.slice(0, resume).map((statement): StatementOutcome => ({ status: 'ok', statement })),
+        ...part.outcomes,
+      ];
+      const durationMs = performance.now() - started;
+      if (!part.error) {
+        try {
+          await this.#registerNoTxn(client, target, { migration, failed: false, count, durationMs });
+        } catch (error) {
+          const e = toPgError(error);
+          return finish(toBlockTrace(block, { outcomes, error: e, failedAt: statements.length, faulted: false }, statements.length, faults), false);
+        }
+        return finish(toBlockTrace(block, { outcomes }, statements.length, faults), false);
+      }
+
+      const failedAt = resume + (part.failedAt ?? 0);
+      // An ack-lost statement did commit, but codd saw it fail: it counts the statements before it.
+      const seen = part.ackLost ? count - 1 : count;
+      const applied = lastBegin === undefined ? seen : lastBegin - 1;
+      const durable = lastBegin === undefined ? count : lastBegin - 1;
+      const run: Execution = { outcomes, error: part.error, failedAt, faulted: part.faulted ?? false, ...(part.ackLost ? { ackLost: true } : {}) };
+      const trace = toBlockTrace(block, run, durable, faults);
+      // The tries of the place this try failed at: a new place when the try got further than the last one.
+      let unit = units[units.length - 1];
+      if (!unit || applied > unit.statement) {
+        if (unit) unit.tries = unit.errors.length + 1;
+        unit = { statement: applied, tries: 0, waitsMs: [], errors: [] };
+        units.push(unit);
+      }
+      unit.errors.push(part.error.sqlstate);
+      unit.tries = unit.errors.length;
+      if (isConnectionLost(part.error.sqlstate)) return finish(trace, true);
+      try {
+        // codd rolls back the explicit transaction the failure left open. The status is not known
+        // yet here (node-postgres settles a failed query before ReadyForQuery), and a ROLLBACK
+        // outside a transaction only warns, so it is sent whenever a BEGIN was open.
+        if (lastBegin !== undefined) await client.query('ROLLBACK');
+        await this.#registerNoTxn(client, target, { migration, failed: true, count: applied, durationMs });
+      } catch {
+        // codd would exit on this error too; the statement's own failure is the one to report.
+        return finish(trace, true);
+      }
+      const wait = waitBefore(retry.policy, unit.errors.length);
+      if (wait === undefined) return finish(trace, true);
+      await retry.clock.sleep(wait);
+      retry.waitedMs += wait;
+      unit.waitsMs.push(wait);
+      resume = applied;
     }
-    return toBlockTrace(block, run, applied, fault);
   }
 
   // -------------------------------------------------------------------------------------------
@@ -1095,26 +1169,38 @@ function ownerOf(node: Node): string | undefined {
  * A block that failed before its first statement ran (a connection, codd's own schema or
  * records): the finding points at that first statement, with codd's error.
  */
-function failedBefore(block: Block, error: PgError, fault: Fault | undefined): BlockTrace {
+function failedBefore(block: Block, error: PgError, faults: Faults): BlockTrace {
   const outcomes: StatementOutcome[] = block.statements.map((statement, i) =>
     i === 0 ? { status: 'error', statement, error } : { status: 'skipped', statement },
   );
-  return toBlockTrace(block, { outcomes, error, failedAt: 0, faulted: false }, 0, fault);
+  return toBlockTrace(block, { outcomes, error, failedAt: 0, faulted: false }, 0, faults);
 }
 
-/** The fault of a block as it falls in one of its migrations: before one of its statements, or after the block's last. */
-function faultInMigration(fault: Fault | undefined, block: Block, migration: Migration, offset: number): Fault | undefined {
-  if (!fault) return undefined;
+/**
+ * The faults of a block as they fall in one of its migrations: before one of its statements, or
+ * after the block's last (the ack of the block's COMMIT stays with the block, which sends it).
+ */
+function faultsInMigration(faults: Fault[], block: Block, migration: Migration, offset: number): Fault[] {
   const length = migration.up.statements.length;
   const last = block.migrations[block.migrations.length - 1] === migration;
-  if (fault.at >= offset && fault.at < offset + length) return { ...fault, at: fault.at - offset };
-  if (last && fault.at === block.statements.length) return { ...fault, at: length };
-  return undefined;
+  return faults.flatMap((fault) => {
+    if (fault.at >= offset && fault.at < offset + length) return [moved(fault, fault.at - offset)];
+    if (last && fault.at === block.statements.length && fault.kind !== 'ack-lost') return [moved(fault, length)];
+    return [];
+  });
 }
 
-function connectionLost(error: PgError, fault: Fault | undefined, faulted: boolean | undefined): boolean {
-  if (faulted && fault?.kind === 'terminate') return true;
-  return error.sqlstate === '57P01' || error.sqlstate.startsWith('08');
+/** How codd waits between tries in one run: the policy, the clock, and the time waited so far. */
+interface Retrying {
+  policy?: RetryPolicy;
+  clock: Clock;
+  waitedMs: number;
+}
+
+/** A block's trace with what its tries came to, when a policy was given (else as it was). */
+function withTries(trace: BlockTrace, retry: Retrying, tries: number, waitsMs: number[], errors: string[]): BlockTrace {
+  if (!retry.policy) return trace;
+  return { ...trace, tries, waitsMs, tryErrors: errors };
 }
 
 async function inTransaction<T>(client: pg.Client, work: () => Promise<T>): Promise<T> {
@@ -1183,6 +1269,7 @@ export const codd: RunnerModel = {
   tracker: { schema: SCHEMA, table: TABLE, volatile: ['id', 'applied_at', 'application_duration', 'txnid', 'connid'] },
   options: OPTIONS,
   cluster: coddCluster,
+  retry: { defaultPolicy: CODD_DEFAULT_RETRY, noTxnByStatement: true, lostConnectionEndsRun: true },
 
   plan(set: MigrationSet, options: RunnerOptions = {}): Plan {
     settings(set, options);

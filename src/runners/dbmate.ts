@@ -1,10 +1,9 @@
 import type pg from 'pg';
 import { InputError, type MigrationSet } from '../migrations/types.js';
 import type { DatabaseHandle } from '../postgres/types.js';
-import type { Fault } from '../faults/types.js';
-import { faultIn } from '../faults/inject.js';
-import { durableInScript, execScript, runNoTxn, runScript, toBlockTrace, toPgError } from './execute.js';
-import { runBlocks } from './sequence.js';
+import { faultsIn, type Faults } from '../faults/inject.js';
+import { afterCommit, durableInScript, execScript, runNoTxn, runScript, toBlockTrace, toPgError } from './execute.js';
+import { quiet, runBlocks, runWithRetries } from './sequence.js';
 import type { Block, BlockTrace, Plan, RunOptions, RunnerModel, RunnerOptions, Trace } from './types.js';
 
 const SCHEMA = 'public';
@@ -25,7 +24,7 @@ const INSERT_MIGRATION = `insert into ${SCHEMA}.${TABLE} (version) values ($1)`;
 export async function runScriptInTxn(
   client: pg.Client,
   block: Block,
-  fault?: Fault,
+  fault?: Faults,
   hooks: { beforeCommit?: (client: pg.Client) => Promise<void> } = {},
 ): Promise<BlockTrace> {
   const text = block.text ?? block.statements.map((s) => `${s.sql};`).join('\n');
@@ -51,7 +50,7 @@ export async function runScriptInTxn(
     run.failedAt = all;
     return toBlockTrace(block, run, durableInScript(block.statements, all), fault);
   }
-  return toBlockTrace(block, run, all, fault);
+  return afterCommit(client, block, run, fault);
 }
 
 function settings(options: RunnerOptions = {}): void {
@@ -87,7 +86,7 @@ function blocksOf(set: MigrationSet): Block[] {
  * transaction that also inserts its version; with `transaction:false`, the section as one
  * string on its own (one implicit transaction, still) and then the insert.
  */
-async function runMigration(client: pg.Client, block: Block, fault?: Fault): Promise<BlockTrace> {
+async function runMigration(client: pg.Client, block: Block, fault?: Faults): Promise<BlockTrace> {
   const version = block.migrations[0]!.id;
   const record = async (c: pg.Client): Promise<void> => {
     await c.query(INSERT_MIGRATION, [version]);
@@ -121,20 +120,23 @@ export const dbmate: RunnerModel = {
     return { runner: 'dbmate', blocks: blocksOf(set) };
   },
 
-  async run(set: MigrationSet, db: DatabaseHandle, options: RunOptions = {}): Promise<Trace> {
+  run(set: MigrationSet, db: DatabaseHandle, options: RunOptions = {}): Promise<Trace> {
     settings(options.runnerOptions);
-    const client = await db.connect();
-    client.on('error', () => {
-      // A terminated backend surfaces through the query that was running.
-    });
-    try {
-      await client.query(CREATE_TRACKER);
-      const applied = new Set((await client.query<{ version: string }>(SELECT_APPLIED)).rows.map((row) => row.version));
-      // Not only newer versions: dbmate applies every version it has not recorded (without --strict).
-      const pending = blocksOf(set).filter((block) => !applied.has(block.migrations[0]!.id));
-      return await runBlocks(db, pending, options, (c, block) => runMigration(c, block, faultIn(options.faults, block.index)), client);
-    } finally {
-      await client.end().catch(() => undefined);
-    }
+    // dbmate has no retries: a policy is a supervisor running `dbmate up` again.
+    return runWithRetries(options, (once) => runOnce(set, db, once));
   },
 };
+
+/** One `dbmate up`: every version not yet in schema_migrations, in file order. */
+async function runOnce(set: MigrationSet, db: DatabaseHandle, options: RunOptions): Promise<Trace> {
+  const client = quiet(await db.connect());
+  try {
+    await client.query(CREATE_TRACKER);
+    const applied = new Set((await client.query<{ version: string }>(SELECT_APPLIED)).rows.map((row) => row.version));
+    // Not only newer versions: dbmate applies every version it has not recorded (without --strict).
+    const pending = blocksOf(set).filter((block) => !applied.has(block.migrations[0]!.id));
+    return await runBlocks(db, pending, options, (c, block) => runMigration(c, block, faultsIn(options.faults, block.index)), client);
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}

@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import type { Statement } from '../migrations/types.js';
 import type { Fault } from '../faults/types.js';
-import { faultSql, injectIntoScript } from '../faults/inject.js';
+import { armed, fire, faultSql, FAULT_MESSAGE, injectIntoScript, listOf, type Faults } from '../faults/inject.js';
 import type { Block, BlockTrace, PgError, StatementOutcome } from './types.js';
 
 /** What node-postgres reports for a server error or a lost connection, as a PgError. */
@@ -29,6 +29,37 @@ export interface Execution {
   failedAt?: number;
   /** Whether the error came from an injected fault rather than a statement. */
   faulted?: boolean;
+  /** The error is an `ack-lost` fault: statement `failedAt` (the block's COMMIT at its length) committed first. */
+  ackLost?: boolean;
+}
+
+/**
+ * An `ack-lost` fault: the work just committed, and the connection dies before the client reads
+ * the answer. The backend is terminated from inside, so the server really drops the session; the
+ * caller reports the error as the failure of the statement (or COMMIT) whose answer was lost.
+ */
+export async function loseAck(client: pg.Client): Promise<PgError> {
+  const note = `${FAULT_MESSAGE} (ack lost): the work committed, then the connection was lost before the client read the answer`;
+  try {
+    await client.query(faultSql({ kind: 'ack-lost' }));
+  } catch (error) {
+    const e = toPgError(error);
+    return { ...e, message: `${note}: ${e.message}` };
+  }
+  return { sqlstate: '08006', message: note };
+}
+
+/** The ack-lost fault of `faults` for statement `at` (the COMMIT when `at` is the count), if it fires now. */
+export function ackLostAt(faults: Faults, at: number): Fault | undefined {
+  const fault = listOf(faults).find((f) => f.kind === 'ack-lost' && f.at === at && armed(f));
+  if (fault) fire(fault);
+  return fault;
+}
+
+function outcomesAckLost(statements: Statement[], at: number, error: PgError): StatementOutcome[] {
+  return statements.map((statement, i) =>
+    i < at ? { status: 'ok', statement } : i === at ? { status: 'error', statement, error } : { status: 'skipped', statement },
+  );
 }
 
 function outcomesUntil(statements: Statement[], failedAt: number, error: PgError, faulted: boolean): StatementOutcome[] {
@@ -43,17 +74,22 @@ function outcomesUntil(statements: Statement[], failedAt: number, error: PgError
 
 /**
  * Sends statements one at a time, as tools with their own splitter do, and stops at the first
- * error. A fault fires before statement `fault.at` (after the last when `at` is the count).
- * `send` lets a model send one statement its own way (e.g. COPY FROM STDIN with inline data).
+ * error. A fault fires before statement `fault.at` (after the last when `at` is the count); an
+ * `ack-lost` fault right after statement `at` succeeded. A transient fault fires only while it has
+ * firings left (see `armed`). `send` lets a model send one statement its own way (e.g. COPY FROM
+ * STDIN with inline data).
  */
 export async function execStatements(
   client: pg.Client,
   statements: Statement[],
-  fault?: Fault,
+  faults?: Faults,
   send: (client: pg.Client, statement: Statement) => Promise<unknown> = (c, s) => c.query(s.sql),
 ): Promise<Execution> {
+  const list = listOf(faults);
   for (let i = 0; i <= statements.length; i++) {
-    if (fault && fault.at === i) {
+    const fault = list.find((f) => f.at === i && f.kind !== 'ack-lost' && armed(f));
+    if (fault) {
+      fire(fault);
       try {
         await client.query(faultSql(fault));
       } catch (error) {
@@ -69,6 +105,10 @@ export async function execStatements(
       const pgError = toPgError(error);
       return { outcomes: outcomesUntil(statements, i, pgError, false), error: pgError, failedAt: i, faulted: false };
     }
+    if (ackLostAt(list.filter((f) => f.at < statements.length), i)) {
+      const pgError = await loseAck(client);
+      return { outcomes: outcomesAckLost(statements, i, pgError), error: pgError, failedAt: i, faulted: true, ackLost: true };
+    }
   }
   return { outcomes: statements.map((statement) => ({ status: 'ok', statement })) };
 }
@@ -77,9 +117,12 @@ export async function execStatements(
  * Sends a script as one simple-query string, as drivers do for a query without parameters, and
  * names the statement that failed by counting the CommandComplete messages the server sent
  * before the error: one per finished statement. A fault is injected into the text at the
- * parser's boundary.
+ * parser's boundary (the first one still armed: it ends the string); an `ack-lost` fault at the
+ * script's end kills the connection once the whole string has committed.
  */
-export async function execScript(client: pg.Client, text: string, statements: Statement[], fault?: Fault): Promise<Execution> {
+export async function execScript(client: pg.Client, text: string, statements: Statement[], faults?: Faults): Promise<Execution> {
+  const list = listOf(faults);
+  const fault = list.filter((f) => f.kind !== 'ack-lost' && armed(f)).sort((a, b) => a.at - b.at)[0];
   const sent = fault ? injectIntoScript(text, statements, fault.at, faultSql(fault)) : text;
   const connection = (client as unknown as { connection: NodeJS.EventEmitter }).connection;
   let completed = 0;
@@ -89,21 +132,28 @@ export async function execScript(client: pg.Client, text: string, statements: St
   connection.on('commandComplete', onComplete);
   try {
     await client.query(sent);
-    return { outcomes: statements.map((statement) => ({ status: 'ok', statement })) };
   } catch (error) {
     const pgError = toPgError(error);
     // A killed server never flushes the CommandComplete messages it had buffered: a lost
     // connection during a crash fault is the crash, wherever the count stopped.
     if (fault?.kind === 'crash' && pgError.sqlstate === '08006') {
+      fire(fault);
       return { outcomes: outcomesUntil(statements, fault.at, pgError, true), error: pgError, failedAt: fault.at, faulted: true };
     }
     // The injected statement sits at index `fault.at` of what was sent.
     const faulted = fault !== undefined && completed === fault.at;
+    if (faulted) fire(fault);
     const failedAt = fault && completed > fault.at ? completed - 1 : completed;
     return { outcomes: outcomesUntil(statements, failedAt, pgError, faulted), error: pgError, failedAt, faulted };
   } finally {
     connection.off('commandComplete', onComplete);
   }
+  const outcomes: StatementOutcome[] = statements.map((statement) => ({ status: 'ok', statement }));
+  if (ackLostAt(list, statements.length)) {
+    const error = await loseAck(client);
+    return { outcomes, error, failedAt: statements.length, faulted: true, ackLost: true };
+  }
+  return { outcomes };
 }
 
 /**
@@ -117,21 +167,22 @@ export function durableInScript(statements: Statement[], failedAt: number): numb
 }
 
 /** A `script` block as one simple-query string. */
-export async function runScript(client: pg.Client, block: Block, fault?: Fault): Promise<BlockTrace> {
+export async function runScript(client: pg.Client, block: Block, faults?: Faults): Promise<BlockTrace> {
   const text = block.text ?? block.statements.map((s) => `${s.sql};`).join('\n');
-  const run = await execScript(client, text, block.statements, fault);
-  return toBlockTrace(block, run, run.error ? durableInScript(block.statements, run.failedAt ?? 0) : block.statements.length, fault);
+  const run = await execScript(client, text, block.statements, faults);
+  const all = block.statements.length;
+  return toBlockTrace(block, run, run.error && !run.ackLost ? durableInScript(block.statements, run.failedAt ?? 0) : all, faults);
 }
 
 /** An `in-txn` block: BEGIN, the statements one by one, COMMIT; ROLLBACK at the first error. */
 export async function runInTxn(
   client: pg.Client,
   block: Block,
-  fault?: Fault,
+  faults?: Faults,
   hooks: { beforeCommit?: (client: pg.Client) => Promise<void>; send?: Parameters<typeof execStatements>[3] } = {},
 ): Promise<BlockTrace> {
   await client.query('BEGIN');
-  const run = await execStatements(client, block.statements, fault, hooks.send);
+  const run = await execStatements(client, block.statements, faults, hooks.send);
   if (!run.error && hooks.beforeCommit) {
     try {
       await hooks.beforeCommit(client);
@@ -142,30 +193,46 @@ export async function runInTxn(
   }
   if (run.error) {
     await client.query('ROLLBACK').catch(() => undefined);
-    return toBlockTrace(block, run, 0, fault);
+    return toBlockTrace(block, run, 0, faults);
   }
   try {
     await client.query('COMMIT');
   } catch (error) {
     run.error = toPgError(error);
     run.failedAt = block.statements.length;
-    return toBlockTrace(block, run, 0, fault);
+    return toBlockTrace(block, run, 0, faults);
   }
-  return toBlockTrace(block, run, block.statements.length, fault);
+  return afterCommit(client, block, run, faults);
+}
+
+/**
+ * A block that just committed, unless an `ack-lost` fault takes the COMMIT's answer: then the
+ * client sees the COMMIT fail with a lost connection, and everything is durable all the same.
+ */
+export async function afterCommit(client: pg.Client, block: Block, run: Execution, faults: Faults): Promise<BlockTrace> {
+  const all = block.statements.length;
+  if (ackLostAt(faults, all)) {
+    const error = await loseAck(client);
+    return toBlockTrace(block, { ...run, error, failedAt: all, faulted: true, ackLost: true }, all, faults);
+  }
+  return toBlockTrace(block, run, all, faults);
 }
 
 /** A `no-txn` block: each statement autocommits; what ran before an error stays. */
 export async function runNoTxn(
   client: pg.Client,
   block: Block,
-  fault?: Fault,
+  faults?: Faults,
   send?: Parameters<typeof execStatements>[3],
 ): Promise<BlockTrace> {
-  const run = await execStatements(client, block.statements, fault, send);
-  return toBlockTrace(block, run, run.error ? (run.failedAt ?? 0) : block.statements.length, fault);
+  const run = await execStatements(client, block.statements, faults, send);
+  // The statement whose answer an ack-lost fault took did commit.
+  const durable = run.error ? (run.failedAt ?? 0) + (run.ackLost ? 1 : 0) : block.statements.length;
+  return toBlockTrace(block, run, durable, faults);
 }
 
-export function toBlockTrace(block: Block, run: Execution, durable: number, fault?: Fault): BlockTrace {
+export function toBlockTrace(block: Block, run: Execution, durable: number, faults?: Faults): BlockTrace {
+  const fault = listOf(faults)[0];
   return {
     block,
     outcomes: run.outcomes,

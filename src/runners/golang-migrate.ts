@@ -3,11 +3,10 @@ import { splitStatements } from '../migrations/split.js';
 import { TextIndex } from '../migrations/text-index.js';
 import { InputError, type Migration, type MigrationSet, type Statement } from '../migrations/types.js';
 import type { DatabaseHandle } from '../postgres/types.js';
-import type { Fault } from '../faults/types.js';
-import { faultIn } from '../faults/inject.js';
+import { faultsIn, type Faults } from '../faults/inject.js';
 import { isCommit, runInTxn, runNoTxn, runScript, toPgError } from './execute.js';
 import { runScriptInTxn } from './dbmate.js';
-import { runBlocks } from './sequence.js';
+import { quiet, runBlocks, runWithRetries } from './sequence.js';
 import type { Block, BlockTrace, Plan, RunOptions, RunnerModel, RunnerOptions, Trace } from './types.js';
 
 const SCHEMA = 'public';
@@ -317,7 +316,7 @@ function explainCut(trace: BlockTrace): BlockTrace {
  * then SetVersion(v, clean). Under `transactions` the file and the version update share one
  * transaction instead, and no dirty flag is written.
  */
-async function runMigration(client: pg.Client, block: Block, settings: Settings, fault?: Fault): Promise<BlockTrace> {
+async function runMigration(client: pg.Client, block: Block, settings: Settings, fault?: Faults): Promise<BlockTrace> {
   const version = block.migrations[0]!.id;
   if (settings.transactions) {
     const beforeCommit = (c: pg.Client): Promise<void> => writeVersion(c, version, false);
@@ -342,8 +341,8 @@ async function runMigration(client: pg.Client, block: Block, settings: Settings,
 }
 
 /** runStatement sends nothing for a blank file (or a version without an up file). */
-async function runFile(client: pg.Client, block: Block, fault?: Fault): Promise<BlockTrace> {
-  if (!fault && (block.text ?? '').trim() === '') return { block, outcomes: [], durable: 0 };
+async function runFile(client: pg.Client, block: Block, fault?: Faults): Promise<BlockTrace> {
+  if ((fault === undefined || (Array.isArray(fault) && fault.length === 0)) && (block.text ?? '').trim() === '') return { block, outcomes: [], durable: 0 };
   return runScript(client, block, fault);
 }
 
@@ -364,28 +363,32 @@ export const golangMigrate: RunnerModel = {
     return { runner: 'golang-migrate', blocks: blocksOf(set, settingsOf(options)) };
   },
 
-  async run(set: MigrationSet, db: DatabaseHandle, options: RunOptions = {}): Promise<Trace> {
+  run(set: MigrationSet, db: DatabaseHandle, options: RunOptions = {}): Promise<Trace> {
     const settings = settingsOf(options.runnerOptions);
     const plan: Plan = { runner: 'golang-migrate', blocks: blocksOf(set, settings) };
-    const client = await db.connect();
-    client.on('error', () => {
-      // A terminated backend surfaces through the query that was running.
-    });
-    try {
-      await client.query(CREATE_TRACKER);
-      const row = (await client.query<{ version: string; dirty: boolean }>(SELECT_VERSION)).rows[0];
-      if (row?.dirty) {
-        return {
-          blocks: [],
-          ok: false,
-          refusal: { message: `Dirty database version ${row.version}. Fix and force version.`, operatorAction: operatorAction(plan, row.version) },
-        };
-      }
-      const current = row ? BigInt(row.version) : -1n;
-      const pending = plan.blocks.filter((block) => BigInt(block.migrations[0]!.id) > current);
-      return await runBlocks(db, pending, options, (c, block) => runMigration(c, block, settings, faultIn(options.faults, block.index)), client);
-    } finally {
-      await client.end().catch(() => undefined);
-    }
+    // golang-migrate has no retries: a policy is a supervisor running `migrate up` again, which a
+    // dirty version makes refuse.
+    return runWithRetries(options, (once) => runOnce(db, plan, settings, once));
   },
 };
+
+/** One `migrate up`: the versions above the recorded one, unless the recorded one is dirty. */
+async function runOnce(db: DatabaseHandle, plan: Plan, settings: Settings, options: RunOptions): Promise<Trace> {
+  const client = quiet(await db.connect());
+  try {
+    await client.query(CREATE_TRACKER);
+    const row = (await client.query<{ version: string; dirty: boolean }>(SELECT_VERSION)).rows[0];
+    if (row?.dirty) {
+      return {
+        blocks: [],
+        ok: false,
+        refusal: { message: `Dirty database version ${row.version}. Fix and force version.`, operatorAction: operatorAction(plan, row.version) },
+      };
+    }
+    const current = row ? BigInt(row.version) : -1n;
+    const pending = plan.blocks.filter((block) => BigInt(block.migrations[0]!.id) > current);
+    return await runBlocks(db, pending, options, (c, block) => runMigration(c, block, settings, faultsIn(options.faults, block.index)), client);
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}

@@ -1,8 +1,8 @@
 import type { MigrationSet } from '../migrations/types.js';
 import type { DatabaseHandle } from '../postgres/types.js';
-import { faultIn } from '../faults/inject.js';
+import { faultsIn } from '../faults/inject.js';
 import { runScript } from './execute.js';
-import { runBlocks } from './sequence.js';
+import { runBlocks, runWithRetries } from './sequence.js';
 import type { Block, Plan, RunOptions, RunnerModel, Trace } from './types.js';
 
 /**
@@ -26,8 +26,11 @@ export const rerunAll: RunnerModel = {
     return { runner: 'rerun-all', blocks };
   },
 
-  async run(set: MigrationSet, db: DatabaseHandle, options: RunOptions = {}): Promise<Trace> {
+  run(set: MigrationSet, db: DatabaseHandle, options: RunOptions = {}): Promise<Trace> {
     const plan = this.plan(set);
-    return runBlocks(db, plan.blocks, options, (client, block) => runScript(client, block, faultIn(options.faults, block.index)));
+    // No retries of its own: under a policy the service is restarted, and runs every file again.
+    return runWithRetries(options, (once) =>
+      runBlocks(db, plan.blocks, once, (client, block) => runScript(client, block, faultsIn(once.faults, block.index))),
+    );
   },
 };

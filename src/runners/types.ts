@@ -1,6 +1,7 @@
 import type { Migration, MigrationSet, Statement } from '../migrations/types.js';
 import type { DatabaseHandle } from '../postgres/types.js';
 import type { Fault } from '../faults/types.js';
+import type { Clock, RetryPolicy } from './retry.js';
 
 /**
  * How the statements of a block run:
@@ -60,6 +61,32 @@ export interface BlockTrace {
   faulted?: boolean;
   /** Index of the statement that failed, or of the boundary where the fault fired. */
   failedAt?: number;
+  /**
+   * With a retry policy (RunOptions.retry): how many times the block was tried, 1 when its first
+   * try succeeded. For a block retried statement by statement (codd's no-txn), 1 plus every retry
+   * of its statements.
+   */
+  tries?: number;
+  /** With a retry policy: the waits before each retry of the block, in milliseconds, in order. */
+  waitsMs?: number[];
+  /** With a retry policy: the SQLSTATE of each failed try, in order. */
+  tryErrors?: string[];
+  /** For a block retried statement by statement: the tries of each statement that failed at least once. */
+  statementTries?: StatementTries[];
+}
+
+/**
+ * The tries of one retry unit inside a block: the statements from `statement` on, which every
+ * retry resumed at (codd: the statement that failed, or the explicit BEGIN it failed inside).
+ */
+export interface StatementTries {
+  /** 0-based index in the block of the statement the tries started at. */
+  statement: number;
+  /** Tries at this statement: its failures, plus 1 if a try finally got past it. */
+  tries: number;
+  waitsMs: number[];
+  /** The SQLSTATE of each failed try. */
+  errors: string[];
 }
 
 /** What one run of a plan did, statement by statement. */
@@ -70,6 +97,8 @@ export interface Trace {
   failure?: { block: Block; statement?: Statement; error: PgError; faulted?: boolean };
   /** For a refusal by the tool itself (not a server error), e.g. golang-migrate's dirty version. */
   refusal?: { message: string; operatorAction: string };
+  /** With a retry policy: the policy and the time spent waiting between tries, on the run's clock. */
+  retry?: { policy: string; waitedMs: number; runs?: number };
 }
 
 /** Runner options given in a scenario or with `--runner-option name=value`. */
@@ -88,6 +117,28 @@ export interface RunOptions {
   runnerOptions?: RunnerOptions;
   /** Values for `${VAR}` substitution (codd-env-vars); defaults to process.env. */
   env?: Record<string, string | undefined>;
+  /**
+   * The retry policy (`--retry`, a scenario's `retry`). Absent: one try, whatever the tool's own
+   * default (callers resolve that default: see `effectiveRetry` in src/runners/retry.ts). A model
+   * with `retry` semantics applies it its own way (codd); any other model is run again as a
+   * supervisor would (`runWithRetries` in src/runners/sequence.ts).
+   */
+  retry?: RetryPolicy;
+  /** Where the waits between tries happen; a real clock when absent. Checks pass a virtual one. */
+  clock?: Clock;
+}
+
+/**
+ * How a tool retries by itself (codd's CODD_RETRY_POLICY). A model without it has no retries of its
+ * own: a policy given for it models a supervisor that runs the tool again after a failure.
+ */
+export interface RetrySemantics {
+  /** The policy the tool uses when none is given. */
+  defaultPolicy: string;
+  /** A no-txn block is retried from the statement that failed (or its explicit BEGIN), not whole. */
+  noTxnByStatement: boolean;
+  /** A lost connection ends the run at once: the tool cannot retry on it. */
+  lostConnectionEndsRun: boolean;
 }
 
 /** The execution semantics of one real migration tool. */
@@ -112,6 +163,8 @@ export interface RunnerModel {
   replay?(set: MigrationSet, db: DatabaseHandle, block: Block, count: number, options?: RunOptions): Promise<void>;
   /** Optional: for models whose runs make objects outside the case's database (codd's bootstrap). */
   cluster?: ClusterObjects;
+  /** Optional: the tool's own retries (codd). */
+  retry?: RetrySemantics;
 }
 
 /**

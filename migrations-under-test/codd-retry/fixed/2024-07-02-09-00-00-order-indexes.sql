@@ -1,0 +1,8 @@
+-- codd: no-txn
+-- Built without blocking the shop's writes: CREATE INDEX CONCURRENTLY cannot run in a transaction.
+-- The new status goes here too, out of any transaction, so the next migration can use it.
+CREATE INDEX CONCURRENTLY IF NOT EXISTS orders_customer_idx ON orders (customer_id);
+
+CREATE INDEX CONCURRENTLY IF NOT EXISTS orders_placed_idx ON orders (placed_at);
+
+ALTER TYPE order_status ADD VALUE IF NOT EXISTS 'refunded';

@@ -1,0 +1,101 @@
+import type { Node } from 'libpg-query';
+import type { Migration, MigrationSet, Statement } from '../migrations/types.js';
+import type { Block, Plan, RunnerModel, RunnerOptions } from '../runners/types.js';
+import type { SchemaModel } from './schema.js';
+
+/**
+ * What a rule is about:
+ * - `re-run`: the statement breaks, or changes the state again, when it runs a second time;
+ * - `transaction`: the transaction the runner puts the statement in makes it fail or split;
+ * - `runner`: a directive or option of the runner that does not do what it seems to;
+ * - `psql`: text that only psql understands;
+ * - `suppression`: an ignore comment that ignores nothing.
+ */
+export type RuleCategory = 're-run' | 'transaction' | 'runner' | 'psql' | 'suppression';
+
+/**
+ * When a statement can run a second time on top of its own effect:
+ * - `every-run`: the runner has no tracker and runs every migration at each start;
+ * - `after-partial-apply`: the statement's effect can be committed while its migration is not yet
+ *   recorded, so a failure or crash after it makes the next run apply the migration again.
+ */
+export type Rerun = 'every-run' | 'after-partial-apply';
+
+/** A statement with what the plan says about how it runs. */
+export interface LintStatement {
+  statement: Statement;
+  migration: Migration;
+  block: Block;
+  /** 0-based position among all statements of the plan, in execution order. */
+  order: number;
+  /** 0-based position in its migration's up script. */
+  index: number;
+  /** 0-based position among the statements of its block. */
+  indexInBlock: number;
+  /** Last line of the statement in its file. */
+  endLine: number;
+  /** PostgreSQL sees it inside a transaction block (explicit, implicit or the tool's). */
+  inTransactionBlock: boolean;
+  /** Why it is in a transaction block, in words, when it is. */
+  transactionReason?: string;
+  /** Statements with the same number commit or roll back together. */
+  transaction: number;
+  /** Whether, and why, the statement can run again on top of its own effect. */
+  rerun?: Rerun;
+  rerunReason?: string;
+}
+
+/** Everything a rule may look at: the set, the plan, and what was derived from them once. */
+export interface LintContext {
+  set: MigrationSet;
+  model: RunnerModel;
+  plan: Plan;
+  runnerOptions: RunnerOptions;
+  /** Every statement of the set in plan order (the parser's statements, not a runner's pieces). */
+  statements: LintStatement[];
+  /** The statements of one migration, in order. */
+  statementsOf(migration: Migration): LintStatement[];
+  /** The statement's parse tree (parsed once, on first use), or undefined if it has none. */
+  ast(statement: Statement): Node | undefined;
+  /** Unique keys and columns of the tables the set creates, as the statements leave them. */
+  schema: SchemaModel;
+}
+
+/** A place that is not a whole statement (a psql meta-command, a comment). */
+export interface TextPlace {
+  file: string;
+  line: number;
+  column: number;
+  endLine?: number;
+  text?: string;
+}
+
+/** What a rule reports; the engine adds the rule id, the location and the JSON shape. */
+export interface Problem {
+  at: LintStatement | TextPlace;
+  /** Why the statement breaks, without the rule id (the engine prefixes it). */
+  message: string;
+  /** The fix. */
+  hint: string;
+  /** The SQLSTATE execution will show, when the rule knows it. */
+  sqlstate?: string;
+  /** Where execution shows the problem when that is another statement (1-based line in `file`). */
+  effect?: { file: string; line: number };
+}
+
+export interface Rule {
+  id: string;
+  category: RuleCategory;
+  /** One line: what the rule catches. */
+  summary: string;
+  /** The closest squawk rule, or "none". */
+  squawk: string;
+  /** The closest Atlas analyzer, or "none". */
+  atlas: string;
+  /** Statement kinds (`Statement.kind`) the statement hook looks at; the engine skips the others. */
+  kinds?: readonly string[];
+  /** Looks at one statement. */
+  statement?(target: LintStatement, context: LintContext): Problem | Problem[] | undefined;
+  /** Looks at one migration as a whole. */
+  migration?(migration: Migration, context: LintContext): Problem[];
+}

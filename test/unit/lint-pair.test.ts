@@ -1,0 +1,100 @@
+import { describe, expect, it } from 'vitest';
+import { blameOf, pairFindings } from '../../src/checks/lint.js';
+import type { CheckName, CheckResult, Finding } from '../../src/checks/types.js';
+import { lintSet } from '../../src/lint/engine.js';
+import { runnerModel } from '../../src/runners/index.js';
+import type { Plan } from '../../src/runners/types.js';
+import { memorySet } from './lint-set.js';
+
+const FILES = {
+  '004.up.sql': '-- constraints\nALTER TABLE c\n  ADD CONSTRAINT c_status_check CHECK (status <> \'\');\nALTER TABLE c ADD CONSTRAINT c_serial_key UNIQUE (serial);',
+  '005.up.sql': "CREATE TABLE IF NOT EXISTS t (event text);\nINSERT INTO t VALUES ('a');",
+};
+const F4 = '/sets/example/004.up.sql';
+const F5 = '/sets/example/005.up.sql';
+
+async function lintResult(): Promise<{ result: CheckResult; plan: Plan }> {
+  const set = await memorySet(FILES, 'rerun-all');
+  const plan = runnerModel('rerun-all').plan(set);
+  const findings = lintSet({ set, model: runnerModel('rerun-all'), plan, reproduce: 'lint' });
+  return { result: result('lint', findings), plan };
+}
+
+function result(name: CheckName, findings: Finding[], status: CheckResult['status'] = findings.length ? 'fail' : 'pass'): CheckResult {
+  return { name, postgres: '17', status, cases: 1, durationMs: 1, findings };
+}
+
+function dynamic(check: CheckName, file: string, line: number, message: string, sqlstate: string | null = null): Finding {
+  return { check, file, line, column: 1, statement: '…', sqlstate, message, hint: null, diff: null, reproduce: '' };
+}
+
+describe('pairFindings', () => {
+  it('confirms a lint finding whose statement a twice error blames, and marks the statements after the stop as unreached', async () => {
+    const { result: lint, plan } = await lintResult();
+    // The lint results hold set-relative paths as displayPath gives them; here they are absolute.
+    expect(lint.findings.map((f) => `${String(f.case?.rule)} ${f.file}:${f.line}`)).toEqual([
+      `add-constraint-unguarded ${F4}:2`,
+      `add-constraint-unguarded ${F4}:4`,
+      `insert-without-on-conflict ${F5}:2`,
+    ]);
+    const twice = result('twice', [dynamic('twice', F4, 2, 'constraint "c_status_check" for relation "c" already exists', '42710')]);
+    const [pairedLint, pairedTwice] = pairFindings([lint, twice], plan);
+    expect(pairedLint!.findings.map((f) => [f.case?.confirmed, f.case?.confirmedBy, f.case?.unreached])).toEqual([
+      [true, ['twice'], undefined],
+      [false, undefined, true],
+      [false, undefined, true],
+    ]);
+    expect(pairedTwice!.findings[0]!.case).toEqual({ lint: ['add-constraint-unguarded'] });
+  });
+
+  it('confirms a data finding located at the writing statement; a dynamic finding lint would not catch gets an empty list', async () => {
+    const { result: lint, plan } = await lintResult();
+    const twice = result('twice', [
+      dynamic('twice', F5, 2, 'second run changed the data of public.t: 1 rows after the first run, 2 after the second'),
+      dynamic('twice', F5, 1, 'second run succeeded but changed the schema'),
+    ]);
+    const [pairedLint, pairedTwice] = pairFindings([lint, twice], plan);
+    expect(pairedLint!.findings.map((f) => f.case?.confirmed)).toEqual([false, false, true]);
+    expect(pairedLint!.findings[0]!.case?.unreached).toBeUndefined();
+    expect(pairedTwice!.findings.map((f) => f.case?.lint)).toEqual([['insert-without-on-conflict'], []]);
+  });
+
+  it('blames the statement a recovery fails at, not the point of the fault', () => {
+    const finding = dynamic('fault', 'sets/x.sql', 8, `fault terminate after the last statement of block 2 (no-txn): the next run fails at sets/x.sql:3:1 (ALTER TYPE s ADD VALUE 'c'): enum label "c" already exists`, '42710');
+    expect(blameOf(finding)).toEqual({ file: 'sets/x.sql', line: 3 });
+    expect(blameOf(dynamic('fault', 'sets/x.sql', 8, 'the block must leave the state from before the block'))).toEqual({ file: 'sets/x.sql', line: 8 });
+  });
+
+  it('does not confirm a lint finding with another SQLSTATE than the one its rule predicts', async () => {
+    const { result: lint, plan } = await lintResult();
+    const twice = result('twice', [dynamic('twice', F4, 3, 'deadlock detected', '40P01')]);
+    const [pairedLint, pairedTwice] = pairFindings([lint, twice], plan);
+    expect(pairedLint!.findings[0]!.case?.confirmed).toBe(false);
+    expect(pairedTwice!.findings[0]!.case?.lint).toEqual([]);
+  });
+
+  it("confirms a lint finding at the place its rule says execution shows it (case.effect)", () => {
+    const lint: Finding = { ...dynamic('lint', 'boot.sql', 6, 'codd-bootstrap-owner: …'), case: { rule: 'codd-bootstrap-owner', endLine: 6, effect: { file: 'customers.sql', line: 2 } } };
+    const fresh = dynamic('fresh', 'customers.sql', 2, "Not enough permissions to create or update codd's internal schema", '42501');
+    const [pairedLint, pairedFresh] = pairFindings([result('lint', [lint]), result('fresh', [fresh])]);
+    expect(pairedLint!.findings[0]!.case).toMatchObject({ confirmed: true, confirmedBy: ['fresh'] });
+    expect(pairedFresh!.findings[0]!.case?.lint).toEqual(['codd-bootstrap-owner']);
+  });
+
+  it('adds nothing without lint, or when every dynamic check was skipped; pairing twice gives the same result', async () => {
+    const { result: lint, plan } = await lintResult();
+    const skipped = result('twice', [], 'skip');
+    expect(pairFindings([lint, skipped], plan)).toEqual([lint, skipped]);
+    const twice = result('twice', [dynamic('twice', F4, 2, 'x', '42710')]);
+    expect(pairFindings([twice])).toEqual([twice]);
+    const once = pairFindings([lint, twice], plan);
+    expect(pairFindings(once, plan)).toEqual(once);
+  });
+
+  it('pairs per PostgreSQL version', async () => {
+    const { result: lint } = await lintResult();
+    const twice18 = { ...result('twice', [dynamic('twice', F4, 2, 'x', '42710')]), postgres: '18' };
+    const [pairedLint] = pairFindings([lint, twice18]);
+    expect(pairedLint).toBe(lint);
+  });
+});
