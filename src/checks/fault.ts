@@ -111,7 +111,7 @@ async function evaluate(context: CheckContext, recoveries: Recoveries, c: FaultC
     const durable = durablePrefix(block, c.at);
     const expected = await states.partial(c.block, durable);
     const left = await states.hashAgainst(db, expected);
-    const diff = left.schemaData === expected.hash.schemaData ? [] : diffSnapshots(expected.snapshot, await states.snapshot(db));
+    const diff = left.schemaData === expected.hash.schemaData ? [] : diffSnapshots(await states.snapshotOf(expected), await states.snapshot(db));
     if (diff.length > 0) {
       const promise =
         durable === 0 ? 'the state from before the block' : `exactly the first ${durable} statement${durable === 1 ? '' : 's'} of the block`;

@@ -48,7 +48,7 @@ export class Recoveries {
       return { kind: 'failed', error: trace.failure.error, ...(trace.failure.statement ? { statement: trace.failure.statement } : {}) };
     }
     if ((await this.states.hash(db)).all === fresh.hash.all) return { kind: 'converged' };
-    const diff = diffSnapshots(fresh.snapshot, await this.states.snapshot(db), { includeTrackers: true });
+    const diff = diffSnapshots(await this.states.snapshotOf(fresh), await this.states.snapshot(db), { includeTrackers: true });
     return diff.length === 0 ? { kind: 'converged' } : { kind: 'diverged', diff };
   }
 }

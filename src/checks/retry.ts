@@ -445,7 +445,7 @@ class RetryCases {
         const fresh = await states.fresh();
         const left = await states.hashAgainst(db, fresh);
         if (left.all === fresh.hash.all) return { finding: null, report: { ...report, verdict: 'pass' } };
-        const diff = diffSnapshots(fresh.snapshot, await states.snapshot(db), { includeTrackers: true });
+        const diff = diffSnapshots(await states.snapshotOf(fresh), await states.snapshot(db), { includeTrackers: true });
         if (diff.length === 0) return { finding: null, report: { ...report, verdict: 'pass' } };
         const paths = diff.map((d) => d.path);
         return caseOf(`the run succeeded after its retries but left another state than a fresh run: ${paths.slice(0, 3).join(', ')}${paths.length > 3 ? ` and ${paths.length - 3} more` : ''}`, {
@@ -460,7 +460,7 @@ class RetryCases {
       const expected: State = await states.partial(failing.block, durable);
       const left = await states.hashAgainst(db, expected);
       if (left.schemaData === expected.hash.schemaData) return { finding: null, report: { ...report, verdict: 'pass' } };
-      const diff = diffSnapshots(expected.snapshot, await states.snapshot(db));
+      const diff = diffSnapshots(await states.snapshotOf(expected), await states.snapshot(db));
       if (diff.length === 0) return { finding: null, report: { ...report, verdict: 'pass' } };
       const promise = durable === 0 ? 'the state from before the block' : `exactly the first ${durable} statement${durable === 1 ? '' : 's'} of the block`;
       return caseOf(`the run fails at ${unitLabel(failing)} as the policy says, and must leave ${promise}, but left another state`, {
@@ -508,7 +508,7 @@ class RetryCases {
       const fresh = await states.fresh();
       const left = await states.hashAgainst(db, fresh);
       if (left.all === fresh.hash.all) return result(null);
-      const diff = diffSnapshots(fresh.snapshot, await states.snapshot(db), { includeTrackers: true });
+      const diff = diffSnapshots(await states.snapshotOf(fresh), await states.snapshot(db), { includeTrackers: true });
       return result(diff.length === 0 ? null : ackHint(ofRetry(recoveryFinding('retry', point, { kind: 'diverged', diff }, reproduce)), tracked));
     } finally {
       await states.drop(db);

@@ -14,7 +14,7 @@ const CASES_KEPT = 64;
 export interface State {
   db: DatabaseHandle;
   trace: Trace;
-  snapshot: Snapshot;
+  /** Server-side hashes: how states are compared. The full snapshot is read only to explain a difference. */
   hash: StateHash;
 }
 
@@ -121,8 +121,29 @@ export class States {
   }
 
   private async keep(db: DatabaseHandle, trace: Trace): Promise<State> {
-    const snapshot = await this.snapshot(db);
-    return { db, trace, snapshot, hash: await this.hash(db) };
+    return { db, trace, hash: await this.hash(db) };
+  }
+
+  readonly #snapshots = new WeakMap<State, Promise<Snapshot>>();
+
+  /**
+   * The full snapshot of a kept state, read once and only when a difference needs explaining.
+   * It is read from a copy: a template must have no connection while cases are copied from it.
+   */
+  snapshotOf(state: State): Promise<Snapshot> {
+    let snapshot = this.#snapshots.get(state);
+    if (!snapshot) {
+      snapshot = (async () => {
+        const db = await this.copy(state);
+        try {
+          return await this.snapshot(db);
+        } finally {
+          await this.drop(db);
+        }
+      })();
+      this.#snapshots.set(state, snapshot);
+    }
+    return snapshot;
   }
 
   /** The state after one full run of the model on an empty database. */
