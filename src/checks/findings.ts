@@ -11,6 +11,16 @@ export function displayPath(file: string): string {
   return rel.startsWith('..') ? file : rel;
 }
 
+/** Where a finding points: the statement's file (as a person types it), line, column and text. */
+function at(statement: Statement | undefined): Pick<Finding, 'file' | 'line' | 'column' | 'statement'> {
+  return {
+    file: statement ? displayPath(statement.file) : null,
+    line: statement?.line ?? null,
+    column: statement?.column ?? null,
+    statement: statement?.sql ?? null,
+  };
+}
+
 /** A finding about a statement that failed. */
 export function errorFinding(
   check: CheckName,
@@ -21,10 +31,7 @@ export function errorFinding(
   const { statement, error } = failure;
   return {
     check,
-    file: statement ? displayPath(statement.file) : null,
-    line: statement?.line ?? null,
-    column: statement?.column ?? null,
-    statement: statement?.sql ?? null,
+    ...at(statement),
     sqlstate: error.sqlstate,
     message: message ?? error.message,
     detail: error.detail ?? null,
@@ -40,19 +47,15 @@ export function stateFinding(
   message: string,
   diff: Difference[],
   reproduce: string,
-  at?: { statement?: Statement; hint?: string },
+  where?: { statement?: Statement; hint?: string },
 ): Finding {
-  const statement = at?.statement;
   return {
     check,
-    file: statement ? displayPath(statement.file) : null,
-    line: statement?.line ?? null,
-    column: statement?.column ?? null,
-    statement: statement?.sql ?? null,
+    ...at(where?.statement),
     sqlstate: null,
     message,
     detail: null,
-    hint: at?.hint ?? null,
+    hint: where?.hint ?? null,
     diff,
     reproduce,
   };
