@@ -42,6 +42,8 @@ export interface RunEvents {
   onLoaded?(info: { set: string; runner: string; migrations: number }): void;
   onServer?(info: { provider: string; version: string; startMs: number }): void;
   onCheckStart?(name: CheckName, postgres: string): void;
+  /** Cases of the running check done so far, of `total`. */
+  onProgress?(name: CheckName, done: number, total: number): void;
   onCheckEnd?(result: CheckResult): void;
 }
 
@@ -101,6 +103,7 @@ export async function runChecks(request: RunRequest, events: RunEvents = {}): Pr
           states,
           options,
           reproduce: (name, extra) => reproduceCommand(request, name, server.major, extra),
+          progress: (done, total) => events.onProgress?.(check.name, done, total),
         });
         const result: CheckResult = {
           name: check.name,

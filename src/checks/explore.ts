@@ -44,14 +44,19 @@ export async function explore<C>(context: CheckContext, space: CaseSpace<C>): Pr
     const shared = space.all.map((c, i) => [c, i] as const).filter(([c]) => !space.alone?.(c));
     const alone = space.all.map((c, i) => [c, i] as const).filter(([c]) => space.alone?.(c));
     let next = 0;
+    let finished = 0;
     const worker = async (): Promise<void> => {
       while (next < shared.length) {
         const [c, i] = shared[next++]!;
         findings[i] = await evaluate(c);
+        context.progress?.(++finished, space.all.length);
       }
     };
     await Promise.all(Array.from({ length: Math.min(concurrency, shared.length) }, worker));
-    for (const [c, i] of alone) findings[i] = await evaluate(c);
+    for (const [c, i] of alone) {
+      findings[i] = await evaluate(c);
+      context.progress?.(++finished, space.all.length);
+    }
     const found = findings.filter((f): f is Finding => f !== null);
     return { status: found.length > 0 ? 'fail' : 'pass', cases: space.all.length, findings: found };
   }

@@ -69,6 +69,8 @@ export interface CheckContext {
   options: CheckOptions;
   /** The command line that reproduces one check on this set (`extra`: e.g. `--seed 1 --path 0:1`). */
   reproduce(check: CheckName, extra?: string[]): string;
+  /** Told as cases finish, for a progress line on a terminal. */
+  progress?(done: number, total: number): void;
 }
 
 export interface CheckOutcome {

@@ -44,6 +44,16 @@ export class TextReporter implements RunEvents {
     if (this.out.live) this.out.write(this.#c.dim(`  … ${name}`));
   }
 
+  #shown = 0;
+  onProgress(name: string, done: number, total: number): void {
+    // A terminal only, and at most every 100 ms: a progress line is for a person watching.
+    if (!this.out.live || (done < total && Date.now() - this.#shown < 100)) return;
+    this.#shown = Date.now();
+    const width = 24;
+    const filled = Math.round((done / total) * width);
+    this.out.write(`\r\x1b[K${this.#c.dim(`  … ${name.padEnd(8)} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done}/${total} cases`)}`);
+  }
+
   onCheckEnd(result: CheckResult): void {
     if (this.out.live) this.out.write('\r\x1b[K');
     const c = this.#c;
