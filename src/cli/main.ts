@@ -75,7 +75,7 @@ function program(result: { code: number }): Command {
     .argument('<dir>', 'the folder of the migration set')
     .addOption(new Option('--runner <model>', 'the runner model that applies the set').choices(Object.keys(RUNNERS)).makeOptionMandatory())
     .option('--checks <list>', `checks to run, comma-separated`, DEFAULT_CHECKS.join(','))
-    .option('--pg <versions>', 'PostgreSQL major versions, comma-separated', String(DEFAULT_MAJOR))
+    .option('--pg <versions>', 'PostgreSQL major versions, comma-separated: 14 to 18 (embedded)', String(DEFAULT_MAJOR))
     .addOption(new Option('--provider <name>', 'where PostgreSQL comes from').choices(['embedded']).default('embedded'))
     .option('--seed <n>', 'seed for property-based checks', parseInteger('--seed'))
     .option('--runs <n>', 'cases per property-based check', parseInteger('--runs'))
