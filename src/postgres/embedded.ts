@@ -31,6 +31,9 @@ const FAST_SETTINGS: Record<string, string> = {
   shared_buffers: '128MB',
   max_connections: '200',
   jit: 'off',
+  // Segments in the data folder (pg_dynshmem/), not /dev/shm/PostgreSQL.*: an immediate
+  // shutdown or a crash would leave those behind, and the folder is removed whole.
+  dynamic_shared_memory_type: 'mmap',
   log_min_messages: 'warning',
   log_min_error_statement: 'panic',
 };

@@ -11,6 +11,14 @@ function processesMentioning(text: string): string[] {
     .filter((line) => line.includes(text) && !line.includes('ps -eo'));
 }
 
+function sharedMemorySegments(): string[] {
+  try {
+    return readdirSync('/dev/shm').filter((name) => name.startsWith('PostgreSQL.'));
+  } catch {
+    return [];
+  }
+}
+
 describe('cleanup', () => {
   it.each(['SIGINT', 'SIGTERM'] as const)('leaves no server, temp folder or database after %s mid-run', async (signal) => {
     // A private cluster folder shows exactly what this run made; the server's user must be able to enter it.
@@ -30,6 +38,7 @@ describe('cleanup', () => {
         });
       });
       const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+      const segmentsBefore = sharedMemorySegments();
       await started;
       expect(readdirSync(tmp).length).toBeGreaterThan(0);
       expect(processesMentioning(tmp).length).toBeGreaterThan(0);
@@ -38,6 +47,8 @@ describe('cleanup', () => {
       expect(code).toBe(signal === 'SIGINT' ? 130 : 143);
       expect(readdirSync(tmp)).toEqual([]);
       expect(processesMentioning(tmp)).toEqual([]);
+      // No shared memory segment of the server outlives it (PostgreSQL's posix ones would).
+      expect(sharedMemorySegments().filter((name) => !segmentsBefore.includes(name))).toEqual([]);
     } finally {
       rmSync(tmp, { recursive: true, force: true });
     }
