@@ -72,7 +72,8 @@ export async function runChecks(request: RunRequest, events: RunEvents = {}): Pr
   const checks = request.checks.map(findCheck);
   await initParser();
   const set = await loadSet(request.dir, model.format as FormatName);
-  model.plan(set, request.runnerOptions ?? {}); // refuses unknown runner options before any server starts
+  // Planned before any server starts, so that unknown runner options are refused first.
+  const plan = model.plan(set, request.runnerOptions ?? {});
   const retry = effectiveRetry(model, request.retry); // and a malformed retry policy
   const options = { ...request.options, ...(retry ? { retry } : {}) };
   const provider = findProvider(request.provider);
@@ -126,6 +127,6 @@ export async function runChecks(request: RunRequest, events: RunEvents = {}): Pr
     }
   }
   // Each lint finding says whether execution confirmed it; each dynamic one which rule would have caught it.
-  report.checks = pairFindings(report.checks, model.plan(set, request.runnerOptions ?? {}));
+  report.checks = pairFindings(report.checks, plan);
   return report;
 }

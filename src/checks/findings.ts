@@ -12,7 +12,7 @@ export function displayPath(file: string): string {
 }
 
 /** Where a finding points: the statement's file (as a person types it), line, column and text. */
-function at(statement: Statement | undefined): Pick<Finding, 'file' | 'line' | 'column' | 'statement'> {
+export function at(statement: Statement | undefined): Pick<Finding, 'file' | 'line' | 'column' | 'statement'> {
   return {
     file: statement ? displayPath(statement.file) : null,
     line: statement?.line ?? null,

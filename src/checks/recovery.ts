@@ -3,7 +3,7 @@ import type { DatabaseHandle } from '../postgres/types.js';
 import type { PgError } from '../runners/types.js';
 import { diffSnapshots } from '../snapshot/diff.js';
 import type { Difference } from '../snapshot/types.js';
-import { displayPath } from './findings.js';
+import { at, displayPath } from './findings.js';
 import { hintFor } from './hints.js';
 import type { States } from './states.js';
 import type { CheckName, Finding } from './types.js';
@@ -74,10 +74,9 @@ export function recoveryFinding(check: CheckName, point: CasePoint, recovery: Re
   if (recovery.kind === 'converged') return null;
   const base: Finding = {
     check,
+    ...at(point.statement),
+    // With no statement (an empty migration), the migration's file at least.
     file: point.statement ? displayPath(point.statement.file) : point.migration ? displayPath(point.migration.file) : null,
-    line: point.statement?.line ?? null,
-    column: point.statement?.column ?? null,
-    statement: point.statement?.sql ?? null,
     sqlstate: null,
     message: '',
     hint: null,

@@ -98,11 +98,6 @@ export function fired(fault: Fault): number {
   return firings.get(origin(fault)) ?? 0;
 }
 
-/** Whether an error is the one a fault injected (as opposed to a failure of the set itself). */
-export function isInjected(message: string, sqlstate: string): boolean {
-  return message.includes(FAULT_MESSAGE) || sqlstate === '57P01' || sqlstate === '08006';
-}
-
 /** Whether an error means the connection is gone: the client cannot send anything more on it. */
 export function isConnectionLost(sqlstate: string): boolean {
   return sqlstate === '57P01' || sqlstate.startsWith('08');

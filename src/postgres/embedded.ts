@@ -214,7 +214,6 @@ export async function startEmbedded(options: { major?: number } = {}): Promise<S
     if (!child || child.exitCode !== null) {
       throw new InfrastructureError(`PostgreSQL ${major} found no free port to listen on:\n${log.trim()}`);
     }
-    const postmaster = child;
     /**
      * A crash at a statement boundary, from inside the server: the backend running the migration
      * and the postmaster are killed at once, so nothing after the boundary runs and nothing is
@@ -243,7 +242,6 @@ export async function startEmbedded(options: { major?: number } = {}): Promise<S
       }
       throw new InfrastructureError(`PostgreSQL ${major} did not come back after a crash:\n${log.trim()}`);
     };
-    void postmaster;
     // The socket lives in a folder of our own, so trust there reaches no other local user.
     const base: pg.ClientConfig = { host: sockets, port, user: 'postgres' };
     const session = await ServerSession.open({

@@ -10,7 +10,7 @@ import { ident } from '../postgres/server.js';
 import type { DatabaseHandle } from '../postgres/types.js';
 import { faultsIn, isConnectionLost, moved, type Faults } from '../faults/inject.js';
 import type { Fault } from '../faults/types.js';
-import { ackLostAt, execStatements, loseAck, toBlockTrace, toPgError, type Execution } from './execute.js';
+import { afterCommit, execStatements, toBlockTrace, toPgError, type Execution } from './execute.js';
 import { CODD_DEFAULT_RETRY, realClock, waitBefore, type Clock, type RetryPolicy } from './retry.js';
 import type {
   Block,
@@ -860,15 +860,13 @@ class CoddRun {
       fail(error, block.statements.length);
       return toBlockTrace(block, run, 0, faults);
     }
-    if (ackLostAt(faults, block.statements.length)) {
-      // Committed, records included; codd sees its COMMIT fail with a lost connection and exits.
-      const error = await loseAck(client);
-      return toBlockTrace(block, { ...run, error, failedAt: block.statements.length, faulted: true, ackLost: true }, block.statements.length, faults);
-    }
+    // Committed, records included; with a lost ack codd sees its COMMIT fail and exits.
+    const committed = await afterCommit(client, block, run, faults);
+    if (committed.error) return committed;
     if (schemaMade) this.#schemaReady = true;
     if (target.defaultConn) this.#unregistered = [];
     this.#unregistered.push(...held);
-    return toBlockTrace(block, run, block.statements.length, faults);
+    return committed;
   }
 
   /**

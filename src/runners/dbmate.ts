@@ -2,7 +2,7 @@ import type pg from 'pg';
 import { InputError, type MigrationSet } from '../migrations/types.js';
 import type { DatabaseHandle } from '../postgres/types.js';
 import { faultsIn, type Faults } from '../faults/inject.js';
-import { afterCommit, durableInScript, execScript, runNoTxn, runScript, toBlockTrace, toPgError } from './execute.js';
+import { runNoTxn, runScript, runScriptInTxn, toPgError } from './execute.js';
 import { quiet, runBlocks, runWithRetries } from './sequence.js';
 import type { Block, BlockTrace, Plan, RunOptions, RunnerModel, RunnerOptions, Trace } from './types.js';
 
@@ -13,45 +13,6 @@ const TABLE = 'schema_migrations';
 const CREATE_TRACKER = `create table if not exists ${SCHEMA}.${TABLE} (version varchar primary key)`;
 const SELECT_APPLIED = `select version from ${SCHEMA}.${TABLE} order by version desc`;
 const INSERT_MIGRATION = `insert into ${SCHEMA}.${TABLE} (version) values ($1)`;
-
-/**
- * An `in-txn` block whose text goes to the server as ONE simple-query string inside an explicit
- * transaction, as a driver's `tx.Exec(text)` sends it: BEGIN, the text, `beforeCommit` (the
- * tool's own tracker write), COMMIT; ROLLBACK at the first error. The server still names the
- * failing statement through its CommandComplete messages. A COMMIT in the text ends the
- * transaction early, and what ran before it stays.
- */
-export async function runScriptInTxn(
-  client: pg.Client,
-  block: Block,
-  fault?: Faults,
-  hooks: { beforeCommit?: (client: pg.Client) => Promise<void> } = {},
-): Promise<BlockTrace> {
-  const text = block.text ?? block.statements.map((s) => `${s.sql};`).join('\n');
-  const all = block.statements.length;
-  await client.query('BEGIN');
-  const run = await execScript(client, text, block.statements, fault);
-  if (!run.error && hooks.beforeCommit) {
-    try {
-      await hooks.beforeCommit(client);
-    } catch (error) {
-      run.error = toPgError(error);
-      run.failedAt = all;
-    }
-  }
-  if (run.error) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    return toBlockTrace(block, run, durableInScript(block.statements, run.failedAt ?? 0), fault);
-  }
-  try {
-    await client.query('COMMIT');
-  } catch (error) {
-    run.error = toPgError(error);
-    run.failedAt = all;
-    return toBlockTrace(block, run, durableInScript(block.statements, all), fault);
-  }
-  return afterCommit(client, block, run, fault);
-}
 
 function settings(options: RunnerOptions = {}): void {
   const unknown = Object.keys(options);

@@ -166,43 +166,89 @@ export function durableInScript(statements: Statement[], failedAt: number): numb
   return durable;
 }
 
+/** The text a script block sends: its file's text, or its statements joined. */
+function scriptText(block: Block): string {
+  return block.text ?? block.statements.map((s) => `${s.sql};`).join('\n');
+}
+
 /** A `script` block as one simple-query string. */
 export async function runScript(client: pg.Client, block: Block, faults?: Faults): Promise<BlockTrace> {
-  const text = block.text ?? block.statements.map((s) => `${s.sql};`).join('\n');
+  const text = scriptText(block);
   const run = await execScript(client, text, block.statements, faults);
   const all = block.statements.length;
   return toBlockTrace(block, run, run.error && !run.ackLost ? durableInScript(block.statements, run.failedAt ?? 0) : all, faults);
 }
 
-/** An `in-txn` block: BEGIN, the statements one by one, COMMIT; ROLLBACK at the first error. */
-export async function runInTxn(
+/**
+ * A block in an explicit transaction: BEGIN, `execute` (the block's statements, sent as the tool
+ * sends them), `beforeCommit` (the tool's own tracker write), COMMIT; ROLLBACK at the first error.
+ * `durableAfter(failedAt)` says what survives a rollback: nothing, unless the text held its own
+ * COMMIT.
+ */
+async function inTransaction(
   client: pg.Client,
   block: Block,
-  faults?: Faults,
-  hooks: { beforeCommit?: (client: pg.Client) => Promise<void>; send?: Parameters<typeof execStatements>[3] } = {},
+  faults: Faults | undefined,
+  execute: () => Promise<Execution>,
+  durableAfter: (failedAt: number) => number,
+  beforeCommit?: (client: pg.Client) => Promise<void>,
 ): Promise<BlockTrace> {
+  const all = block.statements.length;
   await client.query('BEGIN');
-  const run = await execStatements(client, block.statements, faults, hooks.send);
-  if (!run.error && hooks.beforeCommit) {
+  const run = await execute();
+  if (!run.error && beforeCommit) {
     try {
-      await hooks.beforeCommit(client);
+      await beforeCommit(client);
     } catch (error) {
       run.error = toPgError(error);
-      run.failedAt = block.statements.length;
+      run.failedAt = all;
     }
   }
   if (run.error) {
     await client.query('ROLLBACK').catch(() => undefined);
-    return toBlockTrace(block, run, 0, faults);
+    return toBlockTrace(block, run, durableAfter(run.failedAt ?? 0), faults);
   }
   try {
     await client.query('COMMIT');
   } catch (error) {
     run.error = toPgError(error);
-    run.failedAt = block.statements.length;
-    return toBlockTrace(block, run, 0, faults);
+    run.failedAt = all;
+    return toBlockTrace(block, run, durableAfter(all), faults);
   }
   return afterCommit(client, block, run, faults);
+}
+
+/** An `in-txn` block: BEGIN, the statements one by one, COMMIT; ROLLBACK at the first error. */
+export function runInTxn(
+  client: pg.Client,
+  block: Block,
+  faults?: Faults,
+  hooks: { beforeCommit?: (client: pg.Client) => Promise<void>; send?: Parameters<typeof execStatements>[3] } = {},
+): Promise<BlockTrace> {
+  return inTransaction(client, block, faults, () => execStatements(client, block.statements, faults, hooks.send), () => 0, hooks.beforeCommit);
+}
+
+/**
+ * An `in-txn` block whose text goes to the server as ONE simple-query string inside an explicit
+ * transaction, as a driver's `tx.Exec(text)` sends it (dbmate, golang-migrate's `transactions`).
+ * The server still names the failing statement through its CommandComplete messages. A COMMIT in
+ * the text ends the transaction early, and what ran before it stays.
+ */
+export function runScriptInTxn(
+  client: pg.Client,
+  block: Block,
+  faults?: Faults,
+  hooks: { beforeCommit?: (client: pg.Client) => Promise<void> } = {},
+): Promise<BlockTrace> {
+  const text = scriptText(block);
+  return inTransaction(
+    client,
+    block,
+    faults,
+    () => execScript(client, text, block.statements, faults),
+    (failedAt) => durableInScript(block.statements, failedAt),
+    hooks.beforeCommit,
+  );
 }
 
 /**

@@ -4,8 +4,7 @@ import { TextIndex } from '../migrations/text-index.js';
 import { InputError, type Migration, type MigrationSet, type Statement } from '../migrations/types.js';
 import type { DatabaseHandle } from '../postgres/types.js';
 import { faultsIn, type Faults } from '../faults/inject.js';
-import { isCommit, runInTxn, runNoTxn, runScript, toPgError } from './execute.js';
-import { runScriptInTxn } from './dbmate.js';
+import { isCommit, runInTxn, runNoTxn, runScript, runScriptInTxn, toPgError } from './execute.js';
 import { quiet, runBlocks, runWithRetries } from './sequence.js';
 import type { Block, BlockTrace, Plan, RunOptions, RunnerModel, RunnerOptions, Trace } from './types.js';
 
