@@ -78,3 +78,24 @@ describe('cluster-level objects (codd bootstrap)', () => {
     expect(findings.filter((f) => (f.diff ?? []).some((d) => d.path === 'schema:codd'))).toEqual([]);
   });
 });
+
+describe('fault crash through the check', () => {
+  it('certctl-double-run: the fixed set survives a server crash at every boundary; the broken one does not', async () => {
+    const fixed = await run([
+      'check', `${SETS}/certctl-double-run/fixed`, '--runner', 'rerun-all', '--checks', 'fault', '--faults', 'crash', '--exhaustive',
+    ]);
+    // 8 files, 20 statements: 28 boundaries, one crash each.
+    expect(fixed.report.checks.map((c) => [c.status, c.cases, c.findings.length])).toEqual([['pass', 28, 0]]);
+    expect(fixed.code).toBe(0);
+
+    const broken = await run([
+      'check', `${SETS}/certctl-double-run/broken`, '--runner', 'rerun-all', '--checks', 'fault', '--faults', 'crash', '--seed', '3',
+    ]);
+    const [finding, ...rest] = broken.report.checks[0]!.findings;
+    expect(rest).toEqual([]);
+    expect((finding as { case?: { fault: string; block: number } }).case).toMatchObject({ fault: 'crash', block: 4 });
+    expect(finding!.sqlstate).toBe('42710');
+    expect(finding!.reproduce).toContain('--faults crash');
+    expect(broken.code).toBe(1);
+  });
+});
