@@ -1,0 +1,3 @@
+import { catalogueSuite } from './snapshot-catalogue-suite.js';
+
+catalogueSuite(15);
