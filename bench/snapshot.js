@@ -14,7 +14,8 @@ import { stateHash } from '../dist/snapshot/hash.js';
 import { schemaSql } from './wide-schema.js';
 
 const TABLES = Number(process.env.BENCH_TABLES ?? 240);
-const iterations = Number(process.env.BENCH_ITERATIONS ?? 10);
+const iterations = Number(process.env.BENCH_ITERATIONS ?? 5);
+const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
 const PG_DUMP = process.env.PG_DUMP ?? '/usr/bin/pg_dump';
 const MAJOR = 15;
 
@@ -127,32 +128,53 @@ try {
     ['stateHash, new connection', () => fresh(hash)],
     ['pg_dump --schema-only, empty database', () => pgDump(empty.config, '/dev/null')],
   ];
-  const bench = new Bench({ iterations, time: 0, warmup: true, warmupIterations: 2, warmupTime: 0 });
-  // `async: true`: otherwise tinybench calls each function once more to find out.
-  for (const [name, fn] of tasks) bench.add(name, fn, { async: true });
-  await bench.run();
-  for (const task of bench.tasks) {
-    if (task.result.state !== 'completed') throw task.result.error ?? new Error(`${task.name}: ${task.result.state}`);
+  // Rounds, each task in turn with the order rotated: on a shared machine the load drifts over
+  // minutes, and a task measured only at the start or only at the end would carry that drift.
+  const samples = new Map(tasks.map(([name]) => [name, []]));
+  const roundRatios = new Map(tasks.map(([name]) => [name, []]));
+  for (let round = 0; round < rounds; round++) {
+    const bench = new Bench({
+      iterations, time: 0, warmup: round === 0, warmupIterations: 2, warmupTime: 0, retainSamples: true,
+    });
+    const order = tasks.map((_, i) => tasks[(i + round) % tasks.length]);
+    // `async: true`: otherwise tinybench calls each function once more to find out.
+    for (const [name, fn] of order) bench.add(name, fn, { async: true });
+    await bench.run();
+    const means = new Map();
+    for (const task of bench.tasks) {
+      if (task.result.state !== 'completed') throw task.result.error ?? new Error(`${task.name}: ${task.result.state}`);
+      samples.get(task.name).push(...task.result.latency.samples);
+      means.set(task.name, task.result.latency.mean);
+    }
+    for (const [name] of tasks) roundRatios.get(name).push(means.get(tasks[0][0]) / means.get(name));
   }
   // Every run must have read the same state: a way that read less would look faster.
   if (seen.snapshots.size !== 1 || !seen.snapshots.has(expectedSnapshot)) throw new Error('the snapshot changed between runs');
   if (seen.hashes.size !== 1 || !seen.hashes.has(expectedHash)) throw new Error('the state hash changed between runs');
 
-  const baseline = bench.tasks[0].result.latency.mean;
+  const stats = (values) => {
+    const sorted = [...values].sort((a, b) => a - b);
+    const mean = values.reduce((sum, v) => sum + v, 0) / values.length;
+    const sd = Math.sqrt(values.reduce((sum, v) => sum + (v - mean) ** 2, 0) / (values.length - 1));
+    const at = (q) => sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)];
+    return { mean, p50: at(0.5), p99: at(0.99), rme: (100 * 1.96 * sd) / Math.sqrt(values.length) / mean };
+  };
+  const baseline = stats(samples.get(tasks[0][0])).mean;
   const kinds = {};
   for (const object of Object.values(first.objects)) kinds[object.kind] = (kinds[object.kind] ?? 0) + 1;
   // Printed ready to paste into bench/README.md: the catalog queries change, and so do the numbers.
   console.log(`#### ${new Date().toISOString().slice(0, 10)}, commit ${commit()}`);
   console.log();
   console.log(`PostgreSQL ${server.version} (embedded), ${dumpVersion}, node ${process.version}; ${cpus().length} cores, ${Math.round(totalmem() / 1024 ** 3)} GiB; load average ${loadStart} at the start, ${loadavg()[0].toFixed(1)} at the end.`);
-  console.log(`${tableCount} tables; snapshot objects: ${Object.entries(kinds).map(([k, n]) => `${n} ${k}`).join(', ')}. ${iterations} runs per task after 2 warm-up runs.`);
+  console.log(`${tableCount} tables; snapshot objects: ${Object.entries(kinds).map(([k, n]) => `${n} ${k}`).join(', ')}. ${rounds} rounds of ${iterations} runs per task, task order rotated each round, 2 warm-up runs per task before the first.`);
   console.log();
-  console.log('| task | mean ms | p50 ms | p99 ms | ± % | ops/s | ratio to pg_dump |');
-  console.log('|---|---|---|---|---|---|---|');
-  for (const task of bench.tasks) {
-    const { latency, throughput } = task.result;
+  console.log('| task | mean ms | p50 ms | p99 ms | ± % (95%) | ops/s | ratio to pg_dump | ratio per round |');
+  console.log('|---|---|---|---|---|---|---|---|');
+  for (const [name] of tasks) {
+    const { mean, p50, p99, rme } = stats(samples.get(name));
+    const perRound = roundRatios.get(name).map((r) => r.toFixed(2)).join(', ');
     console.log(
-      `| ${task.name} | ${latency.mean.toFixed(0)} | ${latency.p50.toFixed(0)} | ${latency.p99.toFixed(0)} | ${latency.rme.toFixed(0)} | ${throughput.mean.toFixed(2)} | ${(baseline / latency.mean).toFixed(2)}x |`,
+      `| ${name} | ${mean.toFixed(0)} | ${p50.toFixed(0)} | ${p99.toFixed(0)} | ${rme.toFixed(0)} | ${(1000 / mean).toFixed(2)} | ${(baseline / mean).toFixed(2)}x | ${perRound} |`,
     );
   }
 } finally {
