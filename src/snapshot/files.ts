@@ -88,9 +88,14 @@ export function objectFile(path: string): string {
   let name = escapeSegment(path.slice(colon + 1));
   if (Buffer.byteLength(name) > NAME_LIMIT) {
     const hash = createHash('sha256').update(path).digest('hex').slice(0, 16);
-    // Cut at a character, not inside an escape, so the readable part stays valid.
-    let cut = name.slice(0, NAME_LIMIT - hash.length - 1);
-    cut = cut.replace(/%[0-9A-F]?$|\^$/, '');
+    // The longest start of the name that fits, cut between characters, so it stays readable.
+    const chars = [...path.slice(colon + 1)];
+    let cut = '';
+    for (let n = 1; n <= chars.length; n++) {
+      const start = escapeSegment(chars.slice(0, n).join(''));
+      if (Buffer.byteLength(start) > NAME_LIMIT - hash.length - 1) break;
+      cut = start;
+    }
     name = `${cut}~${hash}`;
   }
   return `${kind}/${name}.json`;
