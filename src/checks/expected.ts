@@ -84,7 +84,7 @@ export const expected: Check = {
       undefined,
       undefined,
       undefined,
-      `write it from the set as it is now: ${snapshotCommand(set.dir, run.runner, run.postgres, folder, run.runnerOptions)} then review and commit it; or pass --expected <folder>`,
+      `write it from the set as it is now, review and commit it (or pass --expected <folder>): ${snapshotCommand(set.dir, run.runner, run.postgres, folder, run.runnerOptions)}`,
     );
   },
 

@@ -2,6 +2,7 @@ import { describe, expect, test } from 'vitest';
 import { checksWithExpected, diffOptionsOf, parseIgnore, snapshotCommand } from '../../src/checks/expected.js';
 import { diffSnapshots } from '../../src/snapshot/diff.js';
 import { describeObject, formatDifferences, withUnified } from '../../src/snapshot/format.js';
+import { TextReporter } from '../../src/report/text.js';
 import type { Snapshot, SnapshotObject } from '../../src/snapshot/types.js';
 
 function snapshot(objects: Record<string, SnapshotObject>): Snapshot {
@@ -124,5 +125,35 @@ describe('commands', () => {
       'fresh',
       'expected',
     ]);
+  });
+});
+
+describe('text reporter', () => {
+  test('an expected finding: where, the object in words, what was expected and found, the hint and the command', () => {
+    const reporter = new TextReporter({ color: false, live: false, write: () => undefined });
+    const text = reporter.finding({
+      check: 'expected',
+      file: 'expected-schema/pg17/column/public.orders.total_cents.json',
+      line: 1,
+      column: 1,
+      statement: null,
+      sqlstate: null,
+      message: 'table public.orders: column total_cents changed (type, notNull)',
+      hint: 'write the files again',
+      diff: [{ path: 'column:public.orders.total_cents', change: 'changed', expected: { notNull: true, type: 'bigint' }, found: { notNull: false, type: 'integer' } }],
+      reproduce: 'npx migtest check set --runner golang-migrate --checks expected --pg 17',
+    });
+    expect(text).toBe(
+      [
+        '    ✗ expected-schema/pg17/column/public.orders.total_cents.json:1:1',
+        '      table public.orders: column total_cents changed (type, notNull)',
+        '      ~ column:public.orders.total_cents',
+        '          notNull true → false',
+        '          type bigint → integer',
+        '      hint: write the files again',
+        '      reproduce: npx migtest check set --runner golang-migrate --checks expected --pg 17',
+        '',
+      ].join('\n'),
+    );
   });
 });
