@@ -89,14 +89,17 @@ export function objectFile(path: string): string {
   if (Buffer.byteLength(name) > NAME_LIMIT) {
     const hash = createHash('sha256').update(path).digest('hex').slice(0, 16);
     // The longest start of the name that fits, cut between characters, so it stays readable.
+    // Binary search: the escaped length grows with the number of characters kept.
     const chars = [...path.slice(colon + 1)];
-    let cut = '';
-    for (let n = 1; n <= chars.length; n++) {
-      const start = escapeSegment(chars.slice(0, n).join(''));
-      if (Buffer.byteLength(start) > NAME_LIMIT - hash.length - 1) break;
-      cut = start;
+    const fits = (n: number): boolean => Buffer.byteLength(escapeSegment(chars.slice(0, n).join(''))) <= NAME_LIMIT - hash.length - 1;
+    let low = 0;
+    let high = chars.length;
+    while (low < high) {
+      const middle = Math.ceil((low + high) / 2);
+      if (fits(middle)) low = middle;
+      else high = middle - 1;
     }
-    name = `${cut}~${hash}`;
+    name = `${low === 0 ? '' : escapeSegment(chars.slice(0, low).join(''))}~${hash}`;
   }
   return `${kind}/${name}.json`;
 }
