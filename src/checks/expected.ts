@@ -22,12 +22,13 @@ export function expectedFolder(setDir: string, given: string | undefined): strin
 }
 
 /**
- * The default checks, and `expected` when the set has an expected-schema folder (or one is given):
+ * The default checks, and `expected` when the set has an expected-schema folder or `--expected` names one:
  * committed files are compared without anyone having to ask, and a set without them is not
  * failed for it.
  */
 export function checksWithExpected(checks: CheckName[], setDir: string, given: string | undefined): CheckName[] {
-  if (checks.includes('expected') || !existsSync(expectedFolder(setDir, given))) return checks;
+  // A folder given on the command line is meant to be used: a missing one is then an error (exit 2).
+  if (checks.includes('expected') || (given === undefined && !existsSync(defaultExpectedFolder(setDir)))) return checks;
   return [...checks, 'expected'];
 }
 

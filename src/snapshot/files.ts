@@ -147,6 +147,9 @@ export interface WriteResult {
  * `migtest snapshot`: writing removes the files of objects that are gone, and only migtest's may go.
  */
 export function assertWritable(folder: string, major: number): void {
+  if (existsSync(folder) && !statSync(folder).isDirectory()) {
+    throw new InputError(`${folder} is not a folder`, undefined, undefined, undefined, 'pass another --out folder');
+  }
   const dir = majorFolder(folder, major);
   if (!existsSync(dir)) return;
   if (!statSync(dir).isDirectory()) {

@@ -118,9 +118,10 @@ describe('commands', () => {
     );
   });
 
-  test('expected joins the default checks only where an expected-schema folder exists', () => {
+  test('expected joins the default checks where an expected-schema folder exists beside the set, or one is given', () => {
     expect(checksWithExpected(['fresh', 'twice'], 'migrations-under-test/schema-drift/broken', undefined)).toEqual(['fresh', 'twice', 'expected']);
     expect(checksWithExpected(['fresh', 'twice'], 'migrations-under-test/duplicate-rows/broken', undefined)).toEqual(['fresh', 'twice']);
+    expect(checksWithExpected(['fresh'], 'migrations-under-test/duplicate-rows/broken', 'no/such/folder')).toEqual(['fresh', 'expected']);
     expect(checksWithExpected(['fresh'], 'migrations-under-test/duplicate-rows/broken', 'migrations-under-test/schema-drift/expected-schema')).toEqual([
       'fresh',
       'expected',
