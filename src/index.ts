@@ -3,6 +3,7 @@ export { loadSet } from './migrations/load.js';
 export { startEmbedded } from './postgres/embedded.js';
 export { takeSnapshot } from './snapshot/snapshot.js';
 export { diffSnapshots } from './snapshot/diff.js';
+export { writeObjects, readObjects, objectFile } from './snapshot/files.js';
 export { RUNNERS, runnerModel } from './runners/index.js';
 export { CHECKS } from './checks/index.js';
 export type * from './migrations/types.js';

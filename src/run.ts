@@ -76,6 +76,7 @@ export async function runChecks(request: RunRequest, events: RunEvents = {}): Pr
   const plan = model.plan(set, request.runnerOptions ?? {});
   const retry = effectiveRetry(model, request.retry); // and a malformed retry policy
   const options = { ...request.options, ...(retry ? { retry } : {}) };
+  for (const check of checks) check.prepare?.(set, options, { runner: model.name, runnerOptions: request.runnerOptions ?? {}, postgres: request.postgres });
   const provider = findProvider(request.provider);
   const report: RunReport = {
     ok: true,

@@ -5,6 +5,7 @@ import { resume } from './resume.js';
 import { fault } from './fault.js';
 import { lint } from './lint.js';
 import { retry } from './retry.js';
+import { expected } from './expected.js';
 import type { Check, CheckName } from './types.js';
 
 export const CHECKS: Partial<Record<CheckName, Check>> = {
@@ -14,6 +15,7 @@ export const CHECKS: Partial<Record<CheckName, Check>> = {
   fault,
   lint,
   retry,
+  expected,
 };
 
 export const DEFAULT_CHECKS: CheckName[] = ['fresh', 'twice'];

@@ -58,6 +58,10 @@ export interface CheckOptions {
    * codd's); set by runChecks. The `retry` check injects its faults under it.
    */
   retry?: RetryPolicy;
+  /** The expected-schema folder of check `expected` (`--expected`); default `expected-schema/` beside the set. */
+  expected?: string;
+  /** What check `expected` leaves out of the comparison (`--ignore`). */
+  ignore?: ('column-order' | 'owners' | 'privileges')[];
 }
 
 /** What every check gets: the set, how it runs, where, and the states reached so far. */
@@ -86,4 +90,6 @@ export interface Check {
   /** One line for `--help` and docs. */
   summary: string;
   run(context: CheckContext): Promise<CheckOutcome>;
+  /** Checks the check's own input before any server starts; throws InputError (exit 2). */
+  prepare?(set: MigrationSet, options: CheckOptions, run: { runner: string; runnerOptions: Record<string, string>; postgres: number[] }): void;
 }

@@ -11,6 +11,8 @@ import { VERSION } from '../version.js';
 import { describeError, UsageError } from './errors.js';
 import { runScenario } from './scenario.js';
 import { formatLint, lintCommand } from '../lint/command.js';
+import { checksWithExpected, parseIgnore } from '../checks/expected.js';
+import { snapshotCommand } from './snapshot.js';
 
 export type Format = 'text' | 'json';
 
@@ -37,6 +39,10 @@ function collectOption(value: string, previous: Record<string, string>): Record<
   const match = /^([\w-]+)=(.*)$/.exec(value);
   if (!match) throw new UsageError(`--runner-option takes name=value, e.g. transactions=true, not '${value}'`);
   return { ...previous, [match[1]!]: match[2]! };
+}
+
+function collectList(value: string, previous: string[]): string[] {
+  return [...previous, value];
 }
 
 function parseInteger(name: string) {
@@ -86,11 +92,16 @@ function program(result: { code: number }): Command {
     .option('--retry <policy>', 'retry policy in codd\'s syntax, "max N backoff (constant|exponential) T(s|ms)" (codd default: max 2 backoff exponential 1s; none for the other runners)')
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
     .option('--out <file>', 'write the report to a file instead of stdout')
-    .action(async (dir: string, opts: Record<string, unknown>) => {
+    .option('--expected <folder>', 'expected-schema folder of check expected (default: expected-schema/ beside the set)')
+    .option('--ignore <what>', 'leave out of check expected: column-order, owners, privileges (repeatable or comma-separated)', collectList, [])
+    .action(async (dir: string, opts: Record<string, unknown>, command: Command) => {
+      const checks = parseChecks(opts.checks as string);
+      const ignore = parseIgnore(opts.ignore as string[]);
       const request: RunRequest = {
         dir,
         runner: opts.runner as string,
-        checks: parseChecks(opts.checks as string),
+        // Without --checks, a set with an expected-schema folder is also compared with it.
+        checks: command.getOptionValueSource('checks') === 'default' ? checksWithExpected(checks, dir, opts.expected as string | undefined) : checks,
         postgres: parseVersions(opts.pg as string),
         provider: opts.provider as string,
         options: {
@@ -99,6 +110,8 @@ function program(result: { code: number }): Command {
           ...(opts.exhaustive ? { exhaustive: true } : {}),
           ...(opts.path !== undefined ? { path: opts.path as string } : {}),
           faults: parseFaults(opts.faults as string),
+          ...(opts.expected !== undefined ? { expected: opts.expected as string } : {}),
+          ...(ignore.length > 0 ? { ignore } : {}),
         },
         runnerOptions: opts.runnerOption as Record<string, string>,
         ...(opts.retry !== undefined ? { retry: opts.retry as string } : {}),
@@ -122,6 +135,29 @@ function program(result: { code: number }): Command {
       if (opts.out) writeFileSync(opts.out as string, text);
       else process.stdout.write(text);
       result.code = code;
+    });
+
+  cli
+    .command('snapshot')
+    .description('apply the set to an empty database and write its schema as expected-schema files, one per object')
+    .argument('<dir>', 'the folder of the migration set')
+    .addOption(new Option('--runner <model>', 'the runner model that applies the set').choices(Object.keys(RUNNERS)).makeOptionMandatory())
+    .option('--pg <versions>', 'PostgreSQL major versions, comma-separated: 14 to 18 (embedded)', String(DEFAULT_MAJOR))
+    .addOption(new Option('--provider <name>', 'where PostgreSQL comes from').choices(['embedded']).default('embedded'))
+    .option('--out <folder>', 'where to write (default: expected-schema/ beside the set); files go to <folder>/pg<major>/')
+    .option('--runner-option <name=value>', 'an option of the runner model (repeatable), e.g. transactions=true', collectOption, {})
+    .action(async (dir: string, opts: Record<string, unknown>) => {
+      result.code = await snapshotCommand(
+        {
+          dir,
+          runner: opts.runner as string,
+          postgres: parseVersions(opts.pg as string),
+          provider: opts.provider as string,
+          ...(opts.out !== undefined ? { out: opts.out as string } : {}),
+          runnerOptions: opts.runnerOption as Record<string, string>,
+        },
+        (text) => process.stdout.write(text),
+      );
     });
 
   cli

@@ -1,6 +1,7 @@
 import { dirname, resolve } from 'node:path';
 import pc from 'picocolors';
-import { loadScenario, type ExpectedFinding } from '../config/scenario.js';
+import { loadScenario, type ExpectedFinding, type Scenario } from '../config/scenario.js';
+import type { Ignorable } from '../checks/expected.js';
 import type { Finding } from '../checks/types.js';
 import { check, type Format } from './main.js';
 import { describeError } from './errors.js';
@@ -56,6 +57,16 @@ function retryOf(scenario: { retry?: string | undefined }, set: { retry?: string
   return retry !== undefined ? { retry } : {};
 }
 
+/** Check `expected`'s folder and ignores for a set: its own, else the scenario's; folders relative to the scenario file. */
+function expectedOf(scenario: Scenario, set: Scenario['sets'][string]): { expected?: string; ignore?: Ignorable[] } {
+  const folder = set.expectedSchema ?? scenario.expectedSchema;
+  const ignore = set.ignore ?? scenario.ignore;
+  return {
+    ...(folder !== undefined ? { expected: resolve(dirname(scenario.file), folder) } : {}),
+    ...(ignore !== undefined ? { ignore } : {}),
+  };
+}
+
 /** Runs every set of a scenario and says whether each gave the findings the story predicts. */
 export async function runScenario(arg: string, format: Format): Promise<number> {
   const scenario = loadScenario(arg);
@@ -69,7 +80,7 @@ export async function runScenario(arg: string, format: Format): Promise<number> 
     if (set.rejects) {
       const verdict = await expectRejection(() =>
         check(
-          { dir, runner: scenario.runner, checks: set.checks ?? scenario.checks, postgres: scenario.postgres, provider: 'embedded', options: scenario.properties, runnerOptions: { ...scenario.runnerOptions, ...set.runnerOptions }, ...retryOf(scenario, set) },
+          { dir, runner: scenario.runner, checks: set.checks ?? scenario.checks, postgres: scenario.postgres, provider: 'embedded', options: { ...scenario.properties, ...expectedOf(scenario, set) }, runnerOptions: { ...scenario.runnerOptions, ...set.runnerOptions }, ...retryOf(scenario, set) },
           { format: 'json', out: '/dev/null' },
         ),
         set.rejects,
@@ -88,7 +99,7 @@ export async function runScenario(arg: string, format: Format): Promise<number> 
         checks: set.checks ?? scenario.checks,
         postgres: scenario.postgres,
         provider: 'embedded',
-        options: scenario.properties,
+        options: { ...scenario.properties, ...expectedOf(scenario, set) },
         runnerOptions: { ...scenario.runnerOptions, ...set.runnerOptions },
         ...retryOf(scenario, set),
       },

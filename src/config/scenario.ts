@@ -18,6 +18,9 @@ const ExpectedFinding = z
   })
   .strict();
 
+/** What check `expected` leaves out, as `--ignore` gives it. */
+const IgnoreList = z.array(z.enum(['column-order', 'owners', 'privileges'])).min(1);
+
 const RunnerOptions = z.record(z.string().regex(/^[\w-]+$/), z.string());
 
 /** A retry policy in codd's syntax, checked as `--retry` is. */
@@ -48,6 +51,10 @@ const ScenarioSet = z
     runnerOptions: RunnerOptions.optional(),
     /** Replaces the scenario's retry policy for this set. */
     retry: RetryPolicyText.optional(),
+    /** Replaces the scenario's expected-schema folder for this set. */
+    expectedSchema: z.string().min(1).optional(),
+    /** Replaces the scenario's `ignore` for this set. */
+    ignore: IgnoreList.optional(),
     /** The findings this set must give, all and only these; [] means every check passes. */
     expect: z.array(ExpectedFinding).default([]),
     /** Instead of findings: the set must be refused as bad input (exit 2) at this place. */
@@ -72,6 +79,13 @@ export const ScenarioSchema = z
     runnerOptions: RunnerOptions.default({}),
     /** The retry policy (`--retry`): codd's syntax; absent, the tool's own (codd's default, none for the others). */
     retry: RetryPolicyText.optional(),
+    /**
+     * The expected-schema folder of check `expected` (`--expected`), relative to the scenario
+     * file; absent, each set's default: `expected-schema/` beside the set.
+     */
+    expectedSchema: z.string().min(1).optional(),
+    /** What check `expected` leaves out (`--ignore`). */
+    ignore: IgnoreList.optional(),
     properties: PropertySettings.default({}),
     sets: z.record(z.string(), ScenarioSet).refine((sets) => Object.keys(sets).length > 0, 'a scenario names at least one set'),
   })

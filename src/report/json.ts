@@ -1,4 +1,5 @@
 import type { RunReport } from '../run.js';
+import { withUnified } from '../snapshot/format.js';
 
 /** The machine contract of DESIGN.md: one object, stable field order. */
 export function toJson(report: RunReport): string {
@@ -19,7 +20,7 @@ export function toJson(report: RunReport): string {
       message: f.message,
       detail: f.detail ?? null,
       hint: f.hint,
-      diff: f.diff,
+      diff: f.diff ? f.diff.map(withUnified) : null,
       reproduce: f.reproduce,
       ...(f.case ? { case: f.case } : {}),
     })),

@@ -4,6 +4,13 @@ import type { Difference, Snapshot, SnapshotObject } from './types.js';
 export interface DiffOptions {
   /** Compare tables' columns as sets (codd's ignore-column-order). */
   ignoreColumnOrder?: boolean;
+  /** Leave out every `owner` attribute (`--ignore owners`): environments that use other roles. */
+  ignoreOwners?: boolean;
+  /**
+   * Leave out every `privileges` attribute and the `default-privileges` objects
+   * (`--ignore privileges`): grants that the environment makes, not the migrations.
+   */
+  ignorePrivileges?: boolean;
   /** Compare tracker rows too. Off by default: they hold timestamps and run-specific values. */
   includeTrackers?: boolean;
 }
@@ -15,10 +22,26 @@ export interface DiffOptions {
  */
 export function diffSnapshots(expected: Snapshot, found: Snapshot, options: DiffOptions = {}): Difference[] {
   const diffs: Difference[] = [];
-  diffRecords(expected.objects, found.objects, '', diffs, (a, b) => diffObject(a, b, options));
+  diffRecords(schemaObjects(expected, options), schemaObjects(found, options), '', diffs, (a, b) => diffObject(a, b, options));
   diffRecords(expected.data, found.data, 'data:', diffs, whole);
   if (options.includeTrackers) diffRecords(expected.trackers, found.trackers, 'tracker:', diffs, whole);
   return diffs.sort((a, b) => compareText(a.path, b.path));
+}
+
+/** The objects that take part in the comparison, without the attributes the options leave out. */
+function schemaObjects(snapshot: Snapshot, options: DiffOptions): Record<string, SnapshotObject> {
+  if (!options.ignoreOwners && !options.ignorePrivileges) return snapshot.objects;
+  const kept: Record<string, SnapshotObject> = {};
+  for (const [path, object] of Object.entries(snapshot.objects)) {
+    if (options.ignorePrivileges && (object.kind as string) === 'default-privileges') continue;
+    const { owner, privileges, ...rest } = object;
+    kept[path] = {
+      ...rest,
+      ...(options.ignoreOwners || owner === undefined ? {} : { owner }),
+      ...(options.ignorePrivileges || privileges === undefined ? {} : { privileges }),
+    } as SnapshotObject;
+  }
+  return kept;
 }
 
 function diffRecords<T>(

@@ -92,23 +92,46 @@ function trackerRows(d: Difference, colors: ReturnType<typeof pc.createColors>):
   return lines;
 }
 
+/**
+ * A changed object: one changed attribute fits on the object's line (`type text → integer`);
+ * several get a line each below it. A multi-line value (a definition) is a unified diff.
+ */
 function describeChange(head: string, d: Difference, colors: ReturnType<typeof pc.createColors>): string[] {
   const expected = asRecord(d.expected);
   const found = asRecord(d.found);
   const keys = [...new Set([...Object.keys(expected), ...Object.keys(found)])].sort();
-  const inline: string[] = [];
-  const patches: string[] = [];
+  const attributes: string[][] = [];
   for (const key of keys) {
     const a = expected[key];
     const b = found[key];
     if (isMultiLine(a) || isMultiLine(b)) {
-      inline.push(`${key} changed:`);
-      patches.push(...unifiedDiff(textOf(a), textOf(b), colors));
+      attributes.push([`${key} changed:`, ...unifiedDiff(textOf(a), textOf(b), colors)]);
+    } else if (isLongList(a) || isLongList(b)) {
+      attributes.push([`${key} changed:`, ...listChange(a, b, colors)]);
     } else {
-      inline.push(`${key} ${render(a)} → ${render(b)}`);
+      attributes.push([`${key} ${render(a)} → ${render(b)}`]);
     }
   }
-  return [joinText(head, inline.join('; ')), ...patches];
+  if (attributes.length === 1) {
+    const [first = '', ...rest] = attributes[0]!;
+    return [joinText(head, first), ...rest];
+  }
+  return [head, ...attributes.flatMap(([first = '', ...rest]) => [`${INDENT}${first}`, ...rest.map((line) => `${INDENT}${line}`)])];
+}
+
+// A list that would make a long line (privileges, many columns) is shown item by item.
+function isLongList(value: unknown): value is unknown[] {
+  return Array.isArray(value) && render(value).length > 60;
+}
+
+/** The items on one side only, in their order; or both lists when only the order differs. */
+function listChange(expected: unknown, found: unknown, colors: ReturnType<typeof pc.createColors>): string[] {
+  const a = Array.isArray(expected) ? expected.map(render) : expected === null || expected === undefined ? [] : [render(expected)];
+  const b = Array.isArray(found) ? found.map(render) : found === null || found === undefined ? [] : [render(found)];
+  const lines = [...a.filter((item) => !b.includes(item)).map((item) => `${INDENT}${colors.red(`- ${item}`)}`)];
+  lines.push(...b.filter((item) => !a.includes(item)).map((item) => `${INDENT}${colors.green(`+ ${item}`)}`));
+  if (lines.length > 0) return lines;
+  return [`${INDENT}${colors.red(`- (${a.join(', ')})`)}`, `${INDENT}${colors.green(`+ (${b.join(', ')})`)}`];
 }
 
 function asRecord(value: unknown): Record<string, unknown> {
@@ -185,4 +208,42 @@ function columnSummary(o: Record<string, unknown>): string {
   if (o.identity) parts.push(`GENERATED ${String(o.identity).toUpperCase()} AS IDENTITY`);
   if (o.generated) parts.push(`GENERATED ALWAYS AS ${String(o.generationExpression)} ${String(o.generated).toUpperCase()}`);
   return parts.join(' ');
+}
+
+/**
+ * An object in words, for a finding's message: `table public.users: column email` for
+ * `column:public.users.email`, `view public.active_users` for `view:public.active_users`. An
+ * object that belongs to a table (its `table` attribute) is named inside it.
+ */
+export function describeObject(path: string, object: unknown): string {
+  const [kind, name] = splitOnce(path, ':');
+  const table = asRecord(object).table;
+  if (typeof table === 'string' && table !== '' && kind !== 'table') {
+    const schema = table.slice(0, table.indexOf('.') + 1);
+    const own = name.startsWith(`${table}.`) ? name.slice(table.length + 1) : schema && name.startsWith(schema) ? name.slice(schema.length) : name;
+    return `table ${table}: ${kind} ${own}`;
+  }
+  return name === '' ? kind : `${kind} ${name}`;
+}
+
+/**
+ * A difference as the JSON report carries it: as diffSnapshots made it, plus `unified`, a unified
+ * diff of each changed multi-line attribute (a definition), for tools that show patches.
+ */
+export function withUnified(d: Difference): Difference & { unified?: Record<string, string> } {
+  if (d.change !== 'changed') return d;
+  const expected = asRecord(d.expected);
+  const found = asRecord(d.found);
+  const unified: Record<string, string> = {};
+  for (const key of Object.keys(expected)) {
+    const a = expected[key];
+    const b = found[key];
+    if (!isMultiLine(a) && !isMultiLine(b)) continue;
+    const patch = structuredPatch(`expected/${d.path}`, `found/${d.path}`, textOf(a), textOf(b), '', '', { context: 3 });
+    unified[key] = [`--- expected ${key}`, `+++ found ${key}`]
+      .concat(patch.hunks.flatMap((h) => [`@@ -${h.oldStart},${h.oldLines} +${h.newStart},${h.newLines} @@`, ...h.lines]))
+      .join('\n')
+      .concat('\n');
+  }
+  return Object.keys(unified).length === 0 ? d : { ...d, unified };
 }

@@ -16,7 +16,7 @@ const SCENARIOS = readdirSync(new URL('../../scenarios', import.meta.url))
 
 describe('migtest run scenarios/<name>', () => {
   it('has a scenario for every story', () => {
-    expect(SCENARIOS).toEqual(expect.arrayContaining(['certctl-double-run', 'duplicate-rows', 'cigogne-single-transaction']));
+    expect(SCENARIOS).toEqual(expect.arrayContaining(['certctl-double-run', 'duplicate-rows', 'cigogne-single-transaction', 'schema-drift']));
   });
 
   it.each(SCENARIOS)('%s gives the findings its story predicts', async (name) => {

@@ -1,0 +1,8 @@
+-- Customers sign in by e-mail, case-insensitively.
+CREATE TABLE customers (
+  id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  email text NOT NULL,
+  created_at timestamptz NOT NULL DEFAULT now()
+);
+
+CREATE UNIQUE INDEX customers_email_key ON customers (lower(email));

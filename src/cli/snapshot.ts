@@ -1,0 +1,80 @@
+import pc from 'picocolors';
+import { displayPath, errorFinding } from '../checks/findings.js';
+import { expectedFolder } from '../checks/expected.js';
+import { States } from '../checks/states.js';
+import { loadSet } from '../migrations/load.js';
+import { initParser } from '../migrations/split.js';
+import type { FormatName } from '../migrations/types.js';
+import { provider as findProvider } from '../postgres/providers.js';
+import { runnerModel } from '../runners/index.js';
+import { reproduceCommand } from '../run.js';
+import { TextReporter } from '../report/text.js';
+import { assertWritable, majorFolder, writeObjects, type WriteResult } from '../snapshot/files.js';
+import { VERSION } from '../version.js';
+
+export interface SnapshotRequest {
+  dir: string;
+  runner: string;
+  postgres: number[];
+  provider: string;
+  /** The folder of expected-schema files; default `expected-schema/` beside the set. */
+  out?: string;
+  runnerOptions?: Record<string, string>;
+}
+
+/**
+ * `migtest snapshot`: applies the set to an empty database as check `fresh` does (the same
+ * States), and writes the schema objects of that state as expected-schema files, one folder per
+ * PostgreSQL major. Returns the exit code: 0 written, 1 the set does not apply (nothing written
+ * for that major); bad input and infrastructure failures throw (exit 2).
+ */
+export async function snapshotCommand(request: SnapshotRequest, write: (text: string) => void): Promise<number> {
+  const color = process.stdout.isTTY === true && !process.env.CI && !process.env.NO_COLOR;
+  const c = pc.createColors(color);
+  const model = runnerModel(request.runner);
+  const folder = expectedFolder(request.dir, request.out);
+  // Refused before any server starts: a folder migtest did not write is never cleaned.
+  for (const major of request.postgres) assertWritable(folder, major);
+  await initParser();
+  const set = await loadSet(request.dir, model.format as FormatName);
+  model.plan(set, request.runnerOptions ?? {});
+  const provider = findProvider(request.provider);
+  write(`${c.bold('migtest')} ${VERSION} · ${displayPath(set.dir)} · ${set.migrations.length} migrations · runner ${model.name} · snapshot\n`);
+  let code = 0;
+  for (const major of request.postgres) {
+    const server = await provider.start({ major });
+    try {
+      const states = new States(server, set, model, { runnerOptions: request.runnerOptions ?? {}, env: process.env });
+      try {
+        const fresh = await states.fresh();
+        const failure = fresh.trace.failure;
+        if (failure) {
+          code = 1;
+          const reproduce = reproduceCommand(
+            { dir: request.dir, runner: model.name, checks: ['fresh'], postgres: [major], provider: request.provider, options: {}, runnerOptions: request.runnerOptions ?? {} },
+            'fresh',
+            major,
+          );
+          const text = new TextReporter({ color, live: false, write });
+          write(`  ${c.red('✗')} pg ${server.major} (${server.version}): the set does not apply to an empty database; nothing written\n`);
+          write(text.finding(errorFinding('fresh', failure, reproduce)));
+          continue;
+        }
+        const snapshot = await states.snapshotOf(fresh);
+        const result = writeObjects(folder, major, snapshot.objects, snapshot.format);
+        write(`  ${c.green('✓')} pg ${server.major} (${server.version}): ${describe(result)}\n`);
+      } finally {
+        await states.settle();
+        await states.close();
+      }
+    } finally {
+      await server.stop();
+    }
+  }
+  if (code === 0) write(`${c.green(c.bold('WROTE'))} ${request.postgres.map((m) => displayPath(majorFolder(folder, m))).join(', ')}\n`);
+  return code;
+}
+
+function describe(r: WriteResult): string {
+  return `${r.objects} objects in ${displayPath(r.folder)}: ${r.written} written, ${r.removed} removed, ${r.unchanged} unchanged`;
+}
