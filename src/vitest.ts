@@ -19,11 +19,15 @@ export interface SuiteOptions {
 
 /** The findings of a failed check, as the command line prints them. */
 export class MigtestFindings extends Error {
-  constructor(readonly result: CheckResult) {
+  declare readonly result: CheckResult;
+
+  constructor(result: CheckResult) {
     const text = new TextReporter({ color: false, live: false, write: () => {} });
     const count = `${result.findings.length} finding${result.findings.length === 1 ? '' : 's'}`;
     super(`${result.name} failed on PostgreSQL ${result.postgres}: ${count}\n${result.findings.map((f) => text.finding(f)).join('')}`);
     this.name = 'MigtestFindings';
+    // Not enumerable: vitest prints an error's own fields, and the text above already says it all.
+    Object.defineProperty(this, 'result', { value: result, enumerable: false });
     // The findings say where the problem is; a stack into migtest's own code would only hide them.
     this.stack = `${this.name}: ${this.message}`;
   }
