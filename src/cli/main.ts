@@ -11,6 +11,7 @@ import { VERSION } from '../version.js';
 import { describeError, UsageError } from './errors.js';
 import { runScenario } from './scenario.js';
 import { formatLint, lintCommand } from '../lint/command.js';
+import { requestFromConfig } from '../config/file.js';
 
 export type Format = 'text' | 'json';
 
@@ -72,8 +73,9 @@ function program(result: { code: number }): Command {
   cli
     .command('check')
     .description('run checks on a migration set')
-    .argument('<dir>', 'the folder of the migration set')
-    .addOption(new Option('--runner <model>', 'the runner model that applies the set').choices(Object.keys(RUNNERS)).makeOptionMandatory())
+    .argument('[dir]', 'the folder of the migration set (with --config: its set by default)')
+    .addOption(new Option('--runner <model>', 'the runner model that applies the set (required without --config)').choices(Object.keys(RUNNERS)))
+    .option('--config <file>', 'a migtest.config.ts (or .mjs, .js): its settings, which the options given here replace')
     .option('--checks <list>', `checks to run, comma-separated`, DEFAULT_CHECKS.join(','))
     .option('--pg <versions>', 'PostgreSQL major versions, comma-separated: 14 to 18 (embedded)', String(DEFAULT_MAJOR))
     .addOption(new Option('--provider <name>', 'where PostgreSQL comes from').choices(['embedded']).default('embedded'))
@@ -86,9 +88,9 @@ function program(result: { code: number }): Command {
     .option('--retry <policy>', 'retry policy in codd\'s syntax, "max N backoff (constant|exponential) T(s|ms)" (codd default: max 2 backoff exponential 1s; none for the other runners)')
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
     .option('--out <file>', 'write the report to a file instead of stdout')
-    .action(async (dir: string, opts: Record<string, unknown>) => {
-      const request: RunRequest = {
-        dir,
+    .action(async (dir: string | undefined, opts: Record<string, unknown>, command: Command) => {
+      let request: RunRequest = {
+        dir: dir ?? '',
         runner: opts.runner as string,
         checks: parseChecks(opts.checks as string),
         postgres: parseVersions(opts.pg as string),
@@ -103,6 +105,11 @@ function program(result: { code: number }): Command {
         runnerOptions: opts.runnerOption as Record<string, string>,
         ...(opts.retry !== undefined ? { retry: opts.retry as string } : {}),
       };
+      if (opts.config !== undefined) {
+        request = await requestFromConfig(opts.config as string, request, (flag) => command.getOptionValueSource(flag) === 'cli');
+      } else if (dir === undefined || opts.runner === undefined) {
+        throw new UsageError(dir === undefined ? 'check needs the folder of a migration set, or --config' : 'check needs --runner <model>, or --config');
+      }
       const output: Output = { format: opts.format as Format, ...(opts.out ? { out: opts.out as string } : {}) };
       result.code = (await check(request, output)).code;
     });

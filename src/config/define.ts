@@ -27,10 +27,17 @@ const Major = z.number().int().min(14, 'PostgreSQL 14 to 18').max(18, 'PostgreSQ
 const ConfigSchema = z
   .object({
     /** The migration set's folder, relative to `root`. */
-    set: z.string().min(1, 'the folder of the migration set, e.g. db/migrations'),
+    set: z
+      .string({ error: (issue) => (issue.input === undefined ? 'missing: the folder of the migration set, e.g. db/migrations' : 'the folder of the migration set, as a string') })
+      .min(1, 'the folder of the migration set, e.g. db/migrations'),
     /** The folder `set` is relative to; by default the folder of the config file. */
     root: z.string().min(1).optional(),
-    runner: z.enum(RUNNER_NAMES, { error: () => `unknown runner model: use one of ${Object.keys(RUNNERS).join(', ')}` }),
+    runner: z.enum(RUNNER_NAMES, {
+      error: (issue) =>
+        issue.input === undefined
+          ? `missing: the runner model that applies the set, one of ${Object.keys(RUNNERS).join(', ')}`
+          : `unknown runner model '${String(issue.input)}': use one of ${Object.keys(RUNNERS).join(', ')}`,
+    }),
     /** `--runner-option name=value`, e.g. `{ transactions: true }` for golang-migrate. */
     runnerOptions: z
       .record(z.string().regex(/^[\w-]+$/, 'a runner option name is letters, digits, - and _'), z.union([z.string(), z.number(), z.boolean()]))
@@ -107,7 +114,8 @@ function placeOf(text: string | undefined, key: string | undefined): { line?: nu
 export function validateConfig(raw: unknown, file?: string): MigtestConfig {
   const parsed = ConfigSchema.safeParse(raw);
   if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
+    // A misspelt field first: its absence under the right name is only a consequence.
+    const issue = parsed.error.issues.find((i) => i.code === 'unrecognized_keys') ?? parsed.error.issues[0]!;
     const path = issue.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('').replace(/^\./, '');
     const key = [...issue.path].reverse().find((p) => typeof p === 'string');
     let text: string | undefined;
