@@ -175,7 +175,17 @@ function callerFile(): string | undefined {
  * The set's folder is relative to that file's folder (or to `root`).
  */
 export function defineConfig(config: MigtestConfigInput): MigtestConfig {
-  return validateConfig(config, callerFile());
+  const file = callerFile();
+  try {
+    return validateConfig(config, file);
+  } catch (error) {
+    // Thrown while a test runner imports the config: a stack that points at the field (and not
+    // into migtest) lets the runner show the config's own line.
+    if (error instanceof InputError && error.file) {
+      error.stack = `${error.name}: ${error.message}\n    at ${error.file}:${error.line ?? 1}:${error.column ?? 1}`;
+    }
+    throw error;
+  }
 }
 
 /** The request `runChecks` takes for a config. */

@@ -28,6 +28,11 @@ export async function loadConfigFile(arg: string): Promise<MigtestConfig> {
     }
   } catch (error) {
     if (error instanceof InputError) throw error;
+    // defineConfig's own refusal, from a copy of migtest that jiti loaded beside ours.
+    if (error instanceof Error && error.name === 'InputError') {
+      const e = error as InputError;
+      throw new InputError(e.message, e.file, e.line, e.column, e.fix);
+    }
     // The config's own code failed (a syntax error, a missing import): say which file, not our stack.
     const loc = (error as { loc?: { line?: number; column?: number } }).loc;
     const message = (error as Error).message.split('\n')[0]!.trim();
