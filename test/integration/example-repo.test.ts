@@ -2,7 +2,7 @@ import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ROOT } from '../helpers/cli.js';
+import { ROOT, type JsonReport } from '../helpers/cli.js';
 import { leftBehind, linkDependencies, runIn } from '../helpers/service-repo.js';
 
 const EXAMPLE = join(ROOT, 'examples/service-repo');
@@ -56,6 +56,16 @@ describe('examples/service-repo: its own npm test runs migtest', () => {
     expect(run.output).toContain(`FAIL  ${SUITE} > lint`);
     expect(run.output).toContain(`✓ ${SUITE} > fresh`);
     expect(run.output).toMatch(/Tests\s+2 failed \| 2 passed \(4\)/);
+    expectNothingLeftBehind();
+  });
+
+  it('the command line reads the same migtest.config.ts, narrowed by the options given beside it', async () => {
+    const run = await runIn(repo, process.execPath, [join(ROOT, 'bin/migtest.js'), 'check', '--config', 'migtest.config.ts', '--checks', 'twice', '--format', 'json'], clusters);
+    expect(run.code, run.output).toBe(1);
+    const report = JSON.parse(run.output.slice(run.output.indexOf('{'))) as JsonReport;
+    expect(report).toMatchObject({ set: 'db/migrations', runner: 'rerun-all', ok: false });
+    expect(report.checks.map((c) => `${c.name} ${c.status}`)).toEqual(['twice fail']);
+    expect(report.checks[0]!.findings[0]).toMatchObject({ file: 'db/migrations/000004_tags_name_lower.up.sql', line: 2, sqlstate: '42710' });
     expectNothingLeftBehind();
   });
 });
