@@ -13,6 +13,7 @@ import { runScenario } from './scenario.js';
 import { formatLint, lintCommand } from '../lint/command.js';
 import { checksWithExpected, parseIgnore } from '../checks/expected.js';
 import { snapshotCommand } from './snapshot.js';
+import { requestFromConfig } from '../config/file.js';
 
 export type Format = 'text' | 'json';
 
@@ -78,8 +79,9 @@ function program(result: { code: number }): Command {
   cli
     .command('check')
     .description('run checks on a migration set')
-    .argument('<dir>', 'the folder of the migration set')
-    .addOption(new Option('--runner <model>', 'the runner model that applies the set').choices(Object.keys(RUNNERS)).makeOptionMandatory())
+    .argument('[dir]', 'the folder of the migration set (with --config: its set by default)')
+    .addOption(new Option('--runner <model>', 'the runner model that applies the set (required without --config)').choices(Object.keys(RUNNERS)))
+    .option('--config <file>', 'a migtest.config.ts (or .mjs, .js): its settings, which the options given here replace')
     .option('--checks <list>', `checks to run, comma-separated`, DEFAULT_CHECKS.join(','))
     .option('--pg <versions>', 'PostgreSQL major versions, comma-separated: 14 to 18 (embedded)', String(DEFAULT_MAJOR))
     .addOption(new Option('--provider <name>', 'where PostgreSQL comes from').choices(['embedded']).default('embedded'))
@@ -94,14 +96,12 @@ function program(result: { code: number }): Command {
     .option('--out <file>', 'write the report to a file instead of stdout')
     .option('--expected <folder>', 'expected-schema folder of check expected (default: expected-schema/ beside the set)')
     .option('--ignore <what>', 'leave out of check expected: column-order, owners, privileges (repeatable or comma-separated)', collectList, [])
-    .action(async (dir: string, opts: Record<string, unknown>, command: Command) => {
-      const checks = parseChecks(opts.checks as string);
+    .action(async (dir: string | undefined, opts: Record<string, unknown>, command: Command) => {
       const ignore = parseIgnore(opts.ignore as string[]);
-      const request: RunRequest = {
-        dir,
+      let request: RunRequest = {
+        dir: dir ?? '',
         runner: opts.runner as string,
-        // Without --checks, a set with an expected-schema folder is also compared with it.
-        checks: command.getOptionValueSource('checks') === 'default' ? checksWithExpected(checks, dir, opts.expected as string | undefined) : checks,
+        checks: parseChecks(opts.checks as string),
         postgres: parseVersions(opts.pg as string),
         provider: opts.provider as string,
         options: {
@@ -116,6 +116,15 @@ function program(result: { code: number }): Command {
         runnerOptions: opts.runnerOption as Record<string, string>,
         ...(opts.retry !== undefined ? { retry: opts.retry as string } : {}),
       };
+      if (opts.config !== undefined) {
+        request = await requestFromConfig(opts.config as string, request, (flag) => command.getOptionValueSource(flag) === 'cli');
+      } else if (dir === undefined || opts.runner === undefined) {
+        throw new UsageError(dir === undefined ? 'check needs the folder of a migration set, or --config' : 'check needs --runner <model>, or --config');
+      }
+      if (opts.config === undefined && command.getOptionValueSource('checks') === 'default') {
+        // Without --checks, a set with an expected-schema folder is also compared with it.
+        request = { ...request, checks: checksWithExpected(request.checks, request.dir, opts.expected as string | undefined) };
+      }
       const output: Output = { format: opts.format as Format, ...(opts.out ? { out: opts.out as string } : {}) };
       result.code = (await check(request, output)).code;
     });

@@ -1,0 +1,208 @@
+import { readFileSync } from 'node:fs';
+import { dirname, join, resolve, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { z } from 'zod';
+import { CHECKS, DEFAULT_CHECKS } from '../checks/index.js';
+import type { CheckName } from '../checks/types.js';
+import { InputError } from '../migrations/types.js';
+import { DEFAULT_MAJOR } from '../postgres/embedded.js';
+import { PROVIDERS } from '../postgres/providers.js';
+import { parseRetryPolicy } from '../runners/retry.js';
+import { RUNNERS } from '../runners/index.js';
+import type { RunRequest } from '../run.js';
+
+/** The runner models, spelled out so that an editor completes them in a config file. */
+export const RUNNER_NAMES = ['rerun-all', 'golang-migrate', 'cigogne', 'codd', 'dbmate'] as const;
+export type RunnerName = (typeof RUNNER_NAMES)[number];
+
+const FAULT_KINDS = ['error', 'terminate', 'crash'] as const;
+
+/** Only the checks that exist: a config naming `down` before it is implemented is refused, not ignored. */
+const CheckNameSchema = z.string().refine((name) => name in CHECKS, {
+  error: (issue) => `unknown check '${String(issue.input)}': use one of ${Object.keys(CHECKS).join(', ')}`,
+});
+
+const Major = z.number().int().min(14, 'PostgreSQL 14 to 18').max(18, 'PostgreSQL 14 to 18');
+
+const ConfigSchema = z
+  .object({
+    /** The migration set's folder, relative to `root`. */
+    set: z
+      .string({ error: (issue) => (issue.input === undefined ? 'missing: the folder of the migration set, e.g. db/migrations' : 'the folder of the migration set, as a string') })
+      .min(1, 'the folder of the migration set, e.g. db/migrations'),
+    /** The folder `set` is relative to; by default the folder of the config file. */
+    root: z.string().min(1).optional(),
+    runner: z.enum(RUNNER_NAMES, {
+      error: (issue) =>
+        issue.input === undefined
+          ? `missing: the runner model that applies the set, one of ${Object.keys(RUNNERS).join(', ')}`
+          : `unknown runner model '${String(issue.input)}': use one of ${Object.keys(RUNNERS).join(', ')}`,
+    }),
+    /** `--runner-option name=value`, e.g. `{ transactions: true }` for golang-migrate. */
+    runnerOptions: z
+      .record(z.string().regex(/^[\w-]+$/, 'a runner option name is letters, digits, - and _'), z.union([z.string(), z.number(), z.boolean()]))
+      .default({})
+      .transform((options) => Object.fromEntries(Object.entries(options).map(([name, value]) => [name, String(value)]))),
+    checks: z
+      .array(CheckNameSchema)
+      .min(1, 'name at least one check')
+      .default(DEFAULT_CHECKS)
+      .transform((names) => [...new Set(names)] as CheckName[]),
+    /** PostgreSQL major versions: one, or a list (each runs every check on its own server). */
+    postgres: z
+      .union([Major, z.array(Major).min(1, 'name at least one version')])
+      .default(DEFAULT_MAJOR)
+      .transform((v) => [...new Set(Array.isArray(v) ? v : [v])]),
+    provider: z
+      .string()
+      .default('embedded')
+      .refine((name) => name in PROVIDERS, {
+        error: (issue) => `unknown provider '${String(issue.input)}': use one of ${Object.keys(PROVIDERS).join(', ')}`,
+      }),
+    /** codd's syntax, as `--retry`; absent: the tool's own policy. */
+    retry: z
+      .string()
+      .superRefine((text, ctx) => {
+        try {
+          parseRetryPolicy(text);
+        } catch (error) {
+          const fix = (error as InputError).fix;
+          ctx.addIssue({ code: 'custom', message: `${(error as Error).message}${fix ? ` (${fix})` : ''}` });
+        }
+      })
+      .optional(),
+    seed: z.number().int().optional(),
+    runs: z.number().int().positive().optional(),
+    exhaustive: z.boolean().optional(),
+    /** Fault kinds of the `fault` check; `crash` needs a provider that can crash its server. */
+    faults: z
+      .array(z.enum(FAULT_KINDS, { error: () => `a fault kind is one of ${FAULT_KINDS.join(', ')}` }))
+      .min(1)
+      .optional(),
+    /** `migtest/vitest`: milliseconds each check's test may take (the first also starts the server). */
+    timeout: z.number().int().positive().optional(),
+  })
+  .strict();
+
+/** What a `migtest.config.*` file may say (the shape `defineConfig` takes). */
+export type MigtestConfigInput = z.input<typeof ConfigSchema>;
+
+/** A validated config: defaults filled in, `root` known. */
+export type MigtestConfig = z.output<typeof ConfigSchema> & {
+  root: string;
+  /** The config file, where known: errors name it. */
+  file?: string;
+};
+
+function lineOf(text: string, offset: number): { line: number; column: number } {
+  const before = text.slice(0, offset).split('\n');
+  return { line: before.length, column: before[before.length - 1]!.length + 1 };
+}
+
+/** Where a field is written in the config file's text: the key, as `key:` or `"key":`. */
+function placeOf(text: string | undefined, key: string | undefined): { line?: number; column?: number } {
+  if (!text || !key) return {};
+  const escaped = key.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const match = new RegExp(`(?<![\\w-])["']?${escaped}["']?\\s*:`).exec(text);
+  return match ? lineOf(text, match.index) : {};
+}
+
+/**
+ * Validates a config object. `file` is the config file, if known: paths are relative to its folder
+ * and an error names it, with the line of the offending field.
+ */
+export function validateConfig(raw: unknown, file?: string): MigtestConfig {
+  const parsed = ConfigSchema.safeParse(raw);
+  if (!parsed.success) {
+    // A misspelt field first: its absence under the right name is only a consequence.
+    const issue = parsed.error.issues.find((i) => i.code === 'unrecognized_keys') ?? parsed.error.issues[0]!;
+    const path = issue.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('').replace(/^\./, '');
+    const key = [...issue.path].reverse().find((p) => typeof p === 'string');
+    let text: string | undefined;
+    try {
+      text = file ? readFileSync(file, 'utf8') : undefined;
+    } catch {
+      text = undefined;
+    }
+    const where = placeOf(text, key === undefined ? undefined : String(key));
+    const message = issue.code === 'unrecognized_keys' ? `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.join(', ')}` : issue.message;
+    const unknownKey = issue.code === 'unrecognized_keys' ? placeOf(text, issue.keys[0]) : where;
+    throw new InputError(
+      `${file ? '' : 'migtest config: '}${path ? `${path}: ` : ''}${message}`,
+      file,
+      unknownKey.line ?? (file ? 1 : undefined),
+      unknownKey.column,
+      'see docs/service-repo.md for the fields of a migtest config',
+    );
+  }
+  const base = file ? dirname(file) : process.cwd();
+  const root = parsed.data.root === undefined ? base : resolve(base, parsed.data.root);
+  const config: MigtestConfig = { ...parsed.data, root, ...(file ? { file } : {}) };
+  // Marked, so that migtestSuite and the command line do not validate it again (and lose its file).
+  Object.defineProperty(config, VALIDATED, { value: true, enumerable: false });
+  return config;
+}
+
+const VALIDATED = Symbol.for('migtest.config');
+
+/** A config from `defineConfig` as it is; any other object validated (paths relative to the current directory). */
+export function asConfig(value: unknown, file?: string): MigtestConfig {
+  if (typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[VALIDATED] === true) return value as MigtestConfig;
+  return validateConfig(value, file);
+}
+
+/**
+ * The file that called the function that called this one, from the stack: `defineConfig` learns
+ * which config file it is in without the user passing `import.meta.url`.
+ */
+function callerFile(): string | undefined {
+  // migtest's own frames, compiled or (where a test runner maps stacks through source maps) not.
+  const packageRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+  const own = [join(packageRoot, 'dist') + sep, join(packageRoot, 'src') + sep];
+  const frames = (new Error().stack ?? '').split('\n').slice(1);
+  for (const frame of frames) {
+    const match = /((?:file:\/\/)?\/[^():\s]+?\.[cm]?[jt]sx?)(?::\d+){0,2}\)?\s*$/.exec(frame);
+    if (!match) continue;
+    const file = match[1]!.startsWith('file://') ? fileURLToPath(match[1]!) : match[1]!;
+    if (own.some((folder) => file.startsWith(folder))) continue;
+    return file;
+  }
+  return undefined;
+}
+
+/**
+ * A typed, validated migtest config; a service repo's `migtest.config.ts` default-exports it.
+ * The set's folder is relative to that file's folder (or to `root`).
+ */
+export function defineConfig(config: MigtestConfigInput): MigtestConfig {
+  const file = callerFile();
+  try {
+    return validateConfig(config, file);
+  } catch (error) {
+    // Thrown while a test runner imports the config: a stack that points at the field (and not
+    // into migtest) lets the runner show the config's own line.
+    if (error instanceof InputError && error.file) {
+      error.stack = `${error.name}: ${error.message}\n    at ${error.file}:${error.line ?? 1}:${error.column ?? 1}`;
+    }
+    throw error;
+  }
+}
+
+/** The request `runChecks` takes for a config. */
+export function configRequest(config: MigtestConfig): RunRequest {
+  return {
+    dir: resolve(config.root, config.set),
+    runner: config.runner,
+    checks: config.checks,
+    postgres: config.postgres,
+    provider: config.provider,
+    options: {
+      ...(config.seed !== undefined ? { seed: config.seed } : {}),
+      ...(config.runs !== undefined ? { runs: config.runs } : {}),
+      ...(config.exhaustive ? { exhaustive: true } : {}),
+      faults: config.faults ?? ['error', 'terminate'],
+    },
+    runnerOptions: config.runnerOptions,
+    ...(config.retry !== undefined ? { retry: config.retry } : {}),
+  };
+}

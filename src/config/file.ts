@@ -1,0 +1,68 @@
+import { existsSync } from 'node:fs';
+import { extname, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { InputError } from '../migrations/types.js';
+import type { RunRequest } from '../run.js';
+import { asConfig, configRequest, type MigtestConfig } from './define.js';
+
+const FIX = 'a migtest config default-exports defineConfig({ set, runner, … }) from migtest; see docs/service-repo.md';
+
+/**
+ * Reads a `migtest.config.{js,mjs,ts,mts}`. Node 20 cannot import TypeScript, so a `.ts` file goes
+ * through jiti, which strips the types in memory and resolves `migtest` from the file's folder.
+ */
+export async function loadConfigFile(arg: string): Promise<MigtestConfig> {
+  const file = resolve(arg);
+  if (!existsSync(file)) throw new InputError(`no config file ${arg}`, undefined, undefined, undefined, 'pass the path of migtest.config.ts (or .mjs, .js)');
+  const extension = extname(file);
+  let loaded: unknown;
+  try {
+    if (['.ts', '.mts', '.cts'].includes(extension)) {
+      const { createJiti } = await import('jiti');
+      loaded = await createJiti(import.meta.url, { moduleCache: false }).import(file, { default: true });
+    } else if (['.js', '.mjs', '.cjs'].includes(extension)) {
+      const module = (await import(pathToFileURL(file).href)) as { default?: unknown };
+      loaded = module.default;
+    } else {
+      throw new InputError(`a config file is .ts, .mts, .js or .mjs, not ${extension || 'without extension'}`, file, undefined, undefined, FIX);
+    }
+  } catch (error) {
+    if (error instanceof InputError) throw error;
+    // defineConfig's own refusal, from a copy of migtest that jiti loaded beside ours.
+    if (error instanceof Error && error.name === 'InputError') {
+      const e = error as InputError;
+      throw new InputError(e.message, e.file, e.line, e.column, e.fix);
+    }
+    // The config's own code failed (a syntax error, a missing import): say which file, not our stack.
+    const loc = (error as { loc?: { line?: number; column?: number } }).loc;
+    const message = (error as Error).message.split('\n')[0]!.trim();
+    throw new InputError(`could not load the config: ${message}`, file, loc?.line, loc?.column === undefined ? undefined : loc.column + 1, FIX);
+  }
+  if (loaded === undefined) throw new InputError('the config has no default export', file, 1, 1, FIX);
+  return asConfig(loaded, file);
+}
+
+/**
+ * `migtest check --config FILE [dir] [flags]`: the config gives every setting, and what the
+ * command line says explicitly (`given`) replaces it, so a reproduce command can narrow a config.
+ */
+export async function requestFromConfig(arg: string, flags: Partial<RunRequest>, given: (flag: string) => boolean): Promise<RunRequest> {
+  const fromConfig = configRequest(await loadConfigFile(arg));
+  const options = { ...fromConfig.options };
+  for (const name of ['seed', 'runs', 'exhaustive', 'path', 'faults'] as const) {
+    if (given(name) && flags.options?.[name] !== undefined) Object.assign(options, { [name]: flags.options[name] });
+  }
+  return {
+    // Fields the config has no word for (added by later options) come from the command line.
+    ...(flags as RunRequest),
+    ...fromConfig,
+    ...(flags.dir ? { dir: flags.dir } : {}),
+    ...(given('runner') && flags.runner ? { runner: flags.runner } : {}),
+    ...(given('checks') && flags.checks ? { checks: flags.checks } : {}),
+    ...(given('pg') && flags.postgres ? { postgres: flags.postgres } : {}),
+    ...(given('provider') && flags.provider ? { provider: flags.provider } : {}),
+    ...(given('retry') && flags.retry !== undefined ? { retry: flags.retry } : {}),
+    runnerOptions: { ...fromConfig.runnerOptions, ...(given('runnerOption') ? flags.runnerOptions : {}) },
+    options,
+  };
+}

@@ -1,0 +1,173 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { asConfig, configRequest, defineConfig, RUNNER_NAMES, validateConfig } from '../../src/config/define.js';
+import { loadConfigFile, requestFromConfig } from '../../src/config/file.js';
+import { InputError } from '../../src/migrations/types.js';
+import { RUNNERS } from '../../src/runners/index.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'migtest-config-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function inputError(fn: () => unknown): InputError {
+  try {
+    fn();
+  } catch (error) {
+    expect(error).toBeInstanceOf(InputError);
+    return error as InputError;
+  }
+  throw new Error('expected an InputError');
+}
+
+async function rejection(promise: Promise<unknown>): Promise<InputError> {
+  try {
+    await promise;
+  } catch (error) {
+    expect(error).toBeInstanceOf(InputError);
+    return error as InputError;
+  }
+  throw new Error('expected an InputError');
+}
+
+describe('defineConfig', () => {
+  it('fills in the defaults, and the set is relative to the file that calls it', () => {
+    const config = defineConfig({ set: 'db/migrations', runner: 'rerun-all' });
+    expect(config).toMatchObject({ checks: ['fresh', 'twice'], postgres: [17], provider: 'embedded', runnerOptions: {} });
+    expect(config.file).toBe(new URL(import.meta.url).pathname);
+    expect(config.root).toBe(new URL('.', import.meta.url).pathname.replace(/\/$/, ''));
+    expect(configRequest(config).dir).toBe(join(config.root, 'db/migrations'));
+  });
+
+  it('takes one version or a list, runner options of any plain type (as strings), and the property settings', () => {
+    const config = defineConfig({
+      set: 'sql',
+      runner: 'golang-migrate',
+      runnerOptions: { transactions: true, 'multi-statement': 'false' },
+      checks: ['fresh', 'fault', 'fault'],
+      postgres: 16,
+      retry: 'max 2 backoff exponential 1s',
+      seed: 42,
+      runs: 5,
+      exhaustive: true,
+      faults: ['error', 'crash'],
+    });
+    expect(config.postgres).toEqual([16]);
+    expect(config.checks).toEqual(['fresh', 'fault']);
+    expect(configRequest(config)).toMatchObject({
+      runner: 'golang-migrate',
+      checks: ['fresh', 'fault'],
+      postgres: [16],
+      runnerOptions: { transactions: 'true', 'multi-statement': 'false' },
+      retry: 'max 2 backoff exponential 1s',
+      options: { seed: 42, runs: 5, exhaustive: true, faults: ['error', 'crash'] },
+    });
+  });
+
+  it('refuses a bad field, naming the config file, the line of the field and what is wrong', async () => {
+    const file = join(dir, 'migtest.config.ts');
+    // The built package, as a service repo imports it (pretest builds dist/).
+    const source = new URL('../../dist/index.js', import.meta.url).pathname;
+    writeFileSync(
+      file,
+      `import { defineConfig } from '${source}';\n\nexport default defineConfig({\n  set: 'db/migrations',\n  runner: 'rerun-all',\n  postgres: [17, 13],\n});\n`,
+    );
+    const error = await rejection(loadConfigFile(file));
+    expect(error.message).toBe('postgres[1]: PostgreSQL 14 to 18');
+    expect([error.file, error.line, error.column]).toEqual([file, 6, 3]);
+    expect(error.fix).toContain('docs/service-repo.md');
+  });
+
+  it('lists the runner models the command line knows', () => {
+    expect([...RUNNER_NAMES].sort()).toEqual(Object.keys(RUNNERS).sort());
+  });
+});
+
+describe('validateConfig', () => {
+  const file = join(dir, 'migtest.config.ts');
+  const check = (text: string, raw: unknown) => {
+    writeFileSync(file, text);
+    return inputError(() => validateConfig(raw, file));
+  };
+
+  it('names a misspelt field before the field it lacks', () => {
+    const error = check(`export default defineConfig({\n  set: 'db',\n  runnr: 'rerun-all',\n});\n`, { set: 'db', runnr: 'rerun-all' });
+    expect(error.message).toBe('unknown field runnr');
+    expect([error.file, error.line, error.column]).toEqual([file, 3, 3]);
+  });
+
+  it('says a missing field is missing, and lists the runner models for an unknown one', () => {
+    expect(check(`export default { runner: 'rerun-all' }\n`, { runner: 'rerun-all' }).message).toBe(
+      'set: missing: the folder of the migration set, e.g. db/migrations',
+    );
+    const unknown = check(`export default {\n  set: 'db',\n  runner: 'flyway',\n}\n`, { set: 'db', runner: 'flyway' });
+    expect(unknown.message).toBe(`runner: unknown runner model 'flyway': use one of ${Object.keys(RUNNERS).join(', ')}`);
+    expect(unknown.line).toBe(3);
+  });
+
+  it('refuses an unknown check, provider, fault kind or malformed retry policy', () => {
+    const base = { set: 'db', runner: 'rerun-all' };
+    expect(check('', { ...base, checks: ['fresh', 'twicee'] }).message).toMatch(/^checks\[1\]: unknown check 'twicee': use one of fresh, twice/);
+    expect(check('', { ...base, provider: 'docker' }).message).toMatch(/^provider: unknown provider 'docker': use one of embedded/);
+    expect(check('', { ...base, faults: ['boom'] }).message).toBe('faults[0]: a fault kind is one of error, terminate, crash');
+    expect(check('', { ...base, retry: 'twice please' }).message).toMatch(/^retry: /);
+    expect(check('', { ...base, checks: [] }).message).toBe('checks: name at least one check');
+  });
+
+  it('without a file, says it is a migtest config and resolves the set against the current directory', () => {
+    const error = inputError(() => validateConfig({ set: 'db' }));
+    expect(error.file).toBeUndefined();
+    expect(error.message).toMatch(/^migtest config: runner: missing/);
+    expect(configRequest(validateConfig({ set: 'db', runner: 'dbmate' })).dir).toBe(join(process.cwd(), 'db'));
+  });
+
+  it('keeps a config from defineConfig as it is, and validates a plain object', () => {
+    const defined = defineConfig({ set: 'db', runner: 'codd' });
+    expect(asConfig(defined)).toBe(defined);
+    expect(asConfig({ set: 'db', runner: 'codd' })).toMatchObject({ runner: 'codd', root: process.cwd() });
+  });
+});
+
+describe('config files for the command line', () => {
+  it('loads a .mjs config with a plain default export, the set relative to its folder', async () => {
+    const file = join(dir, 'plain.config.mjs');
+    writeFileSync(file, `export default { set: 'db/migrations', runner: 'dbmate', checks: ['fresh'] };\n`);
+    const config = await loadConfigFile(file);
+    expect(config).toMatchObject({ runner: 'dbmate', checks: ['fresh'], root: dir, file });
+  });
+
+  it('loads a .ts config with type annotations', async () => {
+    const file = join(dir, 'typed.config.ts');
+    writeFileSync(file, `const postgres: number[] = [15, 16];\nexport default { set: 'sql' as string, runner: 'codd' as const, postgres };\n`);
+    expect(await loadConfigFile(file)).toMatchObject({ runner: 'codd', postgres: [15, 16], root: dir });
+  });
+
+  it('refuses a missing file, a file without default export and one that does not load', async () => {
+    expect((await rejection(loadConfigFile(join(dir, 'absent.config.ts')))).message).toMatch(/^no config file /);
+    writeFileSync(join(dir, 'named.config.mjs'), `export const config = {};\n`);
+    expect((await rejection(loadConfigFile(join(dir, 'named.config.mjs')))).message).toBe('the config has no default export');
+    writeFileSync(join(dir, 'broken.config.ts'), `export default { set: 'db' runner: 'codd' };\n`);
+    const broken = await rejection(loadConfigFile(join(dir, 'broken.config.ts')));
+    expect(broken.message).toMatch(/^could not load the config: /);
+    expect(broken.file).toBe(join(dir, 'broken.config.ts'));
+  });
+
+  it('lets the options given on the command line replace the config, and only those', async () => {
+    const file = join(dir, 'narrow.config.mjs');
+    writeFileSync(file, `export default { set: 'db', runner: 'golang-migrate', checks: ['fresh', 'twice', 'fault'], postgres: [16, 17], seed: 1, runnerOptions: { transactions: true } };\n`);
+    const given = new Set(['checks', 'pg', 'seed']);
+    const request = await requestFromConfig(
+      file,
+      { dir: '', runner: 'rerun-all', checks: ['fault'], postgres: [17], provider: 'embedded', options: { seed: 7, faults: ['error', 'terminate'] }, runnerOptions: {} },
+      (flag) => given.has(flag),
+    );
+    expect(request).toMatchObject({
+      dir: join(dir, 'db'),
+      runner: 'golang-migrate',
+      checks: ['fault'],
+      postgres: [17],
+      runnerOptions: { transactions: 'true' },
+      options: { seed: 7 },
+    });
+  });
+});
