@@ -58,6 +58,13 @@ export interface CheckOptions {
    * codd's); set by runChecks. The `retry` check injects its faults under it.
    */
   retry?: RetryPolicy;
+  /** `--shard i/n`: this machine runs shard `index` (1-based) of `count`; see explore.ts for how cases are split. */
+  shard?: Shard;
+}
+
+export interface Shard {
+  index: number;
+  count: number;
 }
 
 /** What every check gets: the set, how it runs, where, and the states reached so far. */
