@@ -101,11 +101,15 @@ function where(f: Finding): string | undefined {
   return f.file ? `${f.file}:${f.line ?? 1}:${f.column ?? 1}` : undefined;
 }
 
-/** The check, where, and the case's own scalar fields (fault kind, block, boundary …). */
+/** Fields of a finding's case that tell one case from another (the full case is in the failure body). */
+const CASE_NAME_FIELDS = ['family', 'fault', 'crashAfter', 'block', 'at', 'boundary', 'rule'];
+
+/** The check, where, the SQLSTATE and what identifies the case (fault kind, block, boundary …). */
 export function findingName(f: Finding): string {
   const parts: string[] = [f.check, where(f) ?? 'no statement'];
-  const scalars = Object.entries(f.case ?? {}).filter(([, v]) => ['string', 'number', 'boolean'].includes(typeof v));
-  if (scalars.length > 0) parts.push(scalars.map(([k, v]) => `${k}=${String(v)}`).join(' '));
+  if (f.sqlstate) parts.push(f.sqlstate);
+  const fields = CASE_NAME_FIELDS.filter((k) => ['string', 'number', 'boolean'].includes(typeof f.case?.[k]));
+  if (fields.length > 0) parts.push(fields.map((k) => `${k}=${String(f.case![k])}`).join(' '));
   return parts.join(' · ');
 }
 
@@ -128,7 +132,7 @@ function failureBody(f: Finding, cases: string): string {
 }
 
 function firstLine(s: string): string {
-  return s.split('\n')[0]!;
+  return s.split(/\r?\n|\r/)[0]!;
 }
 
 function seconds(ms: number): string {
