@@ -131,7 +131,7 @@ export class TextReporter implements RunEvents {
     const failed = report.checks.filter((r) => r.status === 'fail').length;
     const findings = report.checks.reduce((n, r) => n + r.findings.length, 0);
     if (report.ok) {
-      this.out.write(`${c.green(c.bold('PASS'))} ${report.checks.length} checks passed\n`);
+      this.out.write(`${c.green(c.bold('PASS'))} ${report.checks.length} check${report.checks.length === 1 ? '' : 's'} passed\n`);
     } else {
       this.out.write(
         `${c.red(c.bold('FAIL'))} ${failed} of ${report.checks.length} checks failed, ${findings} finding${findings === 1 ? '' : 's'}\n`,
