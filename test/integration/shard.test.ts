@@ -3,10 +3,8 @@ import { migtest, type JsonReport } from '../helpers/cli.js';
 
 const STORY = 'migrations-under-test/certctl-double-run';
 
-type Check = JsonReport['checks'][number] & {
-  details?: { ran?: string[] };
-  findings: (JsonReport['checks'][number]['findings'][number] & { case?: Record<string, unknown> })[];
-};
+type Finding = JsonReport['checks'][number]['findings'][number] & { case?: Record<string, unknown> };
+type Check = Omit<JsonReport['checks'][number], 'findings'> & { details?: { ran?: string[] }; findings: Finding[] };
 type Report = Omit<JsonReport, 'checks'> & { shard?: { index: number; count: number }; checks: Check[] };
 
 async function run(args: string[]): Promise<{ code: number | null; report: Report }> {
@@ -19,7 +17,7 @@ async function run(args: string[]): Promise<{ code: number | null; report: Repor
 const FAULT = ['--runner', 'rerun-all', '--checks', 'fresh,fault', '--exhaustive', '--faults', 'error'];
 
 const faultOf = (report: Report) => report.checks.find((c) => c.name === 'fault')!;
-const caseKey = (f: { case?: Record<string, unknown> }) => `${String(f.case!.block)}:${String(f.case!.at)}:${String(f.case!.fault)}`;
+const caseKey = (f: Finding) => `${String(f.case!.block)}:${String(f.case!.at)}:${String(f.case!.fault)}`;
 
 /** The reproduce command of a finding, as arguments of the CLI. */
 function argsOf(reproduce: string): string[] {
