@@ -111,18 +111,26 @@ export async function explore<C>(context: CheckContext, space: CaseSpace<C>): Pr
   // A --path names one case: it runs wherever it is asked to.
   const mine = sampleDealer(context.options.path ? undefined : shard);
   let shrinking = false;
+  const numRuns = context.options.runs ?? Math.min(DEFAULT_RUNS, space.all.length * 2);
+  // Progress counts draws, until a failure: how long shrinking takes is not known in advance.
+  let drawn = 0;
+  const drew = (): void => context.progress?.(Math.min(++drawn, numRuns), numRuns);
   const details = await fc.check(
     fc.asyncProperty(space.arbitrary, async (c) => {
       // Shrinking follows a failure wherever its smaller cases fall, as an unsharded run would, so
       // the seed and path it prints replay the same case without --shard.
-      if (!shrinking && !mine(space.key(c))) return true;
+      if (!shrinking && !mine(space.key(c))) {
+        drew();
+        return true;
+      }
       const holds = (await evaluate(c)) === null;
       if (!holds) shrinking = true;
+      else if (!shrinking) drew();
       return holds;
     }),
     {
       seed,
-      numRuns: context.options.runs ?? Math.min(DEFAULT_RUNS, space.all.length * 2),
+      numRuns,
       ...(context.options.path ? { path: context.options.path } : {}),
     },
   );

@@ -90,7 +90,8 @@ export class TextReporter implements RunEvents {
     running.tenths = tenths;
     running.lastLine = now;
     const percent = Math.floor((done * 100) / total);
-    this.out.write(`  · ${name.padEnd(8)} pg ${running.postgres}  ${done}/${total} cases (${percent}%)  ${seconds(now - running.started)}\n`);
+    // No unit: sampled checks count draws, which can repeat a case.
+    this.out.write(`  · ${name.padEnd(8)} pg ${running.postgres}  ${percent}% (${done}/${total})  ${seconds(now - running.started)}\n`);
   }
 
   onCheckEnd(result: CheckResult): void {

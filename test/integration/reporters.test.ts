@@ -51,24 +51,32 @@ describe('reporters on the certctl double-run story', () => {
     expect(body).toContain(`reproduce: ${REPRODUCE}`);
   });
 
-  it('--format github,junit --out: the annotation on the file and line in the log, the JUnit in the file, exit code unchanged', async () => {
+  it('--format github,junit --out on PostgreSQL 16 and 17: an annotation per version on the file and line, a testsuite per version, exit code unchanged', async () => {
     const out = join(scratch, 'junit.xml');
-    const result = await migtest(['check', BROKEN, '--runner', 'rerun-all', '--checks', 'fresh,twice', '--format', 'github,junit', '--out', out]);
+    const result = await migtest(['check', BROKEN, '--runner', 'rerun-all', '--checks', 'fresh,twice', '--pg', '16,17', '--format', 'github,junit', '--out', out]);
     expect(result.code).toBe(1);
     const lines = result.stdout.trimEnd().split('\n');
-    expect(lines[0]).toBe(
-      `::error file=${CONSTRAINTS},line=2,col=1,title=migtest twice · PostgreSQL 17 · 42710::` +
-        'constraint "certificates_status_check" for relation "certificates" already exists%0A' +
-        `hint: guard it with a pg_constraint lookup in a DO block (DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_constraint WHERE conname = '…') THEN ALTER TABLE … ADD CONSTRAINT …; END IF; END $$), or DROP CONSTRAINT IF EXISTS first%0A` +
-        `reproduce: ${REPRODUCE}`,
+    const message =
+      'constraint "certificates_status_check" for relation "certificates" already exists%0A' +
+      `hint: guard it with a pg_constraint lookup in a DO block (DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_constraint WHERE conname = '…') THEN ALTER TABLE … ADD CONSTRAINT …; END IF; END $$), or DROP CONSTRAINT IF EXISTS first%0A`;
+    expect(lines.slice(0, 2)).toEqual(
+      ['16', '17'].map(
+        (major) => `::error file=${CONSTRAINTS},line=2,col=1,title=migtest twice · PostgreSQL ${major} · 42710::${message}reproduce: ${REPRODUCE.replace('--pg 17', `--pg ${major}`)}`,
+      ),
     );
-    expect(lines.slice(1)).toEqual([
+    expect(lines.slice(2)).toEqual([
+      'ok   fresh pg 16: 1 case',
+      'FAIL twice pg 16: 1 case, 1 finding',
       'ok   fresh pg 17: 1 case',
       'FAIL twice pg 17: 1 case, 1 finding',
-      expect.stringMatching(new RegExp(`^migtest: FAIL 1 of 2 checks failed, 1 finding \\(${BROKEN}, runner rerun-all, PostgreSQL 17\\.\\d+\\)$`)),
+      expect.stringMatching(new RegExp(`^migtest: FAIL 2 of 4 checks failed, 2 findings \\(${BROKEN}, runner rerun-all, PostgreSQL 16\\.\\d+, 17\\.\\d+\\)$`)),
     ]);
     const { suites } = testcases(readFileSync(out, 'utf8'));
-    expect(suites[0]!.testcase.map((t) => t.failure?.type ?? 'pass')).toEqual(['pass', '42710']);
+    expect(suites.map((s) => s.name)).toEqual(['16', '17'].map((major) => `${BROKEN} · rerun-all · PostgreSQL ${major}`));
+    for (const [i, suite] of suites.entries()) {
+      const major = ['16', '17'][i]!;
+      expect(suite.testcase.map((t) => `${t.classname} ${t.failure?.type ?? 'pass'}`)).toEqual([`pg${major}.fresh pass`, `pg${major}.twice 42710`]);
+    }
   });
 
   it('text in CI: plain lines for each check start and end with its version, no carriage return or colour', async () => {
