@@ -51,6 +51,8 @@ export interface CheckOptions {
   exhaustive?: boolean;
   /** fast-check's counterexample path, to replay one shrunk case with `seed`. */
   path?: string;
+  /** `--shard i/n`: this machine runs shard `index` (1-based) of `count`; see explore.ts for how cases are split. */
+  shard?: Shard;
   /** Fault kinds the `fault` check injects (default error and terminate). */
   faults?: ('error' | 'terminate' | 'crash')[];
   /**
@@ -58,8 +60,6 @@ export interface CheckOptions {
    * codd's); set by runChecks. The `retry` check injects its faults under it.
    */
   retry?: RetryPolicy;
-  /** `--shard i/n`: this machine runs shard `index` (1-based) of `count`; see explore.ts for how cases are split. */
-  shard?: Shard;
 }
 
 export interface Shard {

@@ -131,15 +131,14 @@ function program(result: { code: number }): Command {
     .option('--seed <n>', 'seed for property-based checks', parseInteger('--seed'))
     .option('--runs <n>', 'cases per property-based check', parseInteger('--runs'))
     .option('--exhaustive', 'enumerate every case instead of sampling')
+    .option('--shard <i/n>', 'run shard i of n: the cases of resume, fault and retry split across n machines (same --seed on each); fresh, twice and lint on shard 1')
     .option('--faults <kinds>', 'fault kinds for check fault: error, terminate, crash (embedded only)', 'error,terminate')
     .option('--path <path>', "replay one shrunk case: fast-check's counterexample path, with --seed")
     .option('--runner-option <name=value>', 'an option of the runner model (repeatable), e.g. transactions=true', collectOption, {})
     .option('--retry <policy>', 'retry policy in codd\'s syntax, "max N backoff (constant|exponential) T(s|ms)" (codd default: max 2 backoff exponential 1s; none for the other runners)')
     .option('--format <format>', 'output format: text, json, junit or github; or a log and a file format, e.g. github,junit with --out', 'text')
     .option('--out <file>', 'write the report to a file instead of stdout')
-    .option('--shard <i/n>', 'run shard i of n: the cases of resume, fault and retry split across n machines (same --seed on each); fresh, twice and lint on shard 1')
     .action(async (dir: string, opts: Record<string, unknown>) => {
-      const output = parseOutput(opts.format as string, opts.out as string | undefined);
       const request: RunRequest = {
         dir,
         runner: opts.runner as string,
@@ -147,16 +146,17 @@ function program(result: { code: number }): Command {
         postgres: parseVersions(opts.pg as string),
         provider: opts.provider as string,
         options: {
+          ...(opts.shard !== undefined ? { shard: parseShard(opts.shard as string) } : {}),
           ...(opts.seed !== undefined ? { seed: opts.seed as number } : {}),
           ...(opts.runs !== undefined ? { runs: opts.runs as number } : {}),
           ...(opts.exhaustive ? { exhaustive: true } : {}),
           ...(opts.path !== undefined ? { path: opts.path as string } : {}),
           faults: parseFaults(opts.faults as string),
-          ...(opts.shard !== undefined ? { shard: parseShard(opts.shard as string) } : {}),
         },
         runnerOptions: opts.runnerOption as Record<string, string>,
         ...(opts.retry !== undefined ? { retry: opts.retry as string } : {}),
       };
+      const output = parseOutput(opts.format as string, opts.out as string | undefined);
       result.code = (await check(request, output)).code;
     });
 
