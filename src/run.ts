@@ -42,8 +42,8 @@ export interface RunReport {
 }
 
 /**
- * Checks whose cases `--shard` splits (they enumerate or sample them in checks/explore.ts). The
- * others are one case each (`fresh`, `twice`) or static (`lint`): they run on shard 1 only.
+ * Checks whose cases `--shard` splits (they enumerate or sample them in checks/explore.ts). Every
+ * other check is one case (`fresh`, `twice`) or static (`lint`): it runs on shard 1 only.
  */
 export const SHARDED_CHECKS: readonly CheckName[] = ['resume', 'fault', 'retry'];
 
@@ -127,7 +127,8 @@ export async function runChecks(request: RunRequest, events: RunEvents = {}): Pr
     checks: [],
   };
   events.onLoaded?.({ set: report.set, runner: model.name, migrations: set.migrations.length, ...(shard ? { shard } : {}) });
-  for (const major of request.postgres) {
+  // A shard that none of the requested checks runs on needs no server.
+  for (const major of checks.length > 0 ? request.postgres : []) {
     const started = Date.now();
     const server = await provider.start({ major });
     try {

@@ -131,7 +131,9 @@ export class TextReporter implements RunEvents {
     const c = this.#c;
     const failed = report.checks.filter((r) => r.status === 'fail').length;
     const findings = report.checks.reduce((n, r) => n + r.findings.length, 0);
-    if (report.ok) {
+    if (report.checks.length === 0 && report.shard) {
+      this.out.write(`${c.green(c.bold('PASS'))} no check to run on shard ${report.shard.index}/${report.shard.count}: single-case and static checks (fresh, twice, lint) run on shard 1\n`);
+    } else if (report.ok) {
       this.out.write(`${c.green(c.bold('PASS'))} ${report.checks.length} check${report.checks.length === 1 ? '' : 's'} passed\n`);
     } else {
       this.out.write(

@@ -56,4 +56,10 @@ describe('text reporter without a terminal (a CI log)', () => {
       '  · fault    pg 17  2% (200/10000)  20.0 s',
     ]);
   });
+
+  it('says why a shard ran nothing: the checks asked for run on shard 1', () => {
+    const { reporter, output } = plainReporter();
+    reporter.summary({ ok: true, tool: 'migtest', version: '0.1.0', set: 'sets/x', runner: 'rerun-all', postgres: [], shard: { index: 3, count: 4 }, checks: [] });
+    expect(output()).toBe('PASS no check to run on shard 3/4: single-case and static checks (fresh, twice, lint) run on shard 1\n');
+  });
 });
