@@ -7,7 +7,8 @@ import { effectiveRetry } from './runners/retry.js';
 import { check as findCheck } from './checks/index.js';
 import { States } from './checks/states.js';
 import { displayPath } from './checks/findings.js';
-import type { CheckName, CheckOptions, CheckResult } from './checks/types.js';
+import type { CheckName, CheckOptions, CheckResult, Shard } from './checks/types.js';
+import { InputError } from './migrations/types.js';
 import { VERSION } from './version.js';
 import { pairFindings } from './checks/lint.js';
 
@@ -35,11 +36,48 @@ export interface RunReport {
   set: string;
   runner: string;
   postgres: string[];
+  /** Present when the run was one shard of several (`--shard index/count`). */
+  shard?: Shard;
   checks: CheckResult[];
 }
 
+/**
+ * Checks whose cases `--shard` splits (they enumerate or sample them in checks/explore.ts). Every
+ * other check is one case (`fresh`, `twice`) or static (`lint`): it runs on shard 1 only.
+ */
+export const SHARDED_CHECKS: readonly CheckName[] = ['resume', 'fault', 'retry'];
+
+/** Whether a check runs on this shard. */
+export function runsOnShard(check: CheckName, shard: Shard | undefined): boolean {
+  return !shard || SHARDED_CHECKS.includes(check) || shard.index === 1;
+}
+
+/** Refuses a shard that is not `1 ≤ index ≤ count`, and sampling that would differ between shards. */
+export function validateShard(request: RunRequest): Shard | undefined {
+  const shard = request.options.shard;
+  if (!shard) return undefined;
+  const { index, count } = shard;
+  if (!Number.isInteger(index) || !Number.isInteger(count) || count < 1 || index < 1 || index > count) {
+    throw new InputError(`--shard ${index}/${count} is not a shard: it takes i/n with 1 ≤ i ≤ n`, undefined, undefined, undefined, 'use e.g. --shard 2/4');
+  }
+  if (request.options.path !== undefined && count > 1) {
+    throw new InputError('--path replays one case, which no shard splits', undefined, undefined, undefined, 'leave out --shard when you give --path');
+  }
+  const samples = !request.options.exhaustive && request.checks.some((c) => SHARDED_CHECKS.includes(c));
+  if (samples && count > 1 && request.options.seed === undefined) {
+    throw new InputError(
+      '--shard splits sampled cases between machines only if every shard samples the same ones',
+      undefined,
+      undefined,
+      undefined,
+      'give every shard the same --seed N (e.g. the CI run id), or use --exhaustive',
+    );
+  }
+  return shard;
+}
+
 export interface RunEvents {
-  onLoaded?(info: { set: string; runner: string; migrations: number }): void;
+  onLoaded?(info: { set: string; runner: string; migrations: number; shard?: Shard }): void;
   onServer?(info: { provider: string; version: string; startMs: number }): void;
   onCheckStart?(name: CheckName, postgres: string): void;
   /** Cases of the running check done so far, of `total`. */
@@ -69,7 +107,8 @@ function quote(arg: string): string {
 /** Loads the set, starts one server per PostgreSQL version, and runs every check on it. */
 export async function runChecks(request: RunRequest, events: RunEvents = {}): Promise<RunReport> {
   const model = runnerModel(request.runner);
-  const checks = request.checks.map(findCheck);
+  const shard = validateShard(request);
+  const checks = request.checks.map(findCheck).filter((c) => runsOnShard(c.name, shard));
   await initParser();
   const set = await loadSet(request.dir, model.format as FormatName);
   // Planned before any server starts, so that unknown runner options are refused first.
@@ -85,10 +124,12 @@ export async function runChecks(request: RunRequest, events: RunEvents = {}): Pr
     set: displayPath(set.dir),
     runner: model.name,
     postgres: [],
+    ...(shard ? { shard } : {}),
     checks: [],
   };
-  events.onLoaded?.({ set: report.set, runner: model.name, migrations: set.migrations.length });
-  for (const major of request.postgres) {
+  events.onLoaded?.({ set: report.set, runner: model.name, migrations: set.migrations.length, ...(shard ? { shard } : {}) });
+  // A shard that none of the requested checks runs on needs no server.
+  for (const major of checks.length > 0 ? request.postgres : []) {
     const started = Date.now();
     const server = await provider.start({ major });
     try {

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import type { CheckContext, CheckName, CheckOutcome, Finding } from './types.js';
+import type { CheckContext, CheckName, CheckOutcome, Finding, Shard } from './types.js';
 
 /** Cases explored at once with --exhaustive: each has its own database, and the server has room. */
 const CONCURRENCY = 4;
@@ -20,6 +20,38 @@ export interface CaseSpace<C> {
 }
 
 /**
+ * With --exhaustive, shard i of n runs the enumerated cases at positions i-1, i-1+n, i-1+2n, …:
+ * the enumeration is the same on every machine, so the shards are disjoint, cover every case,
+ * and differ in size by at most one.
+ */
+export function shardOfEnumeration<C>(all: readonly C[], shard: Shard | undefined): C[] {
+  if (!shard || shard.count === 1) return [...all];
+  return all.filter((_, i) => i % shard.count === shard.index - 1);
+}
+
+/**
+ * Sampling: every shard draws the same sequence of cases from the same seed, and deals them out
+ * in order of first appearance, so a case drawn twice still belongs to one shard only. Returns
+ * whether `key` is this shard's.
+ */
+export function sampleDealer(shard: Shard | undefined): (key: string) => boolean {
+  if (!shard || shard.count === 1) return () => true;
+  const owners = new Map<string, number>();
+  return (key) => {
+    let owner = owners.get(key);
+    if (owner === undefined) {
+      owner = (owners.size % shard.count) + 1;
+      owners.set(key, owner);
+    }
+    return owner === shard.index;
+  };
+}
+
+function shardLabel(shard: Shard): string {
+  return `${shard.index}/${shard.count}`;
+}
+
+/**
  * Runs a check's cases: all of them with --exhaustive (in parallel, each on its own database),
  * otherwise a fast-check sample whose first failure shrinks to the simplest failing case and is
  * reported with the seed and path that replay it.
@@ -27,8 +59,12 @@ export interface CaseSpace<C> {
 export async function explore<C>(context: CheckContext, space: CaseSpace<C>): Promise<CheckOutcome> {
   if (space.all.length === 0) return { status: 'skip', cases: 0, findings: [], reason: 'the plan has no case for this check' };
   const verdicts = new Map<string, Promise<Finding | null>>();
+  // The keys of the cases evaluated, in order: with --shard, what this machine's share was.
+  const ran = new Set<string>();
+  const shard = context.options.shard && context.options.shard.count > 1 ? context.options.shard : undefined;
   const evaluate = (c: C): Promise<Finding | null> => {
     const key = space.key(c);
+    ran.add(key);
     if (context.states.settings.reuse === false) return space.evaluate(c);
     let verdict = verdicts.get(key);
     if (!verdict) {
@@ -38,40 +74,71 @@ export async function explore<C>(context: CheckContext, space: CaseSpace<C>): Pr
     return verdict;
   };
 
+  const noneHere = (cases: string): CheckOutcome => ({
+    status: 'skip',
+    cases: 0,
+    findings: [],
+    reason: `none of the ${cases} falls on shard ${shardLabel(shard!)}`,
+    details: { ran: [] },
+  });
+
   if (context.options.exhaustive) {
-    const findings: (Finding | null)[] = new Array(space.all.length).fill(null);
+    const mine = shardOfEnumeration(space.all, shard);
+    if (mine.length === 0) return noneHere(`${space.all.length} cases`);
+    const findings: (Finding | null)[] = new Array(mine.length).fill(null);
     const concurrency = context.states.settings.reuse === false ? 1 : CONCURRENCY;
-    const shared = space.all.map((c, i) => [c, i] as const).filter(([c]) => !space.alone?.(c));
-    const alone = space.all.map((c, i) => [c, i] as const).filter(([c]) => space.alone?.(c));
+    const shared = mine.map((c, i) => [c, i] as const).filter(([c]) => !space.alone?.(c));
+    const alone = mine.map((c, i) => [c, i] as const).filter(([c]) => space.alone?.(c));
     let next = 0;
     let finished = 0;
     const worker = async (): Promise<void> => {
       while (next < shared.length) {
         const [c, i] = shared[next++]!;
         findings[i] = await evaluate(c);
-        context.progress?.(++finished, space.all.length);
+        context.progress?.(++finished, mine.length);
       }
     };
     await Promise.all(Array.from({ length: Math.min(concurrency, shared.length) }, worker));
     for (const [c, i] of alone) {
       findings[i] = await evaluate(c);
-      context.progress?.(++finished, space.all.length);
+      context.progress?.(++finished, mine.length);
     }
     const found = findings.filter((f): f is Finding => f !== null);
-    return { status: found.length > 0 ? 'fail' : 'pass', cases: space.all.length, findings: found };
+    return { status: found.length > 0 ? 'fail' : 'pass', cases: mine.length, findings: found, details: { ran: [...ran] } };
   }
 
   const seed = context.options.seed ?? Math.floor(Math.random() * 2 ** 31);
+  // A --path names one case: it runs wherever it is asked to.
+  const mine = sampleDealer(context.options.path ? undefined : shard);
+  let shrinking = false;
+  const numRuns = context.options.runs ?? Math.min(DEFAULT_RUNS, space.all.length * 2);
+  // Progress counts draws, until a failure: how long shrinking takes is not known in advance.
+  let drawn = 0;
+  const drew = (): void => context.progress?.(Math.min(++drawn, numRuns), numRuns);
   const details = await fc.check(
-    fc.asyncProperty(space.arbitrary, async (c) => (await evaluate(c)) === null),
+    fc.asyncProperty(space.arbitrary, async (c) => {
+      // Shrinking follows a failure wherever its smaller cases fall, as an unsharded run would, so
+      // the seed and path it prints replay the same case without --shard.
+      if (!shrinking && !mine(space.key(c))) {
+        drew();
+        return true;
+      }
+      const holds = (await evaluate(c)) === null;
+      if (!holds) shrinking = true;
+      else if (!shrinking) drew();
+      return holds;
+    }),
     {
       seed,
-      numRuns: context.options.runs ?? Math.min(DEFAULT_RUNS, space.all.length * 2),
+      numRuns,
       ...(context.options.path ? { path: context.options.path } : {}),
     },
   );
-  const cases = verdicts.size;
-  if (!details.failed) return { status: 'pass', cases, findings: [] };
+  const cases = ran.size;
+  if (!details.failed) {
+    if (shard && cases === 0) return noneHere(`${details.numRuns} sampled cases`);
+    return { status: 'pass', cases, findings: [], details: { ran: [...ran] } };
+  }
   if (!details.counterexample) {
     // The property threw: an infrastructure failure, not a finding.
     throw details.errorInstance ?? new Error(`check ${space.check}: the property could not run`);
@@ -89,5 +156,6 @@ export async function explore<C>(context: CheckContext, space: CaseSpace<C>): Pr
         reproduce: context.reproduce(space.check, ['--seed', String(seed), '--path', details.counterexamplePath ?? '']),
       },
     ],
+    details: { ran: [...ran] },
   };
 }

@@ -51,6 +51,8 @@ export interface CheckOptions {
   exhaustive?: boolean;
   /** fast-check's counterexample path, to replay one shrunk case with `seed`. */
   path?: string;
+  /** `--shard i/n`: this machine runs shard `index` (1-based) of `count`; see explore.ts for how cases are split. */
+  shard?: Shard;
   /** Fault kinds the `fault` check injects (default error and terminate). */
   faults?: ('error' | 'terminate' | 'crash')[];
   /**
@@ -62,6 +64,11 @@ export interface CheckOptions {
   expected?: string;
   /** What check `expected` leaves out of the comparison (`--ignore`). */
   ignore?: ('column-order' | 'owners' | 'privileges')[];
+}
+
+export interface Shard {
+  index: number;
+  count: number;
 }
 
 /** What every check gets: the set, how it runs, where, and the states reached so far. */

@@ -6,6 +6,8 @@ import { DEFAULT_MAJOR } from '../postgres/embedded.js';
 import { RUNNERS } from '../runners/index.js';
 import { runChecks, type RunReport, type RunRequest } from '../run.js';
 import { toJson } from '../report/json.js';
+import { toJunit } from '../report/junit.js';
+import { toGithub } from '../report/github.js';
 import { TextReporter } from '../report/text.js';
 import { VERSION } from '../version.js';
 import { describeError, UsageError } from './errors.js';
@@ -15,11 +17,56 @@ import { checksWithExpected, parseIgnore } from '../checks/expected.js';
 import { snapshotCommand } from './snapshot.js';
 import { requestFromConfig } from '../config/file.js';
 
-export type Format = 'text' | 'json';
+export type Format = 'text' | 'json' | 'junit' | 'github';
+const FORMATS: Format[] = ['text', 'json', 'junit', 'github'];
+/** Formats for a log: they go to stdout, beside a file format written to --out. */
+const LOG_FORMATS: Format[] = ['text', 'github'];
 
 export interface Output {
   format: Format;
   out?: string;
+  /** With `out`: a second format printed on stdout, e.g. `--format github,junit --out junit.xml`. */
+  stdout?: 'text' | 'github';
+}
+
+/** `--format F`, or `--format LOG,FILE --out FILE`: a log format on stdout and a file format in the file. */
+export function parseOutput(value: string, out: string | undefined): Output {
+  const formats = value.split(',').map((f) => f.trim());
+  const unknown = formats.find((f) => !FORMATS.includes(f as Format));
+  if (unknown !== undefined) throw new UsageError(`--format takes ${FORMATS.join(', ')}, not '${unknown}'`);
+  if (formats.length === 1) return { format: formats[0] as Format, ...(out ? { out } : {}) };
+  const log = formats.filter((f) => LOG_FORMATS.includes(f as Format));
+  const file = formats.filter((f) => !LOG_FORMATS.includes(f as Format));
+  if (formats.length !== 2 || log.length !== 1 || file.length !== 1 || !out) {
+    throw new UsageError(
+      `--format '${value}': two formats are one for the log (text or github) and one for the file --out names (json or junit), e.g. --format github,junit --out junit.xml`,
+    );
+  }
+  return { format: file[0] as Format, out, stdout: log[0] as 'text' | 'github' };
+}
+
+/** `--shard i/n` with 1 ≤ i ≤ n. */
+export function parseShard(value: string): { index: number; count: number } {
+  const match = /^(\d+)\/(\d+)$/.exec(value.trim());
+  const index = Number(match?.[1]);
+  const count = Number(match?.[2]);
+  if (!match || count < 1 || index < 1 || index > count) {
+    throw new UsageError(`--shard takes i/n with 1 ≤ i ≤ n, e.g. 2/4, not '${value}'`);
+  }
+  return { index, count };
+}
+
+function render(report: RunReport, format: Format): string {
+  switch (format) {
+    case 'json':
+      return toJson(report) + '\n';
+    case 'junit':
+      return toJunit(report);
+    case 'github':
+      return toGithub(report);
+    case 'text':
+      throw new Error('text output is written as the run goes');
+  }
 }
 
 function parseVersions(value: string): number[] {
@@ -56,15 +103,19 @@ function parseInteger(name: string) {
 /** Runs one request and prints it; returns the exit code. */
 export async function check(request: RunRequest, output: Output): Promise<{ code: number; report: RunReport }> {
   const tty = process.stdout.isTTY === true && !process.env.CI;
-  const color = output.format === 'text' && !output.out && tty && !process.env.NO_COLOR;
-  const text = output.format === 'text' ? new TextReporter({ color, live: tty && !output.out, write: (s) => process.stdout.write(s) }) : undefined;
+  const textOnStdout = output.format === 'text' || output.stdout === 'text';
+  // Text alone with --out keeps its old meaning: plain text, nothing live.
+  const live = tty && (output.format === 'text' ? !output.out : true);
+  const color = textOnStdout && live && !process.env.NO_COLOR;
+  const text = textOnStdout ? new TextReporter({ color, live, write: (s) => process.stdout.write(s) }) : undefined;
   const report = await runChecks(request, text ?? {});
   text?.summary(report);
-  if (output.format === 'json') {
-    const json = toJson(report) + '\n';
-    if (output.out) writeFileSync(output.out, json);
-    else process.stdout.write(json);
+  if (output.format !== 'text') {
+    const rendered = render(report, output.format);
+    if (output.out) writeFileSync(output.out, rendered);
+    else process.stdout.write(rendered);
   }
+  if (output.stdout === 'github') process.stdout.write(toGithub(report));
   return { code: report.ok ? 0 : 1, report };
 }
 
@@ -88,11 +139,12 @@ function program(result: { code: number }): Command {
     .option('--seed <n>', 'seed for property-based checks', parseInteger('--seed'))
     .option('--runs <n>', 'cases per property-based check', parseInteger('--runs'))
     .option('--exhaustive', 'enumerate every case instead of sampling')
+    .option('--shard <i/n>', 'run shard i of n: the cases of resume, fault and retry split across n machines (same --seed on each); fresh, twice and lint on shard 1')
     .option('--faults <kinds>', 'fault kinds for check fault: error, terminate, crash (embedded only)', 'error,terminate')
     .option('--path <path>', "replay one shrunk case: fast-check's counterexample path, with --seed")
     .option('--runner-option <name=value>', 'an option of the runner model (repeatable), e.g. transactions=true', collectOption, {})
     .option('--retry <policy>', 'retry policy in codd\'s syntax, "max N backoff (constant|exponential) T(s|ms)" (codd default: max 2 backoff exponential 1s; none for the other runners)')
-    .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
+    .option('--format <format>', 'output format: text, json, junit or github; or a log and a file format, e.g. github,junit with --out', 'text')
     .option('--out <file>', 'write the report to a file instead of stdout')
     .option('--expected <folder>', 'expected-schema folder of check expected (default: expected-schema/ beside the set)')
     .option('--ignore <what>', 'leave out of check expected: column-order, owners, privileges (repeatable or comma-separated)', collectList, [])
@@ -105,6 +157,7 @@ function program(result: { code: number }): Command {
         postgres: parseVersions(opts.pg as string),
         provider: opts.provider as string,
         options: {
+          ...(opts.shard !== undefined ? { shard: parseShard(opts.shard as string) } : {}),
           ...(opts.seed !== undefined ? { seed: opts.seed as number } : {}),
           ...(opts.runs !== undefined ? { runs: opts.runs as number } : {}),
           ...(opts.exhaustive ? { exhaustive: true } : {}),
@@ -125,7 +178,7 @@ function program(result: { code: number }): Command {
         // Without --checks, a set with an expected-schema folder is also compared with it.
         request = { ...request, checks: checksWithExpected(request.checks, request.dir, opts.expected as string | undefined) };
       }
-      const output: Output = { format: opts.format as Format, ...(opts.out ? { out: opts.out as string } : {}) };
+      const output = parseOutput(opts.format as string, opts.out as string | undefined);
       result.code = (await check(request, output)).code;
     });
 

@@ -27,7 +27,16 @@ export function toJson(report: RunReport): string {
     ...(r.details ? { details: r.details } : {}),
   }));
   return JSON.stringify(
-    { ok: report.ok, tool: report.tool, version: report.version, set: report.set, runner: report.runner, postgres: report.postgres, checks },
+    {
+      ok: report.ok,
+      tool: report.tool,
+      version: report.version,
+      set: report.set,
+      runner: report.runner,
+      postgres: report.postgres,
+      ...(report.shard ? { shard: { index: report.shard.index, count: report.shard.count } } : {}),
+      checks,
+    },
     null,
     2,
   );

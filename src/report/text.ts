@@ -6,10 +6,20 @@ import { VERSION } from '../version.js';
 
 export interface TextOptions {
   color: boolean;
-  /** A terminal: show the running check and replace it when it ends. */
+  /**
+   * A terminal: show the running check and replace it when it ends. Otherwise (a pipe, a CI log)
+   * plain lines only: a check starts, makes progress, ends; no carriage returns.
+   */
   live: boolean;
   write(text: string): void;
+  /** Milliseconds now; tests give their own clock. */
+  now?: () => number;
 }
+
+/** A plain progress line at each further tenth of the cases, but not more often than this … */
+const PLAIN_MIN_GAP_MS = 1000;
+/** … and at least this often while cases keep finishing, whatever the tenth. */
+const PLAIN_MAX_GAP_MS = 10_000;
 
 const MAX_DIFF_LINES = 20;
 
@@ -32,26 +42,56 @@ export class TextReporter implements RunEvents {
     this.#c = pc.createColors(out.color);
   }
 
-  onLoaded(info: { set: string; runner: string; migrations: number }): void {
-    this.out.write(`${this.#c.bold('migtest')} ${VERSION} · ${info.set} · ${info.migrations} migrations · runner ${info.runner}\n`);
+  onLoaded(info: { set: string; runner: string; migrations: number; shard?: { index: number; count: number } }): void {
+    const shard = info.shard ? ` · shard ${info.shard.index}/${info.shard.count}` : '';
+    this.out.write(`${this.#c.bold('migtest')} ${VERSION} · ${info.set} · ${info.migrations} migrations · runner ${info.runner}${shard}\n`);
   }
 
   onServer(info: { provider: string; version: string; startMs: number }): void {
     this.out.write(this.#c.dim(`PostgreSQL ${info.version} (${info.provider}) ready in ${seconds(info.startMs)}\n`));
   }
 
-  onCheckStart(name: string): void {
+  #now(): number {
+    return this.out.now ? this.out.now() : Date.now();
+  }
+
+  /** The running check, for plain progress lines. */
+  #running = { postgres: '', started: 0, lastLine: 0, tenths: 0 };
+
+  onCheckStart(name: string, postgres?: string): void {
+    const now = this.#now();
+    this.#running = { postgres: postgres ?? '', started: now, lastLine: now, tenths: 0 };
     if (this.out.live) this.out.write(this.#c.dim(`  … ${name}`));
+    else this.out.write(`  · ${name.padEnd(8)} pg ${postgres ?? '?'}  started\n`);
   }
 
   #shown = 0;
   onProgress(name: string, done: number, total: number): void {
-    // A terminal only, and at most every 100 ms: a progress line is for a person watching.
-    if (!this.out.live || (done < total && Date.now() - this.#shown < 100)) return;
+    if (!this.out.live) {
+      this.#plainProgress(name, done, total);
+      return;
+    }
+    // At most every 100 ms: a progress bar is for a person watching.
+    if (done < total && Date.now() - this.#shown < 100) return;
     this.#shown = Date.now();
     const width = 24;
     const filled = Math.round((done / total) * width);
     this.out.write(`\r\x1b[K${this.#c.dim(`  … ${name.padEnd(8)} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done}/${total} cases`)}`);
+  }
+
+  /** A CI log has no bar to redraw: a line per further tenth done, spaced out, so a long check shows it moves. */
+  #plainProgress(name: string, done: number, total: number): void {
+    if (total <= 0 || done >= total) return; // the end line follows
+    const now = this.#now();
+    const running = this.#running;
+    const tenths = Math.floor((done * 10) / total);
+    const gap = now - running.lastLine;
+    if (!((tenths > running.tenths && gap >= PLAIN_MIN_GAP_MS) || gap >= PLAIN_MAX_GAP_MS)) return;
+    running.tenths = tenths;
+    running.lastLine = now;
+    const percent = Math.floor((done * 100) / total);
+    // No unit: sampled checks count draws, which can repeat a case.
+    this.out.write(`  · ${name.padEnd(8)} pg ${running.postgres}  ${percent}% (${done}/${total})  ${seconds(now - running.started)}\n`);
   }
 
   onCheckEnd(result: CheckResult): void {
@@ -91,8 +131,10 @@ export class TextReporter implements RunEvents {
     const c = this.#c;
     const failed = report.checks.filter((r) => r.status === 'fail').length;
     const findings = report.checks.reduce((n, r) => n + r.findings.length, 0);
-    if (report.ok) {
-      this.out.write(`${c.green(c.bold('PASS'))} ${report.checks.length} checks passed\n`);
+    if (report.checks.length === 0 && report.shard) {
+      this.out.write(`${c.green(c.bold('PASS'))} no check to run on shard ${report.shard.index}/${report.shard.count}: single-case and static checks (fresh, twice, lint) run on shard 1\n`);
+    } else if (report.ok) {
+      this.out.write(`${c.green(c.bold('PASS'))} ${report.checks.length} check${report.checks.length === 1 ? '' : 's'} passed\n`);
     } else {
       this.out.write(
         `${c.red(c.bold('FAIL'))} ${failed} of ${report.checks.length} checks failed, ${findings} finding${findings === 1 ? '' : 's'}\n`,
