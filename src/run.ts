@@ -3,6 +3,7 @@ import { initParser } from './migrations/split.js';
 import type { FormatName } from './migrations/types.js';
 import { serverStarts } from './postgres/providers.js';
 import { urlWithoutPassword } from './postgres/url.js';
+import type { Server } from './postgres/types.js';
 import { runnerModel } from './runners/index.js';
 import { effectiveRetry } from './runners/retry.js';
 import { check as findCheck } from './checks/index.js';
@@ -23,6 +24,11 @@ export interface RunRequest {
   image?: string;
   /** `--url` for the url provider (absent: DATABASE_URL). Holds a password maybe: never printed. */
   url?: string;
+  /**
+   * A server the caller started and stops (a test suite sharing one container, say): the run uses
+   * it instead of starting its own; `provider`, `image` and `url` then only shape reproduce commands.
+   */
+  server?: Server;
   options: CheckOptions;
   /** `--runner-option name=value` pairs. */
   runnerOptions?: Record<string, string>;
@@ -85,7 +91,9 @@ export async function runChecks(request: RunRequest, events: RunEvents = {}): Pr
   const plan = model.plan(set, request.runnerOptions ?? {});
   const retry = effectiveRetry(model, request.retry); // and a malformed retry policy
   const options = { ...request.options, ...(retry ? { retry } : {}) };
-  const { provider, starts } = serverStarts(request, request.postgres);
+  const { provider, starts } = request.server
+    ? { provider: undefined, starts: [{}] }
+    : serverStarts(request, request.postgres);
   const report: RunReport = {
     ok: true,
     tool: 'migtest',
@@ -98,7 +106,7 @@ export async function runChecks(request: RunRequest, events: RunEvents = {}): Pr
   events.onLoaded?.({ set: report.set, runner: model.name, migrations: set.migrations.length });
   for (const start of starts) {
     const started = Date.now();
-    const server = await provider.start(start);
+    const server = request.server ?? (await provider!.start(start));
     try {
       report.postgres.push(server.version);
       events.onServer?.({ provider: server.provider, version: server.version, startMs: Date.now() - started });
@@ -132,7 +140,7 @@ export async function runChecks(request: RunRequest, events: RunEvents = {}): Pr
       }
       await states.close();
     } finally {
-      await server.stop();
+      if (!request.server) await server.stop();
     }
   }
   // Each lint finding says whether execution confirmed it; each dynamic one which rule would have caught it.

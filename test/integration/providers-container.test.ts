@@ -1,0 +1,71 @@
+import { execFileSync } from 'node:child_process';
+import { describe, expect, it } from 'vitest';
+import { containerLabel, dockerAvailable, startContainer } from '../../src/postgres/container.js';
+import { providerContract } from './providers-contract.js';
+import { migtest } from '../helpers/cli.js';
+
+/**
+ * Needs a Docker engine and a PostgreSQL image on the machine: `.ci/run` starts dockerd, builds
+ * migtest/postgres:15 (also tagged postgres:15) and sets MIGTEST_REQUIRE_DOCKER=1, so there these
+ * tests never skip. Elsewhere, without an engine or the image, they skip and say why.
+ */
+const IMAGE = process.env.MIGTEST_TEST_IMAGE ?? 'postgres:15';
+const required = process.env.MIGTEST_REQUIRE_DOCKER === '1';
+
+function docker(args: string[]): string {
+  return execFileSync('docker', args, { stdio: ['ignore', 'pipe', 'pipe'] }).toString().trim();
+}
+
+async function missing(): Promise<string | undefined> {
+  const engine = await dockerAvailable();
+  if (!engine.ok) return `no Docker engine answers (${engine.reason.split('\n')[0]})`;
+  try {
+    docker(['image', 'inspect', IMAGE]);
+  } catch {
+    return `the image ${IMAGE} is not on this machine (build it: bash scripts/postgres-image/build.sh)`;
+  }
+  return undefined;
+}
+
+const why = await missing();
+if (why && !required) {
+  console.warn(`container provider tests skipped: ${why}. Set MIGTEST_REQUIRE_DOCKER=1 to make this a failure.`);
+}
+
+/** Containers of migtest runs other than this test process's own shared one. */
+function leftoverContainers(keepOwn: boolean): string[] {
+  const lines = docker(['ps', '-a', '--filter', `label=${containerLabel.key}`, '--format', `{{.ID}} {{.Label "${containerLabel.key}"}}`]);
+  return lines
+    .split('\n')
+    .filter(Boolean)
+    .filter((line) => !(keepOwn && line.endsWith(` ${containerLabel.value}`)));
+}
+
+describe.skipIf(why !== undefined && !required)('container provider', () => {
+  it('has what it needs: a Docker engine and the image', () => {
+    expect(why).toBeUndefined();
+  });
+
+  providerContract({
+    provider: 'container',
+    start: () => startContainer({ image: IMAGE }),
+    request: { image: IMAGE },
+    cliArgs: ['--provider', 'container', '--image', IMAGE],
+    crashes: true,
+    leftovers: async (own) => leftoverContainers(own.length > 0),
+  });
+
+  it('refuses several --pg versions for one image without {pg}, before starting anything', async () => {
+    const result = await migtest(['check', 'migrations-under-test/certctl-double-run/fixed', '--runner', 'rerun-all', '--provider', 'container', '--image', IMAGE, '--pg', '15,16']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain(`--image ${IMAGE} is one image, but --pg asks for 2 versions (15,16)`);
+    expect(result.stderr).toContain("fix: put {pg} where the version goes, e.g. --image 'postgres:{pg}'");
+  });
+
+  it('refuses an image whose server is not the --pg version, and removes its container', async () => {
+    const result = await migtest(['check', 'migrations-under-test/certctl-double-run/fixed', '--runner', 'rerun-all', '--provider', 'container', '--image', IMAGE, '--pg', '17']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(new RegExp(`the image ${IMAGE} runs PostgreSQL 15\\.\\d+, not the 17 that --pg asks for`));
+    expect(leftoverContainers(true)).toEqual([]);
+  });
+});
