@@ -106,13 +106,23 @@ export async function startContainer(options: StartOptions): Promise<Server> {
   for (const [key, value] of Object.entries(FAST_SETTINGS)) command.push('-c', `${key}=${value}`);
 
   let container: StartedPostgreSqlContainer | undefined;
+  let starting = false;
   const remove = async (): Promise<void> => {
-    if (container) await container.stop({ remove: true, removeVolumes: true, timeout: 0 }).catch(() => undefined);
+    if (container) {
+      await container.stop({ remove: true, removeVolumes: true, timeout: 0 }).catch(() => undefined);
+      return;
+    }
+    // Cut short while starting (Ctrl-C): the engine may still be creating the container, so look
+    // for it by label, and once more a moment later.
+    await removeRunContainers().catch(() => undefined);
+    if (!starting) return;
+    await new Promise((resolve) => setTimeout(resolve, 1500));
     await removeRunContainers().catch(() => undefined);
   };
   const untrack = track({ label: `PostgreSQL container ${image}`, release: remove, releaseSync: removeRunContainersSync });
   try {
     try {
+      starting = true;
       container = await new PostgreSqlContainer(image)
         .withUsername(USER)
         .withPassword(password)
@@ -126,6 +136,7 @@ export async function startContainer(options: StartOptions): Promise<Server> {
         .withStartupTimeout(120_000)
         .start();
     } catch (error) {
+      starting = false;
       const message = describe(error);
       if (/pull|not found|no such image|manifest unknown/i.test(message)) {
         throw new InfrastructureError(
@@ -135,6 +146,7 @@ export async function startContainer(options: StartOptions): Promise<Server> {
       }
       throw new InfrastructureError(`the container ${image} did not start: ${message.split('\n')[0]}`);
     }
+    starting = false;
     const started = container;
     const base: pg.ClientConfig = { host: started.getHost(), port: started.getPort(), user: USER, password };
     const dataDirectory = await queryOne(base, `SELECT current_setting('data_directory') AS value`);

@@ -1,8 +1,8 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { containerLabel, dockerAvailable, startContainer } from '../../src/postgres/container.js';
 import { providerContract } from './providers-contract.js';
-import { migtest } from '../helpers/cli.js';
+import { BIN, migtest, ROOT } from '../helpers/cli.js';
 
 /**
  * Needs a Docker engine and a PostgreSQL image on the machine: `.ci/run` starts dockerd, builds
@@ -32,6 +32,41 @@ if (why && !required) {
   console.warn(`container provider tests skipped: ${why}. Set MIGTEST_REQUIRE_DOCKER=1 to make this a failure.`);
 }
 
+/**
+ * Runs the CLI on the container provider and sends `signal` once stdout matches `when`, or, for
+ * `created`, once its container exists (its start still under way).
+ */
+function interrupt(signal: NodeJS.Signals, when: RegExp | 'created'): Promise<{ code: number | null; sent: boolean }> {
+  const child = spawn(
+    process.execPath,
+    [BIN, 'check', 'migrations-under-test/certctl-double-run/fixed', '--runner', 'rerun-all', '--checks', 'fresh,twice,resume', '--provider', 'container', '--image', IMAGE],
+    { cwd: ROOT, env: { ...process.env, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  let stdout = '';
+  let sent = false;
+  const send = (): void => {
+    if (sent || child.exitCode !== null) return;
+    sent = true;
+    child.kill(signal);
+  };
+  const poll =
+    when === 'created'
+      ? setInterval(() => {
+          if (leftoverContainers(true).length > 0) send();
+        }, 50)
+      : undefined;
+  return new Promise((resolve) => {
+    child.stdout.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString();
+      if (when !== 'created' && when.test(stdout)) send();
+    });
+    child.on('close', (code) => {
+      clearInterval(poll);
+      resolve({ code, sent });
+    });
+  });
+}
+
 /** Containers of migtest runs other than this test process's own shared one. */
 function leftoverContainers(keepOwn: boolean): string[] {
   const lines = docker(['ps', '-a', '--filter', `label=${containerLabel.key}`, '--format', `{{.ID}} {{.Label "${containerLabel.key}"}}`]);
@@ -53,6 +88,15 @@ describe.skipIf(why !== undefined && !required)('container provider', () => {
     cliArgs: ['--provider', 'container', '--image', IMAGE],
     crashes: true,
     leftovers: async (own) => leftoverContainers(own.length > 0),
+  });
+
+  it('SIGTERM while the container starts, and SIGINT while checks run: no container is left', async () => {
+    const starting = await interrupt('SIGTERM', 'created');
+    expect(starting).toEqual({ code: 143, sent: true });
+    expect(leftoverContainers(true)).toEqual([]);
+    const running = await interrupt('SIGINT', /ready in/);
+    expect(running).toEqual({ code: 130, sent: true });
+    expect(leftoverContainers(true)).toEqual([]);
   });
 
   it('refuses several --pg versions for one image without {pg}, before starting anything', async () => {
