@@ -78,7 +78,7 @@ function program(result: { code: number }): Command {
     .addOption(new Option('--runner <model>', 'the runner model that applies the set').choices(Object.keys(RUNNERS)).makeOptionMandatory())
     .option('--checks <list>', `checks to run, comma-separated`, DEFAULT_CHECKS.join(','))
     .option('--pg <versions>', `PostgreSQL major versions, comma-separated: 14 to 18 (embedded; default ${DEFAULT_MAJOR}); with an image without {pg} or a url, the server's own`)
-    .addOption(new Option('--provider <name>', 'where PostgreSQL comes from: embedded (npm binaries), container (Docker, --image), url (an existing server, --url or DATABASE_URL)').choices(Object.keys(PROVIDERS)).default('embedded'))
+    .addOption(new Option('--provider <name>', 'where PostgreSQL comes from: embedded (npm binaries), container (Docker, --image), url (an existing server, --url or DATABASE_URL); default: container with --image, url with --url, else embedded').choices(Object.keys(PROVIDERS)))
     .option('--image <image>', `container image; {pg} stands for each --pg version (default ${DEFAULT_IMAGE})`)
     .option('--url <url>', 'postgres:// URL of an existing server for --provider url (default: DATABASE_URL); its role needs CREATEDB')
     .option('--seed <n>', 'seed for property-based checks', parseInteger('--seed'))
@@ -96,7 +96,7 @@ function program(result: { code: number }): Command {
         runner: opts.runner as string,
         checks: parseChecks(opts.checks as string),
         postgres: opts.pg !== undefined ? parseVersions(opts.pg as string) : [],
-        provider: opts.provider as string,
+        provider: (opts.provider as string | undefined) ?? (opts.image !== undefined ? 'container' : opts.url !== undefined ? 'url' : 'embedded'),
         ...(opts.image !== undefined ? { image: opts.image as string } : {}),
         ...(opts.url !== undefined ? { url: opts.url as string } : {}),
         options: {

@@ -93,9 +93,14 @@ function dropSync(config: pg.ClientConfig, names: string[]): void {
  * An existing server: migtest creates its scratch databases there (names with the migtest prefix)
  * and drops those, and only those, at the end. It never kills or restarts the server.
  */
-export async function startUrl(options: StartOptions): Promise<Server> {
+function urlOf(options: StartOptions): string {
   const url = options.url ?? process.env.DATABASE_URL;
-  if (!url) throw new InputError('the url provider needs a server', undefined, undefined, undefined, 'give --url postgres://user@host:port/database, or set DATABASE_URL');
+  if (!url) throw new InputError('the url provider needs a server: no --url, and DATABASE_URL is not set', undefined, undefined, undefined, 'give --url postgres://user@host:port/database, or set DATABASE_URL');
+  return url;
+}
+
+export async function startUrl(options: StartOptions): Promise<Server> {
+  const url = urlOf(options);
   const config = parseUrl(url);
   const password = typeof config.password === 'string' ? config.password : undefined;
   const shown = maskUrl(url);
@@ -150,9 +155,6 @@ function roleIdent(name: string): string {
 
 export const url: Provider = {
   name: 'url',
-  check: (options) => {
-    const found = options.url ?? process.env.DATABASE_URL;
-    if (found) parseUrl(found);
-  },
+  check: (options) => void parseUrl(urlOf(options)),
   start: (options) => startUrl(options),
 };
