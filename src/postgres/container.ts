@@ -70,6 +70,19 @@ async function removeRunContainers(): Promise<void> {
   await Promise.all(found.map((info) => dockerode.getContainer(info.Id).remove({ force: true, v: true }).catch(() => undefined)));
 }
 
+/** Whether the engine has `image` already; a failed start of an image it lacks is a failed pull. */
+async function imageIsLocal(image: string): Promise<boolean> {
+  try {
+    const { getContainerRuntimeClient } = await import('testcontainers');
+    const client = await getContainerRuntimeClient();
+    const dockerode = (client.container as unknown as { dockerode: import('dockerode') }).dockerode;
+    await dockerode.getImage(image).inspect();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 function removeRunContainersSync(): void {
   // The exit handler cannot await: the docker command line does it, where there is one.
   try {
@@ -138,7 +151,7 @@ export async function startContainer(options: StartOptions): Promise<Server> {
     } catch (error) {
       starting = false;
       const message = describe(error);
-      if (/pull|not found|no such image|manifest unknown/i.test(message)) {
+      if (!(await imageIsLocal(image))) {
         throw new InfrastructureError(
           `the image ${image} is not on this machine and could not be pulled: ${message.split('\n')[0]}`,
           `pull it where a registry is reachable (docker pull ${image}), or build migtest's local PostgreSQL 15 image: bash scripts/postgres-image/build.sh`,
