@@ -1,4 +1,6 @@
 import { execFileSync, spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { containerLabel, dockerAvailable, startContainer } from '../../src/postgres/container.js';
 import { providerContract } from './providers-contract.js';
@@ -96,6 +98,15 @@ describe.skipIf(why !== undefined && !required)('container provider', () => {
     expect(leftoverContainers(true)).toEqual([]);
     const running = await interrupt('SIGINT', /ready in/);
     expect(running).toEqual({ code: 130, sent: true });
+    expect(leftoverContainers(true)).toEqual([]);
+  });
+
+  it('a process that exits without stopping still removes its container (the exit handler)', () => {
+    const script = `
+      const { startContainer } = await import(${JSON.stringify(pathToFileURL(join(ROOT, 'dist/postgres/container.js')).href)});
+      await startContainer({ image: ${JSON.stringify(IMAGE)} });
+      process.exit(0);`;
+    execFileSync(process.execPath, ['--input-type=module', '-e', script], { stdio: 'pipe' });
     expect(leftoverContainers(true)).toEqual([]);
   });
 

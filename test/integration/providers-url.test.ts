@@ -1,4 +1,6 @@
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmbedded } from '../../src/postgres/embedded.js';
@@ -119,5 +121,19 @@ describe('url provider', () => {
     expect(code).toBe(130);
     expect(await leftovers([])).toEqual([]);
     expect(await bystanderStands()).toBe(true);
+  });
+
+  it('a process that exits without stopping still drops its databases (the exit handler), and only those', () => {
+    const script = `
+      const { startUrl } = await import(${JSON.stringify(pathToFileURL(join(ROOT, 'dist/postgres/url.js')).href)});
+      const server = await startUrl({});
+      const db = await server.createDatabase();
+      await server.createDatabase({ template: db.name });
+      process.exit(0);`;
+    execFileSync(process.execPath, ['--input-type=module', '-e', script], { env: { ...process.env, DATABASE_URL: url('migtest_app') }, stdio: 'pipe' });
+    return Promise.all([leftovers([]), bystanderStands()]).then(([left, stands]) => {
+      expect(left).toEqual([]);
+      expect(stands).toBe(true);
+    });
   });
 });
