@@ -72,6 +72,14 @@ describe('url provider', () => {
     expect(result.stdout + result.stderr).not.toContain(PASSWORD);
   });
 
+  it('--pg must name the server\'s version: another one is exit 2, and its databases are gone', async () => {
+    const result = await migtest(['check', 'migrations-under-test/certctl-double-run/fixed', '--runner', 'rerun-all', '--pg', '15', '--url', url('migtest_app')]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(new RegExp(`the server at postgres://migtest_app:\\*\\*\\*@127\\.0\\.0\\.1:${port}/postgres runs PostgreSQL 17\\.\\d+, not the 15 that --pg asks for`));
+    expect(result.stderr).toContain('fix: use --pg 17, or leave --pg out with --provider url');
+    expect(await leftovers([])).toEqual([]);
+  });
+
   it('a wrong password: a clear refusal that shows no password, neither the wrong one nor any other', async () => {
     const wrong = `Wrong-${randomBytes(6).toString('hex')}`;
     const result = await migtest(['check', 'migrations-under-test/certctl-double-run/fixed', '--runner', 'rerun-all', '--provider', 'url', '--url', url('migtest_app', wrong)]);
