@@ -1,6 +1,8 @@
 export { runChecks, type RunRequest, type RunReport } from './run.js';
 export { loadSet } from './migrations/load.js';
 export { startEmbedded } from './postgres/embedded.js';
+export { startContainer } from './postgres/container.js';
+export { startUrl } from './postgres/url.js';
 export { takeSnapshot } from './snapshot/snapshot.js';
 export { diffSnapshots } from './snapshot/diff.js';
 export { RUNNERS, runnerModel } from './runners/index.js';
@@ -9,4 +11,4 @@ export type * from './migrations/types.js';
 export type * from './runners/types.js';
 export type * from './snapshot/types.js';
 export type * from './checks/types.js';
-export type { Server, DatabaseHandle, Provider } from './postgres/types.js';
+export type { Server, DatabaseHandle, Provider, StartOptions } from './postgres/types.js';
