@@ -13,6 +13,8 @@ export const DEFAULT_IMAGE = 'postgres:{pg}';
 const PLACEHOLDER = '{pg}';
 /** Every container of one migtest process carries this label, so cleanup finds one it never got the id of. */
 const RUN_LABEL = 'org.migtest.run';
+/** And this one tells the starts of one process apart (a library user may run several servers at once). */
+const START_LABEL = 'org.migtest.start';
 const USER = 'postgres';
 
 /** The image for one `--pg` version: `{pg}` replaced; an image without it is taken as it is. */
@@ -61,12 +63,12 @@ const runToken = `${process.pid}-${randomBytes(4).toString('hex')}`;
 /** The label on every container this process starts: `docker ps --filter label=<key>=<value>` finds them. */
 export const containerLabel = { key: RUN_LABEL, value: runToken } as const;
 
-/** Removes every container of this process, also one whose start was cut short (its id never came back). */
-async function removeRunContainers(): Promise<void> {
+/** Removes the containers of one start, also one whose start was cut short (its id never came back). */
+async function removeStarted(start: string): Promise<void> {
   const { getContainerRuntimeClient } = await import('testcontainers');
   const client = await getContainerRuntimeClient();
   const dockerode = (client.container as unknown as { dockerode: import('dockerode') }).dockerode;
-  const found = await dockerode.listContainers({ all: true, filters: { label: [`${RUN_LABEL}=${runToken}`] } });
+  const found = await dockerode.listContainers({ all: true, filters: { label: [`${RUN_LABEL}=${runToken}`, `${START_LABEL}=${start}`] } });
   await Promise.all(found.map((info) => dockerode.getContainer(info.Id).remove({ force: true, v: true }).catch(() => undefined)));
 }
 
@@ -113,13 +115,12 @@ export async function startContainer(options: StartOptions): Promise<Server> {
   const { PostgreSqlContainer } = await import('@testcontainers/postgresql');
   const { Wait } = await import('testcontainers');
   const password = randomBytes(18).toString('base64url');
-  // A fixed host port: `docker restart` after a crash fault would otherwise map a new one.
-  const port = await freePort();
   const command = ['postgres'];
   for (const [key, value] of Object.entries(FAST_SETTINGS)) command.push('-c', `${key}=${value}`);
 
   let container: StartedPostgreSqlContainer | undefined;
   let starting = false;
+  const start = randomBytes(4).toString('hex');
   const remove = async (): Promise<void> => {
     if (container) {
       await container.stop({ remove: true, removeVolumes: true, timeout: 0 }).catch(() => undefined);
@@ -127,27 +128,39 @@ export async function startContainer(options: StartOptions): Promise<Server> {
     }
     // Cut short while starting (Ctrl-C): the engine may still be creating the container, so look
     // for it by label, and once more a moment later.
-    await removeRunContainers().catch(() => undefined);
+    await removeStarted(start).catch(() => undefined);
     if (!starting) return;
     await new Promise((resolve) => setTimeout(resolve, 1500));
-    await removeRunContainers().catch(() => undefined);
+    await removeStarted(start).catch(() => undefined);
   };
   const untrack = track({ label: `PostgreSQL container ${image}`, release: remove, releaseSync: removeRunContainersSync });
   try {
     try {
       starting = true;
-      container = await new PostgreSqlContainer(image)
-        .withUsername(USER)
-        .withPassword(password)
-        .withDatabase('postgres')
-        .withExposedPorts({ container: 5432, host: port })
-        .withCommand(command)
-        .withLabels({ [RUN_LABEL]: runToken })
-        // The health check alone (pg_isready in the container): the module's default also polls
-        // the port with three `docker exec`s at a time, which on two cores slows initdb severalfold.
-        .withWaitStrategy(Wait.forHealthCheck())
-        .withStartupTimeout(120_000)
-        .start();
+      for (let attempt = 1; ; attempt++) {
+        // A fixed host port: `docker restart` after a crash fault would otherwise map a new one.
+        // Another process may take it between the choice and the start: then choose again.
+        const port = await freePort();
+        try {
+          container = await new PostgreSqlContainer(image)
+            .withUsername(USER)
+            .withPassword(password)
+            .withDatabase('postgres')
+            .withExposedPorts({ container: 5432, host: port })
+            .withCommand(command)
+            .withLabels({ [RUN_LABEL]: runToken, [START_LABEL]: start })
+            // The health check alone (pg_isready in the container): the module's default also
+            // polls the port with three `docker exec`s at a time, which on two cores slows initdb
+            // severalfold.
+            .withWaitStrategy(Wait.forHealthCheck())
+            .withStartupTimeout(120_000)
+            .start();
+          break;
+        } catch (error) {
+          if (attempt >= 3 || !/port is already allocated|address already in use/i.test(describe(error))) throw error;
+          await removeStarted(start).catch(() => undefined);
+        }
+      }
     } catch (error) {
       starting = false;
       const message = describe(error);
