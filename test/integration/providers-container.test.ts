@@ -13,6 +13,9 @@ import { BIN, migtest, ROOT } from '../helpers/cli.js';
  */
 const IMAGE = process.env.MIGTEST_TEST_IMAGE ?? 'postgres:15';
 const required = process.env.MIGTEST_REQUIRE_DOCKER === '1';
+/** The command-line runs name the image with {pg} (postgres:{pg} --pg 15), so the placeholder is tested too. */
+const tagged = /^(.*):(\d{2})$/.exec(IMAGE);
+const CLI_IMAGE = tagged ? ['--image', `${tagged[1]}:{pg}`, '--pg', tagged[2]!] : ['--image', IMAGE];
 
 function docker(args: string[]): string {
   return execFileSync('docker', args, { stdio: ['ignore', 'pipe', 'pipe'] }).toString().trim();
@@ -87,7 +90,7 @@ describe.skipIf(why !== undefined && !required)('container provider', () => {
     provider: 'container',
     start: () => startContainer({ image: IMAGE }),
     request: { image: IMAGE },
-    cliArgs: ['--provider', 'container', '--image', IMAGE],
+    cliArgs: ['--provider', 'container', ...CLI_IMAGE],
     crashes: true,
     leftovers: async (own) => leftoverContainers(own.length > 0),
   });

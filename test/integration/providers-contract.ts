@@ -129,6 +129,8 @@ export function providerContract(subject: ProviderUnderTest): void {
       const finding = report.checks.find((c) => c.name === 'twice')!.findings[0]!;
       expect([finding.sqlstate, finding.line]).toEqual(['42710', 2]);
       if (subject.provider !== 'embedded') expect(finding.reproduce).toContain(`--provider ${subject.provider}`);
+      const image = subject.cliArgs[subject.cliArgs.indexOf('--image') + 1];
+      if (subject.cliArgs.includes('--image')) expect(finding.reproduce).toContain(`--image ${image!.includes('{') ? `'${image}'` : image}`);
       for (const secret of subject.secrets ?? []) expect(result.stdout + result.stderr).not.toContain(secret);
       if (subject.leftovers) expect(await subject.leftovers([server])).toEqual([]);
     });
