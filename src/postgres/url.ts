@@ -8,6 +8,8 @@ import { InfrastructureError, type Provider, type Server, type StartOptions } fr
 
 /** The url as it may be shown: the password replaced by `***`. Anything unparsable is not shown at all. */
 export function maskUrl(url: string): string {
+  // Without an authority (`scheme://`), URL parsing would take `user:secret …` for a scheme and a path.
+  if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(url)) return '(a connection string that is not a URL)';
   try {
     const parsed = new URL(url);
     if (parsed.password) parsed.password = '***';
