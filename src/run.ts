@@ -1,7 +1,9 @@
 import { loadSet } from './migrations/load.js';
 import { initParser } from './migrations/split.js';
 import type { FormatName } from './migrations/types.js';
-import { provider as findProvider } from './postgres/providers.js';
+import { serverStarts } from './postgres/providers.js';
+import { urlWithoutPassword } from './postgres/url.js';
+import type { Server } from './postgres/types.js';
 import { runnerModel } from './runners/index.js';
 import { effectiveRetry } from './runners/retry.js';
 import { check as findCheck } from './checks/index.js';
@@ -16,8 +18,18 @@ export interface RunRequest {
   dir: string;
   runner: string;
   checks: CheckName[];
+  /** `--pg`: major versions; empty means the provider's default (see serverStarts). */
   postgres: number[];
   provider: string;
+  /** `--image` for the container provider; `{pg}` stands for each version. */
+  image?: string;
+  /** `--url` for the url provider (absent: DATABASE_URL). Holds a password maybe: never printed. */
+  url?: string;
+  /**
+   * A server the caller started and stops (a test suite sharing one container, say): the run uses
+   * it instead of starting its own; `provider`, `image` and `url` then only shape reproduce commands.
+   */
+  server?: Server;
   options: CheckOptions;
   /** `--runner-option name=value` pairs. */
   runnerOptions?: Record<string, string>;
@@ -91,6 +103,9 @@ export function reproduceCommand(request: RunRequest, check: CheckName, major: n
   for (const [name, value] of Object.entries(request.runnerOptions ?? {})) parts.push('--runner-option', quote(`${name}=${value}`));
   if (request.retry !== undefined) parts.push('--retry', quote(request.retry));
   if (request.provider !== 'embedded') parts.push('--provider', request.provider);
+  if (request.image !== undefined) parts.push('--image', quote(request.image));
+  // Without its password (PGPASSWORD supplies it); a url from DATABASE_URL stays in the environment.
+  if (request.url !== undefined) parts.push('--url', quote(urlWithoutPassword(request.url)));
   if (request.options.exhaustive) parts.push('--exhaustive');
   if (check === 'fault' && request.options.faults && request.options.faults.join(',') !== 'error,terminate') {
     parts.push('--faults', request.options.faults.join(','));
@@ -116,7 +131,9 @@ export async function runChecks(request: RunRequest, events: RunEvents = {}): Pr
   const retry = effectiveRetry(model, request.retry); // and a malformed retry policy
   const options = { ...request.options, ...(retry ? { retry } : {}) };
   for (const check of checks) check.prepare?.(set, options, { runner: model.name, runnerOptions: request.runnerOptions ?? {}, postgres: request.postgres });
-  const provider = findProvider(request.provider);
+  const { provider, starts } = request.server
+    ? { provider: undefined, starts: [{}] }
+    : serverStarts(request, request.postgres);
   const report: RunReport = {
     ok: true,
     tool: 'migtest',
@@ -129,9 +146,9 @@ export async function runChecks(request: RunRequest, events: RunEvents = {}): Pr
   };
   events.onLoaded?.({ set: report.set, runner: model.name, migrations: set.migrations.length, ...(shard ? { shard } : {}) });
   // A shard that none of the requested checks runs on needs no server.
-  for (const major of checks.length > 0 ? request.postgres : []) {
+  for (const start of checks.length > 0 ? starts : []) {
     const started = Date.now();
-    const server = await provider.start({ major });
+    const server = request.server ?? (await provider!.start(start));
     try {
       report.postgres.push(server.version);
       events.onServer?.({ provider: server.provider, version: server.version, startMs: Date.now() - started });
@@ -165,7 +182,7 @@ export async function runChecks(request: RunRequest, events: RunEvents = {}): Pr
       }
       await states.close();
     } finally {
-      await server.stop();
+      if (!request.server) await server.stop();
     }
   }
   // Each lint finding says whether execution confirmed it; each dynamic one which rule would have caught it.

@@ -62,7 +62,7 @@ export function snapshotCommand(
   folder: string,
   runnerOptions: Record<string, string> = {},
 ): string {
-  const parts = ['npx migtest snapshot', quote(displayPath(setDir)), '--runner', runner, '--pg', majors.join(',')];
+  const parts = ['npx migtest snapshot', quote(displayPath(setDir)), '--runner', runner, ...(majors.length > 0 ? ['--pg', majors.join(',')] : [])];
   if (resolve(folder) !== defaultExpectedFolder(setDir)) parts.push('--out', quote(displayPath(folder)));
   for (const [name, value] of Object.entries(runnerOptions)) parts.push('--runner-option', quote(`${name}=${value}`));
   return parts.join(' ');

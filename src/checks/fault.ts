@@ -144,7 +144,7 @@ export const fault: Check = {
         undefined,
         undefined,
         undefined,
-        'use --provider embedded for the crash fault, or leave it out of --faults',
+        'use --provider embedded or container for the crash fault (an existing server is not migtest\'s to kill), or leave crash out of --faults',
       );
     }
     const recoveries = new Recoveries(context.states);

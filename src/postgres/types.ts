@@ -37,9 +37,24 @@ export interface CrashSupport {
   restart(): Promise<void>;
 }
 
+/** What one server of a run is started from. */
+export interface StartOptions {
+  /**
+   * The major version asked for with `--pg`. Absent: the provider's default (embedded) or whatever
+   * the server runs (a container image without `{pg}`, a url). Present, the server must run it.
+   */
+  major?: number;
+  /** `container`: the image, `{pg}` already replaced by `major`. */
+  image?: string;
+  /** `url`: the connection string of an existing server (it may hold a password: never print it). */
+  url?: string;
+}
+
 export interface Provider {
   name: string;
-  start(options: { major?: number }): Promise<Server>;
+  /** Refuses, before any server starts, what cannot work (a missing version, a bad url). */
+  check?(options: StartOptions): void;
+  start(options: StartOptions): Promise<Server>;
 }
 
 /** Infrastructure failure (PostgreSQL could not start, …): exit code 2, never confused with 1. */

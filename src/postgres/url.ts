@@ -1,0 +1,162 @@
+import { execFileSync } from 'node:child_process';
+import { createRequire } from 'node:module';
+import pg from 'pg';
+import { parseIntoClientConfig } from 'pg-connection-string';
+import { InputError } from '../migrations/types.js';
+import { ServerSession } from './server.js';
+import { InfrastructureError, type Provider, type Server, type StartOptions } from './types.js';
+
+/** The url as it may be shown: the password replaced by `***`. Anything unparsable is not shown at all. */
+export function maskUrl(url: string): string {
+  // Without an authority (`scheme://`), URL parsing would take `user:secret …` for a scheme and a path.
+  if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(url)) return '(a connection string that is not a URL)';
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = '***';
+    return parsed.toString();
+  } catch {
+    return '(a connection string that is not a URL)';
+  }
+}
+
+/**
+ * The url for a reproduce command: without its password, which node-postgres then takes from
+ * PGPASSWORD (or ~/.pgpass), so the command can be pasted without a secret in it.
+ */
+export function urlWithoutPassword(url: string): string {
+  try {
+    const parsed = new URL(url);
+    parsed.password = '';
+    return parsed.toString();
+  } catch {
+    return maskUrl(url);
+  }
+}
+
+/** Replaces every occurrence of the password in a message, for errors that might echo it. */
+function scrub(text: string, password: string | undefined): string {
+  if (!password) return text;
+  return text.replaceAll(password, '***').replaceAll(encodeURIComponent(password), '***');
+}
+
+/** The client settings of `url`, or a clear refusal that never shows the password. */
+export function parseUrl(url: string): pg.ClientConfig {
+  if (!/^postgres(ql)?:\/\//.test(url)) {
+    throw new InputError(`--url takes a postgres:// URL, not ${maskUrl(url)}`, undefined, undefined, undefined, 'e.g. --url postgres://migtest@localhost:5432/postgres (password in PGPASSWORD or in the URL)');
+  }
+  let config: pg.ClientConfig;
+  try {
+    config = parseIntoClientConfig(url);
+  } catch (error) {
+    const password = safePassword(url);
+    throw new InputError(`--url ${maskUrl(url)} cannot be read: ${scrub(error instanceof Error ? error.message : String(error), password)}`);
+  }
+  return config;
+}
+
+function safePassword(url: string): string | undefined {
+  try {
+    return decodeURIComponent(new URL(url).password) || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Drops this session's databases from a synchronous exit handler: a child process does the
+ * asynchronous work while this one waits. The settings go through stdin, so the password is in no
+ * process's arguments.
+ */
+function dropSync(config: pg.ClientConfig, names: string[]): void {
+  if (names.length === 0) return;
+  const require = createRequire(import.meta.url);
+  const script = `
+    const pg = require(${JSON.stringify(require.resolve('pg'))});
+    let input = '';
+    process.stdin.on('data', (d) => (input += d));
+    process.stdin.on('end', async () => {
+      const { config, names } = JSON.parse(input);
+      const client = new pg.Client(config);
+      try {
+        await client.connect();
+        for (const name of names) await client.query('DROP DATABASE IF EXISTS "' + name.replaceAll('"', '""') + '" WITH (FORCE)');
+      } finally {
+        await client.end().catch(() => {});
+      }
+    });`;
+  try {
+    execFileSync(process.execPath, ['-e', script], { input: JSON.stringify({ config, names }), stdio: ['pipe', 'ignore', 'ignore'], timeout: 15_000 });
+  } catch {
+    // Best effort at exit; the orderly path (release) has already tried.
+  }
+}
+
+/**
+ * An existing server: migtest creates its scratch databases there (names with the migtest prefix)
+ * and drops those, and only those, at the end. It never kills or restarts the server.
+ */
+function urlOf(options: StartOptions): string {
+  const url = options.url ?? process.env.DATABASE_URL;
+  if (!url) throw new InputError('the url provider needs a server: no --url, and DATABASE_URL is not set', undefined, undefined, undefined, 'give --url postgres://user@host:port/database, or set DATABASE_URL');
+  return url;
+}
+
+export async function startUrl(options: StartOptions): Promise<Server> {
+  const url = urlOf(options);
+  const config = parseUrl(url);
+  const password = typeof config.password === 'string' ? config.password : undefined;
+  const shown = maskUrl(url);
+
+  const client = new pg.Client(config);
+  let role: { name: string; superuser: boolean; createdb: boolean };
+  try {
+    await client.connect();
+    const { rows } = await client.query<{ rolname: string; rolsuper: boolean; rolcreatedb: boolean }>(
+      'SELECT rolname, rolsuper, rolcreatedb FROM pg_roles WHERE rolname = current_user',
+    );
+    role = { name: rows[0]!.rolname, superuser: rows[0]!.rolsuper, createdb: rows[0]!.rolcreatedb };
+  } catch (error) {
+    throw new InfrastructureError(
+      `cannot connect to ${shown}: ${scrub(error instanceof Error ? error.message : String(error), password)}`,
+      'check the host, port, user and database of the URL, and the password (PGPASSWORD or the URL)',
+    );
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+  if (!role.superuser && !role.createdb) {
+    throw new InfrastructureError(
+      `the role ${role.name} on ${shown} may not create databases, and migtest runs every case in a scratch database of its own`,
+      `as a superuser: ALTER ROLE ${roleIdent(role.name)} CREATEDB; or use a role that has CREATEDB`,
+    );
+  }
+
+  let session: ServerSession | undefined;
+  const adminDatabase = config.database ?? role.name;
+  session = await ServerSession.open({
+    provider: 'url',
+    base: config,
+    adminDatabase,
+    dropOnStop: true,
+    shutdown: async () => undefined,
+    shutdownSync: () => dropSync({ ...config, database: adminDatabase }, session?.databases ?? []),
+  });
+  if (options.major !== undefined && session.major !== options.major) {
+    const found = session;
+    await found.stop();
+    throw new InfrastructureError(
+      `the server at ${shown} runs PostgreSQL ${found.version}, not the ${options.major} that --pg asks for`,
+      `use --pg ${found.major}, or leave --pg out with --provider url`,
+    );
+  }
+  return session;
+}
+
+function roleIdent(name: string): string {
+  return /^[a-z_][a-z0-9_$]*$/.test(name) ? name : `"${name.replaceAll('"', '""')}"`;
+}
+
+export const url: Provider = {
+  name: 'url',
+  check: (options) => void parseUrl(urlOf(options)),
+  start: (options) => startUrl(options),
+};
