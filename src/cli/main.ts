@@ -95,6 +95,15 @@ function collectList(value: string, previous: string[]): string[] {
   return [...previous, value];
 }
 
+/** --provider, --image and --url: an image alone means container, a url alone means url. */
+function serverOptions(opts: Record<string, unknown>): { provider: string; image?: string; url?: string } {
+  return {
+    provider: (opts.provider as string | undefined) ?? (opts.image !== undefined ? 'container' : opts.url !== undefined ? 'url' : 'embedded'),
+    ...(opts.image !== undefined ? { image: opts.image as string } : {}),
+    ...(opts.url !== undefined ? { url: opts.url as string } : {}),
+  };
+}
+
 function parseInteger(name: string) {
   return (value: string): number => {
     if (!/^\d+$/.test(value)) throw new UsageError(`${name} takes a whole number, not '${value}'`);
@@ -159,9 +168,7 @@ function program(result: { code: number }): Command {
         runner: opts.runner as string,
         checks: parseChecks(opts.checks as string),
         postgres: opts.pg !== undefined ? parseVersions(opts.pg as string) : [],
-        provider: (opts.provider as string | undefined) ?? (opts.image !== undefined ? 'container' : opts.url !== undefined ? 'url' : 'embedded'),
-        ...(opts.image !== undefined ? { image: opts.image as string } : {}),
-        ...(opts.url !== undefined ? { url: opts.url as string } : {}),
+        ...serverOptions(opts),
         options: {
           ...(opts.shard !== undefined ? { shard: parseShard(opts.shard as string) } : {}),
           ...(opts.seed !== undefined ? { seed: opts.seed as number } : {}),
@@ -210,8 +217,10 @@ function program(result: { code: number }): Command {
     .description('apply the set to an empty database and write its schema as expected-schema files, one per object')
     .argument('<dir>', 'the folder of the migration set')
     .addOption(new Option('--runner <model>', 'the runner model that applies the set').choices(Object.keys(RUNNERS)).makeOptionMandatory())
-    .option('--pg <versions>', 'PostgreSQL major versions, comma-separated: 14 to 18 (embedded)', String(DEFAULT_MAJOR))
-    .addOption(new Option('--provider <name>', 'where PostgreSQL comes from').choices(['embedded']).default('embedded'))
+    .option('--pg <versions>', `PostgreSQL major versions, comma-separated: 14 to 18 (embedded; default ${DEFAULT_MAJOR}); with an image without {pg} or a url, the server's own`)
+    .addOption(new Option('--provider <name>', 'where PostgreSQL comes from: embedded, container (--image) or url (--url or DATABASE_URL)').choices(Object.keys(PROVIDERS)))
+    .option('--image <image>', `container image; {pg} stands for each --pg version (default ${DEFAULT_IMAGE})`)
+    .option('--url <url>', 'postgres:// URL of an existing server for --provider url (default: DATABASE_URL); its role needs CREATEDB')
     .option('--out <folder>', 'where to write (default: expected-schema/ beside the set); files go to <folder>/pg<major>/')
     .option('--runner-option <name=value>', 'an option of the runner model (repeatable), e.g. transactions=true', collectOption, {})
     .action(async (dir: string, opts: Record<string, unknown>) => {
@@ -219,8 +228,8 @@ function program(result: { code: number }): Command {
         {
           dir,
           runner: opts.runner as string,
-          postgres: parseVersions(opts.pg as string),
-          provider: opts.provider as string,
+          postgres: opts.pg !== undefined ? parseVersions(opts.pg as string) : [],
+          ...serverOptions(opts),
           ...(opts.out !== undefined ? { out: opts.out as string } : {}),
           runnerOptions: opts.runnerOption as Record<string, string>,
         },

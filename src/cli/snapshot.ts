@@ -5,7 +5,7 @@ import { States } from '../checks/states.js';
 import { loadSet } from '../migrations/load.js';
 import { initParser } from '../migrations/split.js';
 import type { FormatName } from '../migrations/types.js';
-import { provider as findProvider } from '../postgres/providers.js';
+import { serverStarts } from '../postgres/providers.js';
 import { runnerModel } from '../runners/index.js';
 import { reproduceCommand } from '../run.js';
 import { TextReporter } from '../report/text.js';
@@ -15,8 +15,11 @@ import { VERSION } from '../version.js';
 export interface SnapshotRequest {
   dir: string;
   runner: string;
+  /** Empty: the provider's default (an image without `{pg}`, a url: the server's own version). */
   postgres: number[];
   provider: string;
+  image?: string;
+  url?: string;
   /** The folder of expected-schema files; default `expected-schema/` beside the set. */
   out?: string;
   runnerOptions?: Record<string, string>;
@@ -38,12 +41,16 @@ export async function snapshotCommand(request: SnapshotRequest, write: (text: st
   await initParser();
   const set = await loadSet(request.dir, model.format as FormatName);
   model.plan(set, request.runnerOptions ?? {});
-  const provider = findProvider(request.provider);
+  const { provider, starts } = serverStarts(request, request.postgres);
   write(`${c.bold('migtest')} ${VERSION} · ${displayPath(set.dir)} · ${set.migrations.length} migrations · runner ${model.name} · snapshot\n`);
   let code = 0;
-  for (const major of request.postgres) {
-    const server = await provider.start({ major });
+  const written: number[] = [];
+  for (const start of starts) {
+    const server = await provider.start(start);
+    const major = server.major;
     try {
+      // A version known only once the server answers (an image without {pg}, a url) is checked here.
+      assertWritable(folder, major);
       const states = new States(server, set, model, { runnerOptions: request.runnerOptions ?? {}, env: process.env });
       try {
         const fresh = await states.fresh();
@@ -51,7 +58,17 @@ export async function snapshotCommand(request: SnapshotRequest, write: (text: st
         if (failure) {
           code = 1;
           const reproduce = reproduceCommand(
-            { dir: request.dir, runner: model.name, checks: ['fresh'], postgres: [major], provider: request.provider, options: {}, runnerOptions: request.runnerOptions ?? {} },
+            {
+              dir: request.dir,
+              runner: model.name,
+              checks: ['fresh'],
+              postgres: [major],
+              provider: request.provider,
+              ...(request.image !== undefined ? { image: request.image } : {}),
+              ...(request.url !== undefined ? { url: request.url } : {}),
+              options: {},
+              runnerOptions: request.runnerOptions ?? {},
+            },
             'fresh',
             major,
           );
@@ -62,6 +79,7 @@ export async function snapshotCommand(request: SnapshotRequest, write: (text: st
         }
         const snapshot = await states.snapshotOf(fresh);
         const result = writeObjects(folder, major, snapshot.objects, snapshot.format);
+        written.push(major);
         write(`  ${c.green('✓')} pg ${server.major} (${server.version}): ${describe(result)}\n`);
       } finally {
         await states.settle();
@@ -71,7 +89,7 @@ export async function snapshotCommand(request: SnapshotRequest, write: (text: st
       await server.stop();
     }
   }
-  if (code === 0) write(`${c.green(c.bold('WROTE'))} ${request.postgres.map((m) => displayPath(majorFolder(folder, m))).join(', ')}\n`);
+  if (code === 0) write(`${c.green(c.bold('WROTE'))} ${written.map((m) => displayPath(majorFolder(folder, m))).join(', ')}\n`);
   return code;
 }
 

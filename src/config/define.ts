@@ -59,6 +59,10 @@ const ConfigSchema = z
       .refine((name) => name in PROVIDERS, {
         error: (issue) => `unknown provider '${String(issue.input)}': use one of ${Object.keys(PROVIDERS).join(', ')}`,
       }),
+    /** The container provider's image, as `--image`; `{pg}` stands for each version. */
+    image: z.string().min(1).optional(),
+    /** The url provider's server, as `--url`; absent: DATABASE_URL. Keep passwords out of the file: PGPASSWORD works. */
+    url: z.string().min(1).optional(),
     /** codd's syntax, as `--retry`; absent: the tool's own policy. */
     retry: z
       .string()
@@ -196,6 +200,8 @@ export function configRequest(config: MigtestConfig): RunRequest {
     checks: config.checks,
     postgres: config.postgres,
     provider: config.provider,
+    ...(config.image !== undefined ? { image: config.image } : {}),
+    ...(config.url !== undefined ? { url: config.url } : {}),
     options: {
       ...(config.seed !== undefined ? { seed: config.seed } : {}),
       ...(config.runs !== undefined ? { runs: config.runs } : {}),
