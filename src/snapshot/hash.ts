@@ -1,6 +1,9 @@
 import { createHash } from 'node:crypto';
 import type pg from 'pg';
 import { catalogQueries, dataTablesQuery, trackerTablesQuery } from './catalog.js';
+import { referencedRoles } from './catalog/role.js';
+import { FIRST_NORMAL_OID } from './catalog/sql.js';
+import { catalogVersion, type CatalogVersion } from './catalog/versions.js';
 import { quoteIdent } from './data.js';
 
 /** Hashes of a state's three parts, computed on the server: equal hashes, equal snapshots. */
@@ -24,13 +27,10 @@ export interface StateHash {
   raw: string;
 }
 
-/** Objects with an OID below this were made by initdb; a database's own start here. */
-const FIRST_NORMAL_OID = 16384;
-
 /**
  * The catalogs a state's schema lives in, each with the column that holds an object's OID (or its
- * table's): rows at or above FIRST_NORMAL_OID are the database's own. Every catalog the canonical
- * snapshot reads is here, so equal raw digests imply equal snapshots.
+ * table's): rows at or above FIRST_NORMAL_OID are the database's own. Every database-local catalog
+ * the canonical snapshot reads is here, so equal raw digests imply equal snapshots.
  */
 const RAW_CATALOGS: [string, string][] = [
   ['pg_namespace', 'oid'],
@@ -44,9 +44,11 @@ const RAW_CATALOGS: [string, string][] = [
   ['pg_sequence', 'seqrelid'],
   ['pg_rewrite', 'oid'],
   ['pg_proc', 'oid'],
+  ['pg_aggregate', 'aggfnoid'],
   ['pg_trigger', 'oid'],
   ['pg_type', 'oid'],
   ['pg_enum', 'oid'],
+  ['pg_range', 'rngtypid'],
   ['pg_collation', 'oid'],
   ['pg_policy', 'oid'],
   ['pg_statistic_ext', 'oid'],
@@ -56,13 +58,40 @@ const RAW_CATALOGS: [string, string][] = [
   ['pg_default_acl', 'oid'],
   ['pg_event_trigger', 'oid'],
   ['pg_publication', 'oid'],
+  ['pg_publication_rel', 'oid'],
 ];
 
-const RAW_CATALOG_SQL = `SELECT pg_catalog.md5(pg_catalog.string_agg(d, ',' ORDER BY n)) AS h FROM (${RAW_CATALOGS.map(
-  ([name, key], i) =>
-    `SELECT ${i} AS n, pg_catalog.md5(coalesce(pg_catalog.string_agg(r::text, ',' ORDER BY r::text COLLATE "C"), '')) AS d
-FROM pg_catalog.${name} r WHERE r.${key} >= '${FIRST_NORMAL_OID}'::pg_catalog.oid`,
-).join('\nUNION ALL\n')}) x`;
+const currentDatabase = `(SELECT oid FROM pg_catalog.pg_database WHERE datname = pg_catalog.current_database())`;
+
+/**
+ * The shared catalogs' part of this database: the rows that name it or the roles its objects
+ * name. Never the database's own OID, which every copy changes; never a password.
+ */
+const SHARED_CATALOGS: string[] = [
+  `SELECT ROW(r.classid, r.objid, r.objsubid, r.refclassid, r.refobjid, r.deptype)::text AS t
+   FROM pg_catalog.pg_shdepend r WHERE r.dbid = ${currentDatabase}`,
+  `SELECT ROW(r.setdatabase = 0, r.setrole, r.setconfig)::text AS t FROM pg_catalog.pg_db_role_setting r
+   WHERE r.setdatabase = ${currentDatabase} OR (r.setdatabase = 0 AND r.setrole IN (${referencedRoles}))`,
+  `SELECT ROW(r.oid, r.rolname, r.rolsuper, r.rolinherit, r.rolcreaterole, r.rolcreatedb, r.rolcanlogin,
+     r.rolreplication, r.rolbypassrls, r.rolconnlimit, r.rolvaliduntil, r.rolconfig)::text AS t
+   FROM pg_catalog.pg_roles r WHERE r.oid IN (${referencedRoles})`,
+  `SELECT r::text AS t FROM pg_catalog.pg_auth_members r WHERE r.member IN (${referencedRoles})`,
+];
+
+function rawCatalogSql(version: CatalogVersion): string {
+  const parts = [
+    ...[...RAW_CATALOGS, ...version.rawCatalogs].map(
+      ([name, key]) => `SELECT r::text AS t FROM pg_catalog.${name} r WHERE r.${key} >= '${FIRST_NORMAL_OID}'::pg_catalog.oid`,
+    ),
+    ...SHARED_CATALOGS,
+  ];
+  return `SELECT pg_catalog.md5(pg_catalog.string_agg(d, ',' ORDER BY n)) AS h FROM (${parts
+    .map(
+      (sql, i) => `SELECT ${i} AS n, pg_catalog.md5(coalesce(pg_catalog.string_agg(x.t, ',' ORDER BY x.t COLLATE "C"), '')) AS d
+FROM (${sql}) x`,
+    )
+    .join('\nUNION ALL\n')}) y`;
+}
 
 function literal(value: string): string {
   return `'${value.replaceAll("'", "''")}'`;
@@ -106,7 +135,7 @@ FROM (${query.sql.replaceAll('$1::text[]', trackers)}) q`,
     const [hashes, rawHash, tables, trackerTables] = (await client.query(
       [
         canonical ? `SELECT pg_catalog.md5(pg_catalog.string_agg(k || ':' || h, ',' ORDER BY k)) AS h FROM (${catalog}) x` : `SELECT '' AS h`,
-        RAW_CATALOG_SQL,
+        rawCatalogSql(catalogVersion(version)),
         dataTablesQuery.replaceAll('$1::text[]', trackers),
         trackerTablesQuery.replaceAll('$1::text[]', trackers),
       ].join(';\n'),
