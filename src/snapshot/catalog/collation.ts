@@ -8,6 +8,7 @@ import { comment, userNamespace } from './sql.js';
 export const collationQueries: KindQueries = (v) => [
   {
     kind: 'collation',
+    sources: ['pg_collation'],
     takesTrackers: false,
     sql: `
 SELECT 'collation:' || n.nspname || '.' || co.collname AS path,

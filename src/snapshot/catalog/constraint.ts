@@ -8,6 +8,7 @@ import { comment, notTracker, userRelation } from './sql.js';
 export const constraintQueries: KindQueries = (v) => [
   {
     kind: 'constraint',
+    sources: ['pg_constraint'],
     takesTrackers: true,
     sql: `
 SELECT 'constraint:' || n.nspname || '.' || c.relname || '.' || k.conname AS path,

@@ -9,6 +9,7 @@ import { privileges } from './sql.js';
 export const defaultPrivilegesQueries: KindQueries = () => [
   {
     kind: 'default-privileges',
+    sources: ['pg_default_acl'],
     takesTrackers: false,
     sql: `
 SELECT 'default-privileges:' || pg_catalog.pg_get_userbyid(a.defaclrole)::text

@@ -5,6 +5,7 @@ import { comment, notTracker, relationName, userRelation } from './sql.js';
 export const indexQueries: KindQueries = (v) => [
   {
     kind: 'index',
+    sources: ['pg_index'],
     takesTrackers: true,
     sql: `
 SELECT 'index:' || n.nspname || '.' || ic.relname AS path,

@@ -5,6 +5,7 @@ import { comment, notTracker, roleName, userRelation } from './sql.js';
 export const policyQueries: KindQueries = () => [
   {
     kind: 'policy',
+    sources: ['pg_policy'],
     takesTrackers: true,
     sql: `
 SELECT 'policy:' || n.nspname || '.' || c.relname || '.' || p.polname AS path,

@@ -5,6 +5,7 @@ import { comment } from './sql.js';
 export const publicationQueries: KindQueries = (v) => [
   {
     kind: 'publication',
+    sources: ['pg_publication'],
     takesTrackers: false,
     sql: `
 SELECT 'publication:' || p.pubname AS path,

@@ -17,6 +17,13 @@ export interface CatalogQuery {
    * sends untyped parameters, and a query that does not mention `$1` would fail on it.
    */
   takesTrackers: boolean;
+  /**
+   * Where this kind's objects live: database-local catalogs (`pg_policy`), or rows of one kind
+   * (`pg_class:m`, `pg_type:d`). When none holds a row with an OID of the database's own
+   * (FIRST_NORMAL_OID and up), the query has nothing to return and the hash skips it. Left out
+   * for kinds that can exist without such rows (a role, the database).
+   */
+  sources?: string[];
 }
 
 /** A kind's queries for one PostgreSQL major. */

@@ -13,6 +13,21 @@ const owned = `pg_catalog.pg_get_userbyid(p.proowner)::text AS owner,
 const from = `FROM pg_catalog.pg_proc p
 JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace`;
 
+/**
+ * pg_get_functiondef with its SET lines sorted: it prints proconfig in the order the CREATE gave
+ * the settings, which means nothing (rule 5). They are the last lines of the header, before the
+ * body (`AS …`, `BEGIN ATOMIC`, `RETURN …`), which is left exactly as it is.
+ */
+const definition = `CASE WHEN pg_catalog.cardinality(p.proconfig) > 1 AND h.head IS NOT NULL THEN
+    (SELECT pg_catalog.string_agg(x.line, E'\\n' ORDER BY x.line LIKE ' SET %',
+        CASE WHEN x.line LIKE ' SET %' THEN x.line ELSE '' END COLLATE "C", x.n)
+     FROM pg_catalog.regexp_split_to_table(h.head, E'\\n') WITH ORDINALITY AS x (line, n))
+    || E'\\n' || pg_catalog.substr(f.def, pg_catalog.length(h.head) + 2)
+  ELSE f.def END`;
+
+const definitionFrom = `CROSS JOIN LATERAL (SELECT pg_catalog.pg_get_functiondef(p.oid) AS def) f
+CROSS JOIN LATERAL (SELECT pg_catalog.substring(f.def, '^(.*?)\\n(?:AS |BEGIN ATOMIC|RETURN )') AS head) h`;
+
 // Not an extension's ('e'), and not one PostgreSQL made for a type ('i': a range's constructors).
 const userRoutine = `${userNamespace('n')} AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d
      WHERE d.classid = 'pg_catalog.pg_proc'::pg_catalog.regclass AND d.objid = p.oid AND d.deptype IN ('e', 'i'))`;
@@ -26,26 +41,31 @@ const userRoutine = `${userNamespace('n')} AND NOT EXISTS (SELECT 1 FROM pg_cata
 export const routineQueries: KindQueries = () => [
   {
     kind: 'function',
+    sources: ['pg_proc'],
     takesTrackers: false,
     sql: `
 SELECT ${path('function')} AS path,
-  pg_catalog.pg_get_functiondef(p.oid) AS definition,
+  ${definition} AS definition,
   ${owned}
 ${from}
+${definitionFrom}
 WHERE p.prokind IN ('f', 'w') AND ${userRoutine}`,
   },
   {
     kind: 'procedure',
+    sources: ['pg_proc'],
     takesTrackers: false,
     sql: `
 SELECT ${path('procedure')} AS path,
-  pg_catalog.pg_get_functiondef(p.oid) AS definition,
+  ${definition} AS definition,
   ${owned}
 ${from}
+${definitionFrom}
 WHERE p.prokind = 'p' AND ${userRoutine}`,
   },
   {
     kind: 'aggregate',
+    sources: ['pg_aggregate'],
     takesTrackers: false,
     sql: `
 SELECT ${path('aggregate')} AS path,

@@ -5,6 +5,7 @@ import { comment, notTracker, userRelation } from './sql.js';
 export const ruleQueries: KindQueries = () => [
   {
     kind: 'rule',
+    sources: ['pg_rewrite'],
     takesTrackers: true,
     sql: `
 SELECT 'rule:' || n.nspname || '.' || c.relname || '.' || r.rulename AS path,

@@ -8,6 +8,7 @@ import { comment, persistence, privileges, userRelation } from './sql.js';
 export const sequenceQueries: KindQueries = () => [
   {
     kind: 'sequence',
+    sources: ['pg_class:S'],
     takesTrackers: true,
     sql: `
 SELECT 'sequence:' || n.nspname || '.' || c.relname AS path,

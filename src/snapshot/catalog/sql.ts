@@ -43,9 +43,11 @@ export const roleName = (oid: string): string =>
 export const privileges = (acl: string, aclKind: string | undefined, owner: string): string => {
   // Without a kind (columns, default privileges) NULL means none: aclexplode is strict.
   const effective = aclKind === undefined ? acl : `coalesce(${acl}, pg_catalog.acldefault('${aclKind}', ${owner}))`;
-  return `ARRAY(SELECT p FROM (SELECT DISTINCT ${roleName('a.grantee')} || ':' || a.privilege_type
-      || CASE WHEN a.is_grantable THEN ' WITH GRANT OPTION' ELSE '' END AS p
-    FROM pg_catalog.aclexplode(${effective}) a) x ORDER BY p COLLATE "C")`;
+  // Aliases of their own: the caller's query has its own `a`, `p` and `x`. The collated column
+  // lets DISTINCT and ORDER BY share one sort.
+  return `ARRAY(SELECT DISTINCT (${roleName('acl_item.grantee')} || ':' || acl_item.privilege_type
+      || CASE WHEN acl_item.is_grantable THEN ' WITH GRANT OPTION' ELSE '' END) COLLATE "C"
+    FROM pg_catalog.aclexplode(${effective}) acl_item ORDER BY 1)`;
 };
 
 /** A set-like text array (reloptions, proconfig, rolconfig, role lists) in one fixed order. */

@@ -5,6 +5,7 @@ import { comment, notTracker, userRelation } from './sql.js';
 export const statisticsQueries: KindQueries = (v) => [
   {
     kind: 'statistics',
+    sources: ['pg_statistic_ext'],
     takesTrackers: true,
     sql: `
 SELECT 'statistics:' || sn.nspname || '.' || s.stxname AS path,

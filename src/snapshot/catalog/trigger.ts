@@ -11,6 +11,7 @@ const enabled = (column: string): string =>
 export const triggerQueries: KindQueries = () => [
   {
     kind: 'trigger',
+    sources: ['pg_trigger'],
     takesTrackers: true,
     sql: `
 SELECT 'trigger:' || n.nspname || '.' || c.relname || '.' || t.tgname AS path,
@@ -30,6 +31,7 @@ WHERE NOT t.tgisinternal AND ${userRelation('c', 'n')} AND ${notTracker('n', 'c'
   },
   {
     kind: 'event-trigger',
+    sources: ['pg_event_trigger'],
     takesTrackers: false,
     sql: `
 SELECT 'event-trigger:' || e.evtname AS path,

@@ -18,6 +18,7 @@ const userType = `${userNamespace('n')} AND NOT EXISTS (SELECT 1 FROM pg_catalog
 export const typeQueries: KindQueries = () => [
   {
     kind: 'enum',
+    sources: ['pg_type:e'],
     takesTrackers: false,
     sql: `
 SELECT 'enum:' || n.nspname || '.' || t.typname AS path,
@@ -30,6 +31,7 @@ WHERE t.typtype = 'e' AND ${userType}`,
   },
   {
     kind: 'composite',
+    sources: ['pg_class:c'],
     takesTrackers: false,
     sql: `
 SELECT 'composite:' || n.nspname || '.' || t.typname AS path,
@@ -46,6 +48,7 @@ WHERE t.typtype = 'c' AND c.relkind = 'c' AND ${userType}`,
   },
   {
     kind: 'domain',
+    sources: ['pg_type:d'],
     takesTrackers: false,
     sql: `
 SELECT 'domain:' || n.nspname || '.' || t.typname AS path,
@@ -63,6 +66,7 @@ WHERE t.typtype = 'd' AND ${userType}`,
   },
   {
     kind: 'range',
+    sources: ['pg_type:r'],
     takesTrackers: false,
     sql: `
 SELECT 'range:' || n.nspname || '.' || t.typname AS path,
