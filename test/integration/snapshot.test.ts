@@ -389,6 +389,22 @@ describe('trackers', () => {
     ]);
   });
 
+  test('a role only the trackers name is the tool\'s, not described', async () => {
+    const s = await stateAfter(
+      [
+        `CREATE ROLE snapshot_tool LOGIN;
+         CREATE SCHEMA codd AUTHORIZATION snapshot_tool;
+         CREATE TABLE codd.sql_migrations (id serial PRIMARY KEY, name text);
+         ALTER TABLE codd.sql_migrations OWNER TO snapshot_tool;
+         CREATE TABLE items (id int);`,
+      ],
+      { trackers },
+    );
+    expect(Object.keys(s.objects).filter((path) => path.startsWith('role:'))).toEqual([]);
+    const granted = await stateAfter([`CREATE ROLE snapshot_reader; CREATE TABLE items (id int); GRANT SELECT ON items TO snapshot_reader;`], { trackers });
+    expect(Object.keys(granted.objects).filter((path) => path.startsWith('role:'))).toEqual(['role:snapshot_reader']);
+  });
+
   test('a tracker that does not exist yet is absent', async () => {
     const s = await stateAfter([`CREATE TABLE items (id int)`], { trackers });
     expect(s.trackers).toEqual({});
