@@ -3,8 +3,8 @@
  * PostgreSQL 14 to 18. Roles are the server's, so their names carry a prefix of their own.
  */
 export const EVERY_KIND = `
-CREATE ROLE kinds_owner NOLOGIN;
-CREATE ROLE kinds_reader NOLOGIN CONNECTION LIMIT 3;
+CREATE ROLE kinds_owner NOLOGIN VALID UNTIL 'infinity';
+CREATE ROLE kinds_reader NOLOGIN CONNECTION LIMIT 3 VALID UNTIL '2030-01-02 03:04:05+02';
 ALTER ROLE kinds_reader SET work_mem = '2MB';
 GRANT kinds_reader TO kinds_owner;
 DO $$BEGIN

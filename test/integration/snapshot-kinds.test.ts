@@ -54,7 +54,14 @@ describe.each([14, 15, 16, 17, 18])('PostgreSQL %i', (major) => {
       settings: ['kinds_reader: lock_timeout=1s', 'search_path=app, public', 'statement_timeout=5s'],
     });
     if (major >= 17) expect(object('database:current')).toHaveProperty('locale');
-    expect(object('role:kinds_reader')).toMatchObject({ connectionLimit: 3, config: ['work_mem=2MB'], login: false, memberOf: [] });
+    expect(object('role:kinds_reader')).toMatchObject({
+      connectionLimit: 3,
+      config: ['work_mem=2MB'],
+      login: false,
+      memberOf: [],
+      validUntil: '2030-01-02T01:04:05.000000Z',
+    });
+    expect(object('role:kinds_owner').validUntil).toBe('infinity');
     expect(object('role:kinds_owner').memberOf).toEqual([major >= 16 ? 'kinds_reader (inherit, set)' : 'kinds_reader']);
     // The bootstrap superuser owns most objects, but its attributes are the server's.
     const bootstrap = object('table:app.base').owner as string;

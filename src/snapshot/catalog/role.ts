@@ -56,7 +56,10 @@ SELECT 'role:' || r.rolname AS path,
   r.rolreplication AS replication,
   r.rolbypassrls AS "bypassRls",
   r.rolconnlimit AS "connectionLimit",
-  pg_catalog.to_char(r.rolvaliduntil AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS "validUntil",
+  -- In UTC, whatever the session's TimeZone and DateStyle; 'infinity' is not NULL (no expiry) in pg_authid.
+  CASE WHEN pg_catalog.isfinite(r.rolvaliduntil)
+    THEN pg_catalog.to_char(r.rolvaliduntil AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')
+    ELSE r.rolvaliduntil::text END AS "validUntil",
   ${sortedArray('r.rolconfig')} AS config,
   -- The roles it is a member of, with the membership's options; the grantor is not read.
   ARRAY(SELECT x FROM (SELECT DISTINCT pg_catalog.pg_get_userbyid(m.roleid)::text
