@@ -26,7 +26,13 @@ export async function takeSnapshot(client: pg.Client, options: SnapshotOptions =
     const versionNum = Number(version.rows[0]?.v);
     const objects: Record<string, SnapshotObject> = {};
     for (const query of catalogQueries(versionNum)) {
-      const result = await client.query<{ path: string }>(query.sql, query.takesTrackers ? [trackers] : []);
+      const result = await client
+        .query<{ path: string }>(query.sql, query.takesTrackers ? [trackers] : [])
+        .catch((error: unknown) => {
+          // Which kind's query failed is what a report from another server version needs.
+          if (error instanceof Error) error.message = `snapshot: reading ${query.kind} objects: ${error.message}`;
+          throw error;
+        });
       for (const { path, ...attributes } of result.rows) {
         if (objects[path] !== undefined) throw new Error(`snapshot: two objects have the path ${path}`);
         objects[path] = sortKeys({ ...attributes, kind: query.kind });

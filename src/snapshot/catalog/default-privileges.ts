@@ -21,7 +21,7 @@ SELECT 'default-privileges:' || pg_catalog.pg_get_userbyid(a.defaclrole)::text
 FROM pg_catalog.pg_default_acl a
 LEFT JOIN pg_catalog.pg_namespace n ON n.oid = a.defaclnamespace
 CROSS JOIN LATERAL (SELECT CASE a.defaclobjtype WHEN 'r' THEN 'tables' WHEN 'S' THEN 'sequences'
-    WHEN 'f' THEN 'functions' WHEN 'T' THEN 'types' WHEN 'n' THEN 'schemas'
+    WHEN 'f' THEN 'functions' WHEN 'T' THEN 'types' WHEN 'n' THEN 'schemas' WHEN 'L' THEN 'large objects'
     ELSE a.defaclobjtype::text END AS objects) t`,
   },
 ];
