@@ -2,6 +2,7 @@ import pg from 'pg';
 import { randomBytes } from 'node:crypto';
 import type { CrashSupport, DatabaseHandle, Server } from './types.js';
 import { track } from './cleanup.js';
+import { databaseSettingsQuery, settingStatements, type DatabaseSettingRow } from './database-settings.js';
 
 /** Idle connections kept at most, well below the server's max_connections. */
 const MAX_IDLE = 24;
@@ -156,6 +157,10 @@ export class ServerSession implements Server {
     if (options.template !== undefined) await this.closeIdle(options.template);
     this.#created.add(name);
     await this.#admin.query(`CREATE DATABASE ${ident(name)} TEMPLATE ${ident(template)}${strategy}`);
+    if (options.template !== undefined) {
+      const settings = await this.#admin.query<DatabaseSettingRow>(databaseSettingsQuery, [options.template]);
+      for (const statement of settingStatements(name, settings.rows)) await this.#admin.query(statement);
+    }
     return this.handle(name);
   }
 

@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto';
 import type pg from 'pg';
 import { catalogQueries, dataTablesQuery, trackerTablesQuery } from './catalog.js';
+import { FIRST_NORMAL_OID } from './catalog/sql.js';
+import { catalogVersion, type CatalogVersion } from './catalog/versions.js';
 import { quoteIdent } from './data.js';
 
 /** Hashes of a state's three parts, computed on the server: equal hashes, equal snapshots. */
@@ -24,13 +26,10 @@ export interface StateHash {
   raw: string;
 }
 
-/** Objects with an OID below this were made by initdb; a database's own start here. */
-const FIRST_NORMAL_OID = 16384;
-
 /**
  * The catalogs a state's schema lives in, each with the column that holds an object's OID (or its
- * table's): rows at or above FIRST_NORMAL_OID are the database's own. Every catalog the canonical
- * snapshot reads is here, so equal raw digests imply equal snapshots.
+ * table's): rows at or above FIRST_NORMAL_OID are the database's own. Every database-local catalog
+ * the canonical snapshot reads is here, so equal raw digests imply equal snapshots.
  */
 const RAW_CATALOGS: [string, string][] = [
   ['pg_namespace', 'oid'],
@@ -44,9 +43,11 @@ const RAW_CATALOGS: [string, string][] = [
   ['pg_sequence', 'seqrelid'],
   ['pg_rewrite', 'oid'],
   ['pg_proc', 'oid'],
+  ['pg_aggregate', 'aggfnoid'],
   ['pg_trigger', 'oid'],
   ['pg_type', 'oid'],
   ['pg_enum', 'oid'],
+  ['pg_range', 'rngtypid'],
   ['pg_collation', 'oid'],
   ['pg_policy', 'oid'],
   ['pg_statistic_ext', 'oid'],
@@ -56,13 +57,46 @@ const RAW_CATALOGS: [string, string][] = [
   ['pg_default_acl', 'oid'],
   ['pg_event_trigger', 'oid'],
   ['pg_publication', 'oid'],
+  ['pg_publication_rel', 'oid'],
 ];
 
-const RAW_CATALOG_SQL = `SELECT pg_catalog.md5(pg_catalog.string_agg(d, ',' ORDER BY n)) AS h FROM (${RAW_CATALOGS.map(
-  ([name, key], i) =>
-    `SELECT ${i} AS n, pg_catalog.md5(coalesce(pg_catalog.string_agg(r::text, ',' ORDER BY r::text COLLATE "C"), '')) AS d
+const currentDatabase = `(SELECT oid FROM pg_catalog.pg_database WHERE datname = pg_catalog.current_database())`;
+
+/**
+ * The shared catalogs' part of this database: its settings, and the roles made after initdb with
+ * their attributes and memberships. Every such role, not only those this database's objects name:
+ * an unequal digest proves nothing, and the wider set is cheaper to read. Never the database's
+ * own OID, which every copy changes; never a password. pg_shdepend is not read: it repeats owners,
+ * grantees and policy roles that the local catalogs hold already.
+ */
+const SHARED_CATALOGS: string[] = [
+  `SELECT ROW(r.setdatabase = 0, r.setrole, r.setconfig)::text AS t FROM pg_catalog.pg_db_role_setting r
+   WHERE r.setdatabase = ${currentDatabase} OR (r.setdatabase = 0 AND r.setrole >= '${FIRST_NORMAL_OID}'::pg_catalog.oid)`,
+  `SELECT ROW(r.oid, r.rolname, r.rolsuper, r.rolinherit, r.rolcreaterole, r.rolcreatedb, r.rolcanlogin,
+     r.rolreplication, r.rolbypassrls, r.rolconnlimit, r.rolvaliduntil, r.rolconfig)::text AS t
+   FROM pg_catalog.pg_roles r WHERE r.oid >= '${FIRST_NORMAL_OID}'::pg_catalog.oid
+   UNION ALL
+   SELECT r::text FROM pg_catalog.pg_auth_members r WHERE r.member >= '${FIRST_NORMAL_OID}'::pg_catalog.oid`,
+];
+
+function rawCatalogSql(version: CatalogVersion): string {
+  const digest = (text: string): string =>
+    `pg_catalog.md5(coalesce(pg_catalog.string_agg(${text}, ',' ORDER BY ${text} COLLATE "C"), ''))`;
+  const parts = [
+    ...[...RAW_CATALOGS, ...version.rawCatalogs].map(
+      ([name, key], i) => `SELECT ${i} AS n, ${literal(name)}::text AS c, ${digest('r::text')} AS d
 FROM pg_catalog.${name} r WHERE r.${key} >= '${FIRST_NORMAL_OID}'::pg_catalog.oid`,
-).join('\nUNION ALL\n')}) x`;
+    ),
+    ...SHARED_CATALOGS.map((sql, i) => `SELECT ${1000 + i} AS n, NULL::text AS c, ${digest('x.t')} AS d FROM (${sql}) x`),
+  ];
+  // `populated`: the database-local catalogs that hold rows of the database's own, and the
+  // `pg_class:<relkind>` and `pg_type:<typtype>` of those rows (see CatalogQuery.sources).
+  return `SELECT pg_catalog.md5(pg_catalog.string_agg(d, ',' ORDER BY n)) AS h,
+  coalesce(pg_catalog.array_agg(c) FILTER (WHERE d <> pg_catalog.md5('') AND c IS NOT NULL), '{}')
+    || ARRAY(SELECT DISTINCT 'pg_class:' || r.relkind::text FROM pg_catalog.pg_class r WHERE r.oid >= '${FIRST_NORMAL_OID}'::pg_catalog.oid)
+    || ARRAY(SELECT DISTINCT 'pg_type:' || r.typtype::text FROM pg_catalog.pg_type r WHERE r.oid >= '${FIRST_NORMAL_OID}'::pg_catalog.oid) AS populated
+FROM (${parts.join('\nUNION ALL\n')}) y`;
+}
 
 function literal(value: string): string {
   return `'${value.replaceAll("'", "''")}'`;
@@ -89,28 +123,31 @@ export async function stateHash(
 ): Promise<StateHash> {
   const canonical = options.canonical ?? true;
   const trackers = textArray((options.trackers ?? []).map((t) => (t.includes('.') ? t : `public.${t}`)));
-  await client.query(
-    `BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; SELECT pg_catalog.set_config('search_path', '', true)`,
-  );
+  const begun = (await client.query(
+    `BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; SELECT pg_catalog.set_config('search_path', '', true);
+SELECT pg_catalog.current_setting('server_version_num') AS v`,
+  )) as unknown as pg.QueryResult<{ v: string }>[];
   try {
-    const version = Number(
-      (await client.query<{ v: string }>(`SELECT pg_catalog.current_setting('server_version_num') AS v`)).rows[0]!.v,
-    );
-    const catalog = catalogQueries(version)
-      .map(
-        (query) =>
-          `SELECT ${literal(query.kind)} AS k, pg_catalog.md5(coalesce(pg_catalog.string_agg(q::text, E'\\n' ${byPath}), '')) AS h
-FROM (${query.sql.replaceAll('$1::text[]', trackers)}) q`,
-      )
-      .join('\nUNION ALL\n');
-    const [hashes, rawHash, tables, trackerTables] = (await client.query(
+    const version = Number(begun[begun.length - 1]!.rows[0]!.v);
+    const [rawHash, tables, trackerTables] = (await client.query(
       [
-        canonical ? `SELECT pg_catalog.md5(pg_catalog.string_agg(k || ':' || h, ',' ORDER BY k)) AS h FROM (${catalog}) x` : `SELECT '' AS h`,
-        RAW_CATALOG_SQL,
+        rawCatalogSql(catalogVersion(version)),
         dataTablesQuery.replaceAll('$1::text[]', trackers),
         trackerTablesQuery.replaceAll('$1::text[]', trackers),
       ].join(';\n'),
-    )) as unknown as [pg.QueryResult<{ h: string }>, pg.QueryResult<{ h: string }>, pg.QueryResult<{ schema: string; name: string; relkind: string }>, pg.QueryResult<{ schema: string; name: string }>];
+    )) as unknown as [pg.QueryResult<{ h: string; populated: string[] }>, pg.QueryResult<{ schema: string; name: string; relkind: string }>, pg.QueryResult<{ schema: string; name: string }>];
+
+    // A kind whose catalogs hold no row of the database's own has nothing to return: its part of
+    // the hash is the empty one, without planning its query (planning is most of the cost).
+    const populated = new Set(rawHash.rows[0]!.populated);
+    const catalog = catalogQueries(version)
+      .map((query) =>
+        query.sources !== undefined && !query.sources.some((source) => populated.has(source))
+          ? `SELECT ${literal(query.kind)} AS k, pg_catalog.md5('') AS h`
+          : `SELECT ${literal(query.kind)} AS k, pg_catalog.md5(coalesce(pg_catalog.string_agg(q::text, E'\\n' ${byPath}), '')) AS h
+FROM (${query.sql.replaceAll('$1::text[]', trackers)}) q`,
+      )
+      .join('\nUNION ALL\n');
 
     const volatile = textArray(options.volatile ?? []);
     const parts = [
@@ -125,10 +162,19 @@ FROM (SELECT pg_catalog.md5(pg_catalog.to_jsonb(r.*)::text) AS h FROM ${t.relkin
 FROM (SELECT pg_catalog.md5((pg_catalog.to_jsonb(r.*) - ${volatile})::text) AS h FROM ${quoteIdent(t.schema)}.${quoteIdent(t.name)} r) x`,
       ),
     ];
+    const statements = [
+      canonical ? `SELECT pg_catalog.md5(pg_catalog.string_agg(k || ':' || h, ',' ORDER BY k)) AS h FROM (${catalog}) x` : `SELECT '' AS h`,
+      ...(parts.length > 0 ? [parts.join('\nUNION ALL\n')] : []),
+    ];
+    const results = await client.query(statements.join(';\n'));
+    const [hashes, dataResult] = (Array.isArray(results) ? results : [results]) as unknown as [
+      pg.QueryResult<{ h: string }>,
+      pg.QueryResult<{ part: string; name: string; h: string }> | undefined,
+    ];
     let data = '';
     let trackerHash = '';
-    if (parts.length > 0) {
-      const rows = (await client.query<{ part: string; name: string; h: string }>(parts.join('\nUNION ALL\n'))).rows;
+    if (dataResult !== undefined) {
+      const rows = dataResult.rows;
       rows.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
       data = md5(...rows.filter((r) => r.part === 'd').map((r) => `${r.name}=${r.h}`));
       trackerHash = md5(...rows.filter((r) => r.part === 't').map((r) => `${r.name}=${r.h}`));

@@ -23,9 +23,16 @@ export async function takeSnapshot(client: pg.Client, options: SnapshotOptions =
     // qualified, whatever the migrations or the connection set it to. `true`: this transaction only.
     await client.query(`SELECT pg_catalog.set_config('search_path', '', true)`);
     const version = await client.query<{ v: string }>(`SELECT pg_catalog.current_setting('server_version_num') AS v`);
+    const versionNum = Number(version.rows[0]?.v);
     const objects: Record<string, SnapshotObject> = {};
-    for (const query of catalogQueries(Number(version.rows[0]?.v))) {
-      const result = await client.query<{ path: string }>(query.sql, query.takesTrackers ? [trackers] : []);
+    for (const query of catalogQueries(versionNum)) {
+      const result = await client
+        .query<{ path: string }>(query.sql, query.takesTrackers ? [trackers] : [])
+        .catch((error: unknown) => {
+          // Which kind's query failed is what a report from another server version needs.
+          if (error instanceof Error) error.message = `snapshot: reading ${query.kind} objects: ${error.message}`;
+          throw error;
+        });
       for (const { path, ...attributes } of result.rows) {
         if (objects[path] !== undefined) throw new Error(`snapshot: two objects have the path ${path}`);
         objects[path] = sortKeys({ ...attributes, kind: query.kind });
@@ -34,16 +41,26 @@ export async function takeSnapshot(client: pg.Client, options: SnapshotOptions =
     const data = await fingerprintTables(client, trackers);
     const trackerRows = await readTrackers(client, trackers);
     await client.query('COMMIT');
-    return { format: 1, objects: sortKeys(objects), data, trackers: sortKeys(trackerRows) };
+    return {
+      format: 2,
+      postgres: { major: Math.floor(versionNum / 10000), versionNum },
+      objects: sortKeys(objects),
+      data,
+      trackers: sortKeys(trackerRows),
+    };
   } catch (error) {
     await client.query('ROLLBACK').catch(() => undefined);
     throw error;
   }
 }
 
-/** sha256 of the canonical JSON: equal hashes mean equal snapshots, schema, data and trackers. */
+/**
+ * sha256 of the canonical JSON: equal hashes mean equal snapshots, schema, data and trackers. The
+ * server's version is not the state's: two states on one server are equal by content alone.
+ */
 export function snapshotHash(snapshot: Snapshot): string {
-  return createHash('sha256').update(canonicalJson(snapshot)).digest('hex');
+  const { postgres: _server, ...state } = snapshot;
+  return createHash('sha256').update(canonicalJson(state)).digest('hex');
 }
 
 // A tracker named without a schema lives where the tools put it by default.

@@ -4,7 +4,13 @@
  */
 export interface Snapshot {
   /** Snapshot format version. */
-  format: 1;
+  format: 2;
+  /**
+   * The server the snapshot was read from. Not part of the state: snapshotHash leaves it out, so
+   * two states on one server compare by their content alone. Attributes differ between majors,
+   * so snapshots are only compared within one.
+   */
+  postgres?: { major: number; versionNum: number };
   /** Schema objects: path → canonical attributes (plain JSON, stable key order). */
   objects: Record<string, SnapshotObject>;
   /** Per-table data fingerprint: qualified table name → fingerprint. Tracker tables excluded. */
@@ -18,17 +24,40 @@ export interface SnapshotObject {
   [attribute: string]: unknown;
 }
 
-export type ObjectKind =
-  | 'schema'
-  | 'table'
-  | 'column'
-  | 'constraint'
-  | 'index'
-  | 'sequence'
-  | 'view'
-  | 'function'
-  | 'trigger'
-  | 'enum';
+/**
+ * Every kind of schema object, in the order a reader meets them. A path is `<kind>:<qualified
+ * name>`; docs/snapshot.md lists each kind's attributes and catalog source.
+ */
+export const OBJECT_KINDS = [
+  'database',
+  'role',
+  'schema',
+  'extension',
+  'default-privileges',
+  'table',
+  'column',
+  'constraint',
+  'index',
+  'sequence',
+  'view',
+  'materialized-view',
+  'function',
+  'procedure',
+  'aggregate',
+  'trigger',
+  'event-trigger',
+  'policy',
+  'enum',
+  'composite',
+  'domain',
+  'range',
+  'collation',
+  'statistics',
+  'rule',
+  'publication',
+] as const;
+
+export type ObjectKind = (typeof OBJECT_KINDS)[number];
 
 export interface DataFingerprint {
   rows: number;

@@ -189,22 +189,22 @@ describe('a single change of each kind is detected', () => {
     [
       'change a function body',
       [`CREATE OR REPLACE FUNCTION f(x integer) RETURNS integer LANGUAGE sql AS $$ SELECT x + 2 $$`],
-      [{ path: 'function:public.f(x integer)', change: 'changed' }],
+      [{ path: 'function:public.f(integer)', change: 'changed' }],
     ],
     [
       'change a BEGIN ATOMIC procedure body',
       [`CREATE OR REPLACE PROCEDURE p() LANGUAGE sql BEGIN ATOMIC SELECT 2; END`],
-      [{ path: 'function:public.p()', change: 'changed' }],
+      [{ path: 'procedure:public.p()', change: 'changed' }],
     ],
     [
       'change a function attribute',
       [`ALTER FUNCTION f(integer) IMMUTABLE`],
-      [{ path: 'function:public.f(x integer)', change: 'changed' }],
+      [{ path: 'function:public.f(integer)', change: 'changed' }],
     ],
     [
       'add an overload',
       [`CREATE FUNCTION f(x text) RETURNS text LANGUAGE sql AS $$ SELECT x $$`],
-      [{ path: 'function:public.f(x text)', change: 'added' }],
+      [{ path: 'function:public.f(text)', change: 'added' }],
     ],
     [
       'add an enum label',
@@ -219,7 +219,7 @@ describe('a single change of each kind is detected', () => {
     [
       'change a materialized view',
       [`DROP MATERIALIZED VIEW user_count; CREATE MATERIALIZED VIEW user_count AS SELECT count(*) AS n FROM users WHERE age > 0`],
-      [{ path: 'view:public.user_count', change: 'changed' }],
+      [{ path: 'materialized-view:public.user_count', change: 'changed' }],
     ],
     [
       'add a trigger',
@@ -271,11 +271,8 @@ describe('a single change of each kind is detected', () => {
     [
       'make a table unlogged',
       [`ALTER TABLE users SET UNLOGGED`],
-      // The identity sequence follows its table.
-      [
-        { path: 'sequence:public.users_id_seq', change: 'changed', expected: { persistence: 'permanent' }, found: { persistence: 'unlogged' } },
-        { path: 'table:public.users', change: 'changed', expected: { persistence: 'permanent' }, found: { persistence: 'unlogged' } },
-      ],
+      // The identity sequence follows its table; it is part of its column, not an object of its own.
+      [{ path: 'table:public.users', change: 'changed', expected: { persistence: 'permanent' }, found: { persistence: 'unlogged' } }],
     ],
     [
       'add a schema',
@@ -372,7 +369,13 @@ describe('trackers', () => {
     });
     // A tracker's own schema belongs to the tracker (codd makes it when it records a failure);
     // public stays, whatever trackers live in it.
-    expect(Object.keys(s.objects).sort()).toEqual(['column:public.items.id', 'schema:public', 'table:public.items']);
+    expect(Object.keys(s.objects).sort()).toEqual([
+      'column:public.items.id',
+      'database:current',
+      'extension:plpgsql',
+      'schema:public',
+      'table:public.items',
+    ]);
   });
 
   test('differ only when the diff asks for them', async () => {
@@ -386,6 +389,22 @@ describe('trackers', () => {
     ]);
   });
 
+  test('a role only the trackers name is the tool\'s, not described', async () => {
+    const s = await stateAfter(
+      [
+        `CREATE ROLE snapshot_tool LOGIN;
+         CREATE SCHEMA codd AUTHORIZATION snapshot_tool;
+         CREATE TABLE codd.sql_migrations (id serial PRIMARY KEY, name text);
+         ALTER TABLE codd.sql_migrations OWNER TO snapshot_tool;
+         CREATE TABLE items (id int);`,
+      ],
+      { trackers },
+    );
+    expect(Object.keys(s.objects).filter((path) => path.startsWith('role:'))).toEqual([]);
+    const granted = await stateAfter([`CREATE ROLE snapshot_reader; CREATE TABLE items (id int); GRANT SELECT ON items TO snapshot_reader;`], { trackers });
+    expect(Object.keys(granted.objects).filter((path) => path.startsWith('role:'))).toEqual(['role:snapshot_reader']);
+  });
+
   test('a tracker that does not exist yet is absent', async () => {
     const s = await stateAfter([`CREATE TABLE items (id int)`], { trackers });
     expect(s.trackers).toEqual({});
@@ -396,7 +415,11 @@ describe('scope', () => {
   test('objects of extensions are left out', async () => {
     const without = await stateAfter([`CREATE TABLE t (id int)`]);
     const withExtension = await stateAfter([`CREATE EXTENSION pg_trgm; CREATE TABLE t (id int)`]);
-    expect(diffSnapshots(without, withExtension)).toEqual([]);
+    // The extension itself, with its version; none of its functions, types or operators.
+    expect(diffSnapshots(without, withExtension)).toMatchObject([
+      { path: 'extension:pg_trgm', change: 'added', found: { kind: 'extension', schema: 'public' } },
+    ]);
+    expect(diffSnapshots(without, withExtension)).toHaveLength(1);
   });
 
   test('a small schema snapshots quickly', async () => {

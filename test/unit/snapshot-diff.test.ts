@@ -28,7 +28,7 @@ function base(): Snapshot {
     'enum:public.mood': { kind: 'enum', labels: ['sad', 'ok'] },
   };
   return {
-    format: 1,
+    format: 2,
     objects,
     data: {
       'public.users': { rows: 2, hash: 'aaa' },

@@ -1,0 +1,16 @@
+import type { KindQueries } from './query.js';
+
+/** Extensions by name, with the version installed and the schema they went into. */
+export const extensionQueries: KindQueries = () => [
+  {
+    kind: 'extension',
+    takesTrackers: false,
+    sql: `
+SELECT 'extension:' || e.extname AS path,
+  e.extversion AS version,
+  n.nspname::text AS schema,
+  pg_catalog.obj_description(e.oid, 'pg_extension') AS comment
+FROM pg_catalog.pg_extension e
+JOIN pg_catalog.pg_namespace n ON n.oid = e.extnamespace`,
+  },
+];

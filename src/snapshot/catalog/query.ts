@@ -1,0 +1,30 @@
+import type { ObjectKind } from '../types.js';
+import type { CatalogVersion } from './versions.js';
+
+/**
+ * One catalog query: one row per object, a `path` column (`<kind>:<qualified name>`) and one
+ * column per attribute (the column alias is the attribute name). The snapshot adds `kind` and
+ * sorts the keys, so a query only has to pick canonical values: names instead of OIDs, pg_get_*
+ * output instead of pg_node_tree, never attnum, conkey, atthasmissing/attmissingval or sequence
+ * state.
+ */
+export interface CatalogQuery {
+  kind: ObjectKind;
+  sql: string;
+  /**
+   * The query takes `$1 text[]`: qualified names of tracker tables, whose objects (columns,
+   * constraints, indexes, owned sequences, triggers) are left out of the schema. node-postgres
+   * sends untyped parameters, and a query that does not mention `$1` would fail on it.
+   */
+  takesTrackers: boolean;
+  /**
+   * Where this kind's objects live: database-local catalogs (`pg_policy`), or rows of one kind
+   * (`pg_class:m`, `pg_type:d`). When none holds a row with an OID of the database's own
+   * (FIRST_NORMAL_OID and up), the query has nothing to return and the hash skips it. Left out
+   * for kinds that can exist without such rows (a role, the database).
+   */
+  sources?: string[];
+}
+
+/** A kind's queries for one PostgreSQL major. */
+export type KindQueries = (version: CatalogVersion) => CatalogQuery[];

@@ -1,0 +1,77 @@
+/**
+ * SQL fragments every kind's query shares. Every query runs with `search_path = ''`, so every name
+ * that pg_get_*, format_type or a reg* cast prints is schema-qualified (pg_catalog's are not).
+ */
+
+/** Objects with an OID below this were made by initdb; a database's own start here. */
+export const FIRST_NORMAL_OID = 16384;
+
+/** Objects that belong to an extension are the extension's, not the migration set's. */
+export const notExtensionMember = (catalog: string, oid: string): string =>
+  `NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d
+     WHERE d.classid = 'pg_catalog.${catalog}'::pg_catalog.regclass AND d.objid = ${oid} AND d.deptype = 'e')`;
+
+/** A schema the user made or may use: not a system one, not an extension's. pg_toast_temp_N matches 'pg\_toast%' too. */
+export const userNamespace = (n: string): string =>
+  `${n}.nspname NOT IN ('pg_catalog', 'information_schema')
+   AND ${n}.nspname NOT LIKE 'pg\\_toast%'
+   AND ${n}.nspname NOT LIKE 'pg\\_temp\\_%'
+   AND ${notExtensionMember('pg_namespace', `${n}.oid`)}`;
+
+/** A relation in a user schema that no extension owns. */
+export const userRelation = (c: string, n: string): string =>
+  `${userNamespace(n)} AND ${notExtensionMember('pg_class', `${c}.oid`)}`;
+
+/**
+ * The query's `$1 text[]` holds the qualified names of the runner's tracker tables, whose objects
+ * are left out of the schema (they are read apart, as rows).
+ */
+export const notTracker = (n: string, c: string): string =>
+  `(${n}.nspname || '.' || ${c}.relname) <> ALL ($1::text[])`;
+
+/** A role's name; 0 (PUBLIC in ACLs and policies) reads `PUBLIC`. */
+export const roleName = (oid: string): string =>
+  `CASE WHEN ${oid} = 0 THEN 'PUBLIC' ELSE pg_catalog.pg_get_userbyid(${oid})::text END`;
+
+/**
+ * Privileges as a sorted, duplicate-free text array of `grantee:PRIVILEGE` (with ` WITH GRANT
+ * OPTION` when grantable). A NULL ACL means the kind's default privileges for the owner, so it is
+ * read through acldefault: a NULL ACL and the same privileges granted explicitly are equal. The
+ * grantor is left out: it is the owner or someone the owner trusted, and it follows an owner
+ * change, which has its own attribute.
+ */
+export const privileges = (acl: string, aclKind: string | undefined, owner: string): string => {
+  // Without a kind (columns, default privileges) NULL means none: aclexplode is strict.
+  const effective = aclKind === undefined ? acl : `coalesce(${acl}, pg_catalog.acldefault('${aclKind}', ${owner}))`;
+  // Aliases of their own: the caller's query has its own `a`, `p` and `x`. The collated column
+  // lets DISTINCT and ORDER BY share one sort.
+  return `ARRAY(SELECT DISTINCT (${roleName('acl_item.grantee')} || ':' || acl_item.privilege_type
+      || CASE WHEN acl_item.is_grantable THEN ' WITH GRANT OPTION' ELSE '' END) COLLATE "C"
+    FROM pg_catalog.aclexplode(${effective}) acl_item ORDER BY 1)`;
+};
+
+/** A set-like text array (reloptions, proconfig, rolconfig, role lists) in one fixed order. */
+export const sortedArray = (array: string): string =>
+  `ARRAY(SELECT e FROM pg_catalog.unnest(${array}::text[]) AS e ORDER BY e COLLATE "C")`;
+
+/** The comment on an object (objsubid 0), or NULL. */
+export const comment = (oid: string, catalog: string): string =>
+  `pg_catalog.obj_description(${oid}, '${catalog}')`;
+
+/** `schema.name` of a relation, by OID (NULL for 0). */
+export const relationName = (oid: string): string =>
+  `(SELECT rn.nspname || '.' || r.relname FROM pg_catalog.pg_class r
+     JOIN pg_catalog.pg_namespace rn ON rn.oid = r.relnamespace WHERE r.oid = ${oid})`;
+
+/** `schema.name` of a collation, by OID (NULL for 0). */
+export const collationName = (oid: string): string =>
+  `(SELECT cn.nspname || '.' || co.collname FROM pg_catalog.pg_collation co
+     JOIN pg_catalog.pg_namespace cn ON cn.oid = co.collnamespace WHERE co.oid = ${oid})`;
+
+/** A function's qualified name, by OID; NULL for 0 (`regproc` would print `-`). */
+export const functionName = (oid: string): string =>
+  `NULLIF(${oid}, 0)::pg_catalog.regproc::text`;
+
+/** `relpersistence` in words. */
+export const persistence = (c: string): string =>
+  `CASE ${c}.relpersistence WHEN 'p' THEN 'permanent' WHEN 'u' THEN 'unlogged' ELSE 'temporary' END`;
