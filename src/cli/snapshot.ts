@@ -36,12 +36,12 @@ export async function snapshotCommand(request: SnapshotRequest, write: (text: st
   const c = pc.createColors(color);
   const model = runnerModel(request.runner);
   const folder = expectedFolder(request.dir, request.out);
-  // Refused before any server starts: a folder migtest did not write is never cleaned.
-  for (const major of request.postgres) assertWritable(folder, major);
   await initParser();
   const set = await loadSet(request.dir, model.format as FormatName);
   model.plan(set, request.runnerOptions ?? {});
   const { provider, starts } = serverStarts(request, request.postgres);
+  // Refused before any server starts: a folder migtest did not write is never cleaned.
+  for (const start of starts) if (start.major !== undefined) assertWritable(folder, start.major);
   write(`${c.bold('migtest')} ${VERSION} · ${displayPath(set.dir)} · ${set.migrations.length} migrations · runner ${model.name} · snapshot\n`);
   let code = 0;
   const written: number[] = [];

@@ -148,7 +148,9 @@ describe('migtest lint on migrations-under-test/', () => {
     if (!c.broken) expect(EXPECTED[c.id]).toBeUndefined();
   });
 
-  it.each(CASES.filter((c) => c.broken).map((c) => [c.id, c] as const))('%s: flagged at the line the scenario predicts', async (_id, c) => {
+  // A drift from the committed expected schema (schema-drift) is no statement's fault: no rule can see it.
+  const lintable = (c: Case): boolean => c.broken && !(c.set.expect ?? []).every((p) => p.check === 'expected');
+  it.each(CASES.filter(lintable).map((c) => [c.id, c] as const))('%s: flagged at the line the scenario predicts', async (_id, c) => {
     const findings = await lintOf(c);
     expect(findings.length).toBeGreaterThan(0);
     // A prediction the fixed set shares is the runner's own (golang-migrate's dirty flag), not this set's.

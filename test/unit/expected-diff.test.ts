@@ -6,7 +6,7 @@ import { TextReporter } from '../../src/report/text.js';
 import type { Snapshot, SnapshotObject } from '../../src/snapshot/types.js';
 
 function snapshot(objects: Record<string, SnapshotObject>): Snapshot {
-  return { format: 1, objects, data: {}, trackers: {} };
+  return { format: 2, objects, data: {}, trackers: {} };
 }
 
 const table = (extra: Record<string, unknown> = {}): SnapshotObject => ({
