@@ -58,8 +58,9 @@ function onSignal(signal: NodeJS.Signals): void {
 function install(): void {
   if (installed) return;
   installed = true;
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
+  // Not `once`: a second Ctrl-C while the cleanup runs must not kill the process half-way through it.
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
   process.once('exit', () => {
     for (const resource of [...resources].reverse()) {
       try {

@@ -20,7 +20,12 @@ function sharedMemorySegments(): string[] {
 }
 
 describe('cleanup', () => {
-  it.each(['SIGINT', 'SIGTERM'] as const)('leaves no server, temp folder or database after %s mid-run', async (signal) => {
+  // An impatient user presses Ctrl-C twice: the second one must not cut the cleanup short.
+  it.each([
+    ['SIGINT', 1],
+    ['SIGTERM', 1],
+    ['SIGINT', 2],
+  ] as const)('leaves no server, temp folder or database after %s (%i times) mid-run', async (signal, times) => {
     // A private cluster folder shows exactly what this run made; the server's user must be able to enter it.
     const tmp = mkdtempSync(join(tmpdir(), 'migtest-cleanup-'));
     chmodSync(tmp, 0o755);
@@ -42,7 +47,7 @@ describe('cleanup', () => {
       await started;
       expect(readdirSync(tmp).length).toBeGreaterThan(0);
       expect(processesMentioning(tmp).length).toBeGreaterThan(0);
-      child.kill(signal);
+      for (let i = 0; i < times; i++) child.kill(signal);
       const code = await exited;
       expect(code).toBe(signal === 'SIGINT' ? 130 : 143);
       expect(readdirSync(tmp)).toEqual([]);

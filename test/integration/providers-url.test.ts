@@ -113,10 +113,13 @@ describe('url provider', () => {
     );
     let stdout = '';
     let interruptedWith: string[] = [];
+    let signalled = false;
     const code = await new Promise<number | null>((resolve) => {
       child.stdout.on('data', (chunk: Buffer) => {
         stdout += chunk.toString();
-        if (/✓ fresh/.test(stdout) && child.exitCode === null && interruptedWith.length === 0) {
+        // Once: more output may arrive while the databases are being listed.
+        if (/✓ fresh/.test(stdout) && child.exitCode === null && !signalled) {
+          signalled = true;
           void leftovers([]).then((names) => {
             interruptedWith = names;
             child.kill('SIGINT');
