@@ -6,6 +6,7 @@ import { asConfig, configRequest, defineConfig, RUNNER_NAMES, validateConfig } f
 import { loadConfigFile, requestFromConfig } from '../../src/config/file.js';
 import { InputError } from '../../src/migrations/types.js';
 import { RUNNERS } from '../../src/runners/index.js';
+import { rejection } from '../helpers/folders.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'migtest-config-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -13,16 +14,6 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 function inputError(fn: () => unknown): InputError {
   try {
     fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(InputError);
-    return error as InputError;
-  }
-  throw new Error('expected an InputError');
-}
-
-async function rejection(promise: Promise<unknown>): Promise<InputError> {
-  try {
-    await promise;
   } catch (error) {
     expect(error).toBeInstanceOf(InputError);
     return error as InputError;
