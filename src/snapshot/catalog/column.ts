@@ -1,5 +1,5 @@
 import type { KindQueries } from './query.js';
-import { collationName, notTracker, privileges, userRelation } from './sql.js';
+import { collationName, comment, notTracker, privileges, userRelation } from './sql.js';
 
 /**
  * Columns of tables. Not their position (the table's `columns` has the order) and not
@@ -42,7 +42,7 @@ SELECT 'column:' || n.nspname || '.' || c.relname || '.' || a.attname AS path,
   a.attislocal AS "local",
   a.attinhcount AS "inheritedCount",
   ${privileges('a.attacl', undefined, 'c.relowner')} AS privileges,
-  pg_catalog.col_description(c.oid, a.attnum) AS comment
+  ${comment('c.oid', 'pg_class', 'a.attnum')} AS comment
 FROM pg_catalog.pg_attribute a
 JOIN pg_catalog.pg_class c ON c.oid = a.attrelid
 JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace

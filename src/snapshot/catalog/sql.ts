@@ -45,18 +45,25 @@ export const privileges = (acl: string, aclKind: string | undefined, owner: stri
   const effective = aclKind === undefined ? acl : `coalesce(${acl}, pg_catalog.acldefault('${aclKind}', ${owner}))`;
   // Aliases of their own: the caller's query has its own `a`, `p` and `x`. The collated column
   // lets DISTINCT and ORDER BY share one sort.
-  return `ARRAY(SELECT DISTINCT (${roleName('acl_item.grantee')} || ':' || acl_item.privilege_type
+  const exploded = `ARRAY(SELECT DISTINCT (${roleName('acl_item.grantee')} || ':' || acl_item.privilege_type
       || CASE WHEN acl_item.is_grantable THEN ' WITH GRANT OPTION' ELSE '' END) COLLATE "C"
     FROM pg_catalog.aclexplode(${effective}) acl_item ORDER BY 1)`;
+  // Most columns have no ACL of their own: skip the subquery for them (it runs once a row).
+  return aclKind === undefined ? `CASE WHEN ${acl} IS NULL THEN '{}'::text[] ELSE ${exploded} END` : exploded;
 };
 
 /** A set-like text array (reloptions, proconfig, rolconfig, role lists) in one fixed order. */
 export const sortedArray = (array: string): string =>
   `ARRAY(SELECT e FROM pg_catalog.unnest(${array}::text[]) AS e ORDER BY e COLLATE "C")`;
 
-/** The comment on an object (objsubid 0), or NULL. */
-export const comment = (oid: string, catalog: string): string =>
-  `pg_catalog.obj_description(${oid}, '${catalog}')`;
+/**
+ * The comment on an object (objsubid 0) or on a column of it, or NULL. A subquery rather than
+ * obj_description/col_description: those are SQL functions, and calling one for each of thousands
+ * of rows costs more than the index lookup itself.
+ */
+export const comment = (oid: string, catalog: string, subId = '0'): string =>
+  `(SELECT dsc.description FROM pg_catalog.pg_description dsc
+     WHERE dsc.objoid = ${oid} AND dsc.classoid = 'pg_catalog.${catalog}'::pg_catalog.regclass AND dsc.objsubid = ${subId})`;
 
 /** `schema.name` of a relation, by OID (NULL for 0). */
 export const relationName = (oid: string): string =>
