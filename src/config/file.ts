@@ -49,18 +49,22 @@ export async function loadConfigFile(arg: string): Promise<MigtestConfig> {
 export async function requestFromConfig(arg: string, flags: Partial<RunRequest>, given: (flag: string) => boolean): Promise<RunRequest> {
   const fromConfig = configRequest(await loadConfigFile(arg));
   const options = { ...fromConfig.options };
-  for (const name of ['seed', 'runs', 'exhaustive', 'path', 'faults'] as const) {
+  // shard, expected and ignore have no config field: only the command line sets them.
+  for (const name of ['seed', 'runs', 'exhaustive', 'path', 'faults', 'shard', 'expected', 'ignore'] as const) {
     if (given(name) && flags.options?.[name] !== undefined) Object.assign(options, { [name]: flags.options[name] });
   }
+  // The server is one setting: --image or --url replaces the config's provider, image and url
+  // together (an image kept from the config would be refused beside a url).
+  const server = given('provider') || given('image') || given('url');
+  const { provider: _provider, image: _image, url: _url, ...rest } = fromConfig;
   return {
     // Fields the config has no word for (added by later options) come from the command line.
     ...(flags as RunRequest),
-    ...fromConfig,
+    ...(server ? rest : fromConfig),
     ...(flags.dir ? { dir: flags.dir } : {}),
     ...(given('runner') && flags.runner ? { runner: flags.runner } : {}),
     ...(given('checks') && flags.checks ? { checks: flags.checks } : {}),
     ...(given('pg') && flags.postgres ? { postgres: flags.postgres } : {}),
-    ...(given('provider') && flags.provider ? { provider: flags.provider } : {}),
     ...(given('retry') && flags.retry !== undefined ? { retry: flags.retry } : {}),
     runnerOptions: { ...fromConfig.runnerOptions, ...(given('runnerOption') ? flags.runnerOptions : {}) },
     options,

@@ -161,4 +161,45 @@ describe('config files for the command line', () => {
       options: { seed: 7 },
     });
   });
+
+  it('keeps the command line options the config has no word for: --shard, --expected and --ignore', async () => {
+    const file = join(dir, 'sharded.config.mjs');
+    writeFileSync(file, `export default { set: 'db', runner: 'dbmate', checks: ['fault', 'expected'], seed: 3 };\n`);
+    const given = new Set(['shard', 'expected', 'ignore']);
+    const request = await requestFromConfig(
+      file,
+      {
+        dir: '',
+        runner: undefined as unknown as string,
+        checks: ['fresh', 'twice'],
+        postgres: [],
+        provider: 'embedded',
+        options: { shard: { index: 2, count: 4 }, expected: 'schema/expected', ignore: ['owners'], faults: ['error', 'terminate'] },
+        runnerOptions: {},
+      },
+      (flag) => given.has(flag),
+    );
+    expect(request.options).toEqual({ seed: 3, faults: ['error', 'terminate'], shard: { index: 2, count: 4 }, expected: 'schema/expected', ignore: ['owners'] });
+  });
+
+  it('takes the server from the command line when it names one (--image, --url), not half from the config', async () => {
+    const file = join(dir, 'container.config.mjs');
+    writeFileSync(file, `export default { set: 'db', runner: 'dbmate', provider: 'container', image: 'postgres:{pg}-alpine' };\n`);
+    const flags = (server: { provider: string; image?: string; url?: string }) => ({
+      dir: '',
+      runner: undefined as unknown as string,
+      checks: ['fresh' as const],
+      postgres: [],
+      ...server,
+      options: { faults: ['error' as const, 'terminate' as const] },
+      runnerOptions: {},
+    });
+    const byUrl = await requestFromConfig(file, flags({ provider: 'url', url: 'postgres://me@db/postgres' }), (flag) => flag === 'url');
+    expect(byUrl).toMatchObject({ provider: 'url', url: 'postgres://me@db/postgres' });
+    expect(byUrl.image).toBeUndefined();
+    const byImage = await requestFromConfig(file, flags({ provider: 'container', image: 'mine:{pg}' }), (flag) => flag === 'image');
+    expect(byImage).toMatchObject({ provider: 'container', image: 'mine:{pg}' });
+    const fromConfig = await requestFromConfig(file, flags({ provider: 'embedded' }), () => false);
+    expect(fromConfig).toMatchObject({ provider: 'container', image: 'postgres:{pg}-alpine' });
+  });
 });
