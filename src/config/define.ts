@@ -48,11 +48,14 @@ const ConfigSchema = z
       .min(1, 'name at least one check')
       .default(DEFAULT_CHECKS)
       .transform((names) => [...new Set(names)] as CheckName[]),
-    /** PostgreSQL major versions: one, or a list (each runs every check on its own server). */
+    /**
+     * PostgreSQL major versions: one, or a list (each runs every check on its own server). Absent:
+     * 17, or the server's own for a url or an image without `{pg}` (see validateConfig).
+     */
     postgres: z
       .union([Major, z.array(Major).min(1, 'name at least one version')])
-      .default(DEFAULT_MAJOR)
-      .transform((v) => [...new Set(Array.isArray(v) ? v : [v])]),
+      .transform((v) => [...new Set(Array.isArray(v) ? v : [v])])
+      .optional(),
     provider: z
       .string()
       .default('embedded')
@@ -92,7 +95,9 @@ const ConfigSchema = z
 export type MigtestConfigInput = z.input<typeof ConfigSchema>;
 
 /** A validated config: defaults filled in, `root` known. */
-export type MigtestConfig = z.output<typeof ConfigSchema> & {
+export type MigtestConfig = Omit<z.output<typeof ConfigSchema>, 'postgres'> & {
+  /** Empty: the one server's own version (a url, an image without `{pg}`). */
+  postgres: number[];
   root: string;
   /** The config file, where known: errors name it. */
   file?: string;
@@ -141,13 +146,25 @@ export function validateConfig(raw: unknown, file?: string): MigtestConfig {
   }
   const base = file ? dirname(file) : process.cwd();
   const root = parsed.data.root === undefined ? base : resolve(base, parsed.data.root);
-  const config: MigtestConfig = { ...parsed.data, root, ...(file ? { file } : {}) };
+  const stated = parsed.data.postgres;
+  // As on the command line without --pg: a server that is one version (a url, an image without
+  // {pg}) runs its own, and is not refused for not being 17.
+  const oneServer = parsed.data.provider === 'url' || (parsed.data.provider === 'container' && parsed.data.image !== undefined && !parsed.data.image.includes('{pg}'));
+  const postgres = stated ?? (oneServer ? [] : [DEFAULT_MAJOR]);
+  const config: MigtestConfig = { ...parsed.data, postgres, root, ...(file ? { file } : {}) };
+  if (stated === undefined) Object.defineProperty(config, DEFAULT_VERSIONS, { value: true, enumerable: false });
   // Marked, so that migtestSuite and the command line do not validate it again (and lose its file).
   Object.defineProperty(config, VALIDATED, { value: true, enumerable: false });
   return config;
 }
 
 const VALIDATED = Symbol.for('migtest.config');
+const DEFAULT_VERSIONS = Symbol.for('migtest.config.default-versions');
+
+/** Whether the config's versions are the default of its provider (it names none). */
+export function versionsDefaulted(config: MigtestConfig): boolean {
+  return (config as unknown as Record<symbol, unknown>)[DEFAULT_VERSIONS] === true;
+}
 
 /** A config from `defineConfig` as it is; any other object validated (paths relative to the current directory). */
 export function asConfig(value: unknown, file?: string): MigtestConfig {

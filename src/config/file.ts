@@ -3,7 +3,7 @@ import { extname, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { InputError } from '../migrations/types.js';
 import type { RunRequest } from '../run.js';
-import { asConfig, configRequest, type MigtestConfig } from './define.js';
+import { asConfig, configRequest, versionsDefaulted, type MigtestConfig } from './define.js';
 
 const FIX = 'a migtest config default-exports defineConfig({ set, runner, … }) from migtest; see docs/service-repo.md';
 
@@ -47,7 +47,8 @@ export async function loadConfigFile(arg: string): Promise<MigtestConfig> {
  * command line says explicitly (`given`) replaces it, so a reproduce command can narrow a config.
  */
 export async function requestFromConfig(arg: string, flags: Partial<RunRequest>, given: (flag: string) => boolean): Promise<RunRequest> {
-  const fromConfig = configRequest(await loadConfigFile(arg));
+  const config = await loadConfigFile(arg);
+  const fromConfig = configRequest(config);
   const options = { ...fromConfig.options };
   // shard, expected and ignore have no config field: only the command line sets them.
   for (const name of ['seed', 'runs', 'exhaustive', 'path', 'faults', 'shard', 'expected', 'ignore'] as const) {
@@ -64,7 +65,8 @@ export async function requestFromConfig(arg: string, flags: Partial<RunRequest>,
     ...(flags.dir ? { dir: flags.dir } : {}),
     ...(given('runner') && flags.runner ? { runner: flags.runner } : {}),
     ...(given('checks') && flags.checks ? { checks: flags.checks } : {}),
-    ...(given('pg') && flags.postgres ? { postgres: flags.postgres } : {}),
+    // A config without versions has its provider's default; another server has its own (serverStarts).
+    ...(given('pg') && flags.postgres ? { postgres: flags.postgres } : server && versionsDefaulted(config) ? { postgres: [] } : {}),
     ...(given('retry') && flags.retry !== undefined ? { retry: flags.retry } : {}),
     runnerOptions: { ...fromConfig.runnerOptions, ...(given('runnerOption') ? flags.runnerOptions : {}) },
     options,

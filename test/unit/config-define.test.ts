@@ -55,6 +55,16 @@ describe('defineConfig', () => {
     });
   });
 
+  it('without postgres, a url or an image without {pg} runs on the server\'s own version, as the command line does without --pg', () => {
+    const base = { set: 'db', runner: 'dbmate' } as const;
+    expect(validateConfig({ ...base, provider: 'url' }).postgres).toEqual([]);
+    expect(configRequest(validateConfig({ ...base, provider: 'url' })).postgres).toEqual([]);
+    expect(validateConfig({ ...base, provider: 'container', image: 'postgres:16-alpine' }).postgres).toEqual([]);
+    expect(validateConfig({ ...base, provider: 'container', image: 'postgres:{pg}' }).postgres).toEqual([17]);
+    expect(validateConfig({ ...base, provider: 'container' }).postgres).toEqual([17]);
+    expect(validateConfig({ ...base, provider: 'url', postgres: 16 }).postgres).toEqual([16]);
+  });
+
   it('refuses a bad field, naming the config file, the line of the field and what is wrong', async () => {
     const file = join(dir, 'migtest.config.ts');
     // The built package, as a service repo imports it (pretest builds dist/).
@@ -201,5 +211,12 @@ describe('config files for the command line', () => {
     expect(byImage).toMatchObject({ provider: 'container', image: 'mine:{pg}' });
     const fromConfig = await requestFromConfig(file, flags({ provider: 'embedded' }), () => false);
     expect(fromConfig).toMatchObject({ provider: 'container', image: 'postgres:{pg}-alpine' });
+    // The config's version was only the embedded default: the url's server says which it runs.
+    const embedded = join(dir, 'embedded.config.mjs');
+    writeFileSync(embedded, `export default { set: 'db', runner: 'dbmate' };\n`);
+    expect((await requestFromConfig(embedded, flags({ provider: 'url', url: 'postgres://me@db/postgres' }), (flag) => flag === 'url')).postgres).toEqual([]);
+    const pinned = join(dir, 'pinned.config.mjs');
+    writeFileSync(pinned, `export default { set: 'db', runner: 'dbmate', postgres: 16 };\n`);
+    expect((await requestFromConfig(pinned, flags({ provider: 'url', url: 'postgres://me@db/postgres' }), (flag) => flag === 'url')).postgres).toEqual([16]);
   });
 });
