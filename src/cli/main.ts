@@ -118,9 +118,15 @@ export async function check(request: RunRequest, output: Output): Promise<{ code
   // Text alone with --out keeps its old meaning: plain text, nothing live.
   const live = tty && (output.format === 'text' ? !output.out : true);
   const color = textOnStdout && live && !process.env.NO_COLOR;
-  const text = textOnStdout ? new TextReporter({ color, live, write: (s) => process.stdout.write(s) }) : undefined;
+  // `--format text --out FILE`: the text goes to the file, written once the run is over.
+  const textFile = output.format === 'text' && output.out ? output.out : undefined;
+  const buffered: string[] = [];
+  const text = textOnStdout
+    ? new TextReporter({ color, live, write: (s) => (textFile ? buffered.push(s) : process.stdout.write(s)) })
+    : undefined;
   const report = await runChecks(request, text ?? {});
   text?.summary(report);
+  if (textFile) writeFileSync(textFile, buffered.join(''));
   if (output.format !== 'text') {
     const rendered = render(report, output.format);
     if (output.out) writeFileSync(output.out, rendered);
