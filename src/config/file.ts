@@ -34,8 +34,8 @@ export async function loadConfigFile(arg: string): Promise<MigtestConfig> {
       throw new InputError(e.message, e.file, e.line, e.column, e.fix);
     }
     // The config's own code failed (a syntax error, a missing import): say which file, not our stack.
-    const loc = (error as { loc?: { line?: number; column?: number } }).loc;
-    const message = (error as Error).message.split('\n')[0]!.trim();
+    const loc = (error as { loc?: { line?: number; column?: number } } | null)?.loc;
+    const message = (error instanceof Error ? error.message : String(error)).split('\n')[0]!.trim();
     throw new InputError(`could not load the config: ${message}`, file, loc?.line, loc?.column === undefined ? undefined : loc.column + 1, FIX);
   }
   if (loaded === undefined) throw new InputError('the config has no default export', file, 1, 1, FIX);

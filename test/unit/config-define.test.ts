@@ -151,6 +151,11 @@ describe('config files for the command line', () => {
     const broken = await rejection(loadConfigFile(join(dir, 'broken.config.ts')));
     expect(broken.message).toMatch(/^could not load the config: /);
     expect(broken.file).toBe(join(dir, 'broken.config.ts'));
+    // A config may throw what is not an Error.
+    writeFileSync(join(dir, 'throws.config.mjs'), `throw 'no DATABASE_URL here';\n`);
+    const thrown = await rejection(loadConfigFile(join(dir, 'throws.config.mjs')));
+    expect(thrown).toBeInstanceOf(InputError);
+    expect(thrown.message).toBe('could not load the config: no DATABASE_URL here');
   });
 
   it('lets the options given on the command line replace the config, and only those', async () => {
