@@ -193,7 +193,8 @@ function program(result: { code: number }): Command {
       } else if (dir === undefined || opts.runner === undefined) {
         throw new UsageError(dir === undefined ? 'check needs the folder of a migration set, or --config' : 'check needs --runner <model>, or --config');
       }
-      if (opts.config === undefined && command.getOptionValueSource('checks') === 'default') {
+      // A config's checks are its own, but a folder given with --expected is meant to be used.
+      if (command.getOptionValueSource('checks') === 'default' && (opts.config === undefined || opts.expected !== undefined)) {
         // Without --checks, a set with an expected-schema folder is also compared with it.
         request = { ...request, checks: checksWithExpected(request.checks, request.dir, opts.expected as string | undefined) };
       }
