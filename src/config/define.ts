@@ -182,11 +182,26 @@ function callerFile(): string | undefined {
   const own = [join(packageRoot, 'dist') + sep, join(packageRoot, 'src') + sep];
   const frames = (new Error().stack ?? '').split('\n').slice(1);
   for (const frame of frames) {
-    const match = /((?:file:\/\/)?\/[^():\s]+?\.[cm]?[jt]sx?)(?::\d+){0,2}\)?\s*$/.exec(frame);
-    if (!match) continue;
-    const file = match[1]!.startsWith('file://') ? fileURLToPath(match[1]!) : match[1]!;
-    if (own.some((folder) => file.startsWith(folder))) continue;
+    const file = frameFile(frame);
+    if (file === undefined || own.some((folder) => file.startsWith(folder))) continue;
     return file;
+  }
+  return undefined;
+}
+
+/**
+ * The file of one V8 stack frame, `at fn (location)` or `at location`, where a location is a path
+ * or file URL and `:line:column`. A path may hold spaces and parentheses (`My Projects (old)/`),
+ * and a file URL keeps parentheses as they are, so the location is found by its shape, trying
+ * each ` (` in turn, not by the characters a path would lack.
+ */
+function frameFile(frame: string): string | undefined {
+  const rest = frame.replace(/^\s*at\s+/, '').trimEnd();
+  const inner = rest.endsWith(')') ? rest.slice(0, -1) : rest;
+  const candidates = [rest, ...[...inner.matchAll(/ \(/g)].map((m) => inner.slice(m.index + 2))];
+  for (const candidate of candidates) {
+    const match = /^((?:file:\/\/)?\/.*?\.[cm]?[jt]sx?)(?::\d+){0,2}$/.exec(candidate);
+    if (match) return match[1]!.startsWith('file://') ? fileURLToPath(match[1]!) : match[1]!;
   }
   return undefined;
 }

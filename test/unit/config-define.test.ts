@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -63,6 +63,19 @@ describe('defineConfig', () => {
     expect(validateConfig({ ...base, provider: 'container', image: 'postgres:{pg}' }).postgres).toEqual([17]);
     expect(validateConfig({ ...base, provider: 'container' }).postgres).toEqual([17]);
     expect(validateConfig({ ...base, provider: 'url', postgres: 16 }).postgres).toEqual([16]);
+  });
+
+  it('finds the config file of defineConfig in a folder whose name has spaces and parentheses', async () => {
+    const folder = join(dir, 'My Projects (old)', 'app');
+    mkdirSync(folder, { recursive: true });
+    const source = new URL('../../dist/index.js', import.meta.url).pathname;
+    for (const name of ['migtest.config.ts', 'migtest.config.mjs']) {
+      const file = join(folder, name);
+      writeFileSync(file, `import { defineConfig } from '${source}';\nexport default defineConfig({ set: 'db/migrations', runner: 'rerun-all' });\n`);
+      const config = await loadConfigFile(file);
+      expect([config.root, config.file]).toEqual([folder, file]);
+      expect(configRequest(config).dir).toBe(join(folder, 'db/migrations'));
+    }
   });
 
   it('refuses a bad field, naming the config file, the line of the field and what is wrong', async () => {
