@@ -1,4 +1,5 @@
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import { parseChecks, DEFAULT_CHECKS } from '../checks/index.js';
 import { interrupted, releaseAll } from '../postgres/cleanup.js';
@@ -111,6 +112,12 @@ function parseInteger(name: string) {
   };
 }
 
+/** Writes a report to `--out`, making its folder first: a CI job's test-results/ may not exist yet. */
+function writeReport(file: string, text: string): void {
+  mkdirSync(dirname(file), { recursive: true });
+  writeFileSync(file, text);
+}
+
 /** Runs one request and prints it; returns the exit code. */
 export async function check(request: RunRequest, output: Output): Promise<{ code: number; report: RunReport }> {
   const tty = process.stdout.isTTY === true && !process.env.CI;
@@ -126,10 +133,10 @@ export async function check(request: RunRequest, output: Output): Promise<{ code
     : undefined;
   const report = await runChecks(request, text ?? {});
   text?.summary(report);
-  if (textFile) writeFileSync(textFile, buffered.join(''));
+  if (textFile) writeReport(textFile, buffered.join(''));
   if (output.format !== 'text') {
     const rendered = render(report, output.format);
-    if (output.out) writeFileSync(output.out, rendered);
+    if (output.out) writeReport(output.out, rendered);
     else process.stdout.write(rendered);
   }
   if (output.stdout === 'github') process.stdout.write(toGithub(report));
@@ -214,7 +221,7 @@ function program(result: { code: number }): Command {
       const { report, code } = await lintCommand(dir, opts.runner as string, { runnerOptions: opts.runnerOption as Record<string, string> });
       const color = opts.format === 'text' && !opts.out && process.stdout.isTTY === true && !process.env.CI && !process.env.NO_COLOR;
       const text = opts.format === 'json' ? toJson(report) + '\n' : formatLint(report, { color });
-      if (opts.out) writeFileSync(opts.out as string, text);
+      if (opts.out) writeReport(opts.out as string, text);
       else process.stdout.write(text);
       result.code = code;
     });

@@ -21,4 +21,14 @@ describe('--format text --out FILE', () => {
     expect(text).toContain('PASS no check to run on shard 2/2');
     expect(result.stdout).not.toContain('PASS');
   });
+
+  // A CI job names a report in a folder of its own (test-results/…), which nothing made yet: the
+  // report of a long run must not be lost to it.
+  it('makes the folder of --out when it does not exist yet', async () => {
+    const out = join(dir, 'test-results', 'migtest', 'junit.xml');
+    const result = await migtest(['check', BROKEN, '--runner', 'rerun-all', '--checks', 'fresh', '--shard', '2/2', '--format', 'junit', '--out', out]);
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    expect(readFileSync(out, 'utf8')).toContain('<testsuites name="migtest');
+  });
 });
