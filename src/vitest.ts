@@ -109,9 +109,11 @@ export function migtestSuite(config: MigtestConfig | MigtestConfigInput, options
   const request = configRequest(valid);
   const timeout = valid.timeout ?? DEFAULT_CHECK_TIMEOUT_MS;
   describe(options.name ?? `migtest ${displayPath(request.dir)} (${request.runner})`, () => {
-    for (const major of request.postgres) {
-      describe(`PostgreSQL ${major}`, () => {
-        const run = new VersionRun({ ...request, postgres: [major] });
+    // No version: one server (a url, an image without {pg}) whose own version the run takes.
+    const majors: (number | undefined)[] = request.postgres.length > 0 ? request.postgres : [undefined];
+    for (const major of majors) {
+      describe(major === undefined ? `PostgreSQL (the server's version)` : `PostgreSQL ${major}`, () => {
+        const run = new VersionRun({ ...request, postgres: major === undefined ? [] : [major] });
         beforeAll(() => run.start());
         afterAll(() => run.stop(), timeout);
         for (const name of request.checks) {

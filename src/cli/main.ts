@@ -1,4 +1,5 @@
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import { parseChecks, DEFAULT_CHECKS } from '../checks/index.js';
 import { interrupted, releaseAll } from '../postgres/cleanup.js';
@@ -111,6 +112,12 @@ function parseInteger(name: string) {
   };
 }
 
+/** Writes a report to `--out`, making its folder first: a CI job's test-results/ may not exist yet. */
+function writeReport(file: string, text: string): void {
+  mkdirSync(dirname(file), { recursive: true });
+  writeFileSync(file, text);
+}
+
 /** Runs one request and prints it; returns the exit code. */
 export async function check(request: RunRequest, output: Output): Promise<{ code: number; report: RunReport }> {
   const tty = process.stdout.isTTY === true && !process.env.CI;
@@ -118,12 +125,18 @@ export async function check(request: RunRequest, output: Output): Promise<{ code
   // Text alone with --out keeps its old meaning: plain text, nothing live.
   const live = tty && (output.format === 'text' ? !output.out : true);
   const color = textOnStdout && live && !process.env.NO_COLOR;
-  const text = textOnStdout ? new TextReporter({ color, live, write: (s) => process.stdout.write(s) }) : undefined;
+  // `--format text --out FILE`: the text goes to the file, written once the run is over.
+  const textFile = output.format === 'text' && output.out ? output.out : undefined;
+  const buffered: string[] = [];
+  const text = textOnStdout
+    ? new TextReporter({ color, live, write: (s) => (textFile ? buffered.push(s) : process.stdout.write(s)) })
+    : undefined;
   const report = await runChecks(request, text ?? {});
   text?.summary(report);
+  if (textFile) writeReport(textFile, buffered.join(''));
   if (output.format !== 'text') {
     const rendered = render(report, output.format);
-    if (output.out) writeFileSync(output.out, rendered);
+    if (output.out) writeReport(output.out, rendered);
     else process.stdout.write(rendered);
   }
   if (output.stdout === 'github') process.stdout.write(toGithub(report));
@@ -187,7 +200,8 @@ function program(result: { code: number }): Command {
       } else if (dir === undefined || opts.runner === undefined) {
         throw new UsageError(dir === undefined ? 'check needs the folder of a migration set, or --config' : 'check needs --runner <model>, or --config');
       }
-      if (opts.config === undefined && command.getOptionValueSource('checks') === 'default') {
+      // A config's checks are its own, but a folder given with --expected is meant to be used.
+      if (command.getOptionValueSource('checks') === 'default' && (opts.config === undefined || opts.expected !== undefined)) {
         // Without --checks, a set with an expected-schema folder is also compared with it.
         request = { ...request, checks: checksWithExpected(request.checks, request.dir, opts.expected as string | undefined) };
       }
@@ -207,7 +221,7 @@ function program(result: { code: number }): Command {
       const { report, code } = await lintCommand(dir, opts.runner as string, { runnerOptions: opts.runnerOption as Record<string, string> });
       const color = opts.format === 'text' && !opts.out && process.stdout.isTTY === true && !process.env.CI && !process.env.NO_COLOR;
       const text = opts.format === 'json' ? toJson(report) + '\n' : formatLint(report, { color });
-      if (opts.out) writeFileSync(opts.out as string, text);
+      if (opts.out) writeReport(opts.out as string, text);
       else process.stdout.write(text);
       result.code = code;
     });

@@ -48,11 +48,14 @@ const ConfigSchema = z
       .min(1, 'name at least one check')
       .default(DEFAULT_CHECKS)
       .transform((names) => [...new Set(names)] as CheckName[]),
-    /** PostgreSQL major versions: one, or a list (each runs every check on its own server). */
+    /**
+     * PostgreSQL major versions: one, or a list (each runs every check on its own server). Absent:
+     * 17, or the server's own for a url or an image without `{pg}` (see validateConfig).
+     */
     postgres: z
       .union([Major, z.array(Major).min(1, 'name at least one version')])
-      .default(DEFAULT_MAJOR)
-      .transform((v) => [...new Set(Array.isArray(v) ? v : [v])]),
+      .transform((v) => [...new Set(Array.isArray(v) ? v : [v])])
+      .optional(),
     provider: z
       .string()
       .default('embedded')
@@ -92,7 +95,9 @@ const ConfigSchema = z
 export type MigtestConfigInput = z.input<typeof ConfigSchema>;
 
 /** A validated config: defaults filled in, `root` known. */
-export type MigtestConfig = z.output<typeof ConfigSchema> & {
+export type MigtestConfig = Omit<z.output<typeof ConfigSchema>, 'postgres'> & {
+  /** Empty: the one server's own version (a url, an image without `{pg}`). */
+  postgres: number[];
   root: string;
   /** The config file, where known: errors name it. */
   file?: string;
@@ -141,13 +146,25 @@ export function validateConfig(raw: unknown, file?: string): MigtestConfig {
   }
   const base = file ? dirname(file) : process.cwd();
   const root = parsed.data.root === undefined ? base : resolve(base, parsed.data.root);
-  const config: MigtestConfig = { ...parsed.data, root, ...(file ? { file } : {}) };
+  const stated = parsed.data.postgres;
+  // As on the command line without --pg: a server that is one version (a url, an image without
+  // {pg}) runs its own, and is not refused for not being 17.
+  const oneServer = parsed.data.provider === 'url' || (parsed.data.provider === 'container' && parsed.data.image !== undefined && !parsed.data.image.includes('{pg}'));
+  const postgres = stated ?? (oneServer ? [] : [DEFAULT_MAJOR]);
+  const config: MigtestConfig = { ...parsed.data, postgres, root, ...(file ? { file } : {}) };
+  if (stated === undefined) Object.defineProperty(config, DEFAULT_VERSIONS, { value: true, enumerable: false });
   // Marked, so that migtestSuite and the command line do not validate it again (and lose its file).
   Object.defineProperty(config, VALIDATED, { value: true, enumerable: false });
   return config;
 }
 
 const VALIDATED = Symbol.for('migtest.config');
+const DEFAULT_VERSIONS = Symbol.for('migtest.config.default-versions');
+
+/** Whether the config's versions are the default of its provider (it names none). */
+export function versionsDefaulted(config: MigtestConfig): boolean {
+  return (config as unknown as Record<symbol, unknown>)[DEFAULT_VERSIONS] === true;
+}
 
 /** A config from `defineConfig` as it is; any other object validated (paths relative to the current directory). */
 export function asConfig(value: unknown, file?: string): MigtestConfig {
@@ -165,11 +182,26 @@ function callerFile(): string | undefined {
   const own = [join(packageRoot, 'dist') + sep, join(packageRoot, 'src') + sep];
   const frames = (new Error().stack ?? '').split('\n').slice(1);
   for (const frame of frames) {
-    const match = /((?:file:\/\/)?\/[^():\s]+?\.[cm]?[jt]sx?)(?::\d+){0,2}\)?\s*$/.exec(frame);
-    if (!match) continue;
-    const file = match[1]!.startsWith('file://') ? fileURLToPath(match[1]!) : match[1]!;
-    if (own.some((folder) => file.startsWith(folder))) continue;
+    const file = frameFile(frame);
+    if (file === undefined || own.some((folder) => file.startsWith(folder))) continue;
     return file;
+  }
+  return undefined;
+}
+
+/**
+ * The file of one V8 stack frame, `at fn (location)` or `at location`, where a location is a path
+ * or file URL and `:line:column`. A path may hold spaces and parentheses (`My Projects (old)/`),
+ * and a file URL keeps parentheses as they are, so the location is found by its shape, trying
+ * each ` (` in turn, not by the characters a path would lack.
+ */
+function frameFile(frame: string): string | undefined {
+  const rest = frame.replace(/^\s*at\s+/, '').trimEnd();
+  const inner = rest.endsWith(')') ? rest.slice(0, -1) : rest;
+  const candidates = [rest, ...[...inner.matchAll(/ \(/g)].map((m) => inner.slice(m.index + 2))];
+  for (const candidate of candidates) {
+    const match = /^((?:file:\/\/)?\/.*?\.[cm]?[jt]sx?)(?::\d+){0,2}$/.exec(candidate);
+    if (match) return match[1]!.startsWith('file://') ? fileURLToPath(match[1]!) : match[1]!;
   }
   return undefined;
 }

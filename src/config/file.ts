@@ -3,7 +3,7 @@ import { extname, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { InputError } from '../migrations/types.js';
 import type { RunRequest } from '../run.js';
-import { asConfig, configRequest, type MigtestConfig } from './define.js';
+import { asConfig, configRequest, versionsDefaulted, type MigtestConfig } from './define.js';
 
 const FIX = 'a migtest config default-exports defineConfig({ set, runner, … }) from migtest; see docs/service-repo.md';
 
@@ -34,8 +34,8 @@ export async function loadConfigFile(arg: string): Promise<MigtestConfig> {
       throw new InputError(e.message, e.file, e.line, e.column, e.fix);
     }
     // The config's own code failed (a syntax error, a missing import): say which file, not our stack.
-    const loc = (error as { loc?: { line?: number; column?: number } }).loc;
-    const message = (error as Error).message.split('\n')[0]!.trim();
+    const loc = (error as { loc?: { line?: number; column?: number } } | null)?.loc;
+    const message = (error instanceof Error ? error.message : String(error)).split('\n')[0]!.trim();
     throw new InputError(`could not load the config: ${message}`, file, loc?.line, loc?.column === undefined ? undefined : loc.column + 1, FIX);
   }
   if (loaded === undefined) throw new InputError('the config has no default export', file, 1, 1, FIX);
@@ -47,20 +47,26 @@ export async function loadConfigFile(arg: string): Promise<MigtestConfig> {
  * command line says explicitly (`given`) replaces it, so a reproduce command can narrow a config.
  */
 export async function requestFromConfig(arg: string, flags: Partial<RunRequest>, given: (flag: string) => boolean): Promise<RunRequest> {
-  const fromConfig = configRequest(await loadConfigFile(arg));
+  const config = await loadConfigFile(arg);
+  const fromConfig = configRequest(config);
   const options = { ...fromConfig.options };
-  for (const name of ['seed', 'runs', 'exhaustive', 'path', 'faults'] as const) {
+  // shard, expected and ignore have no config field: only the command line sets them.
+  for (const name of ['seed', 'runs', 'exhaustive', 'path', 'faults', 'shard', 'expected', 'ignore'] as const) {
     if (given(name) && flags.options?.[name] !== undefined) Object.assign(options, { [name]: flags.options[name] });
   }
+  // The server is one setting: --image or --url replaces the config's provider, image and url
+  // together (an image kept from the config would be refused beside a url).
+  const server = given('provider') || given('image') || given('url');
+  const { provider: _provider, image: _image, url: _url, ...rest } = fromConfig;
   return {
     // Fields the config has no word for (added by later options) come from the command line.
     ...(flags as RunRequest),
-    ...fromConfig,
+    ...(server ? rest : fromConfig),
     ...(flags.dir ? { dir: flags.dir } : {}),
     ...(given('runner') && flags.runner ? { runner: flags.runner } : {}),
     ...(given('checks') && flags.checks ? { checks: flags.checks } : {}),
-    ...(given('pg') && flags.postgres ? { postgres: flags.postgres } : {}),
-    ...(given('provider') && flags.provider ? { provider: flags.provider } : {}),
+    // A config without versions has its provider's default; another server has its own (serverStarts).
+    ...(given('pg') && flags.postgres ? { postgres: flags.postgres } : server && versionsDefaulted(config) ? { postgres: [] } : {}),
     ...(given('retry') && flags.retry !== undefined ? { retry: flags.retry } : {}),
     runnerOptions: { ...fromConfig.runnerOptions, ...(given('runnerOption') ? flags.runnerOptions : {}) },
     options,

@@ -6,6 +6,9 @@ import { InputError } from '../migrations/types.js';
 import { ServerSession } from './server.js';
 import { InfrastructureError, type Provider, type Server, type StartOptions } from './types.js';
 
+/** Query parameters that node-postgres (pg-connection-string) reads as secrets: `?password=` works like `user:password@`. */
+const SECRET_PARAMETERS = ['password', 'sslpassword'];
+
 /** The url as it may be shown: the password replaced by `***`. Anything unparsable is not shown at all. */
 export function maskUrl(url: string): string {
   // Without an authority (`scheme://`), URL parsing would take `user:secret …` for a scheme and a path.
@@ -13,6 +16,7 @@ export function maskUrl(url: string): string {
   try {
     const parsed = new URL(url);
     if (parsed.password) parsed.password = '***';
+    for (const name of SECRET_PARAMETERS) if (parsed.searchParams.has(name)) parsed.searchParams.set(name, '***');
     return parsed.toString();
   } catch {
     return '(a connection string that is not a URL)';
@@ -27,6 +31,7 @@ export function urlWithoutPassword(url: string): string {
   try {
     const parsed = new URL(url);
     parsed.password = '';
+    for (const name of SECRET_PARAMETERS) parsed.searchParams.delete(name);
     return parsed.toString();
   } catch {
     return maskUrl(url);

@@ -22,18 +22,30 @@ export interface DiffOptions {
  */
 export function diffSnapshots(expected: Snapshot, found: Snapshot, options: DiffOptions = {}): Difference[] {
   const diffs: Difference[] = [];
-  diffRecords(schemaObjects(expected, options), schemaObjects(found, options), '', diffs, (a, b) => diffObject(a, b, options));
+  const owners = options.ignoreOwners ? new Set([...ownerNames(expected), ...ownerNames(found)]) : new Set<string>();
+  diffRecords(schemaObjects(expected, options, owners), schemaObjects(found, options, owners), '', diffs, (a, b) => diffObject(a, b, options));
   diffRecords(expected.data, found.data, 'data:', diffs, whole);
   if (options.includeTrackers) diffRecords(expected.trackers, found.trackers, 'tracker:', diffs, whole);
   return diffs.sort((a, b) => compareText(a.path, b.path));
 }
 
-/** The objects that take part in the comparison, without the attributes the options leave out. */
-function schemaObjects(snapshot: Snapshot, options: DiffOptions): Record<string, SnapshotObject> {
+/** The roles named as an owner anywhere in a snapshot. */
+function ownerNames(snapshot: Snapshot): string[] {
+  return Object.values(snapshot.objects).flatMap((o) => (typeof o.owner === 'string' ? [o.owner] : []));
+}
+
+/**
+ * The objects that take part in the comparison, without the attributes the options leave out.
+ * Ignoring owners also leaves out the roles that own objects on either side (`owners`): the
+ * snapshot describes a role made after initdb because it owns something, so a server where
+ * another role runs the migrations (a url's) has a role object the files do not.
+ */
+function schemaObjects(snapshot: Snapshot, options: DiffOptions, owners: Set<string>): Record<string, SnapshotObject> {
   if (!options.ignoreOwners && !options.ignorePrivileges) return snapshot.objects;
   const kept: Record<string, SnapshotObject> = {};
   for (const [path, object] of Object.entries(snapshot.objects)) {
     if (options.ignorePrivileges && (object.kind as string) === 'default-privileges') continue;
+    if (options.ignoreOwners && object.kind === 'role' && owners.has(path.slice('role:'.length))) continue;
     const { owner, privileges, ...rest } = object;
     kept[path] = {
       ...rest,

@@ -265,6 +265,9 @@ export function readObjects(folder: string, major: number): ExpectedObjects | un
     if (typeof path !== 'string' || typeof object.kind !== 'string') {
       throw new InputError('an expected-schema file needs a "path" and a "kind"', full, 1, 1, 'write the folder again with migtest snapshot');
     }
+    if (path.indexOf(':') <= 0) {
+      throw new InputError(`the path '${path}' has no kind (it reads <kind>:<name>)`, full, 1, 1, 'write the folder again with migtest snapshot');
+    }
     if (objectFile(path) !== file) {
       throw new InputError(
         `the file of object ${path} should be ${objectFile(path)}, not ${relative(dir, full)}`,

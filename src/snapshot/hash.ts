@@ -79,13 +79,24 @@ const SHARED_CATALOGS: string[] = [
    SELECT r::text FROM pg_catalog.pg_auth_members r WHERE r.member >= '${FIRST_NORMAL_OID}'::pg_catalog.oid`,
 ];
 
+/**
+ * Rows below FIRST_NORMAL_OID that a migration may change or remove, read as well: initdb made the
+ * public schema and plpgsql, and a set comments on, grants on, renames or drops them. Few rows each.
+ */
+const INITDB_ROWS: Record<string, string> = {
+  pg_namespace: 'true',
+  pg_extension: 'true',
+  pg_description: `r.classoid IN ('pg_catalog.pg_namespace'::pg_catalog.regclass, 'pg_catalog.pg_extension'::pg_catalog.regclass)`,
+};
+
 function rawCatalogSql(version: CatalogVersion): string {
   const digest = (text: string): string =>
     `pg_catalog.md5(coalesce(pg_catalog.string_agg(${text}, ',' ORDER BY ${text} COLLATE "C"), ''))`;
+  const own = (key: string): string => `r.${key} >= '${FIRST_NORMAL_OID}'::pg_catalog.oid`;
   const parts = [
     ...[...RAW_CATALOGS, ...version.rawCatalogs].map(
       ([name, key], i) => `SELECT ${i} AS n, ${literal(name)}::text AS c, ${digest('r::text')} AS d
-FROM pg_catalog.${name} r WHERE r.${key} >= '${FIRST_NORMAL_OID}'::pg_catalog.oid`,
+FROM pg_catalog.${name} r WHERE ${INITDB_ROWS[name] === undefined ? own(key) : `(${own(key)} OR ${INITDB_ROWS[name]})`}`,
     ),
     ...SHARED_CATALOGS.map((sql, i) => `SELECT ${1000 + i} AS n, NULL::text AS c, ${digest('x.t')} AS d FROM (${sql}) x`),
   ];

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -53,6 +53,29 @@ describe('defineConfig', () => {
       retry: 'max 2 backoff exponential 1s',
       options: { seed: 42, runs: 5, exhaustive: true, faults: ['error', 'crash'] },
     });
+  });
+
+  it('without postgres, a url or an image without {pg} runs on the server\'s own version, as the command line does without --pg', () => {
+    const base = { set: 'db', runner: 'dbmate' } as const;
+    expect(validateConfig({ ...base, provider: 'url' }).postgres).toEqual([]);
+    expect(configRequest(validateConfig({ ...base, provider: 'url' })).postgres).toEqual([]);
+    expect(validateConfig({ ...base, provider: 'container', image: 'postgres:16-alpine' }).postgres).toEqual([]);
+    expect(validateConfig({ ...base, provider: 'container', image: 'postgres:{pg}' }).postgres).toEqual([17]);
+    expect(validateConfig({ ...base, provider: 'container' }).postgres).toEqual([17]);
+    expect(validateConfig({ ...base, provider: 'url', postgres: 16 }).postgres).toEqual([16]);
+  });
+
+  it('finds the config file of defineConfig in a folder whose name has spaces and parentheses', async () => {
+    const folder = join(dir, 'My Projects (old)', 'app');
+    mkdirSync(folder, { recursive: true });
+    const source = new URL('../../dist/index.js', import.meta.url).pathname;
+    for (const name of ['migtest.config.ts', 'migtest.config.mjs']) {
+      const file = join(folder, name);
+      writeFileSync(file, `import { defineConfig } from '${source}';\nexport default defineConfig({ set: 'db/migrations', runner: 'rerun-all' });\n`);
+      const config = await loadConfigFile(file);
+      expect([config.root, config.file]).toEqual([folder, file]);
+      expect(configRequest(config).dir).toBe(join(folder, 'db/migrations'));
+    }
   });
 
   it('refuses a bad field, naming the config file, the line of the field and what is wrong', async () => {
@@ -141,6 +164,11 @@ describe('config files for the command line', () => {
     const broken = await rejection(loadConfigFile(join(dir, 'broken.config.ts')));
     expect(broken.message).toMatch(/^could not load the config: /);
     expect(broken.file).toBe(join(dir, 'broken.config.ts'));
+    // A config may throw what is not an Error.
+    writeFileSync(join(dir, 'throws.config.mjs'), `throw 'no DATABASE_URL here';\n`);
+    const thrown = await rejection(loadConfigFile(join(dir, 'throws.config.mjs')));
+    expect(thrown).toBeInstanceOf(InputError);
+    expect(thrown.message).toBe('could not load the config: no DATABASE_URL here');
   });
 
   it('lets the options given on the command line replace the config, and only those', async () => {
@@ -160,5 +188,53 @@ describe('config files for the command line', () => {
       runnerOptions: { transactions: 'true' },
       options: { seed: 7 },
     });
+  });
+
+  it('keeps the command line options the config has no word for: --shard, --expected and --ignore', async () => {
+    const file = join(dir, 'sharded.config.mjs');
+    writeFileSync(file, `export default { set: 'db', runner: 'dbmate', checks: ['fault', 'expected'], seed: 3 };\n`);
+    const given = new Set(['shard', 'expected', 'ignore']);
+    const request = await requestFromConfig(
+      file,
+      {
+        dir: '',
+        runner: undefined as unknown as string,
+        checks: ['fresh', 'twice'],
+        postgres: [],
+        provider: 'embedded',
+        options: { shard: { index: 2, count: 4 }, expected: 'schema/expected', ignore: ['owners'], faults: ['error', 'terminate'] },
+        runnerOptions: {},
+      },
+      (flag) => given.has(flag),
+    );
+    expect(request.options).toEqual({ seed: 3, faults: ['error', 'terminate'], shard: { index: 2, count: 4 }, expected: 'schema/expected', ignore: ['owners'] });
+  });
+
+  it('takes the server from the command line when it names one (--image, --url), not half from the config', async () => {
+    const file = join(dir, 'container.config.mjs');
+    writeFileSync(file, `export default { set: 'db', runner: 'dbmate', provider: 'container', image: 'postgres:{pg}-alpine' };\n`);
+    const flags = (server: { provider: string; image?: string; url?: string }) => ({
+      dir: '',
+      runner: undefined as unknown as string,
+      checks: ['fresh' as const],
+      postgres: [],
+      ...server,
+      options: { faults: ['error' as const, 'terminate' as const] },
+      runnerOptions: {},
+    });
+    const byUrl = await requestFromConfig(file, flags({ provider: 'url', url: 'postgres://me@db/postgres' }), (flag) => flag === 'url');
+    expect(byUrl).toMatchObject({ provider: 'url', url: 'postgres://me@db/postgres' });
+    expect(byUrl.image).toBeUndefined();
+    const byImage = await requestFromConfig(file, flags({ provider: 'container', image: 'mine:{pg}' }), (flag) => flag === 'image');
+    expect(byImage).toMatchObject({ provider: 'container', image: 'mine:{pg}' });
+    const fromConfig = await requestFromConfig(file, flags({ provider: 'embedded' }), () => false);
+    expect(fromConfig).toMatchObject({ provider: 'container', image: 'postgres:{pg}-alpine' });
+    // The config's version was only the embedded default: the url's server says which it runs.
+    const embedded = join(dir, 'embedded.config.mjs');
+    writeFileSync(embedded, `export default { set: 'db', runner: 'dbmate' };\n`);
+    expect((await requestFromConfig(embedded, flags({ provider: 'url', url: 'postgres://me@db/postgres' }), (flag) => flag === 'url')).postgres).toEqual([]);
+    const pinned = join(dir, 'pinned.config.mjs');
+    writeFileSync(pinned, `export default { set: 'db', runner: 'dbmate', postgres: 16 };\n`);
+    expect((await requestFromConfig(pinned, flags({ provider: 'url', url: 'postgres://me@db/postgres' }), (flag) => flag === 'url')).postgres).toEqual([16]);
   });
 });

@@ -35,6 +35,18 @@ describe('--ignore', () => {
     ]);
   });
 
+  // Files written where the objects belong to the bootstrap superuser (embedded: no role object),
+  // compared where they belong to the url's role: that role is described because it owns them.
+  test('owners: a role that owns objects on either side is left out too, other roles are not', () => {
+    const role = (extra: Record<string, unknown> = {}): SnapshotObject => ({ kind: 'role', login: true, ...extra }) as SnapshotObject;
+    const expected = snapshot({ 'table:public.users': table({ owner: 'migtest' }), 'role:reader': role() });
+    const found = snapshot({ 'table:public.users': table({ owner: 'app' }), 'role:app': role({ createDb: true }), 'role:reader': role() });
+    expect(diffSnapshots(expected, found, diffOptionsOf(['owners']))).toEqual([]);
+    const readerChanged = snapshot({ ...found.objects, 'role:reader': role({ login: false }) });
+    expect(diffSnapshots(expected, readerChanged, diffOptionsOf(['owners'])).map((d) => `${d.change} ${d.path}`)).toEqual(['changed role:reader']);
+    expect(diffSnapshots(expected, found).map((d) => `${d.change} ${d.path}`)).toEqual(['added role:app', 'changed table:public.users']);
+  });
+
   test('privileges: every privileges attribute and the default-privileges objects are left out', () => {
     const expected = snapshot({
       'table:public.users': table(),

@@ -42,6 +42,15 @@ describe('urls and passwords', () => {
     expect(urlWithoutPassword('postgres://app:p%40ss@db.internal/orders')).toBe('postgres://app@db.internal/orders');
   });
 
+  it('masks a password given as a query parameter (node-postgres reads password and sslpassword there), and leaves it out of a reproduce command', () => {
+    const url = 'postgres://app@db.internal/orders?sslmode=require&password=hunter2&sslpassword=s3cret';
+    expect(maskUrl(url)).toBe('postgres://app@db.internal/orders?sslmode=require&password=***&sslpassword=***');
+    expect(urlWithoutPassword(url)).toBe('postgres://app@db.internal/orders?sslmode=require');
+    expect(() => parseUrl(url.replace('postgres:', 'mysql:'))).toThrow('not mysql://app@db.internal/orders?sslmode=require&password=***&sslpassword=***');
+    const request: RunRequest = { dir: 'sets/a', runner: 'rerun-all', checks: ['twice'], postgres: [], provider: 'url', options: {}, url };
+    expect(reproduceCommand(request, 'twice', 16)).not.toMatch(/hunter2|s3cret/);
+  });
+
   it('refuses what is not a postgres URL without echoing its password', () => {
     expect(() => parseUrl('mysql://app:hunter2@db/orders')).toThrow('--url takes a postgres:// URL, not mysql://app:***@db/orders');
     expect(parseUrl('postgresql://app:p%40ss@db.internal:6543/orders')).toMatchObject({ user: 'app', password: 'p@ss', host: 'db.internal', port: 6543, database: 'orders' });

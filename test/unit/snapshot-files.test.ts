@@ -198,5 +198,10 @@ describe('writeObjects and readObjects', () => {
     writeFileSync(path.join(dir, 'pg17/table/public.users.json'), '{ nope');
     const broken = await rejection(Promise.resolve().then(() => readObjects(dir, 17)));
     expect(broken.message).toContain('not valid JSON');
+    // A path edited by hand into one without a kind.
+    writeFileSync(path.join(dir, 'pg17/table/public.users.json'), JSON.stringify({ kind: 'table', path: 'public.users' }));
+    const kindless = await rejection(Promise.resolve().then(() => readObjects(dir, 17)));
+    expect(kindless.file).toBe(path.join(dir, 'pg17/table/public.users.json'));
+    expect(kindless.message).toContain("'public.users'");
   });
 });

@@ -1,0 +1,60 @@
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { startEmbedded } from '../../src/postgres/embedded.js';
+import type { DatabaseHandle, Server } from '../../src/postgres/types.js';
+import { stateHash, type StateHash } from '../../src/snapshot/hash.js';
+
+/**
+ * The raw digest reads only the rows of the database's own (OID ≥ 16384), and equal raw digests
+ * are taken to prove equal states. Objects initdb made and a migration may change or drop (the
+ * public schema, plpgsql) must change it too, or a state that differs there passes for the reference.
+ */
+describe('the raw digest sees changes to objects initdb made', () => {
+  let server: Server;
+  let reference: DatabaseHandle;
+  let referenceHash: StateHash;
+
+  const hashOf = async (db: DatabaseHandle): Promise<StateHash> => {
+    const client = await db.connect();
+    try {
+      return await stateHash(client);
+    } finally {
+      await client.end();
+    }
+  };
+
+  beforeAll(async () => {
+    server = await startEmbedded({ major: 17 });
+    reference = await server.createDatabase();
+    referenceHash = await hashOf(reference);
+  }, 60_000);
+
+  afterAll(async () => {
+    await server?.stop();
+  });
+
+  test.each([
+    ['a comment on the public schema', `COMMENT ON SCHEMA public IS 'the app'`],
+    ['a grant on the public schema', 'GRANT CREATE ON SCHEMA public TO PUBLIC'],
+    ['the public schema renamed', 'ALTER SCHEMA public RENAME TO app'],
+    ['the public schema dropped', 'DROP SCHEMA public'],
+    ['plpgsql dropped', 'DROP EXTENSION plpgsql'],
+  ])('%s', async (_, statement) => {
+    const copy = await server.createDatabase({ template: reference.name });
+    const client = await copy.connect();
+    try {
+      await client.query(statement);
+    } finally {
+      await client.end();
+    }
+    const changed = await hashOf(copy);
+    expect(changed.schema).not.toBe(referenceHash.schema);
+    expect(changed.raw).not.toBe(referenceHash.raw);
+    await server.dropDatabase(copy.name);
+  });
+
+  test('a copy left as it was keeps the raw digest', async () => {
+    const copy = await server.createDatabase({ template: reference.name });
+    expect((await hashOf(copy)).raw).toBe(referenceHash.raw);
+    await server.dropDatabase(copy.name);
+  });
+});
