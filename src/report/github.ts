@@ -1,3 +1,4 @@
+import { isAbsolute, relative, resolve } from 'node:path';
 import type { CheckResult, Finding } from '../checks/types.js';
 import type { RunReport } from '../run.js';
 
@@ -24,13 +25,23 @@ function title(report: RunReport, result: CheckResult, f: Finding): string {
 export function annotation(report: RunReport, result: CheckResult, f: Finding): string {
   const properties: string[] = [];
   if (f.file) {
-    properties.push(`file=${escapeProperty(f.file)}`);
+    properties.push(`file=${escapeProperty(workspacePath(f.file))}`);
     if (f.line !== null) properties.push(`line=${f.line}`);
     if (f.column !== null) properties.push(`col=${f.column}`);
   }
   properties.push(`title=${escapeProperty(title(report, result, f))}`);
   const message = [f.message, ...(f.hint ? [`hint: ${f.hint}`] : []), `reproduce: ${f.reproduce}`].join('\n');
   return `::error ${properties.join(',')}::${escapeData(message)}`;
+}
+
+/**
+ * GitHub places an annotation by its path from the repository's root (GITHUB_WORKSPACE); findings
+ * name files from the current directory, which differs when migtest runs in a subfolder.
+ */
+export function workspacePath(file: string, workspace = process.env.GITHUB_WORKSPACE, cwd = process.cwd()): string {
+  if (!workspace) return file;
+  const inWorkspace = relative(workspace, resolve(cwd, file));
+  return inWorkspace.startsWith('..') || isAbsolute(inWorkspace) ? file : inWorkspace;
 }
 
 function checkLine(r: CheckResult): string {

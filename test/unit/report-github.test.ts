@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { annotation, escapeData, escapeProperty, toGithub } from '../../src/report/github.js';
+import { annotation, escapeData, escapeProperty, toGithub, workspacePath } from '../../src/report/github.js';
 import { AT_STATEMENT, handMadeReport, WITHOUT_FILE } from './report-fixtures.js';
 
 /** What the runner does with a workflow command: split it, and undo the escapes. */
@@ -71,5 +71,17 @@ describe('github reporter', () => {
       'ok   fresh pg 17: 1 case\nok   fault pg 16: 22 cases\nmigtest: PASS 2 checks passed (sets/a,b, runner rerun-all, PostgreSQL 17.10, 16.14)\n',
     );
     expect(annotation(passed, passed.checks[0]!, AT_STATEMENT)).toContain('title=migtest fresh · PostgreSQL 17 · 42710::');
+  });
+});
+
+describe('annotation paths', () => {
+  it('are taken from the repository root when GitHub gives it, also when migtest runs in a subfolder', () => {
+    expect(workspacePath('db/migrations/0001.up.sql', '/home/runner/work/app', '/home/runner/work/app/services/api')).toBe(
+      'services/api/db/migrations/0001.up.sql',
+    );
+    expect(workspacePath('db/0001.up.sql', '/home/runner/work/app', '/home/runner/work/app')).toBe('db/0001.up.sql');
+    // Outside the workspace, or with no workspace, the path stays as the finding gives it.
+    expect(workspacePath('/tmp/set/0001.up.sql', '/home/runner/work/app', '/home/runner/work/app')).toBe('/tmp/set/0001.up.sql');
+    expect(workspacePath('db/0001.up.sql', undefined, '/somewhere')).toBe('db/0001.up.sql');
   });
 });
