@@ -88,7 +88,7 @@ export class States {
    * `canonical`, only the raw digest, data and trackers: enough to see that a state is a
    * template left as it was, in a fraction of the time.
    */
-  async hash(db: DatabaseHandle, options: { canonical?: boolean } = {}): Promise<StateHash> {
+  async hash(db: DatabaseHandle, options: { canonical?: boolean; reference?: StateHash } = {}): Promise<StateHash> {
     const client = await db.connect();
     try {
       return await stateHash(client, { trackers: this.trackers, volatile: this.model.tracker?.volatile ?? [], ...options });
@@ -102,9 +102,7 @@ export class States {
    * the reference's canonical hashes are its own; otherwise they are computed.
    */
   async hashAgainst(db: DatabaseHandle, reference: State): Promise<StateHash> {
-    const quick = await this.hash(db, { canonical: false });
-    if (quick.raw === reference.hash.raw) return reference.hash;
-    return this.hash(db);
+    return this.hash(db, { reference: reference.hash });
   }
 
   /** Tracker columns that differ from run to run (applied_at, …) say nothing about the state. */

@@ -130,7 +130,17 @@ const byPath = 'ORDER BY q.path COLLATE "C"';
  */
 export async function stateHash(
   client: pg.Client,
-  options: { trackers?: string[]; volatile?: string[]; canonical?: boolean } = {},
+  options: {
+    trackers?: string[];
+    volatile?: string[];
+    canonical?: boolean;
+    /**
+     * A state this one is expected to equal: when the raw digests match, its hashes are this
+     * state's too and the canonical queries are not run; otherwise they are, in the same
+     * transaction, so the raw pass is never made twice.
+     */
+    reference?: StateHash;
+  } = {},
 ): Promise<StateHash> {
   const canonical = options.canonical ?? true;
   const trackers = textArray((options.trackers ?? []).map((t) => (t.includes('.') ? t : `public.${t}`)));
@@ -173,8 +183,10 @@ FROM (SELECT pg_catalog.md5(pg_catalog.to_jsonb(r.*)::text) AS h FROM ${t.relkin
 FROM (SELECT pg_catalog.md5((pg_catalog.to_jsonb(r.*) - ${volatile})::text) AS h FROM ${quoteIdent(t.schema)}.${quoteIdent(t.name)} r) x`,
       ),
     ];
+    const canonicalSql = `SELECT pg_catalog.md5(pg_catalog.string_agg(k || ':' || h, ',' ORDER BY k)) AS h FROM (${catalog}) x`;
+    // With a reference, the canonical part waits for the raw digest's verdict.
     const statements = [
-      canonical ? `SELECT pg_catalog.md5(pg_catalog.string_agg(k || ':' || h, ',' ORDER BY k)) AS h FROM (${catalog}) x` : `SELECT '' AS h`,
+      canonical && !options.reference ? canonicalSql : `SELECT '' AS h`,
       ...(parts.length > 0 ? [parts.join('\nUNION ALL\n')] : []),
     ];
     const results = await client.query(statements.join(';\n'));
@@ -190,15 +202,23 @@ FROM (SELECT pg_catalog.md5((pg_catalog.to_jsonb(r.*) - ${volatile})::text) AS h
       data = md5(...rows.filter((r) => r.part === 'd').map((r) => `${r.name}=${r.h}`));
       trackerHash = md5(...rows.filter((r) => r.part === 't').map((r) => `${r.name}=${r.h}`));
     }
+    const raw = md5(rawHash.rows[0]!.h, data, trackerHash);
+    let schema = hashes.rows[0]!.h;
+    if (options.reference) {
+      if (raw === options.reference.raw) {
+        await client.query('COMMIT');
+        return options.reference;
+      }
+      if (canonical) schema = (await client.query<{ h: string }>(canonicalSql)).rows[0]!.h;
+    }
     await client.query('COMMIT');
-    const schema = hashes.rows[0]!.h;
     return {
       schema,
       data,
       trackers: trackerHash,
       schemaData: md5(schema, data),
       all: md5(schema, data, trackerHash),
-      raw: md5(rawHash.rows[0]!.h, data, trackerHash),
+      raw,
     };
   } catch (error) {
     await client.query('ROLLBACK').catch(() => undefined);

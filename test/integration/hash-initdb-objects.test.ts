@@ -58,3 +58,46 @@ describe('the raw digest sees changes to objects initdb made', () => {
     await server.dropDatabase(copy.name);
   });
 });
+
+/** `reference`: one transaction decides between "the reference's hashes" and computing its own. */
+describe('stateHash against a reference', () => {
+  let server: Server;
+
+  beforeAll(async () => {
+    server = await startEmbedded({ major: 17 });
+  }, 60_000);
+
+  afterAll(async () => {
+    await server?.stop();
+  });
+
+  const hashWith = async (db: DatabaseHandle, options: Parameters<typeof stateHash>[1] = {}): Promise<StateHash> => {
+    const client = await db.connect();
+    try {
+      return await stateHash(client, options);
+    } finally {
+      await client.end();
+    }
+  };
+
+  test('an unchanged copy takes the reference hashes; a changed one gets the same hashes as without a reference', async () => {
+    const reference = await server.createDatabase();
+    const client = await reference.connect();
+    await client.query(`CREATE TABLE t (id int PRIMARY KEY); INSERT INTO t VALUES (1)`);
+    await client.end();
+    const referenceHash = await hashWith(reference);
+
+    const unchanged = await server.createDatabase({ template: reference.name });
+    expect(await hashWith(unchanged, { reference: referenceHash })).toBe(referenceHash);
+
+    const changed = await server.createDatabase({ template: reference.name });
+    const other = await changed.connect();
+    await other.query(`ALTER TABLE t ADD COLUMN note text`);
+    await other.end();
+    const against = await hashWith(changed, { reference: referenceHash });
+    expect(against).toEqual(await hashWith(changed));
+    expect(against.schema).not.toBe(referenceHash.schema);
+    // Without the canonical part, only the raw digest, data and trackers are computed.
+    expect((await hashWith(changed, { reference: referenceHash, canonical: false })).schema).toBe('');
+  });
+});
