@@ -66,6 +66,9 @@ CREATE PROCEDURE app.reset(n integer) LANGUAGE sql BEGIN ATOMIC SELECT n; END;
 CREATE AGGREGATE app.total(integer) (sfunc = int4pl, stype = integer, initcond = '0');
 CREATE TRIGGER touch BEFORE UPDATE ON app.users FOR EACH ROW EXECUTE FUNCTION app.touch();
 COMMENT ON TRIGGER touch ON app.users IS 'keeps time';
+-- A partitioned table's unique constraint and row trigger: the partition gets copies that name them.
+ALTER TABLE app.events ADD CONSTRAINT events_id_at_key UNIQUE (id, at);
+CREATE TRIGGER events_touch BEFORE UPDATE ON app.events FOR EACH ROW EXECUTE FUNCTION app.touch();
 CREATE STATISTICS app.users_stats (dependencies, ndistinct) ON id, score FROM app.users;
 CREATE RULE no_delete AS ON DELETE TO app.cache DO INSTEAD NOTHING;
 CREATE PUBLICATION kinds_pub FOR TABLE app.users WITH (publish = 'insert, update');

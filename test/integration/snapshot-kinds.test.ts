@@ -174,6 +174,8 @@ describe.each([14, 15, 16, 17, 18])('PostgreSQL %i', (major) => {
     // A range's constructor functions come with the range.
     expect(Object.keys(snapshot.objects).filter((p) => p.startsWith('function:app.floatrange'))).toEqual([]);
     expect(object('trigger:app.users.touch')).toMatchObject({ enabled: 'origin', comment: 'keeps time' });
+    expect(object('trigger:app.events_2024.events_touch').parent).toBe('app.events.events_touch');
+    expect(object('constraint:app.events_2024.events_2024_id_at_key').parent).toBe('app.events.events_id_at_key');
     expect(object('event-trigger:kinds_ddl')).toMatchObject({ event: 'ddl_command_end', tags: ['CREATE TABLE'], function: 'app.on_ddl' });
     expect(object('policy:app.users.own_rows')).toMatchObject({
       command: 'SELECT',

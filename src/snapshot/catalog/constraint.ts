@@ -1,5 +1,5 @@
 import type { KindQueries } from './query.js';
-import { comment, notTracker, userRelation } from './sql.js';
+import { comment, notTracker, tableMemberName, userRelation } from './sql.js';
 
 /**
  * Table constraints; domain constraints come with their domain. On PostgreSQL 18 NOT NULL
@@ -24,10 +24,7 @@ SELECT 'constraint:' || n.nspname || '.' || c.relname || '.' || k.conname AS pat
   k.coninhcount AS "inheritedCount",
   k.connoinherit AS "noInherit"${v.constraintAttributes('k')},
   -- A partition's copy of its parent's constraint.
-  (SELECT pn.nspname || '.' || pc.relname || '.' || pk.conname FROM pg_catalog.pg_constraint pk
-   JOIN pg_catalog.pg_class pc ON pc.oid = pk.conrelid
-   JOIN pg_catalog.pg_namespace pn ON pn.oid = pc.relnamespace
-   WHERE pk.oid = k.conparentid) AS parent,
+  ${tableMemberName('pg_constraint', 'k.conparentid')} AS parent,
   ${comment('k.oid', 'pg_constraint')} AS comment
 FROM pg_catalog.pg_constraint k
 JOIN pg_catalog.pg_class c ON c.oid = k.conrelid

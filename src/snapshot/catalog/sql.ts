@@ -70,6 +70,17 @@ export const relationName = (oid: string): string =>
   `(SELECT rn.nspname || '.' || r.relname FROM pg_catalog.pg_class r
      JOIN pg_catalog.pg_namespace rn ON rn.oid = r.relnamespace WHERE r.oid = ${oid})`;
 
+/**
+ * `schema.table.name` of an object that belongs to a table (a constraint, a trigger), by OID; NULL
+ * for 0. A partition's copy of its parent's constraint or trigger names its parent this way.
+ */
+export const tableMemberName = (catalog: 'pg_constraint' | 'pg_trigger', oid: string): string => {
+  const [name, relation] = catalog === 'pg_constraint' ? ['conname', 'conrelid'] : ['tgname', 'tgrelid'];
+  return `(SELECT mn.nspname || '.' || mc.relname || '.' || m.${name} FROM pg_catalog.${catalog} m
+     JOIN pg_catalog.pg_class mc ON mc.oid = m.${relation}
+     JOIN pg_catalog.pg_namespace mn ON mn.oid = mc.relnamespace WHERE m.oid = ${oid})`;
+};
+
 /** `schema.name` of a collation, by OID (NULL for 0). */
 export const collationName = (oid: string): string =>
   `(SELECT cn.nspname || '.' || co.collname FROM pg_catalog.pg_collation co

@@ -1,5 +1,5 @@
 import type { KindQueries } from './query.js';
-import { comment, functionName, notTracker, sortedArray, userRelation } from './sql.js';
+import { comment, functionName, notTracker, sortedArray, tableMemberName, userRelation } from './sql.js';
 
 const enabled = (column: string): string =>
   `CASE ${column} WHEN 'O' THEN 'origin' WHEN 'D' THEN 'disabled' WHEN 'R' THEN 'replica' WHEN 'A' THEN 'always' END`;
@@ -19,15 +19,15 @@ SELECT 'trigger:' || n.nspname || '.' || c.relname || '.' || t.tgname AS path,
   pg_catalog.pg_get_triggerdef(t.oid, true) AS definition,
   ${enabled('t.tgenabled')} AS enabled,
   -- A partition's clone of its parent's trigger.
-  (SELECT pn.nspname || '.' || pc.relname || '.' || pt.tgname FROM pg_catalog.pg_trigger pt
-   JOIN pg_catalog.pg_class pc ON pc.oid = pt.tgrelid
-   JOIN pg_catalog.pg_namespace pn ON pn.oid = pc.relnamespace
-   WHERE pt.oid = t.tgparentid) AS parent,
+  ${tableMemberName('pg_trigger', 't.tgparentid')} AS parent,
   ${comment('t.oid', 'pg_trigger')} AS comment
 FROM pg_catalog.pg_trigger t
 JOIN pg_catalog.pg_class c ON c.oid = t.tgrelid
 JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-WHERE NOT t.tgisinternal AND ${userRelation('c', 'n')} AND ${notTracker('n', 'c')}`,
+-- PostgreSQL 14 marks a partition's clone of its parent's row trigger internal (15 and later do
+-- not); foreign keys' own triggers are internal and belong to a constraint on every version.
+WHERE (NOT t.tgisinternal OR (t.tgparentid <> 0 AND t.tgconstraint = 0))
+  AND ${userRelation('c', 'n')} AND ${notTracker('n', 'c')}`,
   },
   {
     kind: 'event-trigger',
