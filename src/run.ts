@@ -173,6 +173,7 @@ export async function runChecks(request: RunRequest, events: RunEvents = {}): Pr
           durationMs: Math.round(performance.now() - begun),
           findings: outcome.findings,
           ...(outcome.reason ? { reason: outcome.reason } : {}),
+          ...(outcome.notes && outcome.notes.length > 0 ? { notes: outcome.notes } : {}),
           ...(outcome.details ? { details: outcome.details } : {}),
         };
         await states.settle();

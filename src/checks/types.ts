@@ -21,6 +21,25 @@ export interface Finding {
   reproduce: string;
   /** For property-based checks: the case (fault kind, block, boundary, migration; for `retry`, tries and waits). */
   case?: Record<string, unknown>;
+  /**
+   * How many cases ended in this same finding (same file, line, SQLSTATE, or the same difference):
+   * they are reported once, with the smallest case's reproduce command. Absent means 1.
+   */
+  cases?: number;
+}
+
+/**
+ * What the real tool always does after any failure, whatever the files say (golang-migrate's dirty
+ * version, codd's bootstrap that no SQL can guard): not a defect of the set, so not a finding. It is
+ * reported once per check with the action an operator takes, and the check models that action.
+ */
+export interface Note {
+  check: CheckName;
+  /** Relative to the current directory, or null when the note is about the whole set. */
+  file: string | null;
+  message: string;
+  /** What an operator does about it (e.g. `migrate force 2`, then `migrate up`). */
+  action: string;
 }
 
 export type CheckStatus = 'pass' | 'fail' | 'skip';
@@ -35,6 +54,8 @@ export interface CheckResult {
   findings: Finding[];
   /** Why it was skipped, when it was. */
   reason?: string;
+  /** What the tool always does, whatever the files say: reported, never a failure (see Note). */
+  notes?: Note[];
   /** What a check reports beyond findings, e.g. `retry`: the policy, and the tries and waits of every case. */
   details?: Record<string, unknown>;
 }
@@ -89,6 +110,7 @@ export interface CheckOutcome {
   cases: number;
   findings: Finding[];
   reason?: string;
+  notes?: Note[];
   details?: Record<string, unknown>;
 }
 
