@@ -13,6 +13,7 @@ import type { CheckName, CheckOptions, CheckResult, Shard } from './checks/types
 import { InputError } from './migrations/types.js';
 import { VERSION } from './version.js';
 import { pairFindings } from './checks/lint.js';
+import { cannotRun, SetDoesNotApply } from './checks/applies.js';
 
 export interface RunRequest {
   dir: string;
@@ -156,15 +157,14 @@ export async function runChecks(request: RunRequest, events: RunEvents = {}): Pr
       for (const check of checks) {
         events.onCheckStart?.(check.name, String(server.major));
         const begun = performance.now();
-        const outcome = await check.run({
-          set,
-          model,
-          server,
-          states,
-          options,
-          reproduce: (name, extra) => reproduceCommand(request, name, server.major, extra),
-          progress: (done, total) => events.onProgress?.(check.name, done, total),
-        });
+        const reproduce = (name: CheckName, extra?: string[]): string => reproduceCommand(request, name, server.major, extra);
+        const outcome = await check
+          .run({ set, model, server, states, options, reproduce, progress: (done, total) => events.onProgress?.(check.name, done, total) })
+          // The one place where a check that cannot run becomes a failure, whatever --checks holds.
+          .catch((error: unknown) => {
+            if (error instanceof SetDoesNotApply) return cannotRun(check.name, error.trace, reproduce(check.name));
+            throw error;
+          });
         const result: CheckResult = {
           name: check.name,
           postgres: String(server.major),
@@ -173,7 +173,7 @@ export async function runChecks(request: RunRequest, events: RunEvents = {}): Pr
           durationMs: Math.round(performance.now() - begun),
           findings: outcome.findings,
           ...(outcome.reason ? { reason: outcome.reason } : {}),
-          ...(outcome.notes && outcome.notes.length > 0 ? { notes: outcome.notes } : {}),
+          notes: outcome.notes ?? [],
           ...(outcome.details ? { details: outcome.details } : {}),
         };
         await states.settle();

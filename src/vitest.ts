@@ -24,7 +24,10 @@ export class MigtestFindings extends Error {
   constructor(result: CheckResult) {
     const text = new TextReporter({ color: false, live: false, write: () => {} });
     const count = `${result.findings.length} finding${result.findings.length === 1 ? '' : 's'}`;
-    super(`${result.name} failed on PostgreSQL ${result.postgres}: ${count}\n${result.findings.map((f) => text.finding(f)).join('')}`);
+    // A check that could not run (the set does not apply) fails with the first run's error as its finding.
+    const why = result.reason ? `${result.reason}, ${count}` : count;
+    const notes = (result.notes ?? []).map((n) => text.note(n)).join('');
+    super(`${result.name} failed on PostgreSQL ${result.postgres}: ${why}\n${notes}${result.findings.map((f) => text.finding(f)).join('')}`);
     this.name = 'MigtestFindings';
     // Not enumerable: vitest prints an error's own fields, and the text above already says it all.
     Object.defineProperty(this, 'result', { value: result, enumerable: false });

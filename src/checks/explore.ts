@@ -1,4 +1,5 @@
 import fc from 'fast-check';
+import { groupFindings } from './findings.js';
 import type { CheckContext, CheckName, CheckOutcome, Finding, Shard } from './types.js';
 
 /** Cases explored at once with --exhaustive: each has its own database, and the server has room. */
@@ -54,7 +55,8 @@ function shardLabel(shard: Shard): string {
 /**
  * Runs a check's cases: all of them with --exhaustive (in parallel, each on its own database),
  * otherwise a fast-check sample whose first failure shrinks to the simplest failing case and is
- * reported with the seed and path that replay it.
+ * reported with the seed and path that replay it. Exhaustive cases that end in the same root cause
+ * are one finding: the first case's in enumeration order (the simplest), with `cases` counting them.
  */
 export async function explore<C>(context: CheckContext, space: CaseSpace<C>): Promise<CheckOutcome> {
   if (space.all.length === 0) return { status: 'skip', cases: 0, findings: [], reason: 'the plan has no case for this check' };
@@ -103,7 +105,8 @@ export async function explore<C>(context: CheckContext, space: CaseSpace<C>): Pr
       findings[i] = await evaluate(c);
       context.progress?.(++finished, mine.length);
     }
-    const found = findings.filter((f): f is Finding => f !== null);
+    // In enumeration order (each case wrote its own slot), so the grouping is the same on every run.
+    const found = groupFindings(findings.filter((f): f is Finding => f !== null));
     return { status: found.length > 0 ? 'fail' : 'pass', cases: mine.length, findings: found, details: { ran: [...ran] } };
   }
 
@@ -152,6 +155,7 @@ export async function explore<C>(context: CheckContext, space: CaseSpace<C>): Pr
     findings: [
       {
         ...finding,
+        cases: 1,
         message: `${finding.message} (seed ${seed}, path ${details.counterexamplePath}, found after ${details.numRuns} runs and shrunk)`,
         reproduce: context.reproduce(space.check, ['--seed', String(seed), '--path', details.counterexamplePath ?? '']),
       },

@@ -8,6 +8,7 @@ import { explore } from './explore.js';
 import { stateFinding } from './findings.js';
 import { Recoveries, recoveryFinding, type CasePoint } from './recovery.js';
 import type { Check, CheckContext, Finding } from './types.js';
+import { appliedSet } from './applies.js';
 
 /**
  * Faults at statement boundaries that a run must survive: an error, a lost connection, and (on
@@ -135,8 +136,7 @@ export const fault: Check = {
   name: 'fault',
   summary: 'a fault at any statement boundary leaves what the block promises, and the next run converges',
   async run(context) {
-    const fresh = await context.states.fresh();
-    if (!fresh.trace.ok) return { status: 'skip', cases: 0, findings: [], reason: 'the first run fails (see check fresh)' };
+    await appliedSet(context);
     const kinds = context.options.faults ?? DEFAULT_FAULTS;
     if (kinds.includes('crash') && !context.server.crash) {
       throw new InputError(

@@ -3,7 +3,7 @@ import type { Statement } from '../migrations/types.js';
 import type { PgError } from '../runners/types.js';
 import type { Difference } from '../snapshot/types.js';
 import { hintFor } from './hints.js';
-import type { CheckName, Finding } from './types.js';
+import type { Cause, CheckName, Finding } from './types.js';
 
 /** A path as a person types it: relative to the current directory. */
 export function displayPath(file: string): string {
@@ -29,15 +29,17 @@ export function errorFinding(
   message?: string,
 ): Finding {
   const { statement, error } = failure;
+  const where = at(statement);
   return {
     check,
-    ...at(statement),
+    ...where,
     sqlstate: error.sqlstate,
     message: message ?? error.message,
     detail: error.detail ?? null,
     hint: hintFor(error.sqlstate, statement) ?? error.hint ?? null,
     diff: null,
     reproduce,
+    cause: { file: where.file, line: where.line, sqlstate: error.sqlstate, message: error.message, diff: null },
   };
 }
 
@@ -58,5 +60,51 @@ export function stateFinding(
     hint: where?.hint ?? null,
     diff,
     reproduce,
+    cause: { file: null, line: null, sqlstate: null, message: null, diff: diffSignature(diff) },
   };
+}
+
+/** A difference of states as a cause holds it: each path with its kind of change, values left out. */
+export function diffSignature(diff: readonly Difference[]): string[] {
+  return diff.map((d) => `${d.path} ${d.change}`);
+}
+
+/**
+ * A finding's root cause: its own `cause`, else one read from its fields. Findings of a case begin
+ * their message with the case's label and `: ` ("fault error before statement 2 of block 3 (in-txn):
+ * the next run fails at …"); what follows names the failing statement and its error, or the
+ * difference, the same for every case with that cause. The finding's file and line are the case's
+ * point (where the fault was), so they are left out.
+ */
+export function causeOf(f: Finding): Cause {
+  if (f.cause) return f.cause;
+  const colon = f.case ? f.message.indexOf(': ') : -1;
+  return {
+    file: null,
+    line: null,
+    sqlstate: f.sqlstate,
+    message: f.diff && f.diff.length > 0 ? null : colon >= 0 ? f.message.slice(colon + 2) : f.message,
+    diff: f.diff && f.diff.length > 0 ? diffSignature(f.diff) : null,
+  };
+}
+
+/** A database the server session made for one case (src/postgres/server.ts: `migtest_<pid>_<hex>_<n>…`). */
+const CASE_DATABASE = /\bmigtest_\d+_[0-9a-f]{6}_\w*/g;
+
+/**
+ * Findings of one check's cases, given in the order the cases were enumerated, as one finding per
+ * root cause (causeOf): the first case's finding, the smallest, with `cases` counting all of them.
+ * Groups come in the order of their first case, so the result depends on the enumeration only, never
+ * on the order in which parallel cases finished. Pure.
+ */
+export function groupFindings(findings: readonly Finding[]): Finding[] {
+  const groups = new Map<string, { first: Finding; cases: number }>();
+  for (const f of findings) {
+    // Each case has databases of its own, which error messages may name: their names are no part of a cause.
+    const key = JSON.stringify([f.check, causeOf(f)]).replace(CASE_DATABASE, 'migtest_…');
+    const group = groups.get(key);
+    if (group) group.cases += f.cases ?? 1;
+    else groups.set(key, { first: f, cases: f.cases ?? 1 });
+  }
+  return [...groups.values()].map(({ first, cases }) => ({ ...first, cases }));
 }

@@ -3,6 +3,7 @@ import type { Migration } from '../migrations/types.js';
 import { explore } from './explore.js';
 import { Recoveries, recoveryFinding, type CasePoint } from './recovery.js';
 import type { Check, CheckContext, Finding } from './types.js';
+import { appliedSet } from './applies.js';
 
 /** Where migration k sits in the plan. */
 interface Position {
@@ -65,8 +66,7 @@ export const resume: Check = {
   name: 'resume',
   summary: 'after a crash after any migration, a new run converges to the fresh state',
   async run(context) {
-    const fresh = await context.states.fresh();
-    if (!fresh.trace.ok) return { status: 'skip', cases: 0, findings: [], reason: 'the first run fails (see check fresh)' };
+    await appliedSet(context);
     const recoveries = new Recoveries(context.states);
     const all = positions(context);
     return explore(context, {

@@ -14,6 +14,7 @@ import { hintFor } from './hints.js';
 import { Recoveries, recoveryFinding, type CasePoint } from './recovery.js';
 import type { State } from './states.js';
 import type { Check, CheckContext, CheckOutcome, Finding } from './types.js';
+import { appliedSet } from './applies.js';
 
 /*
  * Check `retry`: transient faults n times at chosen boundaries under the retry policy, and
@@ -583,8 +584,7 @@ export const retry: Check = {
   name: 'retry',
   summary: 'transient faults under the retry policy: tries, waits and outcome as the policy says; a lost ack: re-running committed work is safe',
   async run(context) {
-    const fresh = await context.states.fresh();
-    if (!fresh.trace.ok) return { status: 'skip', cases: 0, findings: [], reason: 'the first run fails (see check fresh)' };
+    await appliedSet(context);
     const policy = context.options.retry;
     const rules = rulesOf(context.model, policy);
     const blocks = context.states.plan.blocks;

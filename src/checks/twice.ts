@@ -4,6 +4,7 @@ import type { Difference, DataFingerprint } from '../snapshot/types.js';
 import { errorFinding, stateFinding } from './findings.js';
 import { DUPLICATE_ROWS_HINT } from './hints.js';
 import type { Check, CheckContext, Finding } from './types.js';
+import { appliedSet } from './applies.js';
 
 /**
  * After a full apply, running the runner again succeeds and leaves the same schema and data. For a
@@ -13,10 +14,7 @@ export const twice: Check = {
   name: 'twice',
   summary: 'a second run succeeds and leaves the same schema and data',
   async run(context) {
-    const first = await context.states.fresh();
-    if (!first.trace.ok) {
-      return { status: 'skip', cases: 0, findings: [], reason: 'the first run fails (see check fresh)' };
-    }
+    const first = await appliedSet(context);
     const db = await context.states.copy(first);
     try {
       const second = await context.states.run(db);

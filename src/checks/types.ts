@@ -26,6 +26,27 @@ export interface Finding {
    * they are reported once, with the smallest case's reproduce command. Absent means 1.
    */
   cases?: number;
+  /**
+   * What the finding's cases have in common beyond where each case was (see Cause). Set by whoever
+   * makes the finding; without it, grouping derives one from the other fields (src/checks/grouping.ts).
+   */
+  cause?: Cause;
+}
+
+/**
+ * The root cause of a finding: cases of one check whose causes are equal are one finding. It holds
+ * what a maintainer fixes (the statement that fails and its error, or the difference a re-run leaves),
+ * never what tells one case from another (the fault's boundary, the crash point, a case label).
+ */
+export interface Cause {
+  /** The statement whose error ends the case (for a recovery: the one the next run fails at). */
+  file: string | null;
+  line: number | null;
+  sqlstate: string | null;
+  /** The error's message; null for a difference of states. */
+  message: string | null;
+  /** A difference of states: each object's path and kind of change, e.g. `data:public.t changed`. */
+  diff: string[] | null;
 }
 
 /**
@@ -52,7 +73,7 @@ export interface CheckResult {
   cases: number;
   durationMs: number;
   findings: Finding[];
-  /** Why it was skipped, when it was. */
+  /** Why it was skipped, or (status fail, no case run) why it could not run. */
   reason?: string;
   /** What the tool always does, whatever the files say: reported, never a failure (see Note). */
   notes?: Note[];

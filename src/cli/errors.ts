@@ -21,3 +21,24 @@ export function describeError(error: unknown): string {
   const stack = process.env.MIGTEST_DEBUG && error instanceof Error ? `\n${error.stack}` : '';
   return `migtest: ${message}${stack}\n  (an unexpected failure: set MIGTEST_DEBUG=1 for the stack, and report it)`;
 }
+
+/** An error that stopped a command, as `--format json` reports it (exit 2). */
+export interface ErrorReport {
+  message: string;
+  /** The input file at fault, as a person types it; null when the error names no file. */
+  file: string | null;
+  line: number | null;
+  /** What to do about it; null when there is nothing to say. */
+  fix: string | null;
+}
+
+/** The same error describeError tells a person, as fields. */
+export function errorReport(error: unknown): ErrorReport {
+  if (error instanceof InputError) {
+    return { message: error.message, file: error.file ? displayPath(error.file) : null, line: error.line ?? null, fix: error.fix ?? null };
+  }
+  if (error instanceof InfrastructureError) return { message: error.message, file: null, line: null, fix: error.fix ?? null };
+  if (error instanceof UsageError) return { message: error.message, file: null, line: null, fix: 'see migtest --help' };
+  const message = error instanceof Error ? error.message : String(error);
+  return { message, file: null, line: null, fix: 'an unexpected failure: set MIGTEST_DEBUG=1 for the stack, and report it' };
+}

@@ -8,12 +8,12 @@ import { DEFAULT_IMAGE } from '../postgres/container.js';
 import { PROVIDERS } from '../postgres/providers.js';
 import { RUNNERS } from '../runners/index.js';
 import { runChecks, type RunReport, type RunRequest } from '../run.js';
-import { toJson } from '../report/json.js';
+import { errorJson, toJson } from '../report/json.js';
 import { toJunit } from '../report/junit.js';
 import { toGithub } from '../report/github.js';
 import { TextReporter } from '../report/text.js';
 import { VERSION } from '../version.js';
-import { describeError, UsageError } from './errors.js';
+import { describeError, errorReport, UsageError } from './errors.js';
 import { runScenario } from './scenario.js';
 import { formatLint, lintCommand } from '../lint/command.js';
 import { checksWithExpected, parseIgnore } from '../checks/expected.js';
@@ -270,12 +270,52 @@ export async function main(argv: string[]): Promise<number> {
     return result.code;
   } catch (error) {
     if (error instanceof CommanderError) {
-      // Help and version are not errors; every other commander error is a usage error.
-      return error.exitCode === 0 || error.code === 'commander.helpDisplayed' || error.code === 'commander.version' ? 0 : 2;
+      // Help and version are not errors; every other commander error is a usage error (commander printed it).
+      if (error.exitCode === 0 || error.code === 'commander.helpDisplayed' || error.code === 'commander.version') return 0;
+      reportJsonError(argv, new UsageError(error.message.replace(/^error: /, '')));
+      return 2;
     }
-    if (!interrupted()) process.stderr.write(describeError(error) + '\n');
+    if (!interrupted()) {
+      process.stderr.write(describeError(error) + '\n');
+      reportJsonError(argv, error);
+    }
     return 2;
   } finally {
     await releaseAll();
   }
+}
+
+/**
+ * Where a `--format json` report goes, read from the raw arguments (the error may come before
+ * they are parsed): the `--out` file of check and lint, else stdout; undefined when no JSON was asked for.
+ */
+export function jsonTarget(argv: readonly string[]): { out?: string } | undefined {
+  const value = (name: string): string | undefined => {
+    let found: string | undefined;
+    argv.forEach((arg, i) => {
+      if (arg === name) found = argv[i + 1];
+      else if (arg.startsWith(`${name}=`)) found = arg.slice(name.length + 1);
+    });
+    return found;
+  };
+  const formats = (value('--format') ?? '').split(',').map((f) => f.trim());
+  if (!formats.includes('json')) return undefined;
+  const out = value('--out');
+  return out !== undefined && ['check', 'lint'].includes(argv[0] ?? '') ? { out } : {};
+}
+
+/** On exit 2 with `--format json`: one object with the error, where the report would have gone. */
+function reportJsonError(argv: readonly string[], error: unknown): void {
+  const target = jsonTarget(argv);
+  if (!target) return;
+  const text = errorJson(errorReport(error)) + '\n';
+  if (target.out !== undefined) {
+    try {
+      writeReport(target.out, text);
+      return;
+    } catch {
+      // The file cannot be written (the error may be about it): stdout still gets the object.
+    }
+  }
+  process.stdout.write(text);
 }

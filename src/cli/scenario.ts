@@ -32,6 +32,12 @@ function describeExpected(e: ExpectedFinding): string {
   return [e.check, e.sqlstate, e.file && `${e.file}${e.line ? `:${e.line}` : ''}`, e.message && `"${e.message}"`].filter(Boolean).join(' ');
 }
 
+/** A finding no prediction matched; a grouped one says how many cases it stands for. */
+function describeFound(f: Finding): string {
+  const cases = (f.cases ?? 1) > 1 ? ` (${f.cases} cases)` : '';
+  return `${f.check} ${f.sqlstate ?? ''} ${f.file ?? ''}:${f.line ?? ''} ${f.message}${cases}`;
+}
+
 /** Runs a set that must be refused, and compares the refusal with the prediction. */
 async function expectRejection(
   run: () => Promise<unknown>,
@@ -109,12 +115,12 @@ export async function runScenario(arg: string, format: Format): Promise<number> 
     const { missing, unexpected } = comparePrediction(set.expect, found);
     const ok = missing.length === 0 && unexpected.length === 0;
     held &&= ok;
-    results.push({ set: label, path: report.set, ok, missing, unexpected: unexpected.map((f) => `${f.check} ${f.sqlstate ?? ''} ${f.file ?? ''}:${f.line ?? ''} ${f.message}`), report });
+    results.push({ set: label, path: report.set, ok, missing, unexpected: unexpected.map(describeFound), report });
     if (format === 'text') {
       const predicted = set.expect.length === 0 ? 'every check passes' : set.expect.map(describeExpected).join('; ');
       process.stdout.write(`${ok ? c.green('✓ as predicted') : c.red('✗ not as predicted')} for ${label}: ${predicted}\n`);
       for (const m of missing) process.stdout.write(`  missing: ${describeExpected(m)}\n`);
-      for (const u of unexpected) process.stdout.write(`  unexpected: ${u.check} ${u.sqlstate ?? ''} ${u.file ?? ''}:${u.line ?? ''} ${u.message}\n`);
+      for (const u of unexpected) process.stdout.write(`  unexpected: ${describeFound(u)}\n`);
       process.stdout.write('\n');
     }
   }

@@ -1,6 +1,7 @@
 import { isAbsolute, relative, resolve } from 'node:path';
-import type { CheckResult, Finding } from '../checks/types.js';
+import type { CheckResult, Finding, Note } from '../checks/types.js';
 import type { RunReport } from '../run.js';
+import { checksSummary, moreCases } from './text.js';
 
 /**
  * GitHub Actions workflow commands: an `::error` annotation per finding, on its file and line
@@ -10,6 +11,7 @@ export function toGithub(report: RunReport): string {
   const lines: string[] = [];
   for (const result of report.checks) {
     for (const finding of result.findings) lines.push(annotation(report, result, finding));
+    for (const note of result.notes ?? []) lines.push(noteAnnotation(report, result, note));
   }
   for (const result of report.checks) lines.push(checkLine(result));
   lines.push(summaryLine(report));
@@ -30,8 +32,18 @@ export function annotation(report: RunReport, result: CheckResult, f: Finding): 
     if (f.column !== null) properties.push(`col=${f.column}`);
   }
   properties.push(`title=${escapeProperty(title(report, result, f))}`);
-  const message = [f.message, ...(f.hint ? [`hint: ${f.hint}`] : []), `reproduce: ${f.reproduce}`].join('\n');
+  const message = [f.message + moreCases(f), ...(f.hint ? [`hint: ${f.hint}`] : []), `reproduce: ${f.reproduce}`].join('\n');
   return `::error ${properties.join(',')}::${escapeData(message)}`;
+}
+
+/** A note is a warning, never an error: what the tool always does, with what an operator does about it. */
+export function noteAnnotation(report: RunReport, result: CheckResult, n: Note): string {
+  const shard = report.shard && report.shard.count > 1 ? ` shard ${report.shard.index}/${report.shard.count}` : '';
+  const properties = [
+    ...(n.file ? [`file=${escapeProperty(workspacePath(n.file))}`] : []),
+    `title=${escapeProperty(`migtest ${result.name} · PostgreSQL ${result.postgres}${shard} · note`)}`,
+  ];
+  return `::warning ${properties.join(',')}::${escapeData(`${n.message}\naction: ${n.action}`)}`;
 }
 
 /**
@@ -47,18 +59,14 @@ export function workspacePath(file: string, workspace = process.env.GITHUB_WORKS
 function checkLine(r: CheckResult): string {
   const mark = r.status === 'pass' ? 'ok  ' : r.status === 'fail' ? 'FAIL' : 'skip';
   const findings = r.findings.length > 0 ? `, ${r.findings.length} finding${r.findings.length === 1 ? '' : 's'}` : '';
-  const reason = r.reason ? ` (skipped: ${r.reason})` : '';
+  const reason = !r.reason ? '' : r.status === 'fail' ? ` (${r.reason})` : ` (skipped: ${r.reason})`;
   return `${mark} ${r.name} pg ${r.postgres}: ${r.cases} case${r.cases === 1 ? '' : 's'}${findings}${reason}`;
 }
 
 function summaryLine(report: RunReport): string {
-  const failed = report.checks.filter((r) => r.status === 'fail').length;
-  const findings = report.checks.reduce((n, r) => n + r.findings.length, 0);
   const shard = report.shard ? `, shard ${report.shard.index}/${report.shard.count}` : '';
   const where = `${report.set}, runner ${report.runner}, PostgreSQL ${report.postgres.join(', ') || 'none'}${shard}`;
-  return report.ok
-    ? `migtest: PASS ${report.checks.length} check${report.checks.length === 1 ? '' : 's'} passed (${where})`
-    : `migtest: FAIL ${failed} of ${report.checks.length} checks failed, ${findings} finding${findings === 1 ? '' : 's'} (${where})`;
+  return `migtest: ${report.ok ? 'PASS' : 'FAIL'} ${checksSummary(report)} (${where})`;
 }
 
 /** The message after `::`: GitHub unescapes %25, %0D and %0A there. */

@@ -1,5 +1,6 @@
 import type { RunReport } from '../run.js';
 import { withUnified } from '../snapshot/format.js';
+import { VERSION } from '../version.js';
 
 /** The machine contract of DESIGN.md: one object, stable field order. */
 export function toJson(report: RunReport): string {
@@ -22,8 +23,12 @@ export function toJson(report: RunReport): string {
       hint: f.hint,
       diff: f.diff ? f.diff.map(withUnified) : null,
       reproduce: f.reproduce,
+      // How many cases ended in this same finding (one root cause); `reproduce` is the first case's.
+      cases: f.cases ?? 1,
       ...(f.case ? { case: f.case } : {}),
     })),
+    // Always present: what the tool always does, with the operator's action; never a failure.
+    notes: (r.notes ?? []).map((n) => ({ check: n.check, file: n.file, message: n.message, action: n.action })),
     ...(r.details ? { details: r.details } : {}),
   }));
   return JSON.stringify(
@@ -37,6 +42,19 @@ export function toJson(report: RunReport): string {
       ...(report.shard ? { shard: { index: report.shard.index, count: report.shard.count } } : {}),
       checks,
     },
+    null,
+    2,
+  );
+}
+
+/**
+ * What `--format json` prints when the run stops before it has a report (exit 2): bad input, a
+ * usage error, a server that would not start, an unexpected failure. A CI job that parses stdout
+ * still gets one object, with the reason; `file` and `line` when the input names a place.
+ */
+export function errorJson(error: { message: string; file: string | null; line: number | null; fix: string | null }): string {
+  return JSON.stringify(
+    { ok: false, tool: 'migtest', version: VERSION, error: { message: error.message, file: error.file, line: error.line, fix: error.fix } },
     null,
     2,
   );

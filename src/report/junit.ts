@@ -1,4 +1,5 @@
-import type { CheckResult, Finding } from '../checks/types.js';
+import type { CheckResult, Finding, Note } from '../checks/types.js';
+import { moreCases } from './text.js';
 import type { RunReport } from '../run.js';
 import { formatDifferences } from '../snapshot/format.js';
 
@@ -71,20 +72,24 @@ function plural(n: number, word: string): string {
 function testcases(result: CheckResult): string[] {
   const classname = attr(`pg${result.postgres}.${result.name}`);
   const cases = plural(result.cases, 'case');
+  // Notes are output, never failures: on every testcase of the check, so each one read alone has them.
+  const notes = (result.notes ?? []).map(noteLine);
+  const systemOut = (lines: string[]): string[] => (lines.length > 0 ? [`      <system-out>${text(lines.join('\n'))}</system-out>`] : []);
   if (result.status === 'skip') {
     return [
       `    <testcase classname="${classname}" name="${attr(result.name)}" time="${seconds(result.durationMs)}">`,
       `      <skipped message="${attr(result.reason ?? 'skipped')}"/>`,
+      ...systemOut(notes),
       '    </testcase>',
     ];
   }
   if (result.status === 'pass' || result.findings.length === 0) {
     const failure =
-      result.status === 'fail' ? [`      <failure message="${attr(`${result.name} failed`)}" type="${attr(result.name)}"/>`] : [];
+      result.status === 'fail' ? [`      <failure message="${attr(result.reason ?? `${result.name} failed`)}" type="${attr(result.name)}"/>`] : [];
     return [
       `    <testcase classname="${classname}" name="${attr(`${result.name} · ${cases}`)}" time="${seconds(result.durationMs)}">`,
       ...failure,
-      `      <system-out>${text(`${result.name} on PostgreSQL ${result.postgres}: ${cases} ${result.status === 'pass' ? 'passed' : 'run'}`)}</system-out>`,
+      ...systemOut([`${result.name} on PostgreSQL ${result.postgres}: ${cases} ${result.status === 'pass' ? 'passed' : 'run'}`, ...notes]),
       '    </testcase>',
     ];
   }
@@ -92,9 +97,14 @@ function testcases(result: CheckResult): string[] {
   const each = result.durationMs / result.findings.length;
   return result.findings.flatMap((f) => [
     `    <testcase classname="${classname}" name="${attr(findingName(f))}" time="${seconds(each)}">`,
-    `      <failure message="${attr(firstLine(`${f.sqlstate ? `${f.sqlstate} ` : ''}${f.message}`))}" type="${attr(f.sqlstate ?? f.check)}">${text(failureBody(f, cases))}</failure>`,
+    `      <failure message="${attr(firstLine(`${f.sqlstate ? `${f.sqlstate} ` : ''}${f.message}`) + moreCases(f))}" type="${attr(f.sqlstate ?? f.check)}">${text(failureBody(f, result))}</failure>`,
+    ...systemOut(notes),
     '    </testcase>',
   ]);
+}
+
+function noteLine(n: Note): string {
+  return `note: ${n.file ? `${n.file}: ` : ''}${n.message}; action: ${n.action}`;
 }
 
 function where(f: Finding): string | undefined {
@@ -113,7 +123,7 @@ export function findingName(f: Finding): string {
   return parts.join(' · ');
 }
 
-function failureBody(f: Finding, cases: string): string {
+function failureBody(f: Finding, result: CheckResult): string {
   const lines: string[] = [];
   lines.push(where(f) ?? '(no statement)');
   if (f.statement) lines.push(f.statement);
@@ -126,7 +136,9 @@ function failureBody(f: Finding, cases: string): string {
     lines.push('diff:');
     for (const line of formatDifferences(f.diff)) lines.push(`  ${line}`);
   }
-  lines.push(`check ran ${cases}`);
+  if ((f.cases ?? 1) > 1) lines.push(`${f.cases} cases end in this same finding; the case and the command above are the first of them`);
+  if (result.reason) lines.push(result.reason);
+  else lines.push(`check ran ${plural(result.cases, 'case')}`);
   lines.push(`reproduce: ${f.reproduce}`);
   return lines.join('\n');
 }

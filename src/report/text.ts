@@ -1,5 +1,6 @@
 import pc from 'picocolors';
-import type { CheckResult, Finding } from '../checks/types.js';
+import { CANNOT_RUN } from '../checks/applies.js';
+import type { CheckResult, Finding, Note } from '../checks/types.js';
 import { formatDifferences } from '../snapshot/format.js';
 import type { RunEvents, RunReport } from '../run.js';
 import { VERSION } from '../version.js';
@@ -94,28 +95,45 @@ export class TextReporter implements RunEvents {
     this.out.write(`  · ${name.padEnd(8)} pg ${running.postgres}  ${percent}% (${done}/${total})  ${seconds(now - running.started)}\n`);
   }
 
+  /** Errors already printed in full, per PostgreSQL version: a check that could not run points back at them. */
+  readonly #printed = new Set<string>();
+
   onCheckEnd(result: CheckResult): void {
     if (this.out.live) this.out.write('\r\x1b[K');
     const c = this.#c;
     const mark = result.status === 'pass' ? c.green('✓') : result.status === 'fail' ? c.red('✗') : c.yellow('-');
     const cases = `${result.cases} case${result.cases === 1 ? '' : 's'}`;
-    const reason = result.reason ? c.yellow(`  skipped: ${result.reason}`) : '';
+    const reason = !result.reason ? '' : result.status === 'fail' ? c.red(`  ${result.reason}`) : c.yellow(`  skipped: ${result.reason}`);
     this.out.write(`  ${mark} ${result.name.padEnd(8)} pg ${result.postgres}  ${cases}  ${c.dim(seconds(result.durationMs))}${reason}\n`);
     if (result.details && 'policy' in result.details) this.out.write(c.dim(`    ${policyLine(result.details)}\n`));
-    for (const finding of result.findings) this.out.write(this.finding(finding));
+    for (const note of result.notes ?? []) this.out.write(this.note(note));
+    for (const finding of result.findings) {
+      // The first run's error, once per version: fresh (or the first check that could not run) prints it in full.
+      const error = finding.sqlstate && finding.cause?.message ? `${result.postgres} ${finding.file}:${finding.line} ${finding.sqlstate} ${finding.cause.message}` : undefined;
+      if (error && result.reason === CANNOT_RUN && this.#printed.has(error)) {
+        this.out.write(`    ${c.red('✗')} ${c.bold(where(finding))}  ${c.red(finding.sqlstate!)} ${c.dim('the error shown above stops the first run')}\n`);
+        continue;
+      }
+      if (error) this.#printed.add(error);
+      this.out.write(this.finding(finding));
+    }
+  }
+
+  /** What the tool always does: one dimmed line, with what an operator does about it. */
+  note(n: Note): string {
+    return this.#c.dim(`    note: ${n.file ? `${n.file}: ` : ''}${n.message}; action: ${n.action}`) + '\n';
   }
 
   finding(f: Finding): string {
     const c = this.#c;
     const lines: string[] = [];
-    const where = f.file ? `${f.file}:${f.line ?? 1}:${f.column ?? 1}` : '(no statement)';
-    lines.push(`    ${c.red('✗')} ${c.bold(where)}`);
+    lines.push(`    ${c.red('✗')} ${c.bold(where(f))}`);
     if (f.statement) {
       const first = f.statement.split('\n')[0]!;
       const more = f.statement.includes('\n') ? ' …' : '';
       lines.push(`      ${c.cyan(first)}${more}`);
     }
-    lines.push(`      ${f.sqlstate ? `${c.red(f.sqlstate)} ` : ''}${f.message}`);
+    lines.push(`      ${f.sqlstate ? `${c.red(f.sqlstate)} ` : ''}${f.message}${moreCases(f)}`);
     if (f.detail) lines.push(`      ${c.dim(`detail: ${f.detail}`)}`);
     if (f.diff && f.diff.length > 0) {
       const diffLines = formatDifferences(f.diff, { color: this.out.color });
@@ -129,16 +147,37 @@ export class TextReporter implements RunEvents {
 
   summary(report: RunReport): void {
     const c = this.#c;
-    const failed = report.checks.filter((r) => r.status === 'fail').length;
-    const findings = report.checks.reduce((n, r) => n + r.findings.length, 0);
     if (report.checks.length === 0 && report.shard) {
       this.out.write(`${c.green(c.bold('PASS'))} no check to run on shard ${report.shard.index}/${report.shard.count}: single-case and static checks (fresh, twice, lint) run on shard 1\n`);
-    } else if (report.ok) {
-      this.out.write(`${c.green(c.bold('PASS'))} ${report.checks.length} check${report.checks.length === 1 ? '' : 's'} passed\n`);
     } else {
-      this.out.write(
-        `${c.red(c.bold('FAIL'))} ${failed} of ${report.checks.length} checks failed, ${findings} finding${findings === 1 ? '' : 's'}\n`,
-      );
+      const line = checksSummary(report);
+      this.out.write(`${report.ok ? c.green(c.bold('PASS')) : c.red(c.bold('FAIL'))} ${line}\n`);
     }
   }
+}
+
+function where(f: Finding): string {
+  return f.file ? `${f.file}:${f.line ?? 1}:${f.column ?? 1}` : '(no statement)';
+}
+
+/** A grouped finding stands for its other cases too: ` (and 15 more cases)`. */
+export function moreCases(f: Finding): string {
+  const more = (f.cases ?? 1) - 1;
+  return more > 0 ? ` (and ${more} more case${more === 1 ? '' : 's'})` : '';
+}
+
+/**
+ * After PASS or FAIL: only checks that ran and passed count as passed; a skipped check is named as
+ * skipped, a check that could not run as failed.
+ */
+export function checksSummary(report: RunReport): string {
+  const count = (status: CheckResult['status']): number => report.checks.filter((r) => r.status === status).length;
+  const [passed, failed, skipped] = [count('pass'), count('fail'), count('skip')];
+  const couldNot = report.checks.filter((r) => r.reason === CANNOT_RUN).length;
+  const findings = report.checks.reduce((n, r) => n + r.findings.length, 0);
+  const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;
+  const skippedText = skipped > 0 ? `, ${skipped} skipped` : '';
+  if (failed === 0) return `${plural(passed, 'check')} passed${skippedText}`;
+  const couldNotText = couldNot > 0 ? ` (${couldNot} could not run: the set does not apply)` : '';
+  return `${failed} of ${report.checks.length} checks failed${couldNotText}, ${plural(findings, 'finding')}${skippedText}`;
 }

@@ -51,6 +51,11 @@ export interface JsonReport {
       hint: string | null;
       diff: { path: string; change: string; expected?: unknown; found?: unknown }[] | null;
       reproduce: string;
+      /** How many cases ended in this finding (one root cause). */
+      cases: number;
     }[];
+    /** Why the check was skipped, or why it could not run. */
+    reason?: string;
+    notes: { check: string; file: string | null; message: string; action: string }[];
   }[];
 }

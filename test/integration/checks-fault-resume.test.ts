@@ -1,3 +1,6 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { migtest, type JsonReport } from '../helpers/cli.js';
 
@@ -24,24 +27,33 @@ describe('checks fault and resume under rerun-all', () => {
     expect(code).toBe(0);
   });
 
-  it('certctl-double-run/broken: every fault after the constraint file makes the next boot fail with 42710', async () => {
-    const { code, report } = await run([
-      'check', `${SETS}/certctl-double-run/broken`, '--runner', 'rerun-all', '--checks', 'fault', '--exhaustive',
-    ]);
-    expect(code).toBe(1);
-    const findings = report.checks[0]!.findings;
-    expect(findings.length).toBeGreaterThan(0);
-    for (const f of findings) {
-      expect(f.sqlstate).toBe('42710');
-      expect(f.message).toMatch(/^fault (error|terminate) (before statement \d+|after the last statement) of block \d+ \(script\): the next run fails at .*000004_certificate_constraints\.up\.sql:2:1/);
-      expect(f.file).toMatch(/\.up\.sql$/);
-      expect(f.line).toBeGreaterThan(0);
-      expect((f as { case?: { fault: string } }).case?.fault).toMatch(/^(error|terminate)$/);
+  it('certctl-double-run/broken: every fault after the constraint file makes the next boot fail with 42710, one finding for all of them', async () => {
+    const scratch = mkdtempSync(join(tmpdir(), 'migtest-grouped-'));
+    try {
+      // The text on stdout and the JSON in a file, from one run.
+      const out = join(scratch, 'report.json');
+      const result = await migtest([
+        'check', `${SETS}/certctl-double-run/broken`, '--runner', 'rerun-all', '--checks', 'fault', '--exhaustive', '--format', 'text,json', '--out', out,
+      ]);
+      expect(result.code).toBe(1);
+      const report = JSON.parse(readFileSync(out, 'utf8')) as JsonReport;
+      const [finding, ...rest] = report.checks[0]!.findings as (JsonReport['checks'][number]['findings'][number] & { cases: number; case: Record<string, unknown> })[];
+      // One root cause (the unguarded ADD CONSTRAINT of 000004 fails on the next boot), one finding.
+      expect(rest).toEqual([]);
+      expect(finding!.sqlstate).toBe('42710');
+      expect(finding!.message).toMatch(/^fault error before statement 1 of block 5 \(script\): the next run fails at .*000004_certificate_constraints\.up\.sql:2:1/);
+      // Faults in files 1 to 4 roll back within the first boot's implicit transactions, so the next
+      // boot never finds the constraint; every boundary of files 5 to 8 (13) with both kinds does.
+      expect(finding!.cases).toBe(26);
+      // The first case in enumeration order, the simplest, with its own reproduce command.
+      expect(finding!.case).toMatchObject({ fault: 'error', block: 4, at: 0, boundary: 'before' });
+      expect(finding!.reproduce).toBe(`npx migtest check ${SETS}/certctl-double-run/broken --runner rerun-all --checks fault --pg 17 --exhaustive`);
+      expect(result.stdout.match(/the next run fails at/g)).toHaveLength(1);
+      expect(result.stdout).toContain('constraint "certificates_status_check" for relation "certificates" already exists (and 25 more cases)');
+      expect(result.stdout.trimEnd().split('\n').at(-1)).toBe('FAIL 1 of 1 checks failed, 1 finding');
+    } finally {
+      rmSync(scratch, { recursive: true, force: true });
     }
-    // Faults in files 1 to 4 roll back within the first boot's implicit transactions, so the
-    // next boot never finds the constraint: only blocks after 000004 give findings.
-    const blocks = new Set(findings.map((f) => (f as { case?: { block: number } }).case!.block));
-    expect(Math.min(...blocks)).toBe(4);
   });
 
   it('a sampled failure shrinks to the simplest case and replays from its seed and path', async () => {
@@ -68,12 +80,11 @@ describe('cluster-level objects (codd bootstrap)', () => {
     expect(code).toBe(1);
     const findings = report.checks[0]!.findings;
     // A lost connection after CREATE DATABASE, and every fault in the first block on the new
-    // database (which would have recorded the bootstrap), leave a database the next run creates again.
-    expect(findings).toHaveLength(9);
-    for (const f of findings) {
-      expect(f.sqlstate).toBe('42P04');
-      expect(f.message).toContain('database "orders" already exists');
-    }
+    // database (which would have recorded the bootstrap), leave a database the next run creates
+    // again: 9 cases, one cause.
+    expect(findings).toHaveLength(1);
+    expect(findings[0]).toMatchObject({ sqlstate: '42P04', cases: 9 });
+    expect(findings[0]!.message).toContain('database "orders" already exists');
     // No finding about codd's own schema, which it makes when it records a failure.
     expect(findings.filter((f) => (f.diff ?? []).some((d) => d.path === 'schema:codd'))).toEqual([]);
   });

@@ -258,18 +258,23 @@ describe('dbmate-transaction-false: what the checks find', () => {
       options: { exhaustive: true },
     });
 
-  it('broken: fresh fails with 25001 at the CIC line, and the other checks skip', async () => {
+  it('broken: fresh fails with 25001 at the CIC line, and the other checks cannot run: they fail with the same error', async () => {
     const report = await check('broken');
-    expect(report.checks.map((c) => [c.name, c.status])).toEqual([
-      ['fresh', 'fail'],
-      ['twice', 'skip'],
-      ['resume', 'skip'],
-      ['fault', 'skip'],
+    expect(report.checks.map((c) => [c.name, c.status, c.cases])).toEqual([
+      ['fresh', 'fail', 1],
+      ['twice', 'fail', 0],
+      ['resume', 'fail', 0],
+      ['fault', 'fail', 0],
     ]);
-    const [finding] = report.checks[0]!.findings;
-    expect(finding).toMatchObject({ check: 'fresh', sqlstate: '25001', line: 3, column: 1 });
-    expect(finding!.file).toMatch(/broken\/20240315143000_unique_order_external_ref\.sql$/);
-    expect(finding!.hint).toContain('cannot run inside a transaction block');
+    expect(report.ok).toBe(false);
+    for (const result of report.checks) {
+      const [finding, ...rest] = result.findings;
+      expect(rest).toEqual([]);
+      expect(finding).toMatchObject({ check: result.name, sqlstate: '25001', line: 3, column: 1 });
+      expect(finding!.file).toMatch(/broken\/20240315143000_unique_order_external_ref\.sql$/);
+      expect(finding!.hint).toContain('cannot run inside a transaction block');
+    }
+    expect(report.checks.slice(1).map((c) => c.reason)).toEqual(Array(3).fill('cannot run: the set does not apply to an empty database (the first run fails)'));
   });
 
   it('fixed: every check passes, every fault and crash case included', async () => {

@@ -7,7 +7,7 @@ import { leftBehind, linkDependencies, runIn } from '../helpers/service-repo.js'
 
 /**
  * migtest/vitest inside another project's vitest run: one describe per version, one test per
- * check with its own verdict, a failed run told without a stack, skipped checks shown as skipped.
+ * check with its own verdict, a failed run told without a stack, a check that cannot run failed.
  */
 describe('migtest/vitest in a project of its own', () => {
   let repo = '';
@@ -54,11 +54,16 @@ describe('migtest/vitest in a project of its own', () => {
     expect(run.code).toBe(1);
   });
 
-  it('resolves a plain object config against the current directory, and shows a check that cannot run as skipped', () => {
+  it('resolves a plain object config against the current directory, and fails a check that cannot run (never a skip that passes)', () => {
     expect(run.output).toContain('× test/checks.test.ts > divide > PostgreSQL 17 > fresh');
     expect(run.output).toContain('db/000001_divide.up.sql:2:1');
     expect(run.output).toContain('22012 division by zero');
-    expect(run.output).toContain('↓ test/checks.test.ts > divide > PostgreSQL 17 > twice');
+    expect(run.output).toContain('× test/checks.test.ts > divide > PostgreSQL 17 > twice');
+    expect(run.output).toContain(
+      'MigtestFindings: twice failed on PostgreSQL 17: cannot run: the set does not apply to an empty database (the first run fails), 1 finding',
+    );
+    expect(run.output).toContain('22012 the first run fails here, so twice cannot run: division by zero');
+    expect(run.output).not.toContain('↓ test/checks.test.ts');
   });
 
   it('fails every check of a run that cannot start, with the reason and no stack', () => {
@@ -67,7 +72,7 @@ describe('migtest/vitest in a project of its own', () => {
     expect(run.output).toMatch(
       /FAIL {2}test\/checks\.test\.ts > absent > PostgreSQL 17 > fresh\n FAIL {2}test\/checks\.test\.ts > absent > PostgreSQL 17 > twice\nMigtestError: no-such-folder: the migration folder does not exist\n {2}fix: [^\n]+\n⎯/,
     );
-    expect(run.output).toMatch(/Tests\s+5 failed \| 2 passed \| 1 skipped \(8\)/);
+    expect(run.output).toMatch(/Tests\s+6 failed \| 2 passed \(8\)/);
   });
 
   it('leaves no server and no cluster behind', () => {

@@ -1,4 +1,5 @@
-import type { CheckResult, Finding } from '../../src/checks/types.js';
+import { CANNOT_RUN } from '../../src/checks/applies.js';
+import type { CheckResult, Finding, Note } from '../../src/checks/types.js';
 import type { RunReport } from '../../src/run.js';
 
 /** A finding at a statement, with characters every output format must escape. */
@@ -35,7 +36,7 @@ function result(partial: Partial<CheckResult> & Pick<CheckResult, 'name' | 'post
   return { cases: 1, durationMs: 0, findings: [], ...partial };
 }
 
-/** Two versions: on 17 a pass, a failure with two findings, a skip; on 16 a pass. */
+/** Two versions: on 17 a pass, a failure with two findings, a skip (no case on this shard); on 16 a pass. */
 export function handMadeReport(): RunReport {
   return {
     ok: false,
@@ -48,8 +49,66 @@ export function handMadeReport(): RunReport {
     checks: [
       result({ name: 'fresh', postgres: '17', status: 'pass', cases: 1, durationMs: 120 }),
       result({ name: 'fault', postgres: '17', status: 'fail', cases: 22, durationMs: 2500, findings: [AT_STATEMENT, WITHOUT_FILE] }),
-      result({ name: 'resume', postgres: '17', status: 'skip', cases: 0, durationMs: 3, reason: 'the first run fails (see check "fresh") & <more>' }),
+      result({ name: 'resume', postgres: '17', status: 'skip', cases: 0, durationMs: 3, reason: 'none of the 22 cases falls on shard 2/4 & <more>' }),
       result({ name: 'fault', postgres: '16', status: 'pass', cases: 22, durationMs: 1500 }),
+    ],
+  };
+}
+
+/** A finding that stands for 16 cases with one root cause: a codd file that is not safe to run again. */
+export const GROUPED: Finding = {
+  check: 'fault',
+  file: 'db/2024-05-02-cancel.sql',
+  line: 5,
+  column: 1,
+  statement: "UPDATE orders SET status = 'cancelled'",
+  sqlstate: '42710',
+  message: 'fault terminate before statement 2 of block 2 (no-txn): the next run fails at db/2024-05-02-cancel.sql:3:1: enum label "cancelled" already exists',
+  detail: null,
+  hint: 'add IF NOT EXISTS',
+  diff: null,
+  reproduce: 'npx migtest check db --runner codd --checks fault --pg 17 --exhaustive',
+  case: { fault: 'terminate', block: 1, at: 1, rule: 'no-txn', boundary: 'before', migration: '2024-05-02-cancel.sql' },
+  cases: 16,
+};
+
+/** The error of a first run that fails, as a check that could not run reports it. */
+export const FIRST_RUN_FAILS: Finding = {
+  check: 'twice',
+  file: 'db/0001_divide.up.sql',
+  line: 2,
+  column: 1,
+  statement: 'SELECT 1 / 0',
+  sqlstate: '22012',
+  message: 'the first run fails here, so twice cannot run: division by zero',
+  detail: null,
+  hint: null,
+  diff: null,
+  reproduce: 'npx migtest check db --runner rerun-all --checks twice --pg 17',
+  cause: { file: 'db/0001_divide.up.sql', line: 2, sqlstate: '22012', message: 'division by zero', diff: null },
+};
+
+/** What the tool always does, with the operator's action. */
+export const DIRTY: Note = {
+  check: 'fault',
+  file: 'db/000002_orders.up.sql',
+  message: 'golang-migrate leaves version 2 dirty after any failure in this file',
+  action: 'migrate force 1, then migrate up',
+};
+
+/** On 17: twice could not run (the set does not apply); fault failed with one grouped finding and a note; resume passed with a note. */
+export function notesReport(): RunReport {
+  return {
+    ok: false,
+    tool: 'migtest',
+    version: '0.1.0',
+    set: 'db',
+    runner: 'golang-migrate',
+    postgres: ['17.10'],
+    checks: [
+      result({ name: 'twice', postgres: '17', status: 'fail', cases: 0, durationMs: 2, reason: CANNOT_RUN, findings: [FIRST_RUN_FAILS] }),
+      result({ name: 'fault', postgres: '17', status: 'fail', cases: 24, durationMs: 900, findings: [GROUPED], notes: [DIRTY] }),
+      result({ name: 'resume', postgres: '17', status: 'pass', cases: 3, durationMs: 300, notes: [{ ...DIRTY, check: 'resume', file: null }] }),
     ],
   };
 }

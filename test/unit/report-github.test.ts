@@ -56,9 +56,9 @@ describe('github reporter', () => {
     expect(lines.slice(2)).toEqual([
       'ok   fresh pg 17: 1 case',
       'FAIL fault pg 17: 22 cases, 2 findings',
-      'skip resume pg 17: 0 cases (skipped: the first run fails (see check "fresh") & <more>)',
+      'skip resume pg 17: 0 cases (skipped: none of the 22 cases falls on shard 2/4 & <more>)',
       'ok   fault pg 16: 22 cases',
-      'migtest: FAIL 1 of 4 checks failed, 2 findings (sets/a,b, runner rerun-all, PostgreSQL 17.10, 16.14, shard 2/4)',
+      'migtest: FAIL 1 of 4 checks failed, 2 findings, 1 skipped (sets/a,b, runner rerun-all, PostgreSQL 17.10, 16.14, shard 2/4)',
     ]);
   });
 
