@@ -1,19 +1,31 @@
 import type { Migration, Statement } from '../migrations/types.js';
 import type { DatabaseHandle } from '../postgres/types.js';
-import type { PgError } from '../runners/types.js';
+import type { InherentStop, PgError, Trace } from '../runners/types.js';
 import { diffSnapshots } from '../snapshot/diff.js';
 import type { Difference } from '../snapshot/types.js';
 import { at, displayPath } from './findings.js';
 import { hintFor } from './hints.js';
 import type { States } from './states.js';
-import type { CheckName, Finding } from './types.js';
+import type { CheckName, Finding, Note } from './types.js';
 
-/** What the next run, without a fault, made of a state a fault or crash left behind. */
-export type Recovery =
+/**
+ * What the next run, without a fault, made of a state a fault or crash left behind. With
+ * `operator`, the next run stopped as the tool always does (see InherentStop), and this is what
+ * the run after the operator's modelled action made of it.
+ */
+export type Recovery = (
   | { kind: 'converged' }
   | { kind: 'refused'; message: string; operatorAction: string }
   | { kind: 'failed'; statement?: Statement; error: PgError }
-  | { kind: 'diverged'; diff: Difference[] };
+  | { kind: 'diverged'; diff: Difference[] }
+) & { operator?: ModelledAction };
+
+/** The operator's action a recovery modelled: the documented one, named in a finding. */
+export interface ModelledAction {
+  label: string;
+  /** What to do about the set when no action recovered. */
+  hint?: string;
+}
 
 /**
  * Runs the set again on `db` (consumed) and compares the result with the fresh state, trackers
@@ -21,6 +33,8 @@ export type Recovery =
  */
 export class Recoveries {
   readonly #seen = new Map<string, Promise<Recovery>>();
+  /** Every stop the tool always makes that a run met, for the check's notes. */
+  readonly #stops: InherentStop[] = [];
 
   constructor(private readonly states: States) {}
 
@@ -40,9 +54,67 @@ export class Recoveries {
     return this.#seen.size;
   }
 
-  private async run(db: DatabaseHandle): Promise<Recovery> {
+  /**
+   * A run on `db` that stopped as the tool always does after an earlier failure (the model says
+   * which stops those are): noted, and each action an operator chooses between is applied to the
+   * state the stop was met in before the tool runs again. The first that converges is the
+   * recovery; when none does, the documented one (the first) is reported. Undefined when the stop
+   * is the set's own. `db` is consumed.
+   */
+  async operate(db: DatabaseHandle, trace: Trace): Promise<Recovery | undefined> {
+    if (trace.ok) return undefined;
+    const { settings } = this.states;
+    const stop = await this.states.model.inherentStop?.(this.states.set, db, trace, { runnerOptions: settings.runnerOptions, env: settings.env });
+    if (!stop || stop.actions.length === 0) return undefined;
+    this.#stops.push(stop);
+    const operator: ModelledAction = { label: stop.actions[0]!.label, ...(stop.hint ? { hint: stop.hint } : {}) };
+    const last = stop.actions.length - 1;
+    // Each action starts from the state the stop was met in: a pristine copy for the others.
+    const spare = last > 0 ? await this.#copy(db) : undefined;
+    let documented: Recovery | undefined;
+    try {
+      for (const [i, action] of stop.actions.entries()) {
+        const left = i === 0 ? db : i === last ? spare! : await this.#copy(spare!);
+        const target = await action.apply(left, () => this.states.server.createDatabase());
+        try {
+          const recovery = await this.run(target, false);
+          if (recovery.kind === 'converged') return { ...recovery, operator: { label: action.label } };
+          documented ??= recovery;
+        } finally {
+          if (target !== left) await this.states.drop(target);
+          if (left !== db && left !== spare) await this.states.drop(left);
+        }
+      }
+    } finally {
+      if (spare) await this.states.drop(spare);
+    }
+    return { ...documented!, operator };
+  }
+
+  /** The notes of what the tool always does: one per kind, the earliest in the plan. */
+  notes(check: CheckName): Note[] {
+    const kept = new Map<string, InherentStop>();
+    for (const stop of this.#stops) {
+      const other = kept.get(stop.kind);
+      if (!other || stop.block < other.block || (stop.block === other.block && stop.message < other.message)) kept.set(stop.kind, stop);
+    }
+    return [...kept.values()]
+      .sort((a, b) => (a.kind < b.kind ? -1 : a.kind > b.kind ? 1 : 0))
+      .map((stop) => ({ check, file: stop.file ? displayPath(stop.file) : null, message: stop.message, action: stop.action }));
+  }
+
+  async #copy(db: DatabaseHandle): Promise<DatabaseHandle> {
+    const copy = await this.states.server.createDatabase({ template: db.name });
+    await this.states.model.cluster?.copy(db, copy);
+    return copy;
+  }
+
+  /** `operate`: whether a stop the tool always makes is met with the operator's action (not after that action itself). */
+  private async run(db: DatabaseHandle, operate = true): Promise<Recovery> {
     const fresh = await this.states.fresh();
     const trace = await this.states.run(db);
+    const operated = operate ? await this.operate(db, trace) : undefined;
+    if (operated) return operated;
     if (trace.refusal) return { kind: 'refused', ...trace.refusal };
     if (trace.failure) {
       return { kind: 'failed', error: trace.failure.error, ...(trace.failure.statement ? { statement: trace.failure.statement } : {}) };
@@ -72,6 +144,8 @@ function firstLine(sql: string): string {
 /** A finding located at the case's point, about what the next run made of it. */
 export function recoveryFinding(check: CheckName, point: CasePoint, recovery: Recovery, reproduce: string): Finding | null {
   if (recovery.kind === 'converged') return null;
+  // After the operator's modelled action, it is that action's run the finding is about.
+  const next = recovery.operator ? `after ${recovery.operator.label}: the run` : 'the next run';
   const base: Finding = {
     check,
     ...at(point.statement),
@@ -86,7 +160,7 @@ export function recoveryFinding(check: CheckName, point: CasePoint, recovery: Re
   };
   switch (recovery.kind) {
     case 'refused':
-      return { ...base, message: `${point.label}: the next run refuses: ${recovery.message}`, hint: recovery.operatorAction };
+      return { ...base, message: `${point.label}: ${next} refuses: ${recovery.message}`, hint: recovery.operatorAction };
     case 'failed': {
       const where = recovery.statement
         ? ` at ${displayPath(recovery.statement.file)}:${recovery.statement.line}:${recovery.statement.column} (${firstLine(recovery.statement.sql)})`
@@ -94,16 +168,16 @@ export function recoveryFinding(check: CheckName, point: CasePoint, recovery: Re
       return {
         ...base,
         sqlstate: recovery.error.sqlstate,
-        message: `${point.label}: the next run fails${where}: ${recovery.error.message}`,
-        hint: hintFor(recovery.error.sqlstate, recovery.statement) ?? recovery.error.hint ?? null,
+        message: `${point.label}: ${next} fails${where}: ${recovery.error.message}`,
+        hint: recovery.operator?.hint ?? hintFor(recovery.error.sqlstate, recovery.statement) ?? recovery.error.hint ?? null,
       };
     }
     case 'diverged': {
       const paths = recovery.diff.map((d) => d.path);
       return {
         ...base,
-        message: `${point.label}: the next run succeeds but leaves another state than a fresh run: ${paths.slice(0, 3).join(', ')}${paths.length > 3 ? ` and ${paths.length - 3} more` : ''}`,
-        hint: 'the migration is not safe to run again on what a partial run left: make it idempotent, or atomic',
+        message: `${point.label}: ${next} succeeds but leaves another state than a fresh run: ${paths.slice(0, 3).join(', ')}${paths.length > 3 ? ` and ${paths.length - 3} more` : ''}`,
+        hint: recovery.operator?.hint ?? 'the migration is not safe to run again on what a partial run left: make it idempotent, or atomic',
         diff: recovery.diff,
       };
     }

@@ -69,12 +69,13 @@ export const resume: Check = {
     await appliedSet(context);
     const recoveries = new Recoveries(context.states);
     const all = positions(context);
-    return explore(context, {
+    const outcome = await explore(context, {
       check: 'resume',
       all: all.map((_, k) => k),
       arbitrary: fc.nat(Math.max(0, all.length - 1)),
       key: String,
       evaluate: (k) => evaluate(context, recoveries, k, all[k]!),
     });
+    return { ...outcome, notes: recoveries.notes('resume') };
   },
 };

@@ -418,7 +418,11 @@ class RetryCases {
       });
 
       if (trace.refusal) {
-        return caseOf(`the retry is refused: ${trace.refusal.message}`, { hint: trace.refusal.operatorAction });
+        // A tool that refuses every retry after any failure (a dirty version): what counts is whether the operator's recovery works.
+        const operated = await this.recoveries.operate(db, trace);
+        if (!operated) return caseOf(`the retry is refused: ${trace.refusal.message}`, { hint: trace.refusal.operatorAction });
+        const finding = recoveryFinding('retry', { ...(at ? { statement: at } : {}), label, details: report }, operated, reproduce);
+        return { finding, report: { ...report, verdict: finding ? 'fail' : 'pass' } };
       }
       if (prediction.ok && !trace.ok) {
         const failure = trace.failure;
@@ -489,7 +493,7 @@ class RetryCases {
       point.details = report;
       const result = (finding: Finding | null): CaseResult => ({ finding, report: { ...report, verdict: finding ? 'fail' : 'pass' } });
       const stopped = trace.failure?.error.message.includes('(ack lost)') === true && trace.failure.block.index === f.block;
-      if (trace.refusal) return result(recoveryFinding('retry', point, { kind: 'refused', ...trace.refusal }, reproduce));
+      if (trace.refusal) return result(recoveryFinding('retry', point, (await this.recoveries.operate(db, trace)) ?? { kind: 'refused', ...trace.refusal }, reproduce));
       if (!trace.ok && stopped) {
         // The tool stopped at the lost connection (codd cannot retry on it; a tool without a
         // policy just exits): the work runs again in the next run, which must converge.
@@ -621,6 +625,7 @@ export const retry: Check = {
     }
     return {
       ...outcome,
+      notes: cases.recoveries.notes('retry'),
       details: {
         policy: policy?.text ?? null,
         tries: rules.tries,

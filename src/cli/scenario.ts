@@ -1,8 +1,8 @@
 import { dirname, resolve } from 'node:path';
 import pc from 'picocolors';
-import { loadScenario, type ExpectedFinding, type Scenario } from '../config/scenario.js';
+import { loadScenario, type ExpectedFinding, type ExpectedNote, type Scenario } from '../config/scenario.js';
 import type { Ignorable } from '../checks/expected.js';
-import type { Finding } from '../checks/types.js';
+import type { Finding, Note } from '../checks/types.js';
 import { check, type Format } from './main.js';
 import { describeError } from './errors.js';
 import { InputError } from '../migrations/types.js';
@@ -26,6 +26,28 @@ export function comparePrediction(expected: ExpectedFinding[], found: Finding[])
     else missing.push(e);
   }
   return { missing, unexpected: left };
+}
+
+function notes(expected: ExpectedNote, found: Note): boolean {
+  if (expected.check !== found.check) return false;
+  if (expected.file !== undefined && !(found.file ?? '').endsWith(expected.file)) return false;
+  return expected.message === undefined || found.message.includes(expected.message) || found.action.includes(expected.message);
+}
+
+/** As comparePrediction, for notes. */
+export function compareNotes(expected: ExpectedNote[], found: Note[]): { missing: ExpectedNote[]; unexpected: Note[] } {
+  const left = [...found];
+  const missing: ExpectedNote[] = [];
+  for (const e of expected) {
+    const i = left.findIndex((n) => notes(e, n));
+    if (i >= 0) left.splice(i, 1);
+    else missing.push(e);
+  }
+  return { missing, unexpected: left };
+}
+
+function describeNote(e: ExpectedNote | Note): string {
+  return [e.check, 'note', e.file, e.message && `"${e.message}"`].filter(Boolean).join(' ');
 }
 
 function describeExpected(e: ExpectedFinding): string {
@@ -113,14 +135,27 @@ export async function runScenario(arg: string, format: Format): Promise<number> 
     );
     const found = report.checks.flatMap((r) => r.findings);
     const { missing, unexpected } = comparePrediction(set.expect, found);
-    const ok = missing.length === 0 && unexpected.length === 0;
+    // Notes are compared only where the scenario predicts them.
+    const noted = set.notes ? compareNotes(set.notes, report.checks.flatMap((r) => r.notes ?? [])) : { missing: [], unexpected: [] };
+    const ok = missing.length === 0 && unexpected.length === 0 && noted.missing.length === 0 && noted.unexpected.length === 0;
     held &&= ok;
-    results.push({ set: label, path: report.set, ok, missing, unexpected: unexpected.map(describeFound), report });
+    results.push({
+      set: label,
+      path: report.set,
+      ok,
+      missing: [...missing, ...noted.missing],
+      unexpected: [...unexpected.map(describeFound), ...noted.unexpected.map(describeNote)],
+      report,
+    });
     if (format === 'text') {
-      const predicted = set.expect.length === 0 ? 'every check passes' : set.expect.map(describeExpected).join('; ');
+      const predicted =
+        (set.expect.length === 0 ? 'every check passes' : set.expect.map(describeExpected).join('; ')) +
+        (set.notes && set.notes.length > 0 ? `; ${set.notes.map(describeNote).join('; ')}` : '');
       process.stdout.write(`${ok ? c.green('✓ as predicted') : c.red('✗ not as predicted')} for ${label}: ${predicted}\n`);
       for (const m of missing) process.stdout.write(`  missing: ${describeExpected(m)}\n`);
       for (const u of unexpected) process.stdout.write(`  unexpected: ${describeFound(u)}\n`);
+      for (const m of noted.missing) process.stdout.write(`  missing: ${describeNote(m)}\n`);
+      for (const u of noted.unexpected) process.stdout.write(`  unexpected: ${describeNote(u)}\n`);
       process.stdout.write('\n');
     }
   }

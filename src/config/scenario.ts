@@ -18,6 +18,16 @@ const ExpectedFinding = z
   })
   .strict();
 
+/** A note a scenario predicts: what the tool always does (docs/checks.md). `file` matches the end of the path. */
+const ExpectedNote = z
+  .object({
+    check: z.enum(CHECK_NAMES),
+    file: z.string().min(1).optional(),
+    /** Text the note's message or action must contain. */
+    message: z.string().min(1).optional(),
+  })
+  .strict();
+
 /** What check `expected` leaves out, as `--ignore` gives it. */
 const IgnoreList = z.array(z.enum(['column-order', 'owners', 'privileges'])).min(1);
 
@@ -57,6 +67,8 @@ const ScenarioSet = z
     ignore: IgnoreList.optional(),
     /** The findings this set must give, all and only these; [] means every check passes. */
     expect: z.array(ExpectedFinding).default([]),
+    /** When given, the notes this set must give, all and only these; absent, notes are not compared. */
+    notes: z.array(ExpectedNote).optional(),
     /** Instead of findings: the set must be refused as bad input (exit 2) at this place. */
     rejects: z
       .object({
@@ -93,6 +105,7 @@ export const ScenarioSchema = z
 
 export type Scenario = z.infer<typeof ScenarioSchema> & { file: string };
 export type ExpectedFinding = z.infer<typeof ExpectedFinding>;
+export type ExpectedNote = z.infer<typeof ExpectedNote>;
 
 /** `scenarios/x`, `scenarios/x.json`: the file a scenario argument names. */
 export function scenarioFile(arg: string): string {

@@ -16,6 +16,7 @@ import type {
   Block,
   BlockTrace,
   ClusterObjects,
+  InherentStop,
   PgError,
   Plan,
   RunOptions,
@@ -114,7 +115,7 @@ function settings(set: MigrationSet, options: RunnerOptions = {}): Settings {
     }
     if (value.trim() === '') throw new InputError(`runner option ${name} is empty`, undefined, undefined, undefined, `give it a value: --runner-option ${name}=…`);
   }
-  const created = createdDatabases(set);
+  const created = createdDatabases(set.migrations);
   const database = options.database ?? (created.size === 1 ? [...created][0] : undefined);
   return {
     ...(database !== undefined ? { database } : {}),
@@ -123,10 +124,10 @@ function settings(set: MigrationSet, options: RunnerOptions = {}): Settings {
   };
 }
 
-/** Names of the databases the set's statements create. */
-function createdDatabases(set: MigrationSet): Set<string> {
+/** Names of the databases the migrations' statements create. */
+function createdDatabases(migrations: Migration[]): Set<string> {
   const names = new Set<string>();
-  for (const m of set.migrations) {
+  for (const m of migrations) {
     for (const s of m.up.statements) {
       if (s.kind !== 'CreatedbStmt') continue;
       const node = parseOne(s.sql);
@@ -296,28 +297,36 @@ async function dropRoles(lineage: Lineage): Promise<void> {
  * What `docs/runners/codd.md` ("Cluster-level objects") describes: every database the set creates
  * or connects to exists once per case, named after the case's database, and goes with it.
  */
-export const coddCluster: ClusterObjects = {
-  async copy(from, to) {
-    const source = lineageOf(from);
-    if (!source) return;
-    const target = lineageOf(to) ?? newLineage(to);
-    target.roles = new Set(source.roles);
-    if (target.roles.size > 0) hold(target);
-    if (source.owner !== undefined) target.owner = source.owner;
-    const client = await adminClient(to.config, to.name);
-    try {
-      const num = Number((await client.query<{ n: string }>(`SELECT current_setting('server_version_num') AS n`)).rows[0]?.n);
-      const strategy = num >= 150000 ? ' STRATEGY FILE_COPY' : '';
-      for (const [setName, name] of source.databases) {
-        const copy = caseDatabaseName(to.name, setName);
-        await client.query(`CREATE DATABASE ${ident(copy)} TEMPLATE ${ident(name)}${strategy}`);
-        addDatabase(target, setName, copy);
-      }
-      if (source.owner !== undefined) await client.query(`ALTER DATABASE ${ident(to.name)} OWNER TO ${ident(source.owner)}`);
-    } finally {
-      await client.end().catch(() => undefined);
+/**
+ * Gives `to` a copy of what runs made for `from` outside it: its roles, a copy of each database
+ * but those in `without` (the set's names), and, unless the default database is among them, its owner.
+ */
+async function copyLineage(from: DatabaseHandle, to: DatabaseHandle, without: string[] = [], defaultName?: string): Promise<void> {
+  const source = lineageOf(from);
+  if (!source) return;
+  const target = lineageOf(to) ?? newLineage(to);
+  target.roles = new Set(source.roles);
+  if (target.roles.size > 0) hold(target);
+  const owner = defaultName !== undefined && without.includes(defaultName) ? undefined : source.owner;
+  if (owner !== undefined) target.owner = owner;
+  const client = await adminClient(to.config, to.name);
+  try {
+    const num = Number((await client.query<{ n: string }>(`SELECT current_setting('server_version_num') AS n`)).rows[0]?.n);
+    const strategy = num >= 150000 ? ' STRATEGY FILE_COPY' : '';
+    for (const [setName, name] of source.databases) {
+      if (without.includes(setName)) continue;
+      const copy = caseDatabaseName(to.name, setName);
+      await client.query(`CREATE DATABASE ${ident(copy)} TEMPLATE ${ident(name)}${strategy}`);
+      addDatabase(target, setName, copy);
     }
-  },
+    if (owner !== undefined) await client.query(`ALTER DATABASE ${ident(to.name)} OWNER TO ${ident(owner)}`);
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+export const coddCluster: ClusterObjects = {
+  copy: (from, to) => copyLineage(from, to),
   async release(db) {
     const lineage = lineageOf(db);
     if (lineage) await releaseLineage(lineage);
@@ -332,6 +341,67 @@ export const coddCluster: ClusterObjects = {
     return JSON.stringify([[...lineage.databases.keys()].sort(), [...lineage.roles].sort(), lineage.owner ?? null]);
   },
 };
+
+/**
+ * A second run of a migration whose `CREATE DATABASE` an earlier run committed without recording
+ * the migration: a crash or a lost connection before codd wrote its record (a bootstrap's record
+ * waits for the first block on the new database). The server answers 42P04, and PostgreSQL has no
+ * `CREATE DATABASE IF NOT EXISTS`, so no SQL in the set can avoid it. codd's own advice for its
+ * bootstrap (docs/BOOTSTRAPPING.md, which its error messages point to) is `dropdb … && codd up`.
+ */
+function unrecordedDatabase(db: DatabaseHandle, trace: Trace, s: Settings): InherentStop | undefined {
+  const failure = trace.failure;
+  const statement = failure?.statement;
+  if (!failure || failure.faulted || failure.error.sqlstate !== '42P04' || statement?.kind !== 'CreatedbStmt') return undefined;
+  const node = parseOne(statement.sql);
+  const name = node && 'CreatedbStmt' in node ? node.CreatedbStmt.dbname : undefined;
+  const migration = failure.block.migrations.find((m) => m.file === statement.file);
+  const lineage = lineageOf(db);
+  // Only a database an earlier run of this very case made: any other 42P04 is the set's own.
+  if (!name || !migration || !lineage?.databases.has(name)) return undefined;
+  const dropped = [...createdDatabases([migration])].filter((n) => lineage.databases.has(n));
+  const dropdb = `dropdb ${dropped.join(' ')}`;
+  return {
+    kind: 'codd:unrecorded-create-database',
+    file: migration.file,
+    block: failure.block.index,
+    message:
+      `codd runs ${migration.name} again, whose CREATE DATABASE ${name} an earlier run committed before codd recorded the migration (a crash or a lost connection in between): ` +
+      'PostgreSQL answers 42P04 and has no CREATE DATABASE IF NOT EXISTS, so no SQL in the set avoids it, and the check models the operator\'s recovery instead',
+    action: `\`${dropdb}\` (with what the set put there), then \`codd up\`: codd's advice for its bootstrap (docs/BOOTSTRAPPING.md: "dropdb … && codd up")`,
+    actions: [
+      {
+        label: `\`${dropdb}\` and \`codd up\``,
+        // The case's database plays the default one: dropping that gives a new empty database the case's place.
+        apply: async (left, scratch) => {
+          if (s.database === undefined || !dropped.includes(s.database)) {
+            await dropInPlace(left, dropped);
+            return left;
+          }
+          const target = await scratch();
+          await copyLineage(left, target, dropped, s.database);
+          return target;
+        },
+      },
+    ],
+  };
+}
+
+/** `dropdb` of databases runs made for the case, outside the case's own database. */
+async function dropInPlace(db: DatabaseHandle, names: string[]): Promise<void> {
+  const lineage = lineageOf(db);
+  if (!lineage) return;
+  const client = await adminClient(db.config, db.name);
+  try {
+    for (const setName of names) {
+      const name = lineage.databases.get(setName);
+      if (name) await client.query(`DROP DATABASE IF EXISTS ${ident(name)} WITH (FORCE)`);
+      lineage.databases.delete(setName);
+    }
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
 
 // ---------------------------------------------------------------------------------------------
 // Sending statements: COPY data, and statements about databases and roles
@@ -1282,6 +1352,11 @@ export const codd: RunnerModel = {
     } finally {
       await run.close();
     }
+  },
+
+  async inherentStop(set: MigrationSet, db: DatabaseHandle, trace: Trace, options: RunOptions = {}): Promise<InherentStop | undefined> {
+    await initParser();
+    return unrecordedDatabase(db, trace, settings(set, options.runnerOptions));
   },
 
   async replay(set: MigrationSet, db: DatabaseHandle, block: Block, count: number, options: RunOptions = {}): Promise<void> {

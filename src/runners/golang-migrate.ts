@@ -4,17 +4,10 @@ import { TextIndex } from '../migrations/text-index.js';
 import { InputError, type Migration, type MigrationSet, type Statement } from '../migrations/types.js';
 import type { DatabaseHandle } from '../postgres/types.js';
 import { faultsIn, type Faults } from '../faults/inject.js';
-import { isCommit, runInTxn, runNoTxn, runScript, runScriptInTxn, toPgError } from './execute.js';
+import { runInTxn, runNoTxn, runScript, runScriptInTxn, toPgError } from './execute.js';
+import { CREATE_TRACKER, dirtyVersionStop, operatorAction, readVersion, SELECT_VERSION, setVersion, TRACKER_SPEC, writeVersion } from './golang-migrate-version.js';
 import { quiet, runBlocks, runWithRetries } from './sequence.js';
 import type { Block, BlockTrace, Plan, RunOptions, RunnerModel, RunnerOptions, Trace } from './types.js';
-
-const SCHEMA = 'public';
-const TABLE = 'schema_migrations';
-const TRACKER = `"${SCHEMA}"."${TABLE}"`;
-
-/** The postgres driver's ensureVersionTable, in the schema current at connect time. */
-const CREATE_TRACKER = `CREATE TABLE IF NOT EXISTS ${TRACKER} (version bigint not null primary key, dirty boolean not null)`;
-const SELECT_VERSION = `SELECT version, dirty FROM ${TRACKER} LIMIT 1`;
 
 const OPTIONS: Record<string, string> = {
   'multi-statement':
@@ -232,62 +225,6 @@ function blocksOf(set: MigrationSet, settings: Settings): Block[] {
   });
 }
 
-/** SetVersion: TRUNCATE and INSERT in a transaction of their own (or of the caller). */
-async function writeVersion(client: pg.Client, version: string, dirty: boolean): Promise<void> {
-  await client.query(`TRUNCATE ${TRACKER}`);
-  await client.query(`INSERT INTO ${TRACKER} (version, dirty) VALUES ($1, $2)`, [version, dirty]);
-}
-
-async function setVersion(client: pg.Client, version: string, dirty: boolean): Promise<void> {
-  await client.query('BEGIN');
-  try {
-    await writeVersion(client, version, dirty);
-    await client.query('COMMIT');
-  } catch (error) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw error;
-  }
-}
-
-/** Whether a file can only apply entirely or not at all when its block fails. */
-function atomic(block: Block): boolean {
-  const statements = block.statements;
-  const last = statements.length - 1;
-  const commits = statements.flatMap((s, i) => (isCommit(s) ? [i] : []));
-  const onlyFinalCommit = commits.length === 0 || (commits.length === 1 && commits[0] === last);
-  switch (block.rule) {
-    case 'in-txn':
-      return true;
-    case 'script':
-      return onlyFinalCommit;
-    case 'no-txn': {
-      const opens = ['BEGIN', 'START'].includes(statements[0]?.detail?.transaction ?? '');
-      return statements.length <= 1 || (opens && commits.length === 1 && commits[0] === last);
-    }
-  }
-}
-
-/** What an operator must do about a dirty version, from what the file could have left. */
-function operatorAction(plan: Plan, dirty: string): string {
-  const i = plan.blocks.findIndex((b) => b.migrations[0]!.id === dirty);
-  const block = plan.blocks[i];
-  const previous = i > 0 ? plan.blocks[i - 1]!.migrations[0]!.id : '-- -1';
-  const undo = `migrate force ${previous}`;
-  if (!block) return `find out how far version ${dirty} got, repair the database by hand, then run \`migrate force ${dirty}\` (or the version before it if nothing of it applied) and \`migrate up\``;
-  const file = block.migrations[0]!.name;
-  if (atomic(block)) {
-    return (
-      `${file} runs in one transaction, so it applied entirely or not at all: if its changes are absent, run \`${undo}\` and \`migrate up\`; ` +
-      `if they are there (the process died between its commit and the version update, golang-migrate #325), run \`migrate force ${dirty}\``
-    );
-  }
-  const why = block.rule === 'no-txn' ? 'x-multi-statement sends each piece on its own' : 'the file holds its own COMMIT';
-  return (
-    `${file} commits in several steps (${why}), so part of it may have applied: repair the partial state by hand, ` +
-    `then run \`migrate force ${dirty}\` if all of it is applied, or \`${undo}\` if none of it is, and \`migrate up\``
-  );
-}
-
 /**
  * What the naive split cut through around a piece: the `;` that ends it or the one before it
  * may sit inside a $$ body, a string or a comment, which PostgreSQL's lexer would have kept whole.
@@ -316,7 +253,7 @@ function explainCut(trace: BlockTrace): BlockTrace {
  * transaction instead, and no dirty flag is written.
  */
 async function runMigration(client: pg.Client, block: Block, settings: Settings, fault?: Faults): Promise<BlockTrace> {
-  const version = block.migrations[0]!.id;
+  const version = BigInt(block.migrations[0]!.id);
   if (settings.transactions) {
     const beforeCommit = (c: pg.Client): Promise<void> => writeVersion(c, version, false);
     const trace = settings.multiStatement
@@ -355,7 +292,7 @@ export const golangMigrate: RunnerModel = {
   name: 'golang-migrate',
   format: 'golang-migrate',
   summary: 'golang-migrate: each file as one string between SetVersion(v, dirty) and SetVersion(v, clean); a dirty version refuses every later run',
-  tracker: { schema: SCHEMA, table: TABLE },
+  tracker: TRACKER_SPEC,
   options: OPTIONS,
 
   plan(set: MigrationSet, options: RunnerOptions = {}): Plan {
@@ -369,6 +306,13 @@ export const golangMigrate: RunnerModel = {
     // dirty version makes refuse.
     return runWithRetries(options, (once) => runOnce(db, plan, settings, once));
   },
+
+  async inherentStop(set: MigrationSet, db: DatabaseHandle, trace: Trace, options: RunOptions = {}) {
+    if (!trace.refusal) return undefined;
+    const row = await readVersion(db);
+    if (!row?.dirty) return undefined;
+    return dirtyVersionStop(blocksOf(set, settingsOf(options.runnerOptions)), BigInt(row.version));
+  },
 };
 
 /** One `migrate up`: the versions above the recorded one, unless the recorded one is dirty. */
@@ -381,7 +325,7 @@ async function runOnce(db: DatabaseHandle, plan: Plan, settings: Settings, optio
       return {
         blocks: [],
         ok: false,
-        refusal: { message: `Dirty database version ${row.version}. Fix and force version.`, operatorAction: operatorAction(plan, row.version) },
+        refusal: { message: `Dirty database version ${row.version}. Fix and force version.`, operatorAction: operatorAction(plan.blocks, row.version) },
       };
     }
     const current = row ? BigInt(row.version) : -1n;

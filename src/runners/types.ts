@@ -96,9 +96,55 @@ export interface Trace {
   /** The first error that stopped the run. */
   failure?: { block: Block; statement?: Statement; error: PgError; faulted?: boolean };
   /** For a refusal by the tool itself (not a server error), e.g. golang-migrate's dirty version. */
-  refusal?: { message: string; operatorAction: string };
+  refusal?: Refusal;
   /** With a retry policy: the policy and the time spent waiting between tries, on the run's clock. */
   retry?: { policy: string; waitedMs: number; runs?: number };
+}
+
+/** A tool's refusal to run, in its own words, and what its operator does about it. */
+export interface Refusal {
+  message: string;
+  operatorAction: string;
+}
+
+/**
+ * A stop the real tool makes after an earlier failure whatever the files say: golang-migrate's
+ * dirty version, codd's `CREATE DATABASE` that ran but was never recorded (PostgreSQL has no
+ * `IF NOT EXISTS` for it). No change to the set can avoid it, so a check reports it as a note with
+ * the operator's action, models that action, and reports a finding only when the recovery fails
+ * or ends in another state than a fresh run. A stop the files cause (cigogne's changed hash) is
+ * not one of these: the model does not return it.
+ */
+export interface InherentStop {
+  /** Notes are kept once per kind and check, e.g. `golang-migrate:dirty-version`. */
+  kind: string;
+  /** The migration file the stop is about (absolute, as in the set), if any. */
+  file: string | null;
+  /** The block of that file: of several stops of one kind, a check notes the earliest. */
+  block: number;
+  /** What the tool did, in its words, and why it is no defect of the set. */
+  message: string;
+  /** What the operator does, as the note prints it. */
+  action: string;
+  /**
+   * The actions an operator chooses between once they looked at the database, the documented one
+   * first. A check applies each to the state the stop was met in and runs the tool again; the
+   * recovery holds when one of them converges to the fresh state.
+   */
+  actions: OperatorAction[];
+  /** What to do about the set when no action recovers (the finding's hint). */
+  hint?: string;
+}
+
+export interface OperatorAction {
+  /** How a finding names it: "`migrate force 2` and `migrate up`". */
+  label: string;
+  /**
+   * Does to `db` what the operator does before running the tool again, and gives the database the
+   * tool then runs on: `db` itself, or (when the action drops the database the case's database
+   * plays, as codd's `dropdb` does) a new empty one from `scratch()`, which the caller drops.
+   */
+  apply(db: DatabaseHandle, scratch: () => Promise<DatabaseHandle>): Promise<DatabaseHandle>;
 }
 
 /** Runner options given in a scenario or with `--runner-option name=value`. */
@@ -165,6 +211,12 @@ export interface RunnerModel {
   cluster?: ClusterObjects;
   /** Optional: the tool's own retries (codd). */
   retry?: RetrySemantics;
+  /**
+   * Optional. Whether a run that stopped on `db` (`trace` refused or failed) stopped the way the
+   * tool always does after an earlier failure, whatever the files say; undefined when the stop is
+   * the set's own doing, which checks report as a finding. Reads `db`, changes nothing.
+   */
+  inherentStop?(set: MigrationSet, db: DatabaseHandle, trace: Trace, options?: RunOptions): Promise<InherentStop | undefined>;
 }
 
 /**

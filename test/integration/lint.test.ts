@@ -103,6 +103,7 @@ const EXPECTED: Record<string, string[]> = {
     'transaction-nesting 000003_normalize_customer_emails.up.sql:6',
     'transaction-nesting 000003_normalize_customer_emails.up.sql:10',
   ],
+  'golang-migrate-force/broken': ['create-if-not-exists 000003_add_account_plan.up.sql:2', 'insert-without-on-conflict 000003_add_account_plan.up.sql:3'],
   'dbmate-transaction-false/broken': [
     'create-if-not-exists 20240315143000_unique_order_external_ref.sql:3',
     'refused-in-transaction 20240315143000_unique_order_external_ref.sql:3',

@@ -92,12 +92,14 @@ export function providerContract(subject: ProviderUnderTest): void {
       expect(fixed.ok).toBe(true);
     });
 
-    it('check fault: a sampled fault leaves golang-migrate dirty, and the next run refuses', async () => {
+    it('check fault: a sampled fault leaves golang-migrate dirty (a note), and forcing back fails on the half-applied backfill', async () => {
       const report = await runChecks(request(join(DIRTY, 'broken'), ['fault'], { runner: 'golang-migrate', options: { seed: 42 } }));
       const fault = report.checks[0]!;
       expect(fault.status).toBe('fail');
       expect(fault.cases).toBeGreaterThan(0);
-      expect(fault.findings[0]!.message).toContain('Dirty database version 1');
+      expect(fault.notes?.[0]?.message).toContain('Dirty database version 1');
+      expect(fault.findings[0]!.message).toContain('after `migrate force 2` and `migrate up`: the run fails');
+      expect(fault.findings[0]!.sqlstate).toBe('42701');
     });
 
     if (subject.crashes) {

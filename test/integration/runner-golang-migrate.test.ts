@@ -174,17 +174,42 @@ describe('golang-migrate: what a fault leaves (default: each file one string, di
     expect(trace.blocks.at(-1)).toMatchObject({ durable: 1, faulted: true });
     expect(await relations(db)).toContain('invoices_status_idx');
     expect(await tracker(db)).toEqual(['3:dirty']);
-    expect((await run(set, db)).refusal?.operatorAction).toContain('if they are there (the process died between its commit and the version update, golang-migrate #325), run `migrate force 3`');
+    const refused = await run(set, db);
+    expect(refused.refusal?.operatorAction).toContain('if they are there (the process died between its commit and the version update, golang-migrate #325), run `migrate force 3`');
+
+    // The refusal is golang-migrate's own: the operator forces the version the file left, its own here.
+    const stop = await golangMigrate.inherentStop!(set, db, refused);
+    expect(stop?.kind).toBe('golang-migrate:dirty-version');
+    expect(stop?.actions.map((a) => a.label)).toEqual(['`migrate force 2` and `migrate up`', '`migrate force 3` and `migrate up`']);
+    await stop!.actions[1]!.apply(db, () => server.createDatabase());
+    expect(await tracker(db)).toEqual(['3:clean']);
+    expect((await run(set, db)).ok).toBe(true);
   });
 
-  it('a fault in the first file: dirty at version 1, and the way back is `migrate force -- -1`', async () => {
+  it('a fault in the first file: dirty at version 1, and the way back is `migrate force -1` (NilVersion: no row at all)', async () => {
     const db = await server.createDatabase();
     await run(fixed, db, { faults: [fault('error', 0, 0)] });
     expect(await tracker(db)).toEqual(['1:dirty']);
     expect(await relations(db)).toEqual(['schema_migrations_pkey', 'schema_migrations'].sort());
     const next = await run(fixed, db);
     expect(next.refusal?.message).toBe('Dirty database version 1. Fix and force version.');
-    expect(next.refusal?.operatorAction).toContain('`migrate force -- -1`');
+    expect(next.refusal?.operatorAction).toContain('`migrate force -1`');
+
+    const stop = await golangMigrate.inherentStop!(fixed, db, next);
+    expect(stop?.action).toContain('none of it → `migrate force -1`');
+    expect(stop?.message).toMatch(/^Dirty database version 1\. Fix and force version\. golang-migrate marks each version dirty/);
+    const target = await stop!.actions[0]!.apply(db, () => server.createDatabase());
+    expect(target).toBe(db);
+    expect(await tracker(db)).toEqual([]);
+    expect((await run(fixed, db)).ok).toBe(true);
+    expect(await tracker(db)).toEqual(['3:clean']);
+  });
+
+  it('only a dirty version is a stop golang-migrate always makes: a refusal on a clean row, or a run that succeeded, is none', async () => {
+    const db = await server.createDatabase();
+    const ok = await run(fixed, db);
+    expect(await golangMigrate.inherentStop!(fixed, db, ok)).toBeUndefined();
+    expect(await golangMigrate.inherentStop!(fixed, db, { ...ok, ok: false, refusal: { message: 'x', operatorAction: 'y' } })).toBeUndefined();
   });
 
   it('the broken backfill commits in two steps: a fault after its first COMMIT leaves the column, and forcing back makes the rerun fail with 42701', async () => {
@@ -336,21 +361,35 @@ describe('golang-migrate-dirty: what the checks find', () => {
     });
   const summary = (report: Awaited<ReturnType<typeof check>>) => report.checks.map((c) => [c.name, c.status, c.findings.length]);
 
-  it('without the option, the sampled fault shrinks to the first boundary and the next run refuses: Dirty database version 1', async () => {
-    for (const set of ['broken', 'fixed'] as const) {
-      const report = await check(set);
-      expect(summary(report)).toEqual([
-        ['fresh', 'pass', 0],
-        ['twice', 'pass', 0],
-        ['resume', 'pass', 0],
-        ['fault', 'fail', 1],
-      ]);
-      const [finding] = report.checks[3]!.findings;
-      expect(finding).toMatchObject({ check: 'fault', line: 2, column: 1 });
-      expect(finding!.file).toMatch(/000001_create_customers\.up\.sql$/);
-      expect(finding!.message).toContain('fault error before statement 1 of block 1 (script): the next run refuses: Dirty database version 1. Fix and force version.');
-      expect(finding!.hint).toContain('migrate force -- -1');
+  it('without the option, the dirty version is a note; the broken backfill fails the forced recovery with 42701, the fixed one passes', async () => {
+    const bad = await check('broken');
+    const good = await check('fixed');
+    for (const report of [bad, good]) {
+      const notes = report.checks[3]!.notes ?? [];
+      expect(notes).toHaveLength(1);
+      expect(notes[0]).toMatchObject({ check: 'fault', message: expect.stringContaining('Dirty database version 1. Fix and force version.') });
+      expect(notes[0]!.file).toMatch(/000001_create_customers\.up\.sql$/);
+      expect(notes[0]!.action).toContain('`migrate force -1`');
     }
+    expect(summary(bad)).toEqual([
+      ['fresh', 'pass', 0],
+      ['twice', 'pass', 0],
+      ['resume', 'pass', 0],
+      ['fault', 'fail', 1],
+    ]);
+    const [finding] = bad.checks[3]!.findings;
+    expect(finding).toMatchObject({ check: 'fault', sqlstate: '42701', line: 6 });
+    expect(finding!.file).toMatch(/000003_normalize_customer_emails\.up\.sql$/);
+    expect(finding!.message).toContain('after `migrate force 2` and `migrate up`: the run fails at');
+    expect(finding!.message).toContain('000003_normalize_customer_emails.up.sql:3:1 (ALTER TABLE customers ADD COLUMN email_normalized text)');
+    expect(finding!.hint).toContain('leave the transaction to golang-migrate');
+    expect(summary(good).map(([, status, n]) => [status, n])).toEqual([
+      ['pass', 0],
+      ['pass', 0],
+      ['pass', 0],
+      ['pass', 0],
+    ]);
+    expect(good.ok).toBe(true);
   });
 
   it('with transactions=true, the fixed set survives every fault; the broken one does not, at its inner COMMIT', async () => {

@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadScenario } from '../../src/config/scenario.js';
-import { comparePrediction } from '../../src/cli/scenario.js';
-import type { Finding } from '../../src/checks/types.js';
+import { compareNotes, comparePrediction } from '../../src/cli/scenario.js';
+import type { Finding, Note } from '../../src/checks/types.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'migtest-scenarios-'));
 mkdirSync(join(dir, 'set'));
@@ -73,5 +73,21 @@ describe('predictions', () => {
       unexpected: [finding({})],
     });
     expect(comparePrediction([], [finding({})]).unexpected).toHaveLength(1);
+  });
+
+  it('pairs predicted and found notes one to one, by check, the end of the file and text of the message or action', () => {
+    const note: Note = { check: 'fault', file: 'sets/x/000001_a.up.sql', message: 'Dirty database version 1. Fix and force version. …', action: 'look at what 000001_a left: none of it → `migrate force -1`' };
+    expect(compareNotes([{ check: 'fault', file: '000001_a.up.sql', message: 'Dirty database version 1' }], [note])).toEqual({ missing: [], unexpected: [] });
+    expect(compareNotes([{ check: 'fault', message: '`migrate force -1`' }], [note])).toEqual({ missing: [], unexpected: [] });
+    expect(compareNotes([{ check: 'resume' }], [note])).toEqual({ missing: [{ check: 'resume' }], unexpected: [note] });
+    expect(compareNotes([], [note]).unexpected).toEqual([note]);
+  });
+
+  it("reads a set's note predictions, and refuses a field they do not have", () => {
+    const scenario = (notes: unknown): string =>
+      write('notes', JSON.stringify({ name: 's', story: 's', runner: 'golang-migrate', checks: ['fault'], sets: { broken: { path: 'set', expect: [], notes } } }));
+    expect(loadScenario(scenario([{ check: 'fault', file: '000001_a.up.sql' }])).sets.broken!.notes).toEqual([{ check: 'fault', file: '000001_a.up.sql' }]);
+    expect(loadScenario(scenario(undefined)).sets.broken!.notes).toBeUndefined();
+    expect(error(() => loadScenario(scenario([{ check: 'fault', line: 3 }]))).message).toMatch(/sets\.broken\.notes\[0\]/);
   });
 });

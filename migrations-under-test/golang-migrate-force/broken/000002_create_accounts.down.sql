@@ -1,0 +1,2 @@
+-- Undo 000002: drop the accounts.
+DROP TABLE accounts;

@@ -1,0 +1,2 @@
+-- Undo 000001: drop the plans.
+DROP TABLE plans;
