@@ -21,6 +21,17 @@ export function at(statement: Statement | undefined): Pick<Finding, 'file' | 'li
   };
 }
 
+/**
+ * Where a failed statement's error points: the place the server gave inside the statement (its
+ * position, or the body line of a DO block) when it could be mapped to the file, else the
+ * statement's start. The statement is shown whole either way.
+ */
+export function errorAt(statement: Statement | undefined, error: PgError): Pick<Finding, 'file' | 'line' | 'column' | 'statement'> {
+  const place = error.place;
+  if (!statement || !place || place.file !== statement.file) return at(statement);
+  return { ...at(statement), line: place.line, column: place.column };
+}
+
 /** A finding about a statement that failed. */
 export function errorFinding(
   check: CheckName,
@@ -31,7 +42,7 @@ export function errorFinding(
   const { statement, error } = failure;
   return {
     check,
-    ...at(statement),
+    ...errorAt(statement, error),
     sqlstate: error.sqlstate,
     message: message ?? error.message,
     detail: error.detail ?? null,
