@@ -58,11 +58,13 @@ export function stateFinding(
   message: string,
   diff: Difference[],
   reproduce: string,
-  where?: { statement?: Statement; hint?: string },
+  where?: { statement?: Statement; place?: { line: number; column: number }; hint?: string },
 ): Finding {
   return {
     check,
     ...at(where?.statement),
+    // A place inside the statement (the write in a DO block's body) is more exact than its start.
+    ...(where?.statement && where.place ? where.place : {}),
     sqlstate: null,
     message,
     detail: null,

@@ -1,4 +1,4 @@
-import { scanSync } from 'libpg-query';
+import { parsePlPgSQLSync, parseSync, scanSync } from 'libpg-query';
 import { TextIndex } from './text-index.js';
 import { unitOffset } from './locate.js';
 import type { Statement } from './types.js';
@@ -63,21 +63,85 @@ export function doBodyStart(statement: Statement): number | undefined {
  */
 export function doBlockOffset(statement: Statement, context: PlpgsqlContext): number | undefined {
   const line = doBlockLine(context.where);
+  const lines = line === undefined ? undefined : bodyLine(statement, line);
+  if (!lines) return undefined;
+  const exact = context.where!.includes('\n') ? undefined : queryOffset(statement.sql, lines.start, lines.bodyEnd, context);
+  return exact ?? lines.first;
+}
+
+/**
+ * Body line `line` of a DO statement: where it starts, its first character that is not blank,
+ * and where the body ends. Undefined when the body is not written plainly or is shorter.
+ */
+function bodyLine(statement: Statement, line: number): { start: number; first: number; bodyEnd: number } | undefined {
   const body = doBodyStart(statement);
-  if (line === undefined || body === undefined) return undefined;
+  if (body === undefined || line < 1) return undefined;
   const sql = statement.sql;
   const bodyEnd = bodyEndOf(sql, body);
-  let lineStart = body;
+  let start = body;
   for (let n = 1; n < line; n++) {
-    const next = sql.indexOf('\n', lineStart);
+    const next = sql.indexOf('\n', start);
     if (next < 0 || next >= bodyEnd) return undefined;
-    lineStart = next + 1;
+    start = next + 1;
   }
-  const exact = context.where!.includes('\n') ? undefined : queryOffset(sql, lineStart, bodyEnd, context);
-  if (exact !== undefined) return exact;
-  let first = lineStart;
+  let first = start;
   while (first < bodyEnd && (sql[first] === ' ' || sql[first] === '\t')) first++;
-  return first;
+  return { start, first, bodyEnd };
+}
+
+/**
+ * The offset in `statement.sql` of the one statement of a DO block's body that writes `table`
+ * (INSERT, UPDATE, DELETE or MERGE naming it, also inside a WITH), read with PL/pgSQL's own
+ * parser. Undefined unless there is exactly one and no dynamic EXECUTE, which could write anything.
+ */
+export function doBlockWriteOffset(statement: Statement, table: { schema: string; name: string }): number | undefined {
+  if (doBodyStart(statement) === undefined) return undefined;
+  let tree: unknown;
+  try {
+    tree = parsePlPgSQLSync(statement.sql);
+  } catch {
+    return undefined;
+  }
+  const lines: number[] = [];
+  let dynamic = false;
+  walk(tree, (key, node) => {
+    if (key === 'PLpgSQL_stmt_dynexecute' || key === 'PLpgSQL_stmt_dynfors') dynamic = true;
+    if (key !== 'PLpgSQL_stmt_execsql') return;
+    const { lineno, sqlstmt } = node as { lineno?: number; sqlstmt?: { PLpgSQL_expr?: { query?: string } } };
+    const query = sqlstmt?.PLpgSQL_expr?.query;
+    if (lineno !== undefined && query !== undefined && writes(query, table)) lines.push(lineno);
+  });
+  if (dynamic || lines.length !== 1) return undefined;
+  return bodyLine(statement, lines[0]!)?.first;
+}
+
+/** Whether a query of a body writes `table` by name. */
+function writes(query: string, table: { schema: string; name: string }): boolean {
+  let tree: unknown;
+  try {
+    tree = parseSync(query);
+  } catch {
+    return false;
+  }
+  let found = false;
+  walk(tree, (key, node) => {
+    if (!['InsertStmt', 'UpdateStmt', 'DeleteStmt', 'MergeStmt'].includes(key)) return;
+    const relation = (node as { relation?: { relname?: string; schemaname?: string } }).relation;
+    if (relation?.relname === table.name && (relation.schemaname === undefined || relation.schemaname === table.schema)) found = true;
+  });
+  return found;
+}
+
+/** Calls `visit` for every keyed object of a parse tree. */
+function walk(tree: unknown, visit: (key: string, node: unknown) => void): void {
+  if (Array.isArray(tree)) {
+    for (const item of tree) walk(item, visit);
+  } else if (tree && typeof tree === 'object') {
+    for (const [key, value] of Object.entries(tree)) {
+      if (value && typeof value === 'object' && !Array.isArray(value)) visit(key, value);
+      walk(value, visit);
+    }
+  }
 }
 
 /** Where the body ends: its closing quote, or the end of the statement when that is unclear. */

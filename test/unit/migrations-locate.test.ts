@@ -11,7 +11,7 @@ import {
   toSource,
   unitOffset,
 } from '../../src/migrations/locate.js';
-import { doBlockLine, doBlockOffset, doBodyStart } from '../../src/migrations/do-block.js';
+import { doBlockLine, doBlockOffset, doBlockWriteOffset, doBodyStart } from '../../src/migrations/do-block.js';
 import type { Statement } from '../../src/migrations/types.js';
 
 const file = '/repo/migrations/000001_init.up.sql';
@@ -205,5 +205,30 @@ describe('DO blocks', () => {
     const s = doStatement();
     expect(doBlockOffset(s, { where: 'PL/pgSQL function inline_code_block line 40 at RAISE' })).toBeUndefined();
     expect(doBlockOffset(s, { where: 'PL/pgSQL function f() line 2 at RAISE' })).toBeUndefined();
+  });
+});
+
+describe('the statement of a DO block that writes a table', () => {
+  const plan = { schema: 'billing', name: 'plan' };
+  const line = (sql: string): number | undefined => {
+    const s = splitStatements(sql, { file })[0]!;
+    const offset = doBlockWriteOffset(s, plan);
+    return offset === undefined ? undefined : placeAt(s, s.offset + offset).line;
+  };
+
+  it('names the one write to the table, however it names it, in a WITH too', () => {
+    const body = (write: string): string =>
+      ['DO $$', 'BEGIN', "  INSERT INTO billing.other VALUES (1);", '  IF true THEN', `    ${write};`, '  END IF;', 'END $$'].join('\n');
+    expect(line(body('UPDATE billing.plan SET price = price * 2'))).toBe(5);
+    expect(line(body('UPDATE plan SET price = price * 2'))).toBe(5);
+    expect(line(body('DELETE FROM billing.plan WHERE false'))).toBe(5);
+    expect(line(body('WITH x AS (UPDATE billing.plan SET price = 1 RETURNING 1) INSERT INTO billing.log SELECT count(*) FROM x'))).toBe(5);
+    expect(line(body('UPDATE other.plan SET price = 1'))).toBeUndefined();
+  });
+
+  it('does not guess between two writes, or past a dynamic EXECUTE', () => {
+    expect(line('DO $$\nBEGIN\n  UPDATE billing.plan SET a = 1;\n  DELETE FROM billing.plan;\nEND $$')).toBeUndefined();
+    expect(line("DO $$\nBEGIN\n  UPDATE billing.plan SET a = 1;\n  EXECUTE 'UPDATE billing.plan SET a = 2';\nEND $$")).toBeUndefined();
+    expect(line('DO $$\nBEGIN\n  UPDATE billing.plan SET a = 1;\nEND $$')).toBe(3);
   });
 });
