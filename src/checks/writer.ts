@@ -1,10 +1,11 @@
+import type pg from 'pg';
 import { doBlockWriteOffset } from '../migrations/do-block.js';
 import { placeAt } from '../migrations/locate.js';
 import type { Statement } from '../migrations/types.js';
 import type { DatabaseHandle } from '../postgres/types.js';
 import { execStatements } from '../runners/execute.js';
 import type { Block } from '../runners/types.js';
-import { fingerprintTables } from '../snapshot/data.js';
+import { quoteIdent } from '../snapshot/data.js';
 import type { DataFingerprint } from '../snapshot/types.js';
 import type { State, States } from './states.js';
 
@@ -14,13 +15,13 @@ import type { State, States } from './states.js';
  * No reading of the files can tell which of the statements naming a table changed its rows on
  * the second run (an INSERT … ON CONFLICT DO NOTHING names it and writes nothing; an UPDATE in a
  * DO block writes). So on a copy of the first run's state the second run is repeated block by
- * block, fingerprinting the user tables after each, which narrows each difference to a range of
+ * block, fingerprinting the differing tables after each, which narrows each difference to a range of
  * blocks; then, on a second copy, the statements of that range one at a time. The writer is the
  * statement after which a table last left the value the first run gave it: an earlier excursion
  * that came back is not it.
  *
  * Cost, paid only when `twice` found a data difference: two copies of the first state, about two
- * more second runs, and a fingerprint of the user tables after every block and after every
+ * more second runs, and a fingerprint of the differing tables after every block and after every
  * statement of the range (usually the one block that wrote the difference).
  */
 
@@ -73,14 +74,14 @@ async function writingRanges(
   const ran = new Set<number>();
   const db = await states.copy(first);
   try {
-    const reference = await fingerprints(db, states.trackers);
+    const reference = await fingerprints(db, tables);
     let previous = reference;
     for (const block of states.plan.blocks) {
       const trace = await states.run(db, { from: block.index, until: block.index + 1 });
       // The second run succeeded; a replay that does not is not that run, and tells nothing.
       if (!trace.ok) return { ranges: new Map(), ran };
       if (trace.blocks.length > 0) ran.add(block.index);
-      const now = await fingerprints(db, states.trackers);
+      const now = await fingerprints(db, tables);
       for (const table of tables) {
         if (same(now, reference, table)) from.set(table, block.index + 1);
         if (!same(now, previous, table)) to.set(table, block.index);
@@ -110,17 +111,17 @@ async function writingStatements(states: States, first: State, blocks: Block[], 
   if (start === undefined) return found;
   const db = await states.copy(first);
   try {
-    const reference = await fingerprints(db, states.trackers);
+    const reference = await fingerprints(db, tables);
     if (start > 0 && !(await states.run(db, { until: start })).ok) return found;
     const client = await db.connect();
     try {
-      let previous = await fingerprintTables(client, states.trackers);
+      let previous = await fingerprintsOn(client, tables);
       for (const block of blocks) {
         for (const statement of block.statements) {
           // Sent as its own text: the run went through a moment ago, so a failure here means the
           // tool sends it some other way, and the statement level tells nothing.
           if ((await execStatements(client, [statement])).error) return new Map();
-          const now = await fingerprintTables(client, states.trackers);
+          const now = await fingerprintsOn(client, tables);
           for (const table of tables) {
             if (same(previous, reference, table) && !same(now, reference, table)) found.set(table, statement);
           }
@@ -136,13 +137,43 @@ async function writingStatements(states: States, first: State, blocks: Block[], 
   }
 }
 
-async function fingerprints(db: DatabaseHandle, trackers: string[]): Promise<Fingerprints> {
+async function fingerprints(db: DatabaseHandle, tables: string[]): Promise<Fingerprints> {
   const client = await db.connect();
   try {
-    return await fingerprintTables(client, trackers);
+    return await fingerprintsOn(client, tables);
   } finally {
     await client.end();
   }
+}
+
+/**
+ * Row count and an order-independent hash of each of `tables` that exists, as the data
+ * fingerprint of a snapshot makes them (ONLY the table's own rows, unless partitioned), but of
+ * these tables alone: this runs after every statement.
+ */
+async function fingerprintsOn(client: pg.Client, tables: string[]): Promise<Fingerprints> {
+  const names = tables.map(splitName);
+  const found = await client.query<{ i: number; relkind: string }>(
+    `SELECT t.i::int AS i, c.relkind::text AS relkind
+       FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS t(schema, name, i)
+       JOIN pg_catalog.pg_namespace n ON n.nspname = t.schema
+       JOIN pg_catalog.pg_class c ON c.relnamespace = n.oid AND c.relname = t.name AND c.relkind IN ('r', 'p')`,
+    [names.map((n) => n[0]), names.map((n) => n[1])],
+  );
+  if (found.rows.length === 0) return {};
+  const sql = found.rows
+    .map(({ i, relkind }) => {
+      const [schema, name] = names[i - 1]!;
+      return `SELECT ${i} AS i, count(*) AS rows,
+  pg_catalog.md5(coalesce(pg_catalog.string_agg(h, '' ORDER BY h COLLATE "C"), '')) AS hash
+FROM (SELECT pg_catalog.md5(pg_catalog.to_jsonb(r.*)::text) AS h
+      FROM ${relkind === 'p' ? '' : 'ONLY '}${quoteIdent(schema)}.${quoteIdent(name)} r) x`;
+    })
+    .join('\nUNION ALL\n');
+  const result = await client.query<{ i: number; rows: string; hash: string }>(sql);
+  const out: Fingerprints = {};
+  for (const row of result.rows) out[tables[row.i - 1]!] = { hash: row.hash, rows: Number(row.rows) };
+  return out;
 }
 
 /** Whether `table` has the same rows in both (a missing table is a value too). */
