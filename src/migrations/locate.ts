@@ -1,3 +1,4 @@
+import { TextIndex } from './text-index.js';
 import type { SourcePosition, Statement, Substitution } from './types.js';
 
 /**
@@ -32,9 +33,9 @@ export interface ErrorPlace extends SourcePosition {
   via: 'position' | 'plpgsql';
 }
 
-/** The script text sent whole and unchanged, or the part of it that starts at `source`. */
-export function sentAsIs(text: string, source = 0): SentText {
-  return { text, splices: text.length > 0 ? [{ sent: 0, source, length: text.length }] : [] };
+/** The script text sent whole and unchanged. */
+export function sentAsIs(text: string): SentText {
+  return { text, splices: text.length > 0 ? [{ sent: 0, source: 0, length: text.length }] : [] };
 }
 
 /** `sent` with `inserted` put in at code unit `at` of its text (an injected fault): what follows moves on. */
@@ -67,13 +68,7 @@ export function sentJoined(statements: Statement[], separator = '\n', terminator
 
 /** The code-unit offset in `text` of PostgreSQL's 1-based character position. */
 export function unitOffset(text: string, position: number): number {
-  let unit = 0;
-  for (let n = 1; n < position && unit < text.length; n++) {
-    const first = text.charCodeAt(unit);
-    const second = text.charCodeAt(unit + 1);
-    unit += first >= 0xd800 && first <= 0xdbff && second >= 0xdc00 && second <= 0xdfff ? 2 : 1;
-  }
-  return unit;
+  return new TextIndex(text).fromCodePoint(Math.max(0, position - 1));
 }
 
 /** Where a code-unit offset of the sent string comes from, or undefined for text the runner added. */
