@@ -32,6 +32,16 @@ export function errorAt(statement: Statement | undefined, error: PgError): Pick<
   return { ...at(statement), line: place.line, column: place.column };
 }
 
+/**
+ * The function the error was raised in, if it was: which definition ran is not in the files (so
+ * it has no file place), but the server names the function and the line of its body.
+ */
+function routineOf(error: PgError): string | undefined {
+  if (!error.where) return undefined;
+  const line = error.where.split('\n').find((l) => /^(PL\/pgSQL|SQL) function /.test(l) && !l.includes('inline_code_block'));
+  return line ? `raised in ${line}` : undefined;
+}
+
 /** A finding about a statement that failed. */
 export function errorFinding(
   check: CheckName,
@@ -45,7 +55,7 @@ export function errorFinding(
     ...errorAt(statement, error),
     sqlstate: error.sqlstate,
     message: message ?? error.message,
-    detail: error.detail ?? null,
+    detail: [error.detail, routineOf(error)].filter(Boolean).join('\n') || null,
     hint: hintFor(error.sqlstate, statement) ?? error.hint ?? null,
     diff: null,
     reproduce,

@@ -198,6 +198,38 @@ describe('an error raised inside a DO block', () => {
     await folder.write({ '20250101000000-T.sql': body.join('\n') });
     const { finding } = await runOnce('cigogne', 'cigogne');
     expect(finding).toMatchObject({ line: 6, column: 3, sqlstate: 'P0001', message: 'inner' });
+    expect(finding.detail).toBe('raised in PL/pgSQL function fail_now() line 1 at RAISE');
+  });
+});
+
+describe('an error in a function', () => {
+  it('a body the server refuses at CREATE FUNCTION: placed in the body, where the server points', async () => {
+    const text = [
+      'SELECT 1;', // 1
+      'CREATE OR REPLACE FUNCTION touch() RETURNS void', // 2
+      'LANGUAGE plpgsql AS $$', // 3
+      'BEGIN', // 4
+      '  counter := counter + 1;', // 5
+      'END', // 6
+      '$$;', // 7
+    ].join('\n');
+    await folder.write({ '000001_f.up.sql': text });
+    const { finding } = await runOnce('rerun-all', 'rerun-all');
+    expect(finding).toMatchObject({ line: 5, column: 3, sqlstate: '42601' });
+    expect(finding.statement).toMatch(/^CREATE OR REPLACE FUNCTION touch/);
+  });
+
+  it('raised while a function runs: the calling statement, and the function and its line in the detail', async () => {
+    const text = [
+      "CREATE OR REPLACE FUNCTION check_seed() RETURNS void LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'seed missing'; END $$;", // 1
+      '', // 2
+      'SELECT 1,', // 3
+      '       check_seed();', // 4
+    ].join('\n');
+    await folder.write({ '000001_f.up.sql': text });
+    const { finding } = await runOnce('rerun-all', 'rerun-all');
+    expect(finding).toMatchObject({ line: 3, column: 1, sqlstate: 'P0001', message: 'seed missing' });
+    expect(finding.detail).toBe('raised in PL/pgSQL function check_seed() line 1 at RAISE');
   });
 });
 
