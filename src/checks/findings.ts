@@ -21,6 +21,27 @@ export function at(statement: Statement | undefined): Pick<Finding, 'file' | 'li
   };
 }
 
+/**
+ * Where a failed statement's error points: the place the server gave inside the statement (its
+ * position, or the body line of a DO block) when it could be mapped to the file, else the
+ * statement's start. The statement is shown whole either way.
+ */
+export function errorAt(statement: Statement | undefined, error: PgError): Pick<Finding, 'file' | 'line' | 'column' | 'statement'> {
+  const place = error.place;
+  if (!statement || !place || place.file !== statement.file) return at(statement);
+  return { ...at(statement), line: place.line, column: place.column };
+}
+
+/**
+ * The function the error was raised in, if it was: which definition ran is not in the files (so
+ * it has no file place), but the server names the function and the line of its body.
+ */
+function routineOf(error: PgError): string | undefined {
+  if (!error.where) return undefined;
+  const line = error.where.split('\n').find((l) => /^(PL\/pgSQL|SQL) function /.test(l) && !l.includes('inline_code_block'));
+  return line ? `raised in ${line}` : undefined;
+}
+
 /** A finding about a statement that failed. */
 export function errorFinding(
   check: CheckName,
@@ -29,13 +50,13 @@ export function errorFinding(
   message?: string,
 ): Finding {
   const { statement, error } = failure;
-  const where = at(statement);
+  const where = errorAt(statement, error);
   return {
     check,
     ...where,
     sqlstate: error.sqlstate,
     message: message ?? error.message,
-    detail: error.detail ?? null,
+    detail: [error.detail, routineOf(error)].filter(Boolean).join('\n') || null,
     hint: hintFor(error.sqlstate, statement) ?? error.hint ?? null,
     diff: null,
     reproduce,
@@ -49,11 +70,13 @@ export function stateFinding(
   message: string,
   diff: Difference[],
   reproduce: string,
-  where?: { statement?: Statement; hint?: string },
+  where?: { statement?: Statement; place?: { line: number; column: number }; hint?: string },
 ): Finding {
   return {
     check,
     ...at(where?.statement),
+    // A place inside the statement (the write in a DO block's body) is more exact than its start.
+    ...(where?.statement && where.place ? where.place : {}),
     sqlstate: null,
     message,
     detail: null,

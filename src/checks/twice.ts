@@ -3,8 +3,10 @@ import { diffSnapshots } from '../snapshot/diff.js';
 import type { Difference, DataFingerprint } from '../snapshot/types.js';
 import { errorFinding, stateFinding } from './findings.js';
 import { DUPLICATE_ROWS_HINT } from './hints.js';
+import type { State } from './states.js';
 import type { Check, CheckContext, Finding } from './types.js';
 import { appliedSet } from './applies.js';
+import { writersOf, type Writer } from './writer.js';
 
 /**
  * After a full apply, running the runner again succeeds and leaves the same schema and data. For a
@@ -26,17 +28,19 @@ export const twice: Check = {
       if ((await states.hash(db)).schemaData === first.hash.schemaData) return { status: 'pass', cases: 1, findings: [] };
       const diff = diffSnapshots(await states.snapshotOf(first), await states.snapshot(db));
       if (diff.length === 0) return { status: 'pass', cases: 1, findings: [] };
-      return { status: 'fail', cases: 1, findings: describe(context, diff, reproduce) };
+      return { status: 'fail', cases: 1, findings: await describe(context, first, diff, reproduce) };
     } finally {
       await context.states.drop(db);
     }
   },
 };
 
-function describe(context: CheckContext, diff: Difference[], reproduce: string): Finding[] {
+async function describe(context: CheckContext, first: State, diff: Difference[], reproduce: string): Promise<Finding[]> {
   const findings: Finding[] = [];
   const schema = diff.filter((d) => !d.path.startsWith('data:'));
-  for (const d of diff.filter((d) => d.path.startsWith('data:'))) {
+  const data = diff.filter((d) => d.path.startsWith('data:'));
+  const writers = await attribute(context, first, data.map((d) => d.path.slice('data:'.length)));
+  for (const d of data) {
     const table = d.path.slice('data:'.length);
     const before = d.expected as DataFingerprint | undefined;
     const after = d.found as DataFingerprint | undefined;
@@ -44,10 +48,13 @@ function describe(context: CheckContext, diff: Difference[], reproduce: string):
       before && after && before.rows !== after.rows
         ? `${before.rows} rows after the first run, ${after.rows} after the second`
         : 'the same number of rows, with other values';
-    const writer = writerOf(context, table, after && before && after.rows > before.rows ? 'InsertStmt' : undefined);
+    const written = writers.get(table);
+    const writer = written?.statement ?? writerOf(context, table, after && before && after.rows > before.rows ? 'InsertStmt' : undefined);
+    const inBody = written?.inBody ? `, written at line ${written.inBody.line} inside the DO block at line ${written.statement.line}` : '';
     findings.push(
-      stateFinding('twice', `second run changed the data of ${table}: ${counts}`, [d], reproduce, {
+      stateFinding('twice', `second run changed the data of ${table}: ${counts}${inBody}`, [d], reproduce, {
         ...(writer ? { statement: writer } : {}),
+        ...(written?.inBody ? { place: written.inBody } : {}),
         ...(after && before && after.rows > before.rows ? { hint: DUPLICATE_ROWS_HINT } : {
           hint: 'a statement writes other values when it runs again (e.g. UPDATE … SET x = x * 1.1, now()): make it converge',
         }),
@@ -69,7 +76,20 @@ function describe(context: CheckContext, diff: Difference[], reproduce: string):
   return findings;
 }
 
-/** The first statement of the set that writes into `table` (qualified), preferring `kind`. */
+/**
+ * The statement of the second run that wrote each differing table, found by running it again
+ * (src/checks/writer.ts); a table it cannot settle falls back to the statements that name it.
+ */
+async function attribute(context: CheckContext, first: State, tables: string[]): Promise<Map<string, Writer>> {
+  if (tables.length === 0) return new Map();
+  try {
+    return await writersOf(context.states, first, tables);
+  } catch {
+    return new Map(); // the difference stands; only its attribution falls back
+  }
+}
+
+/** The first statement of the set that writes into `table` (qualified), preferring `kind`: a guess by name. */
 function writerOf(context: CheckContext, table: string, kind?: string): Statement | undefined {
   const statements = context.set.migrations.flatMap((m) => m.up.statements);
   const writes = statements.filter((s) => {

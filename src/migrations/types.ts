@@ -46,6 +46,16 @@ export interface Script {
   /** 1-based column in `file` at which `text` begins. */
   startColumn: number;
   statements: Statement[];
+  /** codd's `${VAR}` replacements in `text`, in order: the places where the text sent differs from the file. */
+  substitutions?: Substitution[];
+}
+
+/** A value put in place of a `${VAR}` of the file: `length` code units of the text at `at`. */
+export interface Substitution {
+  at: number;
+  length: number;
+  /** Length of the `${VAR}` it replaced in the file. */
+  originalLength: number;
 }
 
 export type DirectiveValue = string | boolean | string[];

@@ -1,18 +1,32 @@
 import type pg from 'pg';
+import { sentAsIs, sentJoined, type SentText } from '../migrations/locate.js';
 import type { Statement } from '../migrations/types.js';
 import type { Fault } from '../faults/types.js';
 import { armed, fire, faultSql, FAULT_MESSAGE, injectIntoScript, listOf, type Faults } from '../faults/inject.js';
+import { locateInScript, placeError, sendWatched } from './place.js';
 import type { Block, BlockTrace, PgError, StatementOutcome } from './types.js';
 
 /** What node-postgres reports for a server error or a lost connection, as a PgError. */
 export function toPgError(error: unknown): PgError {
-  const e = error as { code?: string; message?: string; detail?: string; hint?: string; position?: string };
+  const e = error as {
+    code?: string;
+    message?: string;
+    detail?: string;
+    hint?: string;
+    position?: string;
+    where?: string;
+    internalQuery?: string;
+    internalPosition?: string;
+  };
   // A lost connection has no SQLSTATE from the server: 08006 is PostgreSQL's connection_failure.
   const sqlstate = e.code && /^[0-9A-Z]{5}$/.test(e.code) ? e.code : '08006';
   const out: PgError = { sqlstate, message: e.message ?? String(error) };
   if (e.detail) out.detail = e.detail;
   if (e.hint) out.hint = e.hint;
   if (e.position) out.position = Number(e.position);
+  if (e.where) out.where = e.where;
+  if (e.internalQuery) out.internalQuery = e.internalQuery;
+  if (e.internalPosition) out.internalPosition = Number(e.internalPosition);
   return out;
 }
 
@@ -31,6 +45,8 @@ export interface Execution {
   faulted?: boolean;
   /** The error is an `ack-lost` fault: statement `failedAt` (the block's COMMIT at its length) committed first. */
   ackLost?: boolean;
+  /** The server refused the whole string before running any of it (a syntax error): nothing is durable. */
+  rejected?: boolean;
 }
 
 /**
@@ -60,6 +76,11 @@ function outcomesAckLost(statements: Statement[], at: number, error: PgError): S
   return statements.map((statement, i) =>
     i < at ? { status: 'ok', statement } : i === at ? { status: 'error', statement, error } : { status: 'skipped', statement },
   );
+}
+
+/** A string the server rejected whole: only the statement it pointed at failed, none ran. */
+function outcomesRejected(statements: Statement[], failedAt: number, error: PgError): StatementOutcome[] {
+  return statements.map((statement, i) => (i === failedAt ? { status: 'error', statement, error } : { status: 'skipped', statement }));
 }
 
 function outcomesUntil(statements: Statement[], failedAt: number, error: PgError, faulted: boolean): StatementOutcome[] {
@@ -99,10 +120,9 @@ export async function execStatements(
     }
     const statement = statements[i];
     if (!statement) break;
-    try {
-      await send(client, statement);
-    } catch (error) {
-      const pgError = toPgError(error);
+    const sent = await sendWatched(client, statement, send, toPgError);
+    if (sent.error) {
+      const pgError = sent.error;
       return { outcomes: outcomesUntil(statements, i, pgError, false), error: pgError, failedAt: i, faulted: false };
     }
     if (ackLostAt(list.filter((f) => f.at < statements.length), i)) {
@@ -119,8 +139,18 @@ export async function execStatements(
  * before the error: one per finished statement. A fault is injected into the text at the
  * parser's boundary (the first one still armed: it ends the string); an `ack-lost` fault at the
  * script's end kills the connection once the whole string has committed.
+ *
+ * The server parses the whole string before it runs any of it, so a syntax error stops it with
+ * no CommandComplete at all: the error's position, mapped back through what was sent (`base`
+ * says where `text` comes from), names that statement instead, and nothing of the string ran.
  */
-export async function execScript(client: pg.Client, text: string, statements: Statement[], faults?: Faults): Promise<Execution> {
+export async function execScript(
+  client: pg.Client,
+  text: string,
+  statements: Statement[],
+  faults?: Faults,
+  base: SentText = sentAsIs(text),
+): Promise<Execution> {
   const list = listOf(faults);
   const fault = list.filter((f) => f.kind !== 'ack-lost' && armed(f)).sort((a, b) => a.at - b.at)[0];
   const sent = fault ? injectIntoScript(text, statements, fault.at, faultSql(fault)) : text;
@@ -140,11 +170,21 @@ export async function execScript(client: pg.Client, text: string, statements: St
       fire(fault);
       return { outcomes: outcomesUntil(statements, fault.at, pgError, true), error: pgError, failedAt: fault.at, faulted: true };
     }
+    const located = locateInScript(pgError, { base, text, sent, statements, ...(fault ? { fault } : {}) });
     // The injected statement sits at index `fault.at` of what was sent.
-    const faulted = fault !== undefined && completed === fault.at;
+    const counted = fault && completed > fault.at ? completed - 1 : completed;
+    if (located && located.statement !== counted && completed === 0) {
+      // Rejected whole: nothing ran, not even an injected fault.
+      pgError.place = located.place;
+      return { outcomes: outcomesRejected(statements, located.statement, pgError), error: pgError, failedAt: located.statement, faulted: false, rejected: true };
+    }
+    // A position points into the text of the statement that raised the error (never into an
+    // injected fault, which has none); one elsewhere came from another text, and is not used.
+    const pointed = located !== undefined && located.statement === counted;
+    if (pointed) pgError.place = located.place;
+    const faulted = fault !== undefined && completed === fault.at && !pointed;
     if (faulted) fire(fault);
-    const failedAt = fault && completed > fault.at ? completed - 1 : completed;
-    return { outcomes: outcomesUntil(statements, failedAt, pgError, faulted), error: pgError, failedAt, faulted };
+    return { outcomes: outcomesUntil(statements, counted, pgError, faulted), error: pgError, failedAt: counted, faulted };
   } finally {
     connection.off('commandComplete', onComplete);
   }
@@ -167,16 +207,17 @@ export function durableInScript(statements: Statement[], failedAt: number): numb
 }
 
 /** The text a script block sends: its file's text, or its statements joined. */
-function scriptText(block: Block): string {
-  return block.text ?? block.statements.map((s) => `${s.sql};`).join('\n');
+function scriptText(block: Block): SentText {
+  return block.text !== undefined ? sentAsIs(block.text) : sentJoined(block.statements);
 }
 
 /** A `script` block as one simple-query string. */
 export async function runScript(client: pg.Client, block: Block, faults?: Faults): Promise<BlockTrace> {
-  const text = scriptText(block);
-  const run = await execScript(client, text, block.statements, faults);
+  const sent = scriptText(block);
+  const run = await execScript(client, sent.text, block.statements, faults, sent);
   const all = block.statements.length;
-  return toBlockTrace(block, run, run.error && !run.ackLost ? durableInScript(block.statements, run.failedAt ?? 0) : all, faults);
+  const durable = !run.error || run.ackLost ? all : run.rejected ? 0 : durableInScript(block.statements, run.failedAt ?? 0);
+  return toBlockTrace(block, run, durable, faults);
 }
 
 /**
@@ -206,7 +247,7 @@ async function inTransaction(
   }
   if (run.error) {
     await client.query('ROLLBACK').catch(() => undefined);
-    return toBlockTrace(block, run, durableAfter(run.failedAt ?? 0), faults);
+    return toBlockTrace(block, run, run.rejected ? 0 : durableAfter(run.failedAt ?? 0), faults);
   }
   try {
     await client.query('COMMIT');
@@ -240,12 +281,12 @@ export function runScriptInTxn(
   faults?: Faults,
   hooks: { beforeCommit?: (client: pg.Client) => Promise<void> } = {},
 ): Promise<BlockTrace> {
-  const text = scriptText(block);
+  const sent = scriptText(block);
   return inTransaction(
     client,
     block,
     faults,
-    () => execScript(client, text, block.statements, faults),
+    () => execScript(client, sent.text, block.statements, faults, sent),
     (failedAt) => durableInScript(block.statements, failedAt),
     hooks.beforeCommit,
   );
@@ -279,6 +320,11 @@ export async function runNoTxn(
 
 export function toBlockTrace(block: Block, run: Execution, durable: number, faults?: Faults): BlockTrace {
   const fault = listOf(faults)[0];
+  if (run.error && !run.error.place) {
+    const failed = run.outcomes.find((o) => o.status === 'error');
+    const place = failed ? placeError(block, failed.statement, run.error) : undefined;
+    if (place) run.error.place = place;
+  }
   return {
     block,
     outcomes: run.outcomes,

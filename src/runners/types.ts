@@ -1,3 +1,4 @@
+import type { ErrorPlace } from '../migrations/locate.js';
 import type { Migration, MigrationSet, Statement } from '../migrations/types.js';
 import type { DatabaseHandle } from '../postgres/types.js';
 import type { Fault } from '../faults/types.js';
@@ -41,8 +42,15 @@ export interface PgError {
   message: string;
   detail?: string;
   hint?: string;
-  /** Where the server placed the error inside the statement (1-based character), if it did. */
+  /** Where the server placed the error: a 1-based character of the text it received, if it did. */
   position?: number;
+  /** The server's context lines, innermost first (e.g. "PL/pgSQL function inline_code_block line 5 at …"). */
+  where?: string;
+  /** For an error in a query that a function or DO block ran: that query, and a 1-based character in it. */
+  internalQuery?: string;
+  internalPosition?: number;
+  /** Where in its file the error points, when the server's position or PL/pgSQL's line could be mapped. */
+  place?: ErrorPlace;
 }
 
 export interface BlockTrace {

@@ -6,7 +6,7 @@ import { readMigrationFile } from '../script.js';
 import { initParser, splitStatements } from '../split.js';
 import { byBytes, filesIn } from '../folder.js';
 import { TextIndex } from '../text-index.js';
-import { InputError, type Migration, type MigrationSet, type Script, type Statement } from '../types.js';
+import { InputError, type Migration, type MigrationSet, type Script, type Statement, type Substitution } from '../types.js';
 
 /** The file name codd's `codd add` writes and its parser reads the timestamp from. */
 export const CODD_PATTERN = 'YYYY-MM-DD-HH-MM-SS-name.sql';
@@ -208,7 +208,8 @@ function parsedScript(original: string, file: string, values: Map<string, string
       throw new Error(`codd loader: the COPY at offset ${offset} of ${file} does not start a statement of the parser`);
     }
   }
-  return { text: substituted.text, file, startLine: 1, startColumn: 1, statements: placed };
+  const substitutions = substituted.substitutions.length > 0 ? { substitutions: substituted.substitutions } : {};
+  return { text: substituted.text, file, startLine: 1, startColumn: 1, statements: placed, ...substitutions };
 }
 
 function offsetOf(text: string, line: number, column: number): number {
@@ -364,6 +365,8 @@ function items(body: string, bodyAt: number): { text: string; at: number }[] {
 
 export interface Substituted {
   text: string;
+  /** Where values replaced `${VAR}`s, in the new text: a server position maps back through them. */
+  substitutions: Substitution[];
   /** The line and column in the original text of a code-unit offset in `text`. */
   originalPosition(offset: number): { line: number; column: number };
 }
@@ -394,6 +397,7 @@ function substitute(original: string, values: Map<string, string>): Substituted 
   }
   return {
     text,
+    substitutions: pieces.map(([at, , length, originalLength]) => ({ at, length, originalLength })),
     originalPosition(offset: number) {
       let shift = 0;
       for (const [at, from, length, originalLength] of pieces) {

@@ -1,0 +1,5 @@
+-- Prices are shown with VAT from now on: store them that way.
+ALTER TABLE billing.plan ADD COLUMN IF NOT EXISTS vat_rate numeric(4, 2) NOT NULL DEFAULT 0.20;
+
+UPDATE billing.plan
+   SET price_cents = round(price_cents * (1 + vat_rate));

@@ -1,0 +1,2 @@
+-- Marketing renamed the top plan.
+UPDATE billing.plan SET name = 'Business Plus' WHERE code = 'business';
