@@ -6,10 +6,12 @@ import type { Relaxation, TableRef, TableRelaxation } from './relaxed.js';
 /*
  * Columns whose values the catalog says a run makes anew: filled from a sequence (a default that
  * calls nextval on one: serial, bigserial, `DEFAULT nextval(…)`; or an identity), the single-column
- * foreign keys that point at them, and columns whose default calls a function that is not
- * immutable (now(), gen_random_uuid(), …). Which values really differ between two runs is the
- * calibration's to say (checks/calibration.ts); the volatile defaults are only the fallback for a
- * table the calibration did not see.
+ * foreign keys that point at them, and columns whose default gives another value in every run
+ * (now(), gen_random_uuid(), random(), …). Which values really differ between two runs is the
+ * calibration's to find (checks/calibration.ts): it sees statements and triggers too. The volatile
+ * defaults are added to what it finds, since a random value can happen to be the same twice (a
+ * `random() < 0.5` flag) and a verdict must not depend on that; and they stand alone for a table
+ * the calibration did not see.
  */
 
 export interface CatalogColumn {
@@ -37,12 +39,15 @@ SELECT n.nspname AS schema, c.relname AS "table", a.attname AS "column",
      SELECT 1 FROM pg_catalog.pg_depend d JOIN pg_catalog.pg_class s ON s.oid = d.refobjid AND s.relkind = 'S'
      WHERE d.classid = 'pg_catalog.pg_attrdef'::pg_catalog.regclass AND d.objid = ad.oid
        AND d.refclassid = 'pg_catalog.pg_class'::pg_catalog.regclass)) AS "sequence",
-  -- A default that calls a function that is not immutable. Built-in functions have no pg_depend
-  -- row, so their OIDs are read from the expression tree; SQL value functions (CURRENT_TIMESTAMP,
-  -- LOCALTIMESTAMP) are nodes of their own.
-  (ad.oid IS NOT NULL AND (ad.adbin::text LIKE '%{SQLVALUEFUNCTION %' OR EXISTS (
+  -- A default whose value differs between two runs: it calls a volatile function (random(),
+  -- gen_random_uuid(), clock_timestamp(), …) or one of the clock's stable ones, or it is one of
+  -- the SQL value functions of the clock (CURRENT_DATE … LOCALTIMESTAMP: ops 0 to 8 on 14 to 18).
+  -- Built-in functions have no pg_depend row, so their OIDs are read from the expression tree.
+  (ad.oid IS NOT NULL AND (ad.adbin::text ~ '[{]SQLVALUEFUNCTION :op [0-8] ' OR EXISTS (
      SELECT 1 FROM pg_catalog.regexp_matches(ad.adbin::text, ':funcid (\\d+)', 'g') m
-     JOIN pg_catalog.pg_proc p ON p.oid = m[1]::pg_catalog.oid WHERE p.provolatile <> 'i'))) AS "volatile"
+     JOIN pg_catalog.pg_proc p ON p.oid = m[1]::pg_catalog.oid
+     WHERE p.provolatile = 'v' OR (p.pronamespace = 'pg_catalog'::pg_catalog.regnamespace
+       AND p.proname IN ('now', 'transaction_timestamp', 'statement_timestamp'))))) AS "volatile"
 FROM pg_catalog.pg_attribute a
 JOIN pg_catalog.pg_class c ON c.oid = a.attrelid
 JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
@@ -94,8 +99,8 @@ const name = (schema: string, table: string, column: string): string => `${schem
 /**
  * The per-table rules: sequence-filled columns renumbered; foreign keys that lead, through at most
  * a few keys (a key that is itself a foreign key: one-to-one tables), to one followed through its
- * numbering; shaped columns as `volatile` gives them per table, or (for a table it leaves out)
- * the catalog's volatile defaults. A column renumbered is never also shaped.
+ * numbering; shaped: the columns `volatile` gives per table (the calibration's), and the
+ * catalog's volatile defaults. A column shaped is not also renumbered.
  */
 export function relaxationOf(catalog: MadeAnew, volatile: (table: string) => string[] | undefined): Relaxation {
   const filled = new Set(catalog.sequenceFilled.map((c) => name(c.schema, c.table, c.column)));
@@ -119,7 +124,7 @@ export function relaxationOf(catalog: MadeAnew, volatile: (table: string) => str
   const fallback = new Map<string, string[]>();
   for (const c of catalog.volatileDefaults) fallback.set(`${c.schema}.${c.table}`, [...(fallback.get(`${c.schema}.${c.table}`) ?? []), c.column]);
   for (const table of Object.keys(catalog.tables)) {
-    const shaped = volatile(table) ?? fallback.get(table) ?? [];
+    const shaped = [...(volatile(table) ?? []), ...(fallback.get(table) ?? [])];
     if (shaped.length === 0) continue;
     const r = rule(table);
     // Calibration can find a renumbered column volatile too (rows inserted in a random order):

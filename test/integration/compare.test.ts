@@ -7,6 +7,7 @@ import { initParser } from '../../src/migrations/split.js';
 import { startEmbedded } from '../../src/postgres/embedded.js';
 import type { DatabaseHandle, Server } from '../../src/postgres/types.js';
 import { rerunAll } from '../../src/runners/rerun-all.js';
+import { readMadeAnew, relaxationOf } from '../../src/snapshot/made-anew.js';
 import type { DataFingerprint } from '../../src/snapshot/types.js';
 import { ROOT } from '../helpers/cli.js';
 import { sql } from '../helpers/db.js';
@@ -137,6 +138,43 @@ describe('compareStates, relaxed', () => {
       }
     } finally {
       await exact.close();
+    }
+  });
+});
+
+describe('what the catalog says is made anew', () => {
+  it('sequence-filled columns, keys to them, and defaults that differ in every run (not those that do not)', async () => {
+    const db = await server.createDatabase();
+    try {
+      await sql(
+        db,
+        `CREATE TABLE parent (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, code text DEFAULT 'x', owner text DEFAULT current_user);
+         CREATE SEQUENCE free_seq;
+         CREATE TABLE child (
+           n integer DEFAULT nextval('free_seq') PRIMARY KEY,
+           parent_id bigint REFERENCES parent (id),
+           at timestamptz DEFAULT CURRENT_TIMESTAMP,
+           day date DEFAULT CURRENT_DATE,
+           later timestamptz DEFAULT now() + interval '1 day',
+           flag boolean DEFAULT random() < 0.5,
+           token uuid DEFAULT gen_random_uuid(),
+           label text DEFAULT upper('a'));
+         CREATE TABLE grandchild (child_n integer PRIMARY KEY REFERENCES child (n));`,
+      );
+      const client = await db.connect();
+      try {
+        const found = await readMadeAnew(client, []);
+        const names = (cs: { table: string; column: string }[]): string[] => cs.map((c) => `${c.table}.${c.column}`).sort();
+        expect(names(found.sequenceFilled)).toEqual(['child.n', 'parent.id']);
+        expect(names(found.volatileDefaults)).toEqual(['child.at', 'child.day', 'child.flag', 'child.later', 'child.token']);
+        const rules = relaxationOf(found, () => undefined);
+        expect(rules['public.child']).toMatchObject({ renumber: ['n'], references: [{ column: 'parent_id', target: 'id' }] });
+        expect(rules['public.grandchild']).toEqual({ shape: [], renumber: [], references: [{ column: 'child_n', table: { schema: 'public', name: 'child', relkind: 'r' }, target: 'n' }] });
+      } finally {
+        await client.end();
+      }
+    } finally {
+      await server.dropDatabase(db.name);
     }
   });
 });
