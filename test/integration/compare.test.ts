@@ -126,6 +126,19 @@ describe('compareStates, relaxed', () => {
     expect(d!.found.unmatched).toEqual([{ feature: 'sso', id: '#2', plan_id: '#3' }]);
   });
 
+  it('a table on one side only is a difference of schema and data, with its rows', async () => {
+    const c = await compareChanged(`CREATE TABLE extra (x int); INSERT INTO extra VALUES (1); DROP TABLE welcome_messages`);
+    if (c.equal) throw new Error('expected a difference');
+    const data = c.diff.filter((d) => d.path.startsWith('data:'));
+    expect(data.map((d) => [d.path, d.change])).toEqual([
+      ['data:public.extra', 'added'],
+      ['data:public.welcome_messages', 'missing'],
+    ]);
+    expect((data[0]!.found as DataFingerprint).unmatched).toEqual([{ x: 1 }]);
+    expect((data[1]!.expected as DataFingerprint).unmatched).toEqual([{ body: 'Welcome to Acme!', created_at: '(any)', tenant_id: '(any)' }]);
+    expect(c.diff.map((d) => d.path)).toEqual(expect.arrayContaining(['table:public.extra', 'table:public.welcome_messages']));
+  });
+
   it('with the setting off, every comparison is exact', async () => {
     const exact = new States(server, states.set, rerunAll, { runnerOptions: {}, env: process.env, relaxed: false });
     try {
