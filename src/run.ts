@@ -1,6 +1,6 @@
 import { loadSet } from './migrations/load.js';
 import { initParser } from './migrations/split.js';
-import type { FormatName } from './migrations/types.js';
+import type { FormatName, MigrationSet } from './migrations/types.js';
 import { serverStarts } from './postgres/providers.js';
 import { urlWithoutPassword } from './postgres/url.js';
 import type { Server } from './postgres/types.js';
@@ -98,9 +98,15 @@ export interface RunEvents {
   onCheckEnd?(result: CheckResult): void;
 }
 
-/** The command line that reproduces one check of a request. */
-export function reproduceCommand(request: RunRequest, check: CheckName, major: number, extra: string[] = []): string {
-  const parts = ['npx migtest check', quote(displayPath(request.dir)), '--runner', request.runner, '--checks', check, '--pg', String(major)];
+/**
+ * The command line that reproduces one check of a request. `env`: the environment variables the
+ * set reads (codd's `-- codd-env-vars`), named before the command as `A="${A?}"`: never a value,
+ * yet the line still runs in a POSIX shell, passing on the value of the shell it runs in (exported
+ * or not), and it stops with the variable's name when that shell does not have it set, rather than
+ * running the set with another value than the one that gave the finding.
+ */
+export function reproduceCommand(request: RunRequest, check: CheckName, major: number, extra: string[] = [], env: string[] = []): string {
+  const parts = [...env.map((name) => `${name}="\${${name}?}"`), 'npx migtest check', quote(displayPath(request.dir)), '--runner', request.runner, '--checks', check, '--pg', String(major)];
   for (const [name, value] of Object.entries(request.runnerOptions ?? {})) parts.push('--runner-option', quote(`${name}=${value}`));
   if (request.retry !== undefined) parts.push('--retry', quote(request.retry));
   if (request.provider !== 'embedded') parts.push('--provider', request.provider);
@@ -114,6 +120,15 @@ export function reproduceCommand(request: RunRequest, check: CheckName, major: n
   if (request.options.seed !== undefined && !extra.includes('--seed')) parts.push('--seed', String(request.options.seed));
   if (request.options.runs !== undefined) parts.push('--runs', String(request.options.runs));
   return [...parts, ...extra].join(' ');
+}
+
+/** The environment variables a set reads (codd's `-- codd-env-vars`), each once, in the order the files name them. */
+export function setEnvNames(set: MigrationSet): string[] {
+  const names = set.migrations.flatMap((m) => {
+    const declared = m.directives['env-vars'];
+    return Array.isArray(declared) ? declared : [];
+  });
+  return [...new Set(names)].filter((name) => /^[A-Za-z_][A-Za-z0-9_]*$/.test(name));
 }
 
 function quote(arg: string): string {
@@ -131,6 +146,7 @@ export async function runChecks(request: RunRequest, events: RunEvents = {}): Pr
   const plan = model.plan(set, request.runnerOptions ?? {});
   const retry = effectiveRetry(model, request.retry); // and a malformed retry policy
   const options = { ...request.options, ...(retry ? { retry } : {}) };
+  const envNames = setEnvNames(set);
   for (const check of checks) check.prepare?.(set, options, { runner: model.name, runnerOptions: request.runnerOptions ?? {}, postgres: request.postgres });
   const { provider, starts } = request.server
     ? { provider: undefined, starts: [{}] }
@@ -157,7 +173,7 @@ export async function runChecks(request: RunRequest, events: RunEvents = {}): Pr
       for (const check of checks) {
         events.onCheckStart?.(check.name, String(server.major));
         const begun = performance.now();
-        const reproduce = (name: CheckName, extra?: string[]): string => reproduceCommand(request, name, server.major, extra);
+        const reproduce = (name: CheckName, extra?: string[]): string => reproduceCommand(request, name, server.major, extra, envNames);
         const outcome = await check
           .run({ set, model, server, states, options, reproduce, progress: (done, total) => events.onProgress?.(check.name, done, total) })
           // The one place where a check that cannot run becomes a failure, whatever --checks holds.

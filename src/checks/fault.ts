@@ -3,7 +3,7 @@ import { InputError } from '../migrations/types.js';
 import type { Fault, FaultKind } from '../faults/types.js';
 import { durableInScript } from '../runners/execute.js';
 import type { Block } from '../runners/types.js';
-import { diffSnapshots } from '../snapshot/diff.js';
+import { compareStates, relaxedNote } from './compare.js';
 import { explore } from './explore.js';
 import { stateFinding } from './findings.js';
 import { Recoveries, recoveryFinding, type CasePoint } from './recovery.js';
@@ -111,17 +111,17 @@ async function evaluate(context: CheckContext, recoveries: Recoveries, c: FaultC
 
     const durable = durablePrefix(block, c.at);
     const expected = await states.partial(c.block, durable);
-    const left = await states.hashAgainst(db, expected);
-    const diff = left.schemaData === expected.hash.schemaData ? [] : diffSnapshots(await states.snapshotOf(expected), await states.snapshot(db));
-    if (diff.length > 0) {
+    const left = await compareStates(states, db, expected, { relaxed: true, trackers: false });
+    if (!left.equal) {
       const promise =
         durable === 0 ? 'the state from before the block' : `exactly the first ${durable} statement${durable === 1 ? '' : 's'} of the block`;
-      return stateFinding('fault', `${point.label}: the block must leave ${promise}, and left another state`, diff, reproduce, {
+      const finding = stateFinding('fault', `${point.label}: the block must leave ${promise}, and left another state`, left.diff, reproduce, {
         ...(point.statement ? { statement: point.statement } : {}),
         hint: 'an explicit COMMIT or a statement that cannot run in a transaction breaks the block in two: give it a migration of its own',
       });
+      return { ...finding, detail: relaxedNote(left.relaxed) };
     }
-    const recovery = await recoveries.recover(db, left.all);
+    const recovery = await recoveries.recover(db, left.hash.key);
     return recoveryFinding('fault', point, recovery, reproduce);
   } finally {
     await states.drop(db);

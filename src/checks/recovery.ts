@@ -1,8 +1,8 @@
 import type { Migration, Statement } from '../migrations/types.js';
 import type { DatabaseHandle } from '../postgres/types.js';
 import type { InherentStop, PgError, Trace } from '../runners/types.js';
-import { diffSnapshots } from '../snapshot/diff.js';
 import type { Difference } from '../snapshot/types.js';
+import { compareStates, relaxedNote } from './compare.js';
 import { at, displayPath } from './findings.js';
 import { hintFor } from './hints.js';
 import type { States } from './states.js';
@@ -17,7 +17,8 @@ export type Recovery = (
   | { kind: 'converged' }
   | { kind: 'refused'; message: string; operatorAction: string }
   | { kind: 'failed'; statement?: Statement; error: PgError }
-  | { kind: 'diverged'; diff: Difference[] }
+  /** `relaxed`: which values were compared by shape or up to renumbering, when any were. */
+  | { kind: 'diverged'; diff: Difference[]; relaxed?: string }
 ) & { operator?: ModelledAction };
 
 /** The operator's action a recovery modelled: the documented one, named in a finding. */
@@ -29,7 +30,10 @@ export interface ModelledAction {
 
 /**
  * Runs the set again on `db` (consumed) and compares the result with the fresh state, trackers
- * included. States already seen give their verdict again without running anything.
+ * included, without the values PostgreSQL makes anew in every run. States already seen give their
+ * verdict again without running anything: they are known by everything the next run depends on
+ * (StateHash.key, with sequence positions, and what runs made outside the database), so which
+ * case reaches a state first never changes a verdict.
  */
 export class Recoveries {
   readonly #seen = new Map<string, Promise<Recovery>>();
@@ -38,10 +42,11 @@ export class Recoveries {
 
   constructor(private readonly states: States) {}
 
-  async recover(db: DatabaseHandle, leftHash: string): Promise<Recovery> {
+  /** `leftKey`: the left state's StateHash.key. */
+  async recover(db: DatabaseHandle, leftKey: string): Promise<Recovery> {
     if (this.states.settings.reuse === false) return this.run(db);
     // Objects outside the database (a database the set created) are part of the state too.
-    const key = `${leftHash}:${this.states.model.cluster?.key(db) ?? ''}`;
+    const key = `${leftKey}:${this.states.model.cluster?.key(db) ?? ''}`;
     let verdict = this.#seen.get(key);
     if (!verdict) {
       verdict = this.run(db);
@@ -119,9 +124,10 @@ export class Recoveries {
     if (trace.failure) {
       return { kind: 'failed', error: trace.failure.error, ...(trace.failure.statement ? { statement: trace.failure.statement } : {}) };
     }
-    if ((await this.states.hash(db)).all === fresh.hash.all) return { kind: 'converged' };
-    const diff = diffSnapshots(await this.states.snapshotOf(fresh), await this.states.snapshot(db), { includeTrackers: true });
-    return diff.length === 0 ? { kind: 'converged' } : { kind: 'diverged', diff };
+    const comparison = await compareStates(this.states, db, fresh, { relaxed: true, trackers: true });
+    if (comparison.equal) return { kind: 'converged' };
+    const relaxed = relaxedNote(comparison.relaxed);
+    return { kind: 'diverged', diff: comparison.diff, ...(relaxed ? { relaxed } : {}) };
   }
 }
 
@@ -179,6 +185,7 @@ export function recoveryFinding(check: CheckName, point: CasePoint, recovery: Re
         message: `${point.label}: ${next} succeeds but leaves another state than a fresh run: ${paths.slice(0, 3).join(', ')}${paths.length > 3 ? ` and ${paths.length - 3} more` : ''}`,
         hint: recovery.operator?.hint ?? 'the migration is not safe to run again on what a partial run left: make it idempotent, or atomic',
         diff: recovery.diff,
+        ...(recovery.relaxed ? { detail: recovery.relaxed } : {}),
       };
     }
   }

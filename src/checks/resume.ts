@@ -55,7 +55,7 @@ async function evaluate(context: CheckContext, recoveries: Recoveries, k: number
   }
   try {
     const left = await states.hashAgainst(db, reference);
-    return recoveryFinding('resume', point, await recoveries.recover(db, left.all), reproduce);
+    return recoveryFinding('resume', point, await recoveries.recover(db, left.key), reproduce);
   } finally {
     await states.drop(db);
   }

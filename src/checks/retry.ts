@@ -6,7 +6,7 @@ import type { Fault } from '../faults/types.js';
 import { triesOf, waitsOf, type RetryPolicy } from '../runners/retry.js';
 import { isCommit } from '../runners/execute.js';
 import type { Block, BlockTrace, RunnerModel, Trace } from '../runners/types.js';
-import { diffSnapshots } from '../snapshot/diff.js';
+import { compareStates, relaxedNote } from './compare.js';
 import { explore } from './explore.js';
 import { durablePrefix } from './fault.js';
 import { displayPath } from './findings.js';
@@ -447,14 +447,12 @@ class RetryCases {
         return caseOf(`the tries and waits differ from the policy (${this.rules.policy?.text ?? 'no retries'}): expected ${triesText(prediction.units)}; found ${triesText(observed)}`);
       }
       if (trace.ok) {
-        const fresh = await states.fresh();
-        const left = await states.hashAgainst(db, fresh);
-        if (left.all === fresh.hash.all) return { finding: null, report: { ...report, verdict: 'pass' } };
-        const diff = diffSnapshots(await states.snapshotOf(fresh), await states.snapshot(db), { includeTrackers: true });
-        if (diff.length === 0) return { finding: null, report: { ...report, verdict: 'pass' } };
-        const paths = diff.map((d) => d.path);
+        const left = await compareStates(states, db, await states.fresh(), { relaxed: true, trackers: true });
+        if (left.equal) return { finding: null, report: { ...report, verdict: 'pass' } };
+        const paths = left.diff.map((d) => d.path);
         return caseOf(`the run succeeded after its retries but left another state than a fresh run: ${paths.slice(0, 3).join(', ')}${paths.length > 3 ? ` and ${paths.length - 3} more` : ''}`, {
-          diff,
+          diff: left.diff,
+          detail: relaxedNote(left.relaxed),
           hint: 'a retry ran again work that had already taken effect: keep each retried block in one transaction, or make its statements safe to run twice',
         });
       }
@@ -463,13 +461,12 @@ class RetryCases {
       const block = this.blocks[failing.block]!;
       const durable = durablePrefix(block, failing.lastFailureAt ?? 0);
       const expected: State = await states.partial(failing.block, durable);
-      const left = await states.hashAgainst(db, expected);
-      if (left.schemaData === expected.hash.schemaData) return { finding: null, report: { ...report, verdict: 'pass' } };
-      const diff = diffSnapshots(await states.snapshotOf(expected), await states.snapshot(db));
-      if (diff.length === 0) return { finding: null, report: { ...report, verdict: 'pass' } };
+      const left = await compareStates(states, db, expected, { relaxed: true, trackers: false });
+      if (left.equal) return { finding: null, report: { ...report, verdict: 'pass' } };
       const promise = durable === 0 ? 'the state from before the block' : `exactly the first ${durable} statement${durable === 1 ? '' : 's'} of the block`;
       return caseOf(`the run fails at ${unitLabel(failing)} as the policy says, and must leave ${promise}, but left another state`, {
-        diff,
+        diff: left.diff,
+        detail: relaxedNote(left.relaxed),
         hint: 'an explicit COMMIT or a statement that cannot run in a transaction breaks the block in two: give it a migration of its own',
       });
     } finally {
@@ -499,7 +496,7 @@ class RetryCases {
         // policy just exits): the work runs again in the next run, which must converge.
         point.label = `${label}, so the run stops there and the next run does the work again`;
         const left = await states.hash(db);
-        const recovery = await this.recoveries.recover(db, left.all);
+        const recovery = await this.recoveries.recover(db, left.key);
         return result(ackHint(recoveryFinding('retry', point, recovery, reproduce), tracked));
       }
       point.label = `${label}, so the retry does the committed work again`;
@@ -510,11 +507,11 @@ class RetryCases {
         const recovery = { kind: 'failed' as const, error: trace.failure.error, ...(trace.failure.statement ? { statement: trace.failure.statement } : {}) };
         return result(ackHint(ofRetry(recoveryFinding('retry', point, recovery, reproduce)), tracked));
       }
-      const fresh = await states.fresh();
-      const left = await states.hashAgainst(db, fresh);
-      if (left.all === fresh.hash.all) return result(null);
-      const diff = diffSnapshots(await states.snapshotOf(fresh), await states.snapshot(db), { includeTrackers: true });
-      return result(diff.length === 0 ? null : ackHint(ofRetry(recoveryFinding('retry', point, { kind: 'diverged', diff }, reproduce)), tracked));
+      const left = await compareStates(states, db, await states.fresh(), { relaxed: true, trackers: true });
+      if (left.equal) return result(null);
+      const relaxed = relaxedNote(left.relaxed);
+      const diverged = { kind: 'diverged' as const, diff: left.diff, ...(relaxed ? { relaxed } : {}) };
+      return result(ackHint(ofRetry(recoveryFinding('retry', point, diverged, reproduce)), tracked));
     } finally {
       await states.drop(db);
     }

@@ -6,6 +6,8 @@ import type { Plan, RunOptions, RunnerModel, Trace } from '../runners/types.js';
 import { takeSnapshot } from '../snapshot/snapshot.js';
 import { stateHash, type StateHash } from '../snapshot/hash.js';
 import type { Snapshot } from '../snapshot/types.js';
+import type pg from 'pg';
+import { calibrate, referenceOf, type Calibration, type RelaxedReference } from './calibration.js';
 
 /** Case databases kept after use before the oldest are dropped (about 8 MB each). */
 const CASES_KEPT = 64;
@@ -29,6 +31,12 @@ export interface RunSettings {
    * again from an empty database for every use: the naive way, kept to measure the difference.
    */
   reuse?: boolean;
+  /**
+   * Compare states reached different ways without the values PostgreSQL makes anew in every run
+   * (volatile functions' results, sequence values): the default. Off, every comparison is exact,
+   * as `twice`'s is: kept to measure what the calibration costs.
+   */
+  relaxed?: boolean;
 }
 
 /**
@@ -123,6 +131,38 @@ export class States {
   }
 
   readonly #snapshots = new WeakMap<State, Promise<Snapshot>>();
+  #calibration: Promise<Calibration> | undefined;
+  readonly #references = new WeakMap<State, Promise<RelaxedReference>>();
+
+  /** Which columns differ between two correct runs: computed once, the first time a comparison needs it. */
+  calibration(): Promise<Calibration> {
+    return (this.#calibration ??= calibrate(this));
+  }
+
+  /** What a relaxed comparison with `state` needs (its rules and fingerprints), read once per state. */
+  relaxedReference(state: State): Promise<RelaxedReference> {
+    let reference = this.#references.get(state);
+    if (!reference) {
+      reference = this.calibration().then((calibration) => referenceOf(this, state, calibration));
+      this.#references.set(state, reference);
+    }
+    return reference;
+  }
+
+  /** Reads a kept state on a copy of it: a template must have no connection while cases are copied from it. */
+  async readCopy<T>(state: State, read: (client: pg.Client) => Promise<T>): Promise<T> {
+    const db = await this.copy(state);
+    try {
+      const client = await db.connect();
+      try {
+        return await read(client);
+      } finally {
+        await client.end();
+      }
+    } finally {
+      await this.drop(db);
+    }
+  }
 
   /**
    * The full snapshot of a kept state, read once and only when a difference needs explaining.

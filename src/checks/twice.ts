@@ -1,5 +1,5 @@
 import type { Statement } from '../migrations/types.js';
-import { diffSnapshots } from '../snapshot/diff.js';
+import { compareStates } from './compare.js';
 import type { Difference, DataFingerprint } from '../snapshot/types.js';
 import { errorFinding, stateFinding } from './findings.js';
 import { DUPLICATE_ROWS_HINT } from './hints.js';
@@ -24,11 +24,10 @@ export const twice: Check = {
       if (second.failure) {
         return { status: 'fail', cases: 1, findings: [errorFinding('twice', second.failure, reproduce)] };
       }
-      const { states } = context;
-      if ((await states.hash(db)).schemaData === first.hash.schemaData) return { status: 'pass', cases: 1, findings: [] };
-      const diff = diffSnapshots(await states.snapshotOf(first), await states.snapshot(db));
-      if (diff.length === 0) return { status: 'pass', cases: 1, findings: [] };
-      return { status: 'fail', cases: 1, findings: await describe(context, first, diff, reproduce) };
+      // Exact: the same database before and after a second run, so a value rewritten (updated_at = now()) is a change.
+      const comparison = await compareStates(context.states, db, first, { relaxed: false, trackers: false });
+      if (comparison.equal) return { status: 'pass', cases: 1, findings: [] };
+      return { status: 'fail', cases: 1, findings: await describe(context, first, comparison.diff, reproduce) };
     } finally {
       await context.states.drop(db);
     }

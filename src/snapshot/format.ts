@@ -27,6 +27,7 @@ export function formatDifferences(diffs: Difference[], options: FormatOptions = 
     const head = `${paint(sign)} ${paint(d.path)}`;
     if (d.path.startsWith('data:')) {
       lines.push(joinText(head, describeData(d, touchedTables.has(d.path.slice('data:'.length)))));
+      lines.push(...unmatchedRows(d, colors));
     } else if (d.path.startsWith('tracker:')) {
       lines.push(joinText(head, describeTracker(d)));
       if (d.change === 'changed') lines.push(...trackerRows(d, colors));
@@ -68,6 +69,21 @@ function describeData(d: Difference, schemaDiffers: boolean): string {
   if (expected === undefined || found === undefined) return `rows ${(expected ?? found)?.rows ?? '?'}`;
   const rows = expected.rows === found.rows ? `rows ${expected.rows}, different values` : `rows ${expected.rows} → ${found.rows}`;
   return `${rows} (${schemaDiffers ? 'schema differs too' : 'same schema, different data'})`;
+}
+
+// The rows read to explain a data difference: those of each side with no equal on the other.
+function unmatchedRows(d: Difference, colors: ReturnType<typeof pc.createColors>): string[] {
+  const lines: string[] = [];
+  const side = (value: unknown, sign: string, paint: Paint): void => {
+    const fingerprint = value as DataFingerprint | undefined;
+    const rows = fingerprint?.unmatched ?? [];
+    for (const row of rows) lines.push(`${INDENT}${paint(`${sign} ${canonicalJson(row)}`)}`);
+    const more = (fingerprint?.unmatchedRows ?? rows.length) - rows.length;
+    if (more > 0) lines.push(`${INDENT}${paint(`${sign} … ${more} more row${more === 1 ? '' : 's'}`)}`);
+  };
+  side(d.expected, '-', colors.red);
+  side(d.found, '+', colors.green);
+  return lines;
 }
 
 function describeTracker(d: Difference): string {

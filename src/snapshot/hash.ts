@@ -15,8 +15,19 @@ export interface StateHash {
   trackers: string;
   /** Schema and data: what a fault's promise is about. */
   schemaData: string;
-  /** Everything: what the next run's behaviour depends on. */
+  /** Everything compared: schema, data and trackers. */
   all: string;
+  /**
+   * Where every sequence stands (`last_value`, or not called yet). Not compared, since rolled-back
+   * work consumes sequence values and a correct run may leave them elsewhere; but the next run's
+   * values depend on it.
+   */
+  sequences: string;
+  /**
+   * Everything the next run's behaviour depends on within the database: `all` and `sequences`.
+   * What a cache of verdicts is keyed by.
+   */
+  key: string;
   /**
    * The user rows of every database-local catalog, OIDs and all, with data and trackers. Equal
    * raw digests prove equal states; different ones prove nothing, since the same object made
@@ -123,6 +134,12 @@ function md5(...parts: string[]): string {
 
 const byPath = 'ORDER BY q.path COLLATE "C"';
 
+/** Every sequence's position, tracker-owned ones too: `last_value` is null until the first nextval. */
+const SEQUENCES_SQL = `SELECT pg_catalog.md5(coalesce(pg_catalog.string_agg(
+    s.schemaname || '.' || s.sequencename || '=' || coalesce(s.last_value::text, '-'), ','
+    ORDER BY s.schemaname COLLATE "C", s.sequencename COLLATE "C"), '')) AS h
+FROM pg_catalog.pg_sequences s`;
+
 /**
  * The fast equality path: the same catalog queries and data fingerprints as a snapshot, reduced
  * to hashes on the server in three round trips, so nothing but 32-character strings crosses the
@@ -150,13 +167,20 @@ SELECT pg_catalog.current_setting('server_version_num') AS v`,
   )) as unknown as pg.QueryResult<{ v: string }>[];
   try {
     const version = Number(begun[begun.length - 1]!.rows[0]!.v);
-    const [rawHash, tables, trackerTables] = (await client.query(
+    const [rawHash, tables, trackerTables, sequenceHash] = (await client.query(
       [
         rawCatalogSql(catalogVersion(version)),
         dataTablesQuery.replaceAll('$1::text[]', trackers),
         trackerTablesQuery.replaceAll('$1::text[]', trackers),
+        SEQUENCES_SQL,
       ].join(';\n'),
-    )) as unknown as [pg.QueryResult<{ h: string; populated: string[] }>, pg.QueryResult<{ schema: string; name: string; relkind: string }>, pg.QueryResult<{ schema: string; name: string }>];
+    )) as unknown as [
+      pg.QueryResult<{ h: string; populated: string[] }>,
+      pg.QueryResult<{ schema: string; name: string; relkind: string }>,
+      pg.QueryResult<{ schema: string; name: string }>,
+      pg.QueryResult<{ h: string }>,
+    ];
+    const sequences = sequenceHash.rows[0]!.h;
 
     // A kind whose catalogs hold no row of the database's own has nothing to return: its part of
     // the hash is the empty one, without planning its query (planning is most of the cost).
@@ -207,17 +231,21 @@ FROM (SELECT pg_catalog.md5((pg_catalog.to_jsonb(r.*) - ${volatile})::text) AS h
     if (options.reference) {
       if (raw === options.reference.raw) {
         await client.query('COMMIT');
-        return options.reference;
+        // The raw digest leaves sequences out: a rolled-back block still consumed their values.
+        return { ...options.reference, sequences, key: md5(options.reference.all, sequences) };
       }
       if (canonical) schema = (await client.query<{ h: string }>(canonicalSql)).rows[0]!.h;
     }
     await client.query('COMMIT');
+    const all = md5(schema, data, trackerHash);
     return {
       schema,
       data,
       trackers: trackerHash,
       schemaData: md5(schema, data),
-      all: md5(schema, data, trackerHash),
+      all,
+      sequences,
+      key: md5(all, sequences),
       raw,
     };
   } catch (error) {

@@ -63,6 +63,13 @@ export interface DataFingerprint {
   rows: number;
   /** Order-independent hash of the rows' text forms. */
   hash: string;
+  /**
+   * In a difference only: rows of this side with no equal on the other (at most a few, as
+   * compared: a value compared by shape reads `"(any)"`, a renumbered one `"#n"`).
+   */
+  unmatched?: unknown[];
+  /** In a difference only: how many rows of this side have no equal on the other. */
+  unmatchedRows?: number;
 }
 
 /** One difference between two snapshots: `expected` is the reference state, `found` the other. */

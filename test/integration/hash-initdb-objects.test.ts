@@ -88,7 +88,7 @@ describe('stateHash against a reference', () => {
     const referenceHash = await hashWith(reference);
 
     const unchanged = await server.createDatabase({ template: reference.name });
-    expect(await hashWith(unchanged, { reference: referenceHash })).toBe(referenceHash);
+    expect(await hashWith(unchanged, { reference: referenceHash })).toEqual(referenceHash);
 
     const changed = await server.createDatabase({ template: reference.name });
     const other = await changed.connect();
@@ -99,5 +99,27 @@ describe('stateHash against a reference', () => {
     expect(against.schema).not.toBe(referenceHash.schema);
     // Without the canonical part, only the raw digest, data and trackers are computed.
     expect((await hashWith(changed, { reference: referenceHash, canonical: false })).schema).toBe('');
+  });
+
+  test('sequence positions are not compared, but they are in the key a verdict is cached by', async () => {
+    const reference = await server.createDatabase();
+    const client = await reference.connect();
+    await client.query(`CREATE TABLE t (id serial PRIMARY KEY, v text); INSERT INTO t (v) VALUES ('a')`);
+    await client.end();
+    const referenceHash = await hashWith(reference);
+
+    // Rolled-back work consumed sequence values: the same rows, catalog and data, another position.
+    const consumed = await server.createDatabase({ template: reference.name });
+    const other = await consumed.connect();
+    await other.query(`BEGIN; INSERT INTO t (v) VALUES ('b'), ('c'); ROLLBACK`);
+    await other.end();
+    for (const hash of [await hashWith(consumed, { reference: referenceHash }), await hashWith(consumed)]) {
+      expect(hash.raw).toBe(referenceHash.raw);
+      expect(hash.all).toBe(referenceHash.all);
+      expect(hash.sequences).not.toBe(referenceHash.sequences);
+      expect(hash.key).not.toBe(referenceHash.key);
+    }
+    const unchanged = await server.createDatabase({ template: reference.name });
+    expect((await hashWith(unchanged)).key).toBe(referenceHash.key);
   });
 });

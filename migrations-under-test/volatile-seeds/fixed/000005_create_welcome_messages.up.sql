@@ -1,0 +1,12 @@
+-- Messages shown to a tenant's first user: no unique key, so the seed checks before it inserts.
+CREATE TABLE IF NOT EXISTS welcome_messages (
+    tenant_id  uuid        NOT NULL REFERENCES tenants (id),
+    body       text        NOT NULL,
+    created_at timestamptz NOT NULL DEFAULT clock_timestamp()
+);
+
+INSERT INTO welcome_messages (tenant_id, body)
+SELECT t.id, 'Welcome to Acme!'
+FROM tenants t
+WHERE t.slug = 'acme'
+  AND NOT EXISTS (SELECT 1 FROM welcome_messages w WHERE w.tenant_id = t.id);
