@@ -3,7 +3,7 @@ import type { DatabaseHandle } from '../postgres/types.js';
 import type { InherentStop, PgError, Trace } from '../runners/types.js';
 import type { Difference } from '../snapshot/types.js';
 import { compareStates, relaxedNote } from './compare.js';
-import { at, displayPath } from './findings.js';
+import { at, diffSignature, displayPath, errorAt } from './findings.js';
 import { hintFor } from './hints.js';
 import type { States } from './states.js';
 import type { CheckName, Finding, Note } from './types.js';
@@ -166,16 +166,22 @@ export function recoveryFinding(check: CheckName, point: CasePoint, recovery: Re
   };
   switch (recovery.kind) {
     case 'refused':
-      return { ...base, message: `${point.label}: ${next} refuses: ${recovery.message}`, hint: recovery.operatorAction };
+      return {
+        ...base,
+        message: `${point.label}: ${next} refuses: ${recovery.message}`,
+        hint: recovery.operatorAction,
+        cause: { file: null, line: null, sqlstate: null, message: `${next} refuses: ${recovery.message}`, diff: null },
+      };
     case 'failed': {
-      const where = recovery.statement
-        ? ` at ${displayPath(recovery.statement.file)}:${recovery.statement.line}:${recovery.statement.column} (${firstLine(recovery.statement.sql)})`
-        : '';
+      // Where the server placed the error, not only where its statement starts.
+      const place = recovery.statement ? errorAt(recovery.statement, recovery.error) : undefined;
+      const where = place ? ` at ${place.file}:${place.line}:${place.column} (${firstLine(recovery.statement!.sql)})` : '';
       return {
         ...base,
         sqlstate: recovery.error.sqlstate,
         message: `${point.label}: ${next} fails${where}: ${recovery.error.message}`,
         hint: recovery.operator?.hint ?? hintFor(recovery.error.sqlstate, recovery.statement) ?? recovery.error.hint ?? null,
+        cause: { file: place?.file ?? null, line: place?.line ?? null, sqlstate: recovery.error.sqlstate, message: `${next} fails: ${recovery.error.message}`, diff: null },
       };
     }
     case 'diverged': {
@@ -186,6 +192,7 @@ export function recoveryFinding(check: CheckName, point: CasePoint, recovery: Re
         hint: recovery.operator?.hint ?? 'the migration is not safe to run again on what a partial run left: make it idempotent, or atomic',
         diff: recovery.diff,
         ...(recovery.relaxed ? { detail: recovery.relaxed } : {}),
+        cause: { file: null, line: null, sqlstate: null, message: recovery.operator ? `after ${recovery.operator.label}` : null, diff: diffSignature(recovery.diff) },
       };
     }
   }
