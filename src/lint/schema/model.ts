@@ -1,0 +1,118 @@
+import type { LintContext, LintStatement } from '../types.js';
+import { applyStatement, SCHEMA_KINDS } from './apply.js';
+import { readDo } from './plpgsql.js';
+import { SchemaState, type Run } from './state.js';
+import { walkDo, type Visit } from './walk.js';
+
+/**
+ * The schema as each run finds it, statement by statement. Rules ask for the state the run that
+ * runs a statement again finds just before it:
+ * - a runner with no tracker (every start runs every file): the state after the whole set, then
+ *   files 1..k-1 again, then file k's statements before this one;
+ * - a statement that can run again after a partial apply of its migration: the state the first
+ *   run left when it stopped (just after the statement's own transaction committed, or after the
+ *   last statement of the migration that can commit before the migration is recorded), then the
+ *   migration's statements from its first one, up to this one. Later migrations never ran.
+ * Pure: no server, no files. A state it returns is valid until the next call for another statement.
+ */
+export interface SchemaModel {
+  /** The state the first run finds just before `target`. */
+  first(target: LintStatement): SchemaState;
+  /** The states a run that runs `target` again may find just before it; none when it cannot run again. */
+  again(target: LintStatement): SchemaState[];
+  /** The state the whole set leaves. */
+  atEnd(): SchemaState;
+  /** Walks `target`'s DO block on a copy of `state`, showing `visit` each statement it runs. */
+  walkDo(target: LintStatement, state: SchemaState, visit: (visit: Visit) => void): boolean;
+}
+
+/** Checkpoints let a cursor go back without running from the start. */
+const CHECKPOINT = 256;
+
+/** A run over the statements, applied one after another; it moves forward, and back from a checkpoint. */
+class Cursor {
+  #state: SchemaState;
+  #at = 0;
+  readonly #checkpoints = new Map<number, SchemaState>();
+
+  constructor(
+    private readonly statements: LintStatement[],
+    private readonly run: Run,
+    private readonly start: () => SchemaState,
+    private readonly apply: (state: SchemaState, s: LintStatement, run: Run) => void,
+  ) {
+    this.#state = start();
+  }
+
+  /** The state just before statement `order` (statements.length: after the last). */
+  before(order: number): SchemaState {
+    if (order < this.#at) {
+      const back = Math.floor(order / CHECKPOINT) * CHECKPOINT;
+      this.#state = back > 0 && this.#checkpoints.has(back) ? this.#checkpoints.get(back)!.copy() : this.start();
+      this.#at = back > 0 && this.#checkpoints.has(back) ? back : 0;
+    }
+    while (this.#at < order) {
+      if (this.#at > 0 && this.#at % CHECKPOINT === 0 && !this.#checkpoints.has(this.#at)) this.#checkpoints.set(this.#at, this.#state.copy());
+      this.apply(this.#state, this.statements[this.#at]!, this.run);
+      this.#at++;
+    }
+    return this.#state;
+  }
+}
+
+export function buildSchema(statements: LintStatement[], ast: LintContext['ast']): SchemaModel {
+  const apply = (state: SchemaState, s: LintStatement, run: Run): void => {
+    const kind = s.statement.kind;
+    applyStatement(state, s, SCHEMA_KINDS.has(kind) ? ast(s.statement) : undefined, run);
+  };
+  const empty = (): SchemaState => new SchemaState();
+  const firstRun = new Cursor(statements, 1, empty, apply);
+  // Where a partial first run stopped: always at or after the statement asked about.
+  const ahead = new Cursor(statements, 1, empty, apply);
+  let end: SchemaState | undefined;
+  const atEnd = (): SchemaState => (end ??= new Cursor(statements, 1, empty, apply).before(statements.length));
+  let secondRun: Cursor | undefined;
+  let cached: { target: LintStatement; states: SchemaState[] } | undefined;
+  const byMigration = new Map<LintStatement['migration'], LintStatement[]>();
+  for (const s of statements) {
+    const list = byMigration.get(s.migration) ?? [];
+    list.push(s);
+    byMigration.set(s.migration, list);
+  }
+
+  const partial = (target: LintStatement): SchemaState[] => {
+    const mine = byMigration.get(target.migration) ?? [target];
+    const again = mine.filter((s) => s.rerun);
+    const last = again[again.length - 1]!;
+    const own = mine.filter((s) => s.transaction === target.transaction).pop() ?? target;
+    const stops = [...new Set([own, last])].sort((a, b) => a.order - b.order);
+    return stops.map((stop) => {
+      const state = ahead.before(stop.order + 1).copy();
+      for (const s of mine) {
+        if (s.order >= target.order) break;
+        apply(state, s, 2);
+      }
+      return state;
+    });
+  };
+
+  return {
+    first: (target) => firstRun.before(target.order),
+    again(target) {
+      if (!target.rerun) return [];
+      if (target.rerun === 'every-run') {
+        secondRun ??= new Cursor(statements, 2, () => atEnd().copy(), apply);
+        return [secondRun.before(target.order)];
+      }
+      if (cached?.target !== target) cached = { target, states: partial(target) };
+      return cached.states;
+    },
+    atEnd,
+    walkDo(target, state, visit) {
+      const body = readDo(target, ast(target.statement));
+      if (!body) return false;
+      walkDo(state.copy(), body, { by: target, run: 2 }, visit);
+      return true;
+    },
+  };
+}
