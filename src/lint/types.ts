@@ -81,6 +81,11 @@ export interface Problem {
   sqlstate?: string;
   /** Where execution shows the problem when that is another statement (1-based line in `file`). */
   effect?: { file: string; line: number };
+  /**
+   * A statement inside `at` (a DO block's): its place and text are the finding's, while `at` keeps
+   * deciding the plan order and which ignore comments apply.
+   */
+  inner?: { line: number; column: number; sql: string };
 }
 
 export interface Rule {

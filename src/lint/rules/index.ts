@@ -14,6 +14,7 @@ import { onConflictTarget } from './on-conflict-target.js';
 import { psqlMetaCommand } from './psql-meta-command.js';
 import { refusedInTransaction } from './refused-in-transaction.js';
 import { rename } from './rename.js';
+import { staleColumnReference } from './stale-column-reference.js';
 import { transactionNesting } from './transaction-nesting.js';
 import { uncommittedTransaction } from './uncommitted-transaction.js';
 import { unusedIgnore } from './unused-ignore.js';
@@ -31,6 +32,7 @@ export const RULES: readonly Rule[] = [
   onConflictTarget,
   updateNotConvergent,
   rename,
+  staleColumnReference,
   // transaction safety
   refusedInTransaction,
   transactionNesting,

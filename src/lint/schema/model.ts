@@ -22,8 +22,11 @@ export interface SchemaModel {
   again(target: LintStatement): SchemaState[];
   /** The state the whole set leaves. */
   atEnd(): SchemaState;
-  /** Walks `target`'s DO block on a copy of `state`, showing `visit` each statement it runs. */
-  walkDo(target: LintStatement, state: SchemaState, visit: (visit: Visit) => void): boolean;
+  /**
+   * Walks `target`'s DO block on a copy of `state`, showing `visit` each statement it runs and the
+   * names the block declares; false when the block cannot be read.
+   */
+  walkDo(target: LintStatement, state: SchemaState, visit: (visit: Visit, variables: ReadonlySet<string>) => void): boolean;
 }
 
 /** Checkpoints let a cursor go back without running from the start. */
@@ -111,7 +114,7 @@ export function buildSchema(statements: LintStatement[], ast: LintContext['ast']
     walkDo(target, state, visit) {
       const body = readDo(target, ast(target.statement));
       if (!body) return false;
-      walkDo(state.copy(), body, { by: target, run: 2 }, visit);
+      walkDo(state.copy(), body, { by: target, run: 2 }, (v) => visit(v, body.variables));
       return true;
     },
   };
