@@ -6,6 +6,7 @@ import { createIfNotExists } from './create-if-not-exists.js';
 import { createOrReplace } from './create-or-replace.js';
 import { dbmateTransactionFalse } from './dbmate-transaction-false.js';
 import { dropIfExists } from './drop-if-exists.js';
+import { dropRecreate } from './drop-recreate.js';
 import { enumAddValueIfNotExists } from './enum-add-value-if-not-exists.js';
 import { enumValueSameTransaction } from './enum-value-same-transaction.js';
 import { golangMigrateMultiStatement } from './golang-migrate-multi-statement.js';
@@ -25,6 +26,7 @@ export const RULES: readonly Rule[] = [
   // re-run safety
   createIfNotExists,
   dropIfExists,
+  dropRecreate,
   addConstraintUnguarded,
   createOrReplace,
   enumAddValueIfNotExists,
