@@ -215,7 +215,7 @@ function createDerived(state: SchemaState, relation: RangeVar | undefined, kind:
 function createIndex(state: SchemaState, index: Record<string, unknown>, origin: Origin): void {
   const relation = index.relation as RangeVar | undefined;
   const table = tableKey(relation);
-  if (!table || state.presence(`relation:${table}`) === 'absent') return;
+  if (!table || state.gone(`relation:${table}`)) return;
   const columns = indexColumns(index.indexParams as unknown[] | undefined);
   const name = (index.idxname as string | undefined) ?? `${relation!.relname}_${(columns ?? ['expr']).join('_')}_idx`;
   const key = relationKey(relation!.schemaname, name);

@@ -184,7 +184,7 @@ function either(a: Presence | undefined, b: Presence | undefined): Presence | un
 
 export function columnPresence(state: SchemaState, table: string, column: string): Presence {
   const presence = state.presence(`relation:${table}`);
-  if (presence === 'absent') return 'absent';
+  if (state.gone(`relation:${table}`)) return 'absent';
   const shape = state.table(table);
   if (presence !== 'present' || !shape) return 'unknown';
   if (shape.columns.has(column)) return 'present';
@@ -196,7 +196,7 @@ function part(state: SchemaState, table: string | undefined, has: (shape: NonNul
   if (table !== undefined) {
     const presence = state.presence(`relation:${table}`);
     const shape = state.table(table);
-    if (presence === 'absent') return 'absent';
+    if (state.gone(`relation:${table}`)) return 'absent';
     if (presence !== 'present' || !shape) return 'unknown';
     return has(shape) ? 'present' : shape.opaque ? 'unknown' : 'absent';
   }

@@ -187,6 +187,14 @@ export class SchemaState {
     return this.#objects.get(key)?.presence ?? (this.#unknownRest ? 'unknown' : 'absent');
   }
 
+  /**
+   * Whether a statement of the set removed the object (or moved it away) and nothing made it
+   * again. An object the set never named is not gone: it may exist outside the set.
+   */
+  gone(key: string): boolean {
+    return this.#objects.get(key)?.presence === 'absent';
+  }
+
   entry(key: string): ObjectEntry | undefined {
     return this.#objects.get(key);
   }
