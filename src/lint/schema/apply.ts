@@ -381,9 +381,15 @@ export function addConstraint(state: SchemaState, table: string, shape: TableSha
     const index = shape.keys.find((k) => k.name === constraint.indexname);
     columns = index ? index.columns : null;
     if (index) shape.keys = shape.keys.filter((k) => k !== index);
-    state.set(relationKey(table.slice(0, table.indexOf('.')), constraint.indexname), { presence: 'absent', run: origin.run });
   }
   const name = constraint.conname ?? defaultName(table, contype, columns);
+  if (constraint.indexname && constraint.indexname !== name) {
+    // The index takes the constraint's name.
+    const schema = table.slice(0, table.indexOf('.'));
+    const entry = state.entry(relationKey(schema, constraint.indexname));
+    state.set(relationKey(schema, constraint.indexname), { presence: 'absent', run: origin.run, by: origin.by });
+    if (entry) state.set(relationKey(schema, name), { ...entry, by: origin.by });
+  }
   if (shape.constraints.has(name) || shape.keys.some((k) => k.name === name)) return;
   const entry: Constraint = { type: contype.replace(/^CONSTR_/, ''), ...(columns ? { columns } : {}) };
   if (contype === 'CONSTR_FOREIGN') {
