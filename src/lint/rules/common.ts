@@ -83,7 +83,7 @@ export function inSomeRerun(target: LintStatement, context: LintContext, holds: 
   return context.schema.again(target).find(holds);
 }
 
-/** `file:line` of a statement, for messages. */
-export function placeOf(s: LintStatement): string {
-  return `${s.statement.file.slice(s.statement.file.lastIndexOf('/') + 1)}:${s.statement.line}`;
+/** `file:line` of a statement (or of a line inside it), for messages. */
+export function placeOf(s: LintStatement, line = s.statement.line): string {
+  return `${s.statement.file.slice(s.statement.file.lastIndexOf('/') + 1)}:${line}`;
 }

@@ -66,14 +66,16 @@ function removed(target: LintStatement, state: SchemaState, use: ColumnUse, step
 function problem(target: LintStatement, state: SchemaState, use: ColumnUse, removal: ColumnRemoval, inner: boolean): Problem {
   const table = use.table.startsWith('public.') ? use.table.slice('public.'.length) : use.table;
   const shape = state.table(use.table)!;
-  const what = removal.to !== undefined ? `${placeOf(removal.by)} renames it to ${removal.to}` : `${placeOf(removal.by)} drops it`;
-  const skipped = shape.by.order < target.order ? ` (${shape.by.statement.sql.split('\n')[0]!.trim()} at ${placeOf(shape.by)} finds it and does nothing)` : '';
+  const where = placeOf(removal.by, removal.line);
+  const what = removal.to !== undefined ? `${where} renames it to ${removal.to}` : `${where} drops it`;
+  const create = shape.by.statement.sql.split('\n')[0]!.replace(/\s*\(.*$/, '').trim();
+  const skipped = shape.by.order < target.order ? ` (${create} at ${placeOf(shape.by)} finds it and does nothing)` : '';
   const [schema, name] = [use.table.slice(0, use.table.indexOf('.')), use.table.slice(use.table.indexOf('.') + 1)];
   const check = `SELECT 1 FROM information_schema.columns WHERE table_schema = '${schema}' AND table_name = '${name}' AND column_name = '${use.column}'`;
   const move =
     removal.to !== undefined
-      ? `or move it after ${placeOf(removal.by)} and name ${removal.to} there`
-      : `or remove it: ${placeOf(removal.by)} drops the column anyway`;
+      ? `or move it after ${where} and name ${removal.to} there`
+      : `or remove it: ${where} drops the column anyway`;
   return {
     at: target,
     message:

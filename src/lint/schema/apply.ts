@@ -21,6 +21,8 @@ export interface Origin {
   by: LintStatement;
   run: Run;
   step?: number;
+  /** For a DO block's own statement: its line in the file. */
+  line?: number;
 }
 
 /** Statement kinds that change what the model knows; the others are not even parsed. */

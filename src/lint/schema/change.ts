@@ -58,6 +58,11 @@ export function alterTable(state: SchemaState, alter: Record<string, unknown>, o
   }
 }
 
+/** Where inside a DO block a change happened, when it did. */
+function inner(origin: Origin): { step?: number; line?: number } {
+  return origin.step !== undefined ? { step: origin.step, ...(origin.line !== undefined ? { line: origin.line } : {}) } : {};
+}
+
 function fillOf(expression: unknown): 'volatile' | 'constant' {
   return isVolatile(expression) ? 'volatile' : 'constant';
 }
@@ -66,7 +71,7 @@ function dropColumn(state: SchemaState, table: string, column: string, origin: O
   const shape = state.writable(table)!;
   shape.columns.delete(column);
   shape.columnTypes.delete(column);
-  shape.removals.push({ column, by: origin.by, ...(origin.step !== undefined ? { step: origin.step } : {}) });
+  shape.removals.push({ column, by: origin.by, ...inner(origin) });
   for (const key of shape.keys.filter((k) => k.columns?.includes(column))) {
     shape.keys = shape.keys.filter((k) => k !== key);
     shape.removedKeys.push({ key, by: origin.by });
@@ -201,7 +206,7 @@ export function renameObject(state: SchemaState, rename: Record<string, unknown>
       w.columnTypes = renameKey(w.columnTypes, subname, newname);
       w.keys = w.keys.map((k) => ({ ...k, columns: k.columns?.map((c) => (c === subname ? newname : c)) ?? null }));
       for (const [name, c] of w.constraints) if (c.columns?.includes(subname)) w.constraints.set(name, { ...c, columns: c.columns.map((x) => (x === subname ? newname : x)) });
-      w.removals.push({ column: subname, to: newname, by: origin.by, ...(origin.step !== undefined ? { step: origin.step } : {}) });
+      w.removals.push({ column: subname, to: newname, by: origin.by, ...inner(origin) });
       return;
     }
     case 'OBJECT_TABCONSTRAINT': {

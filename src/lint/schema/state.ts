@@ -34,8 +34,9 @@ export interface ColumnRemoval {
   /** The new name, for a rename. */
   to?: string;
   by: LintStatement;
-  /** For a statement inside a DO block: its position among the block's statements. */
+  /** For a statement inside a DO block: its position among the block's statements, and its line. */
   step?: number;
+  line?: number;
 }
 
 export interface Constraint {

@@ -36,7 +36,7 @@ function walkList(steps: PlStep[], state: SchemaState, origin: Origin, mode: Mod
     switch (step.type) {
       case 'sql': {
         mode.visit?.({ statement: step.statement, state, certain: mode.certain, handled: mode.handled });
-        const at = { ...origin, step: step.statement.index };
+        const at = { ...origin, step: step.statement.index, line: step.statement.line };
         if (step.statement.node) applyNode(state, step.statement.node, at);
         else forgetWords(state, step.statement.sql);
         break;
