@@ -24,7 +24,7 @@ describe(RULE, () => {
     expect(findings.map((f) => f.case?.expects)).toEqual(['42703', '42703', '42703']);
     expect(findings[0]!.message).toBe(
       `${RULE}: names column url of crash_reports, and 002_rename.up.sql:1 renames it to page_url: when this runs again crash_reports is still there ` +
-        '(CREATE TABLE IF NOT EXISTS crash_reports ( at 001_crashes.up.sql:1 finds it and does nothing) without url, so it fails with 42703 (column "url" does not exist): ' +
+        '(CREATE TABLE IF NOT EXISTS crash_reports at 001_crashes.up.sql:1 finds it and does nothing) without url, so it fails with 42703 (column "url" does not exist): ' +
         'rerun-all runs every *.up.sql again at each start: nothing records what ran',
     );
     expect(findings[1]!.message).toContain('003_drop.up.sql:1 drops it');

@@ -26,7 +26,7 @@ export const onConflictTarget: Rule = {
     const infer = insert?.onConflictClause?.infer;
     const table = tableKey(insert?.relation);
     if (!infer || !table) return undefined;
-    const first = context.schema.first(target).table(table);
+    const first = context.schema.firstTable(target, table);
     if (!first || first.opaque) return undefined;
     let wanted: string;
     let matches: (key: { name: string; columns: string[] | null }) => boolean;

@@ -9,10 +9,18 @@ import type { Presence, SchemaState } from './state.js';
  * NULL`, and AND / OR / NOT of them. Anything else is undefined: the branch may or may not run.
  */
 export function evaluateCondition(condition: string, state: SchemaState): boolean | undefined {
-  const select = as<{ targetList?: unknown[] }>(parseStatement(`SELECT ${condition}`), 'SelectStmt');
-  const target = as<{ val?: unknown }>(select?.targetList?.[0], 'ResTarget');
-  return select?.targetList?.length === 1 ? truth(target?.val, state) : undefined;
+  let expr = parsed.get(condition);
+  if (expr === undefined) {
+    const select = as<{ targetList?: unknown[] }>(parseStatement(`SELECT ${condition}`), 'SelectStmt');
+    expr = select?.targetList?.length === 1 ? (as<{ val?: unknown }>(select.targetList[0], 'ResTarget')?.val ?? null) : null;
+    if (parsed.size > 10_000) parsed.clear();
+    parsed.set(condition, expr);
+  }
+  return expr === null ? undefined : truth(expr, state);
 }
+
+/** Conditions parsed once: every run of the model evaluates the same ones again. */
+const parsed = new Map<string, unknown>();
 
 function truth(expr: unknown, state: SchemaState): boolean | undefined {
   const bool = as<{ boolop?: string; args?: unknown[] }>(expr, 'BoolExpr');
@@ -200,24 +208,22 @@ function part(state: SchemaState, table: string | undefined, has: (shape: NonNul
     if (presence !== 'present' || !shape) return 'unknown';
     return has(shape) ? 'present' : shape.opaque ? 'unknown' : 'absent';
   }
-  let unknown = state.unknownRest;
-  for (const [name, shape] of state.tables()) {
-    if (state.presence(`relation:${name}`) !== 'present') unknown = true;
-    else if (has(shape)) return 'present';
-    else if (shape.opaque) unknown = true;
-  }
-  for (const [key, entry] of state.objects()) if (key.startsWith('relation:') && entry.presence === 'unknown') unknown = true;
-  return unknown ? 'unknown' : 'absent';
+  let unknown = state.anyUnknown;
+  const found = state.someTable((shape) => {
+    if (shape.opaque) unknown = true;
+    return has(shape);
+  });
+  return found ? 'present' : unknown ? 'unknown' : 'absent';
 }
 
 /** An object by name, in one schema or (no schema given) in any. */
 function inSchemas(state: SchemaState, kind: string, schema: string | undefined, name: string): Presence {
   if (schema !== undefined) return state.presence(`${kind}:${schema}.${name}`);
-  let result: Presence = state.unknownRest ? 'unknown' : 'absent';
+  if (state.presence(`${kind}:public.${name}`) === 'present') return 'present';
+  let result: Presence = state.anyUnknown ? 'unknown' : 'absent';
   for (const [key, entry] of state.objects()) {
-    if (!key.startsWith(`${kind}:`) || !key.endsWith(`.${name}`) || key.slice(kind.length + 1, -name.length - 1).includes('.')) continue;
-    if (entry.presence === 'present') return 'present';
-    if (entry.presence === 'unknown') result = 'unknown';
+    if (entry.presence !== 'present' || !key.startsWith(`${kind}:`) || !key.endsWith(`.${name}`)) continue;
+    if (!key.slice(kind.length + 1, -name.length - 1).includes('.')) return 'present';
   }
   return result;
 }

@@ -1,7 +1,9 @@
 import type { LintContext, LintStatement } from '../types.js';
 import { applyStatement, SCHEMA_KINDS } from './apply.js';
 import { readDo } from './plpgsql.js';
-import { SchemaState, type Run } from './state.js';
+import { SchemaState, type Run, type TableShape } from './state.js';
+import { as, tableKey } from '../ast.js';
+import type { RangeVar } from 'libpg-query';
 import { walkDo, type Visit } from './walk.js';
 
 /**
@@ -16,14 +18,16 @@ import { walkDo, type Visit } from './walk.js';
  * Pure: no server, no files. A state it returns is valid until the next call for another statement.
  */
 export interface SchemaModel {
-  /** The state the first run finds just before `target`. */
+  /** The state the first run finds just before `target` (a run of its own: prefer firstTable). */
   first(target: LintStatement): SchemaState;
+  /** The table an INSERT names, as the first run finds it just before the INSERT. */
+  firstTable(target: LintStatement, name: string): TableShape | undefined;
   /** The states a run that runs `target` again may find just before it; none when it cannot run again. */
   again(target: LintStatement): SchemaState[];
   /** The state the whole set leaves. */
   atEnd(): SchemaState;
   /**
-   * Walks `target`'s DO block on a copy of `state`, showing `visit` each statement it runs and the
+   * Walks `target`'s DO block on a fork of `state` (which must not change meanwhile), showing `visit` each statement it runs and the
    * names the block declares; false when the block cannot be read.
    */
   walkDo(target: LintStatement, state: SchemaState, visit: (visit: Visit, variables: ReadonlySet<string>) => void): boolean;
@@ -64,8 +68,14 @@ class Cursor {
 }
 
 export function buildSchema(statements: LintStatement[], ast: LintContext['ast']): SchemaModel {
+  // The table each INSERT names, as the first run finds it: kept while a first run passes by.
+  const inserted = new Map<LintStatement, TableShape | undefined>();
   const apply = (state: SchemaState, s: LintStatement, run: Run): void => {
     const kind = s.statement.kind;
+    if (run === 1 && kind === 'InsertStmt' && !inserted.has(s)) {
+      const name = tableKey(as<{ relation?: RangeVar }>(ast(s.statement), 'InsertStmt')?.relation);
+      inserted.set(s, name && state.presence(`relation:${name}`) === 'present' ? state.keep(name) : undefined);
+    }
     applyStatement(state, s, SCHEMA_KINDS.has(kind) ? ast(s.statement) : undefined, run);
   };
   const empty = (): SchemaState => new SchemaState();
@@ -101,6 +111,14 @@ export function buildSchema(statements: LintStatement[], ast: LintContext['ast']
 
   return {
     first: (target) => firstRun.before(target.order),
+    firstTable(target, name) {
+      if (!inserted.has(target)) {
+        if (target.rerun === 'every-run') atEnd();
+        else ahead.before(target.order + 1);
+      }
+      const shape = inserted.get(target);
+      return shape && name === tableKey(as<{ relation?: RangeVar }>(ast(target.statement), 'InsertStmt')?.relation) ? shape : undefined;
+    },
     again(target) {
       if (!target.rerun) return [];
       if (target.rerun === 'every-run') {
@@ -114,7 +132,7 @@ export function buildSchema(statements: LintStatement[], ast: LintContext['ast']
     walkDo(target, state, visit) {
       const body = readDo(target, ast(target.statement));
       if (!body) return false;
-      walkDo(state.copy(), body, { by: target, run: 2 }, (v) => visit(v, body.variables));
+      walkDo(state.fork(), body, { by: target, run: 2 }, (v) => visit(v, body.variables));
       return true;
     },
   };

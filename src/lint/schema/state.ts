@@ -159,33 +159,51 @@ function signature(shape: TableShape): string {
 }
 
 /**
- * The state. Copies are cheap: tables are shared between copies and copied on their first change
- * (`writable`), object entries are replaced, never changed.
+ * The state. Two ways to copy it:
+ * - `copy()`: independent of the original from then on (tables are shared and copied on their
+ *   first change, `writable`; object entries are replaced, never changed);
+ * - `fork()`: a layer over the original that keeps its own changes, made in constant time; it
+ *   reads through to the original, which must not change while the fork is in use (a rule's walk
+ *   of a DO block, a branch that may or may not run).
  */
 export class SchemaState {
-  /** Present tables by `schema.name`. */
-  readonly #tables: Map<string, TableShape>;
+  /** Present tables by `schema.name` (null: removed in this layer). */
+  readonly #tables: Map<string, TableShape | null>;
   readonly #objects: Map<string, ObjectEntry>;
+  readonly #parent: SchemaState | undefined;
   /** Tables this state may change in place: made or copied since the last copy. */
   #owned = new Set<TableShape>();
   /** After a statement nobody could read: an object the state has no entry for may exist. */
   #unknownRest: boolean;
+  /** How many entries are `unknown` (lookups that need to know whether any is). */
+  #unknowns: number;
 
-  constructor(tables = new Map<string, TableShape>(), objects = new Map<string, ObjectEntry>(), unknownRest = false) {
+  constructor(tables = new Map<string, TableShape | null>(), objects = new Map<string, ObjectEntry>(), unknownRest = false, parent?: SchemaState, unknowns = 0) {
     this.#tables = tables;
     this.#objects = objects;
     this.#unknownRest = unknownRest;
+    this.#parent = parent;
+    this.#unknowns = unknowns;
   }
 
   copy(): SchemaState {
     this.#owned = new Set(); // the copy shares every table: neither may change one in place now
-    return new SchemaState(new Map(this.#tables), new Map(this.#objects), this.#unknownRest);
+    const tables = new Map<string, TableShape | null>(this.tables());
+    return new SchemaState(tables, new Map(this.objects()), this.#unknownRest, undefined, this.#unknowns);
+  }
+
+  fork(): SchemaState {
+    return new SchemaState(new Map(), new Map(), this.#unknownRest, this, this.#unknowns);
   }
 
   // -- reading
 
+  entry(key: string): ObjectEntry | undefined {
+    return this.#objects.get(key) ?? this.#parent?.entry(key);
+  }
+
   presence(key: string): Presence {
-    return this.#objects.get(key)?.presence ?? (this.#unknownRest ? 'unknown' : 'absent');
+    return this.entry(key)?.presence ?? (this.#unknownRest ? 'unknown' : 'absent');
   }
 
   /**
@@ -193,29 +211,40 @@ export class SchemaState {
    * again. An object the set never named is not gone: it may exist outside the set.
    */
   gone(key: string): boolean {
-    return this.#objects.get(key)?.presence === 'absent';
-  }
-
-  entry(key: string): ObjectEntry | undefined {
-    return this.#objects.get(key);
+    return this.entry(key)?.presence === 'absent';
   }
 
   /** A present table, by `schema.name`. */
   table(name: string): TableShape | undefined {
-    return this.#tables.get(name);
+    const local = this.#tables.get(name);
+    if (local !== undefined) return local ?? undefined;
+    return this.#parent?.table(name);
   }
 
-  tables(): IterableIterator<[string, TableShape]> {
-    return this.#tables.entries();
+  *tables(): IterableIterator<[string, TableShape]> {
+    for (const [name, shape] of this.#tables) if (shape) yield [name, shape];
+    if (this.#parent) for (const [name, shape] of this.#parent.tables()) if (!this.#tables.has(name)) yield [name, shape];
   }
 
-  objects(): IterableIterator<[string, ObjectEntry]> {
-    return this.#objects.entries();
+  /** Whether `test` holds for some present table (no generator: guards call it often). */
+  someTable(test: (shape: TableShape, name: string) => boolean, skip?: ReadonlySet<string>): boolean {
+    for (const [name, shape] of this.#tables) {
+      if (shape && !skip?.has(name) && test(shape, name)) return true;
+    }
+    if (!this.#parent) return false;
+    const shadowed = new Set(skip);
+    for (const name of this.#tables.keys()) shadowed.add(name);
+    return this.#parent.someTable(test, shadowed);
+  }
+
+  *objects(): IterableIterator<[string, ObjectEntry]> {
+    yield* this.#objects;
+    if (this.#parent) for (const [key, entry] of this.#parent.objects()) if (!this.#objects.has(key)) yield [key, entry];
   }
 
   /** Whether the object exists and this run made it: it holds nothing from an earlier run. */
   fresh(key: string): boolean {
-    const entry = this.#objects.get(key);
+    const entry = this.entry(key);
     return entry?.presence === 'present' && entry.run === 2;
   }
 
@@ -223,23 +252,35 @@ export class SchemaState {
     return this.#unknownRest;
   }
 
+  /** Whether any object's existence is unknown (or any may exist that the state never saw). */
+  get anyUnknown(): boolean {
+    return this.#unknownRest || this.#unknowns > 0;
+  }
+
   // -- changing
 
   set(key: string, entry: ObjectEntry): void {
+    const before = this.entry(key);
+    this.#unknowns += (entry.presence === 'unknown' ? 1 : 0) - (before?.presence === 'unknown' ? 1 : 0);
     this.#objects.set(key, entry);
-    if (entry.presence !== 'present' && key.startsWith('relation:')) this.#tables.delete(bareName(key));
+    if (entry.presence !== 'present' && key.startsWith('relation:')) this.#removeTable(bareName(key));
+  }
+
+  #removeTable(name: string): void {
+    if (this.#parent) this.#tables.set(name, null);
+    else this.#tables.delete(name);
   }
 
   /** Makes a table present with `shape` (its relation entry too). */
   putTable(name: string, shape: TableShape, kind = 'table'): void {
     this.#tables.set(name, shape);
     this.#owned.add(shape);
-    this.#objects.set(`relation:${name}`, { presence: 'present', run: shape.run, by: shape.by, kind });
+    this.set(`relation:${name}`, { presence: 'present', run: shape.run, by: shape.by, kind });
   }
 
   /** The table, safe to change in place (copied first if another state shares it). */
   writable(name: string): TableShape | undefined {
-    const shape = this.#tables.get(name);
+    const shape = this.table(name);
     if (!shape || this.#owned.has(shape)) return shape;
     const copy = cloneShape(shape);
     this.#tables.set(name, copy);
@@ -247,48 +288,54 @@ export class SchemaState {
     return copy;
   }
 
+  /** The table as it is now, kept as it is: later changes of this state copy it first. */
+  keep(name: string): TableShape | undefined {
+    const shape = this.table(name);
+    if (shape) this.#owned.delete(shape);
+    return shape;
+  }
+
   /** Moves a table (and its entry) to another name. */
   moveTable(from: string, to: string): void {
-    const shape = this.#tables.get(from);
-    const entry = this.#objects.get(`relation:${from}`);
-    this.#tables.delete(from);
-    this.#objects.set(`relation:${from}`, { presence: 'absent', run: entry?.run ?? 1 });
+    const shape = this.table(from);
+    const entry = this.entry(`relation:${from}`);
+    this.set(`relation:${from}`, { presence: 'absent', run: entry?.run ?? 1 });
     if (shape) this.#tables.set(to, shape);
-    if (entry) this.#objects.set(`relation:${to}`, entry);
+    if (entry) this.set(`relation:${to}`, entry);
   }
 
   /** Nothing can be said about this object any more. */
   forget(key: string): void {
-    this.#objects.set(key, { presence: 'unknown', run: 1 });
-    if (key.startsWith('relation:')) this.#tables.delete(bareName(key));
+    this.set(key, { presence: 'unknown', run: 1 });
   }
 
   /** The table's content is unknown from here on (it still exists). */
   blur(name: string): void {
-    const shape = this.writable(name);
-    if (shape) shape.opaque = true;
+    const shape = this.table(name);
+    if (shape && !shape.opaque) this.writable(name)!.opaque = true;
   }
 
   /** After a statement nobody could read: anything may have changed. */
   forgetAll(): void {
     // Tables keep a (blurred) shape for the rules that read keys; whether they exist is unknown.
-    for (const name of this.#tables.keys()) this.blur(name);
-    for (const [key, entry] of this.#objects) this.#objects.set(key, { ...entry, presence: 'unknown', run: 1 });
+    for (const [name] of [...this.tables()]) this.blur(name);
+    for (const [key, entry] of [...this.objects()]) {
+      if (entry.presence !== 'unknown') this.#unknowns++;
+      this.#objects.set(key, { ...entry, presence: 'unknown', run: 1 });
+    }
     this.#unknownRest = true;
   }
 
   /**
-   * Merges the state `other` that a statement which may or may not run left: what differs
-   * between the two is unknown afterwards.
+   * Merges `other`, a fork of this state that a statement which may or may not run changed: what
+   * differs between the two is unknown afterwards.
    */
   mergeMaybe(other: SchemaState): void {
-    const keys = new Set([...this.#objects.keys(), ...other.#objects.keys()]);
-    for (const key of keys) {
-      if (this.#objects.get(key) !== other.#objects.get(key)) this.forget(key);
-    }
-    for (const [name, shape] of this.#tables) {
-      const theirs = other.#tables.get(name);
-      if (theirs !== shape && (!theirs || signature(theirs) !== signature(shape))) this.blur(name);
+    if (other.#parent !== this) throw new Error('mergeMaybe: not a fork of this state');
+    for (const [key, entry] of other.#objects) if (this.entry(key) !== entry) this.forget(key);
+    for (const [name, theirs] of other.#tables) {
+      const mine = this.table(name);
+      if (mine && theirs !== mine && (!theirs || signature(theirs) !== signature(mine))) this.blur(name);
     }
     if (other.#unknownRest) this.#unknownRest = true;
   }

@@ -23,8 +23,8 @@ interface Mode {
 /**
  * Runs a DO block's body on the model: statements that surely run are applied; IF branches are
  * chosen by evaluating their guard on the model; what may or may not run (a loop, a branch whose
- * guard it cannot decide, a block an EXCEPTION clause may undo) is applied to a copy, and what the
- * copy changed becomes unknown. `visit` sees each statement with the state before it.
+ * guard it cannot decide, a block an EXCEPTION clause may undo) is applied to a fork of the state, and
+ * what the fork changed becomes unknown. `visit` sees each statement with the state before it.
  */
 export function walkDo(state: SchemaState, body: DoBody, origin: Origin, visit?: (visit: Visit) => void): void {
   walkList(body.steps, state, origin, { certain: true, handled: false, visit });
@@ -72,10 +72,10 @@ function walkList(steps: PlStep[], state: SchemaState, origin: Origin, mode: Mod
   return true;
 }
 
-function maybe(state: SchemaState, run: (copy: SchemaState) => unknown): void {
-  const copy = state.copy();
-  run(copy);
-  state.mergeMaybe(copy);
+function maybe(state: SchemaState, run: (fork: SchemaState) => unknown): void {
+  const fork = state.fork();
+  run(fork);
+  state.mergeMaybe(fork);
 }
 
 /**
