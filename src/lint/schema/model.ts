@@ -27,8 +27,8 @@ export interface SchemaModel {
   /** The state the whole set leaves. */
   atEnd(): SchemaState;
   /**
-   * Walks `target`'s DO block on a fork of `state` (which must not change meanwhile), showing `visit` each statement it runs and the
-   * names the block declares; false when the block cannot be read.
+   * Walks `target`'s DO block on a fork of `state` (which must not change meanwhile), showing
+   * `visit` each statement it runs and the names the block declares; false when it cannot be read.
    */
   walkDo(target: LintStatement, state: SchemaState, visit: (visit: Visit, variables: ReadonlySet<string>) => void): boolean;
 }
@@ -93,14 +93,30 @@ export function buildSchema(statements: LintStatement[], ast: LintContext['ast']
     byMigration.set(s.migration, list);
   }
 
-  const partial = (target: LintStatement): SchemaState[] => {
+  // Where a partial first run of one migration may have stopped, each kept once (the cursor only
+  // moves forward): the end of each transaction of a re-runnable statement, and the last one.
+  let stopped: { migration: LintStatement['migration']; states: Map<LintStatement, SchemaState> } | undefined;
+  const stopsOf = (target: LintStatement): { own: LintStatement; last: LintStatement } => {
     const mine = byMigration.get(target.migration) ?? [target];
     const again = mine.filter((s) => s.rerun);
-    const last = again[again.length - 1]!;
-    const own = mine.filter((s) => s.transaction === target.transaction).pop() ?? target;
-    const stops = [...new Set([own, last])].sort((a, b) => a.order - b.order);
-    return stops.map((stop) => {
-      const state = ahead.before(stop.order + 1).copy();
+    return { own: mine.filter((s) => s.transaction === target.transaction).pop() ?? target, last: again[again.length - 1] ?? target };
+  };
+  const partial = (target: LintStatement): SchemaState[] => {
+    const mine = byMigration.get(target.migration) ?? [target];
+    if (stopped?.migration !== target.migration) {
+      const stops = new Set<LintStatement>();
+      for (const s of mine) {
+        if (!s.rerun) continue;
+        const { own, last } = stopsOf(s);
+        stops.add(own).add(last);
+      }
+      const states = new Map<LintStatement, SchemaState>();
+      for (const stop of [...stops].sort((a, b) => a.order - b.order)) states.set(stop, ahead.before(stop.order + 1).copy());
+      stopped = { migration: target.migration, states };
+    }
+    const { own, last } = stopsOf(target);
+    return [...new Set([own, last])].map((stop) => {
+      const state = stopped!.states.get(stop)!.copy();
       for (const s of mine) {
         if (s.order >= target.order) break;
         apply(state, s, 2);
