@@ -1,6 +1,6 @@
 import type { RangeVar } from 'libpg-query';
 import { as, lastName, tableKey } from '../ast.js';
-import { keyOfNames } from '../schema/apply.js';
+import { keyOfNames } from '../schema/names.js';
 import { columnPresence } from '../schema/guards.js';
 import { relationKey } from '../schema/state.js';
 import type { LintContext, LintStatement, Problem, Rule } from '../types.js';

@@ -1,6 +1,6 @@
 import type { RangeVar } from 'libpg-query';
 import { as, lastName, tableKey } from '../ast.js';
-import { keyOfNames, signatureOf } from '../schema/apply.js';
+import { keyOfNames, signatureOf } from '../schema/names.js';
 import type { SchemaState } from '../schema/state.js';
 import type { Rule } from '../types.js';
 import { droppedBefore, inEveryRerun, wasDropped, whenAgain } from './common.js';

@@ -1,6 +1,6 @@
 import type { RangeVar } from 'libpg-query';
 import { as, str, tableKey } from '../ast.js';
-import { keyOfNames, typeName } from '../schema/apply.js';
+import { keyOfNames, typeName } from '../schema/names.js';
 import { columnPresence } from '../schema/guards.js';
 import type { SchemaState } from '../schema/state.js';
 import type { Problem, Rule } from '../types.js';

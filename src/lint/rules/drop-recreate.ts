@@ -1,5 +1,5 @@
 import { as, str } from '../ast.js';
-import { keyOfNames } from '../schema/apply.js';
+import { keyOfNames } from '../schema/names.js';
 import type { SchemaState } from '../schema/state.js';
 import type { LintContext, LintStatement, Problem, Rule } from '../types.js';
 import { head, placeOf, whenAgain } from './common.js';

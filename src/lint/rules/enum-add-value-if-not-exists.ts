@@ -1,5 +1,5 @@
 import { as, dotted } from '../ast.js';
-import { keyOfNames } from '../schema/apply.js';
+import { keyOfNames } from '../schema/names.js';
 import type { Rule } from '../types.js';
 import { inEveryRerun, whenAgain } from './common.js';
 

@@ -1,6 +1,6 @@
 import type { RangeVar } from 'libpg-query';
 import { as, tableKey } from '../ast.js';
-import { keyOfNames } from '../schema/apply.js';
+import { keyOfNames } from '../schema/names.js';
 import type { SchemaState } from '../schema/state.js';
 import type { Rule } from '../types.js';
 import { inEveryRerun, inSomeRerun, whenAgain } from './common.js';
