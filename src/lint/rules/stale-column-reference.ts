@@ -25,7 +25,10 @@ export const staleColumnReference: Rule = {
   kinds: ['CommentStmt', 'UpdateStmt', 'DeleteStmt', 'InsertStmt', 'IndexStmt', 'AlterTableStmt', 'DoStmt'],
   statement(target, context) {
     const node = context.ast(target.statement);
-    if (!node) return undefined;
+    // Only a column some statement of the set renames or drops can be stale: most sets have none.
+    const removed = removedColumns(context);
+    if (!node || removed.size === 0) return undefined;
+    if (target.statement.kind !== 'DoStmt' && !columnUses(node).some((u) => removed.has(u.column))) return undefined;
     for (const state of context.schema.again(target)) {
       const problems = target.statement.kind === 'DoStmt' ? inBlock(target, context, state) : stale(target, node, state, new Set()).slice(0, 1);
       if (problems.length > 0) return problems;
@@ -33,6 +36,22 @@ export const staleColumnReference: Rule = {
     return undefined;
   },
 };
+
+const removedBySet = new WeakMap<LintContext['schema'], Set<string>>();
+
+/**
+ * The columns the set renames away or drops (as the first run leaves its tables): a removal a
+ * re-run finds before a statement is one of these.
+ */
+function removedColumns(context: LintContext): Set<string> {
+  let removed = removedBySet.get(context.schema);
+  if (!removed) {
+    removed = new Set();
+    for (const [, shape] of context.schema.atEnd().tables()) for (const r of shape.removals) removed.add(r.column);
+    removedBySet.set(context.schema, removed);
+  }
+  return removed;
+}
 
 /** The statements a DO block always runs, each judged on the state just before it. */
 function inBlock(target: LintStatement, context: LintContext, state: SchemaState): Problem[] {

@@ -44,6 +44,7 @@ export const updateNotConvergent: Rule = {
       if (table && states.length > 0 && states.every((state) => state.fresh(`relation:${table}`))) return undefined;
       return judge(target, node);
     }
+    if (!context.schema.doBody(target)?.statements.some((s) => s.kind === 'UpdateStmt')) return undefined;
     for (const state of context.schema.again(target)) {
       const problems = inBlock(target, context, state);
       if (problems.length > 0) return problems;

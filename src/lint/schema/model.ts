@@ -1,6 +1,6 @@
 import type { LintContext, LintStatement } from '../types.js';
 import { applyStatement, SCHEMA_KINDS } from './apply.js';
-import { readDo } from './plpgsql.js';
+import { readDo, type DoBody } from './plpgsql.js';
 import { SchemaState, type Run, type TableShape } from './state.js';
 import { as, tableKey } from '../ast.js';
 import type { RangeVar } from 'libpg-query';
@@ -31,16 +31,17 @@ export interface SchemaModel {
    * `visit` each statement it runs and the names the block declares; false when it cannot be read.
    */
   walkDo(target: LintStatement, state: SchemaState, visit: (visit: Visit, variables: ReadonlySet<string>) => void): boolean;
+  /** The body of `target`'s DO block as read once, or undefined when it cannot be read. */
+  doBody(target: LintStatement): DoBody | undefined;
 }
 
-/** Checkpoints let a cursor go back without running from the start. */
-const CHECKPOINT = 256;
-
-/** A run over the statements, applied one after another; it moves forward, and back from a checkpoint. */
+/**
+ * A run over the statements, applied one after another. Rules ask in plan order, so it only moves
+ * forward; going back (never needed by the rules) starts over.
+ */
 class Cursor {
   #state: SchemaState;
   #at = 0;
-  readonly #checkpoints = new Map<number, SchemaState>();
 
   constructor(
     private readonly statements: LintStatement[],
@@ -54,15 +55,10 @@ class Cursor {
   /** The state just before statement `order` (statements.length: after the last). */
   before(order: number): SchemaState {
     if (order < this.#at) {
-      const back = Math.floor(order / CHECKPOINT) * CHECKPOINT;
-      this.#state = back > 0 && this.#checkpoints.has(back) ? this.#checkpoints.get(back)!.copy() : this.start();
-      this.#at = back > 0 && this.#checkpoints.has(back) ? back : 0;
+      this.#state = this.start();
+      this.#at = 0;
     }
-    while (this.#at < order) {
-      if (this.#at > 0 && this.#at % CHECKPOINT === 0 && !this.#checkpoints.has(this.#at)) this.#checkpoints.set(this.#at, this.#state.copy());
-      this.apply(this.#state, this.statements[this.#at]!, this.run);
-      this.#at++;
-    }
+    while (this.#at < order) this.apply(this.#state, this.statements[this.#at++]!, this.run);
     return this.#state;
   }
 }
@@ -145,6 +141,7 @@ export function buildSchema(statements: LintStatement[], ast: LintContext['ast']
       return cached.states;
     },
     atEnd,
+    doBody: (target) => (target.statement.kind === 'DoStmt' ? readDo(target, ast(target.statement)) : undefined),
     walkDo(target, state, visit) {
       const body = readDo(target, ast(target.statement));
       if (!body) return false;
