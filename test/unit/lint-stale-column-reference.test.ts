@@ -82,6 +82,16 @@ describe(RULE, () => {
     expect(findings[0]!.case?.rerun).toBe('after-partial-apply');
   });
 
+  it('flags it after a partial apply even when a later migration drops the table (it never ran)', async () => {
+    const file = '2024-01-01-00-00-00-a.sql';
+    const files = {
+      [file]: "CREATE TABLE IF NOT EXISTS t (a int);\nCOMMENT ON COLUMN t.a IS 'x';\nALTER TABLE t RENAME COLUMN a TO b;",
+      '2024-01-02-00-00-00-b.sql': 'DROP TABLE t;',
+    };
+    const findings = of(await lint(files, 'codd', { directives: { [file]: { 'no-txn': true } } }), RULE);
+    expect(where(findings)).toEqual([`${RULE} ${file}:2`]);
+  });
+
   suppression(
     RULE,
     { '001.up.sql': "CREATE TABLE IF NOT EXISTS t (a int);\nCOMMENT ON COLUMN t.a IS 'x';", '002.up.sql': 'ALTER TABLE IF EXISTS t DROP COLUMN IF EXISTS a;' },
