@@ -2,7 +2,7 @@ import type { Node } from 'libpg-query';
 import type { Migration, MigrationSet, Statement } from '../migrations/types.js';
 import type { Block, Plan, RunnerModel, RunnerOptions } from '../runners/types.js';
 import { as, parseStatement } from './ast.js';
-import { buildSchema } from './schema.js';
+import { buildSchema } from './schema/model.js';
 import type { LintContext, LintStatement } from './types.js';
 
 const OPENS = new Set(['BEGIN', 'START']);

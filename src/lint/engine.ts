@@ -115,9 +115,9 @@ export function toFinding(rule: Rule, problem: Problem, reproduce: string): Find
   return {
     check: 'lint',
     file: displayPath(place.file),
-    line: place.line,
-    column: statement ? statement.statement.column : (at as TextPlace).column,
-    statement: statement ? statement.statement.sql : ((at as TextPlace).text ?? null),
+    line: problem.inner?.line ?? place.line,
+    column: problem.inner?.column ?? (statement ? statement.statement.column : (at as TextPlace).column),
+    statement: problem.inner?.sql ?? (statement ? statement.statement.sql : ((at as TextPlace).text ?? null)),
     sqlstate: null,
     message: `${rule.id}: ${problem.message}`,
     detail: null,

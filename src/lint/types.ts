@@ -1,7 +1,7 @@
 import type { Node } from 'libpg-query';
 import type { Migration, MigrationSet, Statement } from '../migrations/types.js';
 import type { Block, Plan, RunnerModel, RunnerOptions } from '../runners/types.js';
-import type { SchemaModel } from './schema.js';
+import type { SchemaModel } from './schema/model.js';
 
 /**
  * What a rule is about:
@@ -57,7 +57,7 @@ export interface LintContext {
   statementsOf(migration: Migration): LintStatement[];
   /** The statement's parse tree (parsed once, on first use), or undefined if it has none. */
   ast(statement: Statement): Node | undefined;
-  /** Unique keys and columns of the tables the set creates, as the statements leave them. */
+  /** What the set's statements make of the schema, as each run finds it before each statement. */
   schema: SchemaModel;
 }
 
@@ -81,6 +81,11 @@ export interface Problem {
   sqlstate?: string;
   /** Where execution shows the problem when that is another statement (1-based line in `file`). */
   effect?: { file: string; line: number };
+  /**
+   * A statement inside `at` (a DO block's): its place and text are the finding's, while `at` keeps
+   * deciding the plan order and which ignore comments apply.
+   */
+  inner?: { line: number; column: number; sql: string };
 }
 
 export interface Rule {

@@ -114,6 +114,7 @@ const EXPECTED: Record<string, string[]> = {
   'codd-no-txn/broken': ['enum-add-value-if-not-exists 2024-05-02-09-00-00-cancel-stale-orders.sql:3', 'update-not-convergent 2024-05-02-09-00-00-cancel-stale-orders.sql:8'],
   'codd-bootstrap/broken': ['create-if-not-exists 2024-06-01-08-00-00-bootstrap.sql:4', 'codd-bootstrap-owner 2024-06-01-08-00-00-bootstrap.sql:6'],
   'codd-ack-lost/broken': ['insert-without-on-conflict 2024-08-02-09-00-00-launch-credit.sql:4', 'insert-without-on-conflict 2024-08-02-09-00-00-launch-credit.sql:7'],
+  'lint-rerun-order/broken': ['stale-column-reference 000001_create_error_groups.up.sql:8', 'stale-column-reference 000002_import_legacy_groups.up.sql:8'],
   'codd-retry/broken': [
     'enum-add-value-if-not-exists 2024-07-03-09-00-00-refunds.sql:2',
     'transaction-nesting 2024-07-03-09-00-00-refunds.sql:4',

@@ -54,5 +54,14 @@ describe(RULE, () => {
     expect(of(await lint(files, 'dbmate'), RULE)).toEqual([]);
   });
 
+  it('says nothing about an ADD CONSTRAINT on a table the run makes anew, or whose constraint a later file drops', async () => {
+    const findings = await lint({
+      '001.up.sql': 'CREATE TABLE IF NOT EXISTS sessions (id int, token text);\nALTER TABLE sessions ADD CONSTRAINT sessions_token_key UNIQUE (token);\nALTER TABLE sessions ADD CHECK (id > 0);',
+      '002.up.sql': 'CREATE TABLE IF NOT EXISTS users (id int, email text);\nALTER TABLE users ADD CONSTRAINT users_email_check CHECK (email <> \'\');',
+      '003.up.sql': 'DROP TABLE IF EXISTS sessions;\nALTER TABLE users DROP CONSTRAINT IF EXISTS users_email_check;',
+    });
+    expect(of(findings, RULE)).toEqual([]);
+  });
+
   suppression(RULE, { '001.up.sql': 'ALTER TABLE t\n  ADD CONSTRAINT k CHECK (n > 0);' }, { '001.up.sql': 'ALTER TABLE t DROP CONSTRAINT IF EXISTS k, ADD CONSTRAINT k CHECK (n > 0);' });
 });

@@ -81,5 +81,25 @@ describe(RULE, () => {
     expect(findings[0]!.message).toContain('the COMMIT at line 3 commits it before the rest of the file runs');
   });
 
+  it('says nothing about a CREATE whose object is gone when the statement runs again (a later file drops it)', async () => {
+    const findings = await lint({
+      '001_legacy.up.sql': [
+        'CREATE TABLE legacy (id int);',
+        'CREATE INDEX legacy_id_idx ON legacy (id);',
+        'CREATE INDEX ON legacy (id);',
+        'ALTER TABLE legacy ADD COLUMN token text;',
+        "CREATE TYPE legacy_state AS ENUM ('a');",
+        'CREATE SEQUENCE legacy_seq;',
+      ].join('\n'),
+      '002_cleanup.up.sql': 'DROP TABLE IF EXISTS legacy;\nDROP TYPE IF EXISTS legacy_state;\nDROP SEQUENCE IF EXISTS legacy_seq;',
+    });
+    expect(of(findings, RULE)).toEqual([]);
+  });
+
+  it('flags what a later file leaves in place: it drops the index, not the table', async () => {
+    const findings = of(await lint({ '001.up.sql': 'CREATE TABLE legacy (id int);\nCREATE INDEX legacy_id_idx ON legacy (id);', '002.up.sql': 'DROP INDEX IF EXISTS legacy_id_idx;' }), RULE);
+    expect(where(findings)).toEqual([`${RULE} 001.up.sql:1`]);
+  });
+
   suppression(RULE, { '001.up.sql': '-- tables\nCREATE TABLE t (\n  id int\n);' }, { '001.up.sql': 'CREATE TABLE IF NOT EXISTS t (id int);' });
 });

@@ -38,5 +38,13 @@ describe(RULE, () => {
     expect(where(findings)).toEqual([`${RULE} 001.up.sql:2`]);
   });
 
+  it('says nothing about a CREATE whose object a later file drops', async () => {
+    const findings = await lint({
+      '001.up.sql': 'CREATE TABLE IF NOT EXISTS t (a int);\nCREATE FUNCTION f() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$;\nCREATE TRIGGER t_f BEFORE INSERT ON t FOR EACH ROW EXECUTE FUNCTION f();\nCREATE VIEW v AS SELECT a FROM t;',
+      '002.up.sql': 'DROP VIEW IF EXISTS v;\nDROP TRIGGER IF EXISTS t_f ON t;\nDROP FUNCTION IF EXISTS f();',
+    });
+    expect(of(findings, RULE)).toEqual([]);
+  });
+
   suppression(RULE, { '001.up.sql': 'CREATE VIEW v AS SELECT 1;' }, { '001.up.sql': 'CREATE OR REPLACE VIEW v AS SELECT 1;' });
 });

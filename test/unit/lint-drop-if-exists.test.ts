@@ -34,5 +34,13 @@ describe(RULE, () => {
     expect(await lint({ '001_a.sql': 'DROP TABLE old_t;' }, 'dbmate')).toEqual([]);
   });
 
+  it('says nothing about a DROP whose object an earlier statement of the run makes again', async () => {
+    const findings = await lint({
+      '001.up.sql': 'CREATE TABLE IF NOT EXISTS import_batch (id int);\nCREATE INDEX IF NOT EXISTS import_batch_id_idx ON import_batch (id);',
+      '002.up.sql': 'DROP INDEX import_batch_id_idx;\nDROP TABLE import_batch;',
+    });
+    expect(of(findings, RULE)).toEqual([]);
+  });
+
   suppression(RULE, { '001.up.sql': 'DROP TABLE old_t;' }, { '001.up.sql': 'DROP TABLE IF EXISTS old_t;' });
 });

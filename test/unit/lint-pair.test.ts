@@ -97,4 +97,33 @@ describe('pairFindings', () => {
     const [pairedLint] = pairFindings([lint, twice18]);
     expect(pairedLint).toBe(lint);
   });
+
+  it('confirms a finding inside a DO block with the error execution reports at the block, and a 42703 at a COMMENT', async () => {
+    const files = {
+      '001.up.sql': [
+        'CREATE TABLE IF NOT EXISTS g (id int, crash_count int);',
+        "COMMENT ON COLUMN g.crash_count IS 'crashes';",
+        'DO $$',
+        'BEGIN',
+        '  UPDATE g SET crash_count = 0 WHERE crash_count IS NULL;',
+        'END $$;',
+      ].join('\n'),
+      '002.up.sql': 'ALTER TABLE g RENAME COLUMN crash_count TO event_count;',
+    };
+    const set = await memorySet(files, 'rerun-all');
+    const plan = runnerModel('rerun-all').plan(set);
+    const lint = result('lint', lintSet({ set, model: runnerModel('rerun-all'), plan, reproduce: 'lint' }));
+    const stale = lint.findings.filter((f) => f.case?.rule === 'stale-column-reference');
+    expect(stale.map((f) => f.line)).toEqual([2, 5]);
+    const file = stale[0]!.file!;
+    // The second run stops at the COMMENT; with it guarded, at the DO statement's first line.
+    const [atComment] = pairFindings([lint, result('twice', [dynamic('twice', file, 2, 'column "crash_count" of relation "g" does not exist', '42703')])], plan);
+    expect(atComment!.findings.filter((f) => f.case?.rule === 'stale-column-reference').map((f) => [f.case?.confirmed, f.case?.unreached])).toEqual([
+      [true, undefined],
+      [false, true],
+    ]);
+    const [atBlock, twice] = pairFindings([lint, result('twice', [dynamic('twice', file, 3, 'column "crash_count" does not exist', '42703')])], plan);
+    expect(atBlock!.findings.filter((f) => f.case?.rule === 'stale-column-reference').map((f) => f.case?.confirmed)).toEqual([false, true]);
+    expect(twice!.findings[0]!.case?.lint).toEqual(['stale-column-reference']);
+  });
 });

@@ -51,5 +51,67 @@ describe(RULE, () => {
     expect(findings.length).toBe(1);
   });
 
+  it('accepts the shapes it can show converge: an idempotent SET, or a WHERE that rejects the rows the SET wrote', async () => {
+    const findings = await lint({
+      '001.up.sql': [
+        "UPDATE crash_links SET url = replace(url, '/crashes/', '/errors/') WHERE url LIKE '%/crashes/%';",
+        "UPDATE links SET url = replace(url, 'http://', 'https://');",
+        'UPDATE customers SET email = lower(btrim(email));',
+        'UPDATE counters SET n = coalesce(n, 0);',
+        "UPDATE tickets SET status = CASE status WHEN 'new' THEN 'open' WHEN 'closed' THEN 'done' ELSE status END;",
+        "UPDATE tickets SET reopened = reopened + 1, status = 'open' WHERE status IS DISTINCT FROM 'open';",
+        "UPDATE tickets SET reopened = reopened + 1, status = 'open' WHERE status <> 'open';",
+        'UPDATE visits SET seen_at = now(), views = views + 1 WHERE seen_at IS NULL;',
+        'UPDATE customers SET email_key = lower(email), touched = touched + 1 WHERE email_key IS DISTINCT FROM lower(email);',
+        "UPDATE tickets SET reopened = reopened + 1, status = 'open' WHERE status IN ('new', 'closed');",
+      ].join('\n'),
+    });
+    expect(of(findings, RULE)).toEqual([]);
+  });
+
+  it('flags what does not converge: a replacement that brings back its pattern, a CASE that maps onto a mapped value, a swap, a WHERE a NULL result passes', async () => {
+    const findings = of(
+      await lint({
+        '001.up.sql': [
+          "UPDATE links SET url = replace(url, 'http', 'https') WHERE url LIKE '%http%';",
+          "UPDATE paths SET p = replace(p, '//', '/');",
+          "UPDATE tickets SET status = CASE status WHEN 'a' THEN 'b' WHEN 'b' THEN 'c' ELSE status END;",
+          'UPDATE pairs SET a = b, b = a;',
+          'UPDATE customers SET email_key = lower(email), touched = touched + 1 WHERE email_key IS NULL;',
+          'UPDATE accounts SET balance = lower(balance), note = upper(note), x = upper(lower(x));',
+        ].join('\n'),
+      }),
+      RULE,
+    );
+    expect(where(findings)).toEqual([1, 2, 3, 4, 5, 6].map((line) => `${RULE} 001.up.sql:${line}`));
+    expect(findings[3]!.message).toContain('SET a = … reads b, which the same UPDATE writes');
+  });
+
+  it('judges the UPDATEs a DO block always runs, at their own line, and not those a guard it cannot decide may skip', async () => {
+    const findings = of(
+      await lint({
+        '001.up.sql': [
+          'DO $$',
+          'BEGIN',
+          '  UPDATE wallets SET cents = cents + 100;',
+          '  IF (SELECT count(*) FROM wallets) > 10 THEN',
+          '    UPDATE wallets SET cents = cents * 2;',
+          '  END IF;',
+          'END $$;',
+        ].join('\n'),
+      }),
+      RULE,
+    );
+    expect(findings.map((f) => [f.line, f.column, f.statement])).toEqual([[3, 3, 'UPDATE wallets SET cents = cents + 100']]);
+  });
+
+  it('says nothing about an UPDATE of a table the run made anew (a later file drops it)', async () => {
+    const findings = await lint({
+      '001.up.sql': 'CREATE TABLE IF NOT EXISTS staging (n int);\nINSERT INTO staging VALUES (1);\nUPDATE staging SET n = n + 1;',
+      '002.up.sql': 'DROP TABLE IF EXISTS staging;',
+    });
+    expect(of(findings, RULE)).toEqual([]);
+  });
+
   suppression(RULE, { '001.up.sql': 'UPDATE prices SET amount = amount * 1.1;' }, { '001.up.sql': "UPDATE prices SET currency = 'EUR';" });
 });

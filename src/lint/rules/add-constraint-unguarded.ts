@@ -1,7 +1,7 @@
 import type { RangeVar } from 'libpg-query';
-import { as } from '../ast.js';
+import { as, tableKey } from '../ast.js';
 import type { Rule } from '../types.js';
-import { droppedBefore, wasDropped, whenAgain } from './common.js';
+import { droppedBefore, inEveryRerun, wasDropped, whenAgain } from './common.js';
 
 /**
  * add-constraint-unguarded — ALTER TABLE … ADD CONSTRAINT with no guard, where the statement can
@@ -12,7 +12,9 @@ import { droppedBefore, wasDropped, whenAgain } from './common.js';
  * an unnamed CHECK or FOREIGN KEY is silently added a second time under a new name, and an
  * unnamed PRIMARY KEY fails with `42P16`. Accepted guards: a `DROP CONSTRAINT IF EXISTS` of the
  * same name earlier in the same migration, or the ADD inside a DO block that looks the name up
- * in `pg_constraint` (the linter does not read plpgsql, so any DO block is left alone).
+ * in `pg_constraint` (a statement inside a DO block is not judged by this rule). Not flagged
+ * either: an ADD whose constraint the schema model shows is missing when the statement runs again
+ * (the table was made anew by that run, or a later statement drops the constraint).
  */
 export const addConstraintUnguarded: Rule = {
   id: 'add-constraint-unguarded',
@@ -24,6 +26,8 @@ export const addConstraintUnguarded: Rule = {
   statement(target, context) {
     const alter = as<{ relation?: RangeVar; cmds?: unknown[] }>(context.ast(target.statement), 'AlterTableStmt');
     const table = alter?.relation?.relname ?? '…';
+    const key = tableKey(alter?.relation) ?? '';
+    const fresh = inEveryRerun(target, context, (state) => state.fresh(`relation:${key}`));
     for (const item of alter?.cmds ?? []) {
       const cmd = as<{ subtype?: string; def?: unknown }>(item, 'AlterTableCmd');
       if (cmd?.subtype !== 'AT_AddConstraint') continue;
@@ -31,6 +35,7 @@ export const addConstraintUnguarded: Rule = {
       if (!constraint) continue;
       const type = (constraint.contype ?? '').replace(/^CONSTR_/, '').replace('FOREIGN', 'FOREIGN KEY').replace('PRIMARY', 'PRIMARY KEY');
       const name = constraint.conname;
+      if (fresh) continue; // the run made the table anew: the constraint is added once, as on a fresh database
       if (!name) {
         const doubles = type === 'CHECK' || type === 'FOREIGN KEY';
         return {
@@ -43,6 +48,11 @@ export const addConstraintUnguarded: Rule = {
         };
       }
       if (wasDropped(droppedBefore(target, context), 'CONSTRAINT', name, alter?.relation?.relname)) continue;
+      const missing = inEveryRerun(target, context, (state) => {
+        const shape = state.presence(`relation:${key}`) === 'present' ? state.table(key) : undefined;
+        return shape !== undefined && !shape.opaque && !shape.constraints.has(name) && !shape.keys.some((k) => k.name === name);
+      });
+      if (missing) continue;
       const sqlstate = type === 'UNIQUE' || type === 'PRIMARY KEY' || type === 'EXCLUSION' ? '42P07' : '42710';
       return {
         at: target,

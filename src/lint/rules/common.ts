@@ -1,4 +1,5 @@
 import { as, lastName, str } from '../ast.js';
+import type { SchemaState } from '../schema/state.js';
 import type { LintContext, LintStatement } from '../types.js';
 
 /** The first line of a statement, for messages. */
@@ -66,4 +67,23 @@ export function droppedBefore(target: LintStatement, context: LintContext): Drop
 export function wasDropped(dropped: DroppedObject[], type: string | string[], name: string | undefined, table?: string): boolean {
   const types = Array.isArray(type) ? type : [type];
   return dropped.some((d) => types.includes(d.type) && d.name === name && (table === undefined || d.table === undefined || d.table === table));
+}
+
+/**
+ * Whether `holds` is true of every state a run that runs `target` again may find before it
+ * (false when the model has none): what the rules need to say a statement works when it runs again.
+ */
+export function inEveryRerun(target: LintStatement, context: LintContext, holds: (state: SchemaState) => boolean): boolean {
+  const states = context.schema.again(target);
+  return states.length > 0 && states.every(holds);
+}
+
+/** The first state a run that runs `target` again may find in which `holds` is true. */
+export function inSomeRerun(target: LintStatement, context: LintContext, holds: (state: SchemaState) => boolean): SchemaState | undefined {
+  return context.schema.again(target).find(holds);
+}
+
+/** `file:line` of a statement (or of a line inside it), for messages. */
+export function placeOf(s: LintStatement, line = s.statement.line): string {
+  return `${s.statement.file.slice(s.statement.file.lastIndexOf('/') + 1)}:${line}`;
 }

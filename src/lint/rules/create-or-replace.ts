@@ -1,7 +1,9 @@
 import type { RangeVar } from 'libpg-query';
-import { as, lastName } from '../ast.js';
+import { as, lastName, tableKey } from '../ast.js';
+import { keyOfNames, signatureOf } from '../schema/names.js';
+import type { SchemaState } from '../schema/state.js';
 import type { Rule } from '../types.js';
-import { droppedBefore, wasDropped, whenAgain } from './common.js';
+import { droppedBefore, inEveryRerun, wasDropped, whenAgain } from './common.js';
 
 /**
  * create-or-replace — CREATE FUNCTION / PROCEDURE / TRIGGER / VIEW / RULE without OR REPLACE,
@@ -9,7 +11,8 @@ import { droppedBefore, wasDropped, whenAgain } from './common.js';
  *
  * The second time the object exists: `42723` (function), `42710` (trigger, rule), `42P07` (view).
  * `CREATE OR REPLACE` makes the statement converge (triggers since PostgreSQL 14). A
- * `DROP … IF EXISTS` of the same object earlier in the migration is accepted as well.
+ * `DROP … IF EXISTS` of the same object earlier in the migration is accepted as well, and so is a
+ * CREATE whose object the schema model shows is missing when the statement runs again.
  */
 export const createOrReplace: Rule = {
   id: 'create-or-replace',
@@ -58,6 +61,7 @@ export const createOrReplace: Rule = {
         types = ['OBJECT_RULE'];
     }
     if (wasDropped(dropped, types, name, table)) return undefined;
+    if (inEveryRerun(target, context, (state) => missing(state, kind, body))) return undefined;
     const on = table ? ` ON ${table}` : '';
     return {
       at: target,
@@ -69,3 +73,22 @@ export const createOrReplace: Rule = {
     };
   },
 };
+
+/** Whether the object the CREATE makes is missing in `state`, so that the CREATE works there. */
+function missing(state: SchemaState, kind: string, body: Record<string, unknown>): boolean {
+  switch (kind) {
+    case 'CreateFunctionStmt': {
+      const entry = state.entry(keyOfNames('function', body.funcname) ?? '');
+      if (!entry || entry.presence === 'absent') return entry !== undefined;
+      return entry.presence === 'present' && entry.signatures !== null && entry.signatures !== undefined && !entry.signatures.includes(signatureOf(body.parameters as unknown[] | undefined));
+    }
+    case 'ViewStmt':
+      return state.gone(`relation:${tableKey(body.view as RangeVar | undefined) ?? ''}`);
+    default: {
+      const table = tableKey(body.relation as RangeVar | undefined) ?? '';
+      const shape = state.presence(`relation:${table}`) === 'present' ? state.table(table) : undefined;
+      if (!shape || shape.opaque) return false;
+      return kind === 'CreateTrigStmt' ? !shape.triggers.has(String(body.trigname)) : !shape.rules.has(String(body.rulename));
+    }
+  }
+}

@@ -1,6 +1,7 @@
 import { as, dotted } from '../ast.js';
+import { keyOfNames } from '../schema/names.js';
 import type { Rule } from '../types.js';
-import { whenAgain } from './common.js';
+import { inEveryRerun, whenAgain } from './common.js';
 
 /**
  * enum-add-value-if-not-exists — ALTER TYPE … ADD VALUE without IF NOT EXISTS, where the
@@ -21,6 +22,10 @@ export const enumAddValueIfNotExists: Rule = {
   statement(target, context) {
     const alter = as<{ typeName?: unknown[]; newVal?: string; oldVal?: string; skipIfNewValExists?: boolean }>(context.ast(target.statement), 'AlterEnumStmt');
     if (!alter || alter.oldVal !== undefined || alter.skipIfNewValExists || alter.newVal === undefined) return undefined;
+    const key = keyOfNames('type', alter.typeName) ?? '';
+    const newVal = alter.newVal;
+    // The type the run made anew (a later file drops it) does not have the label yet.
+    if (inEveryRerun(target, context, (state) => state.entry(key)?.presence === 'present' && state.entry(key)?.labels?.includes(newVal) === false)) return undefined;
     const type = dotted(alter.typeName);
     return {
       at: target,

@@ -6,6 +6,7 @@ import { createIfNotExists } from './create-if-not-exists.js';
 import { createOrReplace } from './create-or-replace.js';
 import { dbmateTransactionFalse } from './dbmate-transaction-false.js';
 import { dropIfExists } from './drop-if-exists.js';
+import { dropRecreate } from './drop-recreate.js';
 import { enumAddValueIfNotExists } from './enum-add-value-if-not-exists.js';
 import { enumValueSameTransaction } from './enum-value-same-transaction.js';
 import { golangMigrateMultiStatement } from './golang-migrate-multi-statement.js';
@@ -14,6 +15,7 @@ import { onConflictTarget } from './on-conflict-target.js';
 import { psqlMetaCommand } from './psql-meta-command.js';
 import { refusedInTransaction } from './refused-in-transaction.js';
 import { rename } from './rename.js';
+import { staleColumnReference } from './stale-column-reference.js';
 import { transactionNesting } from './transaction-nesting.js';
 import { uncommittedTransaction } from './uncommitted-transaction.js';
 import { unusedIgnore } from './unused-ignore.js';
@@ -24,6 +26,7 @@ export const RULES: readonly Rule[] = [
   // re-run safety
   createIfNotExists,
   dropIfExists,
+  dropRecreate,
   addConstraintUnguarded,
   createOrReplace,
   enumAddValueIfNotExists,
@@ -31,6 +34,7 @@ export const RULES: readonly Rule[] = [
   onConflictTarget,
   updateNotConvergent,
   rename,
+  staleColumnReference,
   // transaction safety
   refusedInTransaction,
   transactionNesting,

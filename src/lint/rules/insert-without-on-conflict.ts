@@ -1,6 +1,6 @@
 import type { RangeVar } from 'libpg-query';
 import { as, tableKey, walk } from '../ast.js';
-import type { TableShape, UniqueKey } from '../schema.js';
+import type { TableShape, UniqueKey } from '../schema/state.js';
 import type { LintStatement, Problem, Rule } from '../types.js';
 import { whenAgain } from './common.js';
 
@@ -27,31 +27,50 @@ export const insertWithoutOnConflict: Rule = {
   kinds: ['InsertStmt', 'CopyStmt'],
   statement(target, context) {
     const kind = target.statement.kind;
-    const node = as<{ relation?: RangeVar; cols?: unknown[]; attlist?: unknown[]; is_from?: boolean; onConflictClause?: { action?: string; infer?: unknown }; selectStmt?: unknown }>(
-      context.ast(target.statement),
-      kind,
-    );
+    const node = as<InsertBody>(context.ast(target.statement), kind);
     const table = tableKey(node?.relation);
     if (!node || !table || node.relation?.relpersistence === 't') return undefined;
     if (kind === 'CopyStmt' && !node.is_from) return undefined;
-    const shape = target.rerun === 'every-run' ? context.schema.atEnd(table) : context.schema.before(target.statement);
-    const known = shape && !shape.opaque ? shape : undefined;
-    const supplied = suppliedColumns(node.cols ?? node.attlist, known);
-    const key = known?.keys.find((k) => fills(k, supplied, known));
-
-    if (node.onConflictClause) {
-      // With a target, the conflict is on that key (on-conflict-target checks it exists).
-      if (node.onConflictClause.infer || !known || key || known.exclusion || known.keys.some((k) => k.partial)) return undefined;
-      return {
-        at: target,
-        message: `ON CONFLICT DO NOTHING has nothing to conflict on: ${table} has ${keyless(known)}, so the INSERT adds its rows again when it runs again: ${whenAgain(target)}`,
-        hint: `give ${table} a unique key on the columns that identify a row and name it in ON CONFLICT (…) DO NOTHING, or insert only the missing rows: INSERT … SELECT … WHERE NOT EXISTS (SELECT 1 FROM ${table} WHERE …)`,
-      };
+    const states = context.schema.again(target);
+    // A table the second run made anew holds only that run's rows, as after a first run.
+    if (states.length > 0 && states.every((state) => state.fresh(`relation:${table}`))) return undefined;
+    for (const state of states.length > 0 ? states : [undefined]) {
+      // Absent where the set dropped it: the INSERT fails first. (A table the set never made is not absent: it is unknown.)
+      if ((state?.entry(`relation:${table}`) && state.presence(`relation:${table}`) === 'absent') || state?.fresh(`relation:${table}`)) continue;
+      const shape = state?.presence(`relation:${table}`) === 'present' ? state.table(table) : undefined;
+      const found = judge(target, kind, node, table, shape && !shape.opaque ? shape : undefined);
+      if (found) return found;
     }
-    if (kind === 'InsertStmt' && guarded(node.selectStmt)) return undefined;
-    return problem(target, kind, table, known, key);
+    return undefined;
   },
 };
+
+interface InsertBody {
+  relation?: RangeVar;
+  cols?: unknown[];
+  attlist?: unknown[];
+  is_from?: boolean;
+  onConflictClause?: { action?: string; infer?: unknown };
+  selectStmt?: unknown;
+}
+
+/** The finding for the INSERT, given the table as the run that runs it again finds it (undefined: unknown). */
+function judge(target: LintStatement, kind: string, node: InsertBody, table: string, known: TableShape | undefined): Problem | undefined {
+  const supplied = suppliedColumns(node.cols ?? node.attlist, known);
+  const key = known?.keys.find((k) => fills(k, supplied, known));
+
+  if (node.onConflictClause) {
+    // With a target, the conflict is on that key (on-conflict-target checks it exists).
+    if (node.onConflictClause.infer || !known || key || known.exclusion || known.keys.some((k) => k.partial)) return undefined;
+    return {
+      at: target,
+      message: `ON CONFLICT DO NOTHING has nothing to conflict on: ${table} has ${keyless(known)}, so the INSERT adds its rows again when it runs again: ${whenAgain(target)}`,
+      hint: `give ${table} a unique key on the columns that identify a row and name it in ON CONFLICT (…) DO NOTHING, or insert only the missing rows: INSERT … SELECT … WHERE NOT EXISTS (SELECT 1 FROM ${table} WHERE …)`,
+    };
+  }
+  if (kind === 'InsertStmt' && guarded(node.selectStmt)) return undefined;
+  return problem(target, kind, table, known, key);
+}
 
 function problem(target: LintStatement, kind: string, table: string, known: TableShape | undefined, key: UniqueKey | undefined): Problem {
   const what = kind === 'CopyStmt' ? 'COPY … FROM (which has no ON CONFLICT)' : 'INSERT without ON CONFLICT';

@@ -1,16 +1,18 @@
 import type { RangeVar } from 'libpg-query';
 import { as, tableKey } from '../ast.js';
 import type { Rule } from '../types.js';
-import { whenAgain } from './common.js';
+import { placeOf, whenAgain } from './common.js';
 
 /**
  * on-conflict-target — INSERT … ON CONFLICT (columns) whose unique key a later statement of the
  * set drops or replaces, where the statement can run twice (certctl's sibling bug).
  *
- * The first run finds the key and passes. The second run finds the table as the whole set left
- * it: no unique index matches the target, and PostgreSQL refuses the statement with `42P10`
- * (there is no unique or exclusion constraint matching the ON CONFLICT specification). The keys
- * are read from the set's own DDL; a table that a DO block touches is left alone.
+ * The first run finds the key and passes. The run that runs the statement again finds the table as
+ * the schema model says it is then (for a tracker-less runner: after the whole set, then the
+ * files before this one again): no unique index matches the target, and PostgreSQL refuses the
+ * statement with `42P10` (there is no unique or exclusion constraint matching the ON CONFLICT
+ * specification). The keys are read from the set's own DDL; a table whose keys the model cannot
+ * see (touched by code it cannot read) is left alone.
  */
 export const onConflictTarget: Rule = {
   id: 'on-conflict-target',
@@ -24,12 +26,8 @@ export const onConflictTarget: Rule = {
     const infer = insert?.onConflictClause?.infer;
     const table = tableKey(insert?.relation);
     if (!infer || !table) return undefined;
-    const first = context.schema.before(target.statement);
-    // Only the second run finds another table than the first, and only a tracker-less runner's
-    // second run runs after statements that come later in the set.
-    const again = target.rerun === 'every-run' ? context.schema.atEnd(table) : undefined;
-    if (!first || first.opaque || !again || again.opaque) return undefined;
-
+    const first = context.schema.firstTable(target, table);
+    if (!first || first.opaque) return undefined;
     let wanted: string;
     let matches: (key: { name: string; columns: string[] | null }) => boolean;
     if (infer.conname) {
@@ -47,22 +45,23 @@ export const onConflictTarget: Rule = {
       matches = (k) => k.columns !== null && [...k.columns].sort().join(',') === set;
     }
     const firstKey = first.keys.find(matches);
-    if (!firstKey || again.keys.some(matches) || again.keys.some((k) => k.columns === null || k.partial)) return undefined;
-    const dropped = context.schema.removed(table).find((r) => r.key === firstKey);
-    const by = dropped ? ` (${dropped.by.statement.sql.split('\n')[0]!.trim()} at ${fileName(dropped.by.statement.file)}:${dropped.by.statement.line} removes ${firstKey.name})` : '';
-    const now = again.keys.filter((k) => k.columns).map((k) => `(${k.columns!.join(', ')})`);
-    return {
-      at: target,
-      message: `ON CONFLICT ${wanted} names a unique key that ${table} no longer has after the whole set ran${by}, so this INSERT fails with 42P10 (no unique or exclusion constraint matching the ON CONFLICT specification) when it runs again: ${whenAgain(target)}`,
-      hint:
-        now.length > 0
-          ? `write ON CONFLICT DO NOTHING without a target (it works with any key of the table, before and after the change), or target a key the table keeps: ${now.join(', ')}`
-          : 'write ON CONFLICT DO NOTHING without a target, and keep a unique key on the table',
-      sqlstate: '42P10',
-    };
+    if (!firstKey) return undefined;
+    for (const state of context.schema.again(target)) {
+      const again = state.presence(`relation:${table}`) === 'present' ? state.table(table) : undefined;
+      if (!again || again.opaque || again.keys.some(matches) || again.keys.some((k) => k.columns === null || k.partial)) continue;
+      const dropped = again.removedKeys.find((r) => r.key.name === firstKey.name);
+      const by = dropped ? ` (${dropped.by.statement.sql.split('\n')[0]!.trim()} at ${placeOf(dropped.by)} removes ${firstKey.name})` : '';
+      const now = again.keys.filter((k) => k.columns).map((k) => `(${k.columns!.join(', ')})`);
+      return {
+        at: target,
+        message: `ON CONFLICT ${wanted} names a unique key that ${table} no longer has when the statement runs again${by}, so this INSERT fails with 42P10 (no unique or exclusion constraint matching the ON CONFLICT specification): ${whenAgain(target)}`,
+        hint:
+          now.length > 0
+            ? `write ON CONFLICT DO NOTHING without a target (it works with any key of the table, before and after the change), or target a key the table keeps: ${now.join(', ')}`
+            : 'write ON CONFLICT DO NOTHING without a target, and keep a unique key on the table',
+        sqlstate: '42P10',
+      };
+    }
+    return undefined;
   },
 };
-
-function fileName(file: string): string {
-  return file.slice(file.lastIndexOf('/') + 1);
-}

@@ -1,0 +1,2 @@
+-- The import is done: the scratch table goes.
+DROP TABLE IF EXISTS import_batches;
