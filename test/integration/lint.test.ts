@@ -94,6 +94,7 @@ const EXPECTED: Record<string, string[]> = {
   ],
   'duplicate-rows/broken': ['insert-without-on-conflict 000003_seed_notification_templates.up.sql:2'],
   'second-run-writer/broken': ['update-not-convergent 000003_prices_include_vat.up.sql:4'],
+  'volatile-seeds/broken': ['insert-without-on-conflict 000005_create_welcome_messages.up.sql:8'],
   'rerun-all-retry/broken': ['insert-without-on-conflict 000003_seed_notification_templates.up.sql:2'],
   'cigogne-single-transaction/broken': ['psql-meta-command 20250301092000-SeedRoomRates.sql:3'],
   'golang-migrate-dirty/broken': ['create-if-not-exists 000003_normalize_customer_emails.up.sql:3'],

@@ -36,7 +36,10 @@ function identity(f: Finding): string {
     // codd's model names the scratch database a set's database maps to, made anew by every run
     // (src/runners/codd.ts): the same database, another name.
     .replace(/ \(on the server under test: [^)]*\)/, '');
-  return JSON.stringify([f.check, f.file, f.line, f.column, f.sqlstate, message, (f.diff ?? []).map((d) => d.path), f.case ?? null]);
+  // Which lint rules confirm a finding depends on whether lint ran beside it, not on the finding.
+  const { lint: _paired, ...rest } = (f.case ?? {}) as Record<string, unknown>;
+  const kase = Object.keys(rest).length > 0 ? rest : null;
+  return JSON.stringify([f.check, f.file, f.line, f.column, f.sqlstate, message, (f.diff ?? []).map((d) => d.path), kase]);
 }
 
 /** Runs a printed command in sh from the repository's root, with this build of migtest for `npx migtest`. */
