@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { groupFindings } from './findings.js';
+import { causeKey, findingGroups } from './findings.js';
 import type { CheckContext, CheckName, CheckOutcome, Finding, Shard } from './types.js';
 
 /** Cases explored at once with --exhaustive: each has its own database, and the server has room. */
@@ -18,6 +18,23 @@ export interface CaseSpace<C> {
   evaluate(c: C): Promise<Finding | null>;
   /** Cases that must run alone, with nothing else on the server (a crash ends every session). */
   alone?(c: C): boolean;
+  /**
+   * Runs a case whose finding is reported again, with what only a reported finding needs (the
+   * statement that wrote a difference: a search that costs about two more runs). Called once per
+   * reported finding, never per case; the result must keep the finding's cause.
+   */
+  attribute?(c: C, finding: Finding): Promise<Finding>;
+}
+
+/**
+ * The reported finding of case `c`, with what `attribute` adds. A finding whose cause the second
+ * run does not keep (it cannot, the same seed giving the same verdict) is kept as it was found.
+ * Runs alone: a case that crashes the server may be one of them.
+ */
+async function attributed<C>(space: CaseSpace<C>, c: C, finding: Finding): Promise<Finding> {
+  if (!space.attribute) return finding;
+  const again = await space.attribute(c, finding);
+  return causeKey(again) === causeKey(finding) ? again : finding;
 }
 
 /**
@@ -106,7 +123,12 @@ export async function explore<C>(context: CheckContext, space: CaseSpace<C>): Pr
       context.progress?.(++finished, mine.length);
     }
     // In enumeration order (each case wrote its own slot), so the grouping is the same on every run.
-    const found = groupFindings(findings.filter((f): f is Finding => f !== null));
+    const reported = findings.flatMap((f, i) => (f ? [{ finding: f, c: mine[i]! }] : []));
+    const found: Finding[] = [];
+    for (const { index, cases } of findingGroups(reported.map((r) => r.finding))) {
+      const { c, finding } = reported[index]!;
+      found.push({ ...(await attributed(space, c, finding)), cases });
+    }
     return { status: found.length > 0 ? 'fail' : 'pass', cases: mine.length, findings: found, details: { ran: [...ran] } };
   }
 
@@ -147,8 +169,9 @@ export async function explore<C>(context: CheckContext, space: CaseSpace<C>): Pr
     throw details.errorInstance ?? new Error(`check ${space.check}: the property could not run`);
   }
   const [counterexample] = details.counterexample;
-  const finding = await evaluate(counterexample);
-  if (!finding) throw new Error(`check ${space.check}: the shrunk case passed when replayed`);
+  const shrunk = await evaluate(counterexample);
+  if (!shrunk) throw new Error(`check ${space.check}: the shrunk case passed when replayed`);
+  const finding = await attributed(space, counterexample, shrunk);
   return {
     status: 'fail',
     cases,

@@ -6,7 +6,7 @@ import type { Block } from '../runners/types.js';
 import { compareStates, relaxedNote } from './compare.js';
 import { explore } from './explore.js';
 import { stateFinding } from './findings.js';
-import { Recoveries, recoveryFinding, type CasePoint } from './recovery.js';
+import { hasDataDifference, Recoveries, recoveryFinding, type CasePoint } from './recovery.js';
 import type { Check, CheckContext, Finding } from './types.js';
 import { appliedSet } from './applies.js';
 
@@ -82,7 +82,8 @@ function casePoint(block: Block, c: FaultCase): CasePoint {
   };
 }
 
-async function evaluate(context: CheckContext, recoveries: Recoveries, c: FaultCase): Promise<Finding | null> {
+/** `attribute`: a reported case run again, to name the statement that wrote a data difference. */
+async function evaluate(context: CheckContext, recoveries: Recoveries, c: FaultCase, attribute = false): Promise<Finding | null> {
   const { states } = context;
   const block = states.plan.blocks[c.block]!;
   const point = casePoint(block, c);
@@ -102,7 +103,7 @@ async function evaluate(context: CheckContext, recoveries: Recoveries, c: FaultC
     const trace = await states.run(db, { from: c.block, faults: [fault] }).finally(async () => {
       if (c.kind === 'crash') await context.server.crash!.restart();
     });
-    if (trace.refusal) return recoveryFinding('fault', point, (await recoveries.operate(db, trace)) ?? { kind: 'refused', ...trace.refusal }, reproduce);
+    if (trace.refusal) return recoveryFinding('fault', point, (await recoveries.operate(db, trace, attribute)) ?? { kind: 'refused', ...trace.refusal }, reproduce);
     // The fresh run passed, so the same statements cannot fail on their own before the fault.
     if (trace.failure && !trace.failure.faulted) {
       throw new Error(`${point.label}: a statement failed before the fault was reached (${trace.failure.error.sqlstate} ${trace.failure.error.message})`);
@@ -121,7 +122,7 @@ async function evaluate(context: CheckContext, recoveries: Recoveries, c: FaultC
       });
       return { ...finding, detail: relaxedNote(left.relaxed) };
     }
-    const recovery = await recoveries.recover(db, left.hash.key);
+    const recovery = await recoveries.recover(db, left.hash.key, { attribute });
     return recoveryFinding('fault', point, recovery, reproduce);
   } finally {
     await states.drop(db);
@@ -156,6 +157,7 @@ export const fault: Check = {
       key: (c) => `${c.block}:${c.at}:${c.kind}`,
       evaluate: (c) => evaluate(context, recoveries, c),
       alone: (c) => c.kind === 'crash',
+      attribute: async (c, finding) => (hasDataDifference(finding) ? ((await evaluate(context, recoveries, c, true)) ?? finding) : finding),
     });
     // What the tool always does after a failure is said once, and never fails the check.
     return { ...outcome, notes: recoveries.notes('fault') };

@@ -121,13 +121,23 @@ const CASE_DATABASE = /\bmigtest_\d+_[0-9a-f]{6}_\w*/g;
  * on the order in which parallel cases finished. Pure.
  */
 export function groupFindings(findings: readonly Finding[]): Finding[] {
-  const groups = new Map<string, { first: Finding; cases: number }>();
-  for (const f of findings) {
-    // Each case has databases of its own, which error messages may name: their names are no part of a cause.
-    const key = JSON.stringify([f.check, causeOf(f)]).replace(CASE_DATABASE, 'migtest_…');
+  return findingGroups(findings).map(({ index, cases }) => ({ ...findings[index]!, cases }));
+}
+
+/** The key two findings of one root cause share (causeOf), with case databases' names left out. */
+export function causeKey(f: Finding): string {
+  // Each case has databases of its own, which error messages may name: their names are no part of a cause.
+  return JSON.stringify([f.check, causeOf(f)]).replace(CASE_DATABASE, 'migtest_…');
+}
+
+/** The groups of groupFindings, as the position of each group's first finding in `findings` and its case count. */
+export function findingGroups(findings: readonly Finding[]): { index: number; cases: number }[] {
+  const groups = new Map<string, { index: number; cases: number }>();
+  findings.forEach((f, index) => {
+    const key = causeKey(f);
     const group = groups.get(key);
     if (group) group.cases += f.cases ?? 1;
-    else groups.set(key, { first: f, cases: f.cases ?? 1 });
-  }
-  return [...groups.values()].map(({ first, cases }) => ({ ...first, cases }));
+    else groups.set(key, { index, cases: f.cases ?? 1 });
+  });
+  return [...groups.values()];
 }

@@ -5,8 +5,9 @@ import type { Difference } from '../snapshot/types.js';
 import { compareStates, relaxedNote } from './compare.js';
 import { at, diffSignature, displayPath, errorAt } from './findings.js';
 import { hintFor } from './hints.js';
-import type { States } from './states.js';
+import type { State, States } from './states.js';
 import type { CheckName, Finding, Note } from './types.js';
+import { writersOf, type Writer } from './writer.js';
 
 /**
  * What the next run, without a fault, made of a state a fault or crash left behind. With
@@ -17,8 +18,12 @@ export type Recovery = (
   | { kind: 'converged' }
   | { kind: 'refused'; message: string; operatorAction: string }
   | { kind: 'failed'; statement?: Statement; error: PgError }
-  /** `relaxed`: which values were compared by shape or up to renumbering, when any were. */
-  | { kind: 'diverged'; diff: Difference[]; relaxed?: string }
+  /**
+   * `relaxed`: which values were compared by shape or up to renumbering, when any were.
+   * `writers`: for a recovery run with attribution (`recover(…, { attribute: true })`), the
+   * statement of the run that wrote each differing table (qualified name) it could settle.
+   */
+  | { kind: 'diverged'; diff: Difference[]; relaxed?: string; writers?: Map<string, Writer> }
 ) & { operator?: ModelledAction };
 
 /** The operator's action a recovery modelled: the documented one, named in a finding. */
@@ -42,8 +47,14 @@ export class Recoveries {
 
   constructor(private readonly states: States) {}
 
-  /** `leftKey`: the left state's StateHash.key. */
-  async recover(db: DatabaseHandle, leftKey: string): Promise<Recovery> {
+  /**
+   * `leftKey`: the left state's StateHash.key. With `attribute`, a data difference also gets the
+   * statement of the run that wrote it (src/checks/writer.ts): that costs a copy of the left state
+   * and about two more runs, so it is asked only for a case whose finding is reported, run again
+   * (CaseSpace.attribute), and its verdict is not shared with other cases.
+   */
+  async recover(db: DatabaseHandle, leftKey: string, options: { attribute?: boolean } = {}): Promise<Recovery> {
+    if (options.attribute) return this.run(db, true, true);
     if (this.states.settings.reuse === false) return this.run(db);
     // Objects outside the database (a database the set created) are part of the state too.
     const key = `${leftKey}:${this.states.model.cluster?.key(db) ?? ''}`;
@@ -66,7 +77,7 @@ export class Recoveries {
    * recovery; when none does, the documented one (the first) is reported. Undefined when the stop
    * is the set's own. `db` is consumed.
    */
-  async operate(db: DatabaseHandle, trace: Trace): Promise<Recovery | undefined> {
+  async operate(db: DatabaseHandle, trace: Trace, attribute = false): Promise<Recovery | undefined> {
     if (trace.ok) return undefined;
     const { settings } = this.states;
     const stop = await this.states.model.inherentStop?.(this.states.set, db, trace, { runnerOptions: settings.runnerOptions, env: settings.env });
@@ -82,7 +93,7 @@ export class Recoveries {
         const left = i === 0 ? db : i === last ? spare! : await this.#copy(spare!);
         const target = await action.apply(left, () => this.states.server.createDatabase());
         try {
-          const recovery = await this.run(target, false);
+          const recovery = await this.run(target, false, attribute);
           if (recovery.kind === 'converged') return { ...recovery, operator: { label: action.label } };
           documented ??= recovery;
         } finally {
@@ -114,23 +125,56 @@ export class Recoveries {
     return copy;
   }
 
-  /** `operate`: whether a stop the tool always makes is met with the operator's action (not after that action itself). */
-  private async run(db: DatabaseHandle, operate = true): Promise<Recovery> {
+  /**
+   * `operate`: whether a stop the tool always makes is met with the operator's action (not after
+   * that action itself). `attribute`: whether a data difference is traced to its writer.
+   */
+  private async run(db: DatabaseHandle, operate = true, attribute = false): Promise<Recovery> {
     const fresh = await this.states.fresh();
-    const trace = await this.states.run(db);
-    const operated = operate ? await this.operate(db, trace) : undefined;
-    if (operated) return operated;
-    if (trace.refusal) return { kind: 'refused', ...trace.refusal };
-    if (trace.failure) {
-      return { kind: 'failed', error: trace.failure.error, ...(trace.failure.statement ? { statement: trace.failure.statement } : {}) };
+    // The state the run starts from, for the writer search to start from too.
+    const start = attribute ? await this.#copy(db) : undefined;
+    try {
+      const trace = await this.states.run(db);
+      const operated = operate ? await this.operate(db, trace, attribute) : undefined;
+      if (operated) return operated;
+      if (trace.refusal) return { kind: 'refused', ...trace.refusal };
+      if (trace.failure) {
+        return { kind: 'failed', error: trace.failure.error, ...(trace.failure.statement ? { statement: trace.failure.statement } : {}) };
+      }
+      const comparison = await compareStates(this.states, db, fresh, { relaxed: true, trackers: true });
+      if (comparison.equal) return { kind: 'converged' };
+      const relaxed = relaxedNote(comparison.relaxed);
+      const writers = start ? await this.#writers(start, fresh, comparison.diff) : undefined;
+      return { kind: 'diverged', diff: comparison.diff, ...(relaxed ? { relaxed } : {}), ...(writers && writers.size > 0 ? { writers } : {}) };
+    } finally {
+      if (start) await this.states.drop(start);
     }
-    const comparison = await compareStates(this.states, db, fresh, { relaxed: true, trackers: true });
-    if (comparison.equal) return { kind: 'converged' };
-    const relaxed = relaxedNote(comparison.relaxed);
-    return { kind: 'diverged', diff: comparison.diff, ...(relaxed ? { relaxed } : {}) };
+  }
+
+  /**
+   * The statement of the run from `start` that wrote each differing table, comparing rows as the
+   * recovery was compared with `fresh`. Undefined when there is no data difference, or when the
+   * search could not run: the difference stands, only its attribution is missing.
+   */
+  async #writers(start: DatabaseHandle, fresh: State, diff: Difference[]): Promise<Map<string, Writer> | undefined> {
+    const tables = diff.filter((d) => d.path.startsWith('data:')).map((d) => d.path.slice('data:'.length));
+    if (tables.length === 0) return undefined;
+    try {
+      const relaxation = this.states.settings.relaxed === false ? undefined : (await this.states.relaxedReference(fresh)).relaxation;
+      return await writersOf(this.states, { copy: () => this.#copy(start), ...(relaxation ? { relaxation } : {}) }, tables);
+    } catch {
+      return undefined;
+    }
   }
 }
 
+/**
+ * Whether a finding may get a writer from a run with attribution: it holds a data difference. (A
+ * finding about what the faulted run itself left gets the same verdict again, and no writer.)
+ */
+export function hasDataDifference(finding: Finding): boolean {
+  return (finding.diff ?? []).some((d) => d.path.startsWith('data:'));
+}
 
 /** Where a case happened: a statement, or the migration's file when there is none. */
 export interface CasePoint {
@@ -186,14 +230,45 @@ export function recoveryFinding(check: CheckName, point: CasePoint, recovery: Re
     }
     case 'diverged': {
       const paths = recovery.diff.map((d) => d.path);
+      const written = writtenBy(recovery);
       return {
         ...base,
-        message: `${point.label}: ${next} succeeds but leaves another state than a fresh run: ${paths.slice(0, 3).join(', ')}${paths.length > 3 ? ` and ${paths.length - 3} more` : ''}`,
+        // What the maintainer fixes is the statement that wrote the difference; where the case was stays in `case`.
+        ...(written ? { ...written.at, case: { ...point.details, point: { file: base.file, line: base.line, column: base.column } } } : {}),
+        message: `${point.label}: ${next} succeeds but leaves another state than a fresh run: ${paths.slice(0, 3).join(', ')}${paths.length > 3 ? ` and ${paths.length - 3} more` : ''}${written?.text ?? ''}`,
         hint: recovery.operator?.hint ?? 'the migration is not safe to run again on what a partial run left: make it idempotent, or atomic',
         diff: recovery.diff,
         ...(recovery.relaxed ? { detail: recovery.relaxed } : {}),
+        // The writer is left out: it is searched for only in the cases reported, after grouping.
         cause: { file: null, line: null, sqlstate: null, message: recovery.operator ? `after ${recovery.operator.label}` : null, diff: diffSignature(recovery.diff) },
       };
     }
   }
+}
+
+/**
+ * Where the writers of a diverged recovery's data differences are: the finding's place (the writer
+ * of the first differing table that has one; in a DO block, the write in its body) and the words
+ * that name each writer.
+ */
+function writtenBy(recovery: Extract<Recovery, { kind: 'diverged' }>): { at: Pick<Finding, 'file' | 'line' | 'column' | 'statement'>; text: string } | undefined {
+  const writers = recovery.writers;
+  if (!writers || writers.size === 0) return undefined;
+  const named = recovery.diff.flatMap((d) => {
+    const writer = d.path.startsWith('data:') ? writers.get(d.path.slice('data:'.length)) : undefined;
+    return writer ? [{ path: d.path, writer }] : [];
+  });
+  if (named.length === 0) return undefined;
+  const place = (w: Writer): string => {
+    const { line, column } = w.inBody ?? w.statement;
+    return `${displayPath(w.statement.file)}:${line}:${column}${w.inBody ? ` inside the DO block at line ${w.statement.line}` : ''}`;
+  };
+  const byPlace = new Map<string, string[]>();
+  for (const n of named) byPlace.set(place(n.writer), [...(byPlace.get(place(n.writer)) ?? []), n.path]);
+  const text =
+    byPlace.size === 1
+      ? `, written by ${[...byPlace.keys()][0]}`
+      : `, written by ${[...byPlace].map(([where, paths]) => `${where} (${paths.join(', ')})`).join('; ')}`;
+  const first = named[0]!.writer;
+  return { at: { ...at(first.statement), ...(first.inBody ?? {}) }, text };
 }

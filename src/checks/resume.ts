@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import type { Migration } from '../migrations/types.js';
 import { explore } from './explore.js';
-import { Recoveries, recoveryFinding, type CasePoint } from './recovery.js';
+import { hasDataDifference, Recoveries, recoveryFinding, type CasePoint } from './recovery.js';
 import type { Check, CheckContext, Finding } from './types.js';
 import { appliedSet } from './applies.js';
 
@@ -24,7 +24,8 @@ function positions(context: CheckContext): Position[] {
   });
 }
 
-async function evaluate(context: CheckContext, recoveries: Recoveries, k: number, position: Position): Promise<Finding | null> {
+/** `attribute`: a reported case run again, to name the statement that wrote a data difference. */
+async function evaluate(context: CheckContext, recoveries: Recoveries, k: number, position: Position, attribute = false): Promise<Finding | null> {
   const { states } = context;
   const statements = states.plan.blocks[position.block]!.statements;
   const point: CasePoint = {
@@ -55,7 +56,7 @@ async function evaluate(context: CheckContext, recoveries: Recoveries, k: number
   }
   try {
     const left = await states.hashAgainst(db, reference);
-    return recoveryFinding('resume', point, await recoveries.recover(db, left.key), reproduce);
+    return recoveryFinding('resume', point, await recoveries.recover(db, left.key, { attribute }), reproduce);
   } finally {
     await states.drop(db);
   }
@@ -75,6 +76,7 @@ export const resume: Check = {
       arbitrary: fc.nat(Math.max(0, all.length - 1)),
       key: String,
       evaluate: (k) => evaluate(context, recoveries, k, all[k]!),
+      attribute: async (k, finding) => (hasDataDifference(finding) ? ((await evaluate(context, recoveries, k, all[k]!, true)) ?? finding) : finding),
     });
     return { ...outcome, notes: recoveries.notes('resume') };
   },

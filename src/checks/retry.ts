@@ -11,7 +11,7 @@ import { explore } from './explore.js';
 import { durablePrefix } from './fault.js';
 import { displayPath } from './findings.js';
 import { hintFor } from './hints.js';
-import { Recoveries, recoveryFinding, type CasePoint } from './recovery.js';
+import { hasDataDifference, Recoveries, recoveryFinding, type CasePoint } from './recovery.js';
 import type { State } from './states.js';
 import type { Check, CheckContext, CheckOutcome, Finding } from './types.js';
 import { appliedSet } from './applies.js';
@@ -355,6 +355,13 @@ class RetryCases {
     return result.then((r) => r.finding);
   }
 
+  /** A reported case run again, to name the statement of the next run that wrote a data difference (not kept). */
+  async attribute(c: RetryCase, finding: Finding): Promise<Finding> {
+    if (!hasDataDifference(finding)) return finding;
+    const again = await (c.family === 'ack-lost' ? this.#ackLost(c, true) : this.#transient(c, true));
+    return again.finding ?? finding;
+  }
+
   #base(c: RetryCase, trace: Trace): Record<string, unknown> {
     return {
       family: c.family,
@@ -388,7 +395,8 @@ class RetryCases {
     return { db, trace };
   }
 
-  async #transient(c: RetryCase): Promise<CaseResult> {
+  /** `attribute`: see Recoveries.recover. */
+  async #transient(c: RetryCase, attribute = false): Promise<CaseResult> {
     const { states } = this.context;
     const reproduce = this.context.reproduce('retry');
     const label = describe(this.blocks, c);
@@ -419,7 +427,7 @@ class RetryCases {
 
       if (trace.refusal) {
         // A tool that refuses every retry after any failure (a dirty version): what counts is whether the operator's recovery works.
-        const operated = await this.recoveries.operate(db, trace);
+        const operated = await this.recoveries.operate(db, trace, attribute);
         if (!operated) return caseOf(`the retry is refused: ${trace.refusal.message}`, { hint: trace.refusal.operatorAction });
         const finding = recoveryFinding('retry', { ...(at ? { statement: at } : {}), label, details: report }, operated, reproduce);
         return { finding, report: { ...report, verdict: finding ? 'fail' : 'pass' } };
@@ -474,7 +482,8 @@ class RetryCases {
     }
   }
 
-  async #ackLost(c: RetryCase): Promise<CaseResult> {
+  /** `attribute`: see Recoveries.recover. */
+  async #ackLost(c: RetryCase, attribute = false): Promise<CaseResult> {
     const { states } = this.context;
     const reproduce = this.context.reproduce('retry');
     const f = c.faults[0]!;
@@ -490,13 +499,13 @@ class RetryCases {
       point.details = report;
       const result = (finding: Finding | null): CaseResult => ({ finding, report: { ...report, verdict: finding ? 'fail' : 'pass' } });
       const stopped = trace.failure?.error.message.includes('(ack lost)') === true && trace.failure.block.index === f.block;
-      if (trace.refusal) return result(recoveryFinding('retry', point, (await this.recoveries.operate(db, trace)) ?? { kind: 'refused', ...trace.refusal }, reproduce));
+      if (trace.refusal) return result(recoveryFinding('retry', point, (await this.recoveries.operate(db, trace, attribute)) ?? { kind: 'refused', ...trace.refusal }, reproduce));
       if (!trace.ok && stopped) {
         // The tool stopped at the lost connection (codd cannot retry on it; a tool without a
         // policy just exits): the work runs again in the next run, which must converge.
         point.label = `${label}, so the run stops there and the next run does the work again`;
         const left = await states.hash(db);
-        const recovery = await this.recoveries.recover(db, left.key);
+        const recovery = await this.recoveries.recover(db, left.key, { attribute });
         return result(ackHint(recoveryFinding('retry', point, recovery, reproduce), tracked));
       }
       point.label = `${label}, so the retry does the committed work again`;
@@ -599,12 +608,20 @@ export const retry: Check = {
       arbitrary: scheduleArbitrary(blocks, rules),
       key: caseKey,
       evaluate: (c) => cases.evaluate(c),
+      attribute: (c, finding) => cases.attribute(c, finding),
     });
     // The designed cases always run, all of them: the counter resets, a unit runs out of tries, every lost ack.
     const designed = designedCases(blocks, rules);
     const fixed = await explore(
       { ...context, options: { ...context.options, exhaustive: true } },
-      { check: 'retry', all: designed, arbitrary: fc.constantFrom(...(designed.length ? designed : [undefined as never])), key: caseKey, evaluate: (c) => cases.evaluate(c) },
+      {
+        check: 'retry',
+        all: designed,
+        arbitrary: fc.constantFrom(...(designed.length ? designed : [undefined as never])),
+        key: caseKey,
+        evaluate: (c) => cases.evaluate(c),
+        attribute: (c, finding) => cases.attribute(c, finding),
+      },
     );
     const ack = fixed.findings.filter((f) => (f.case as { family?: string } | undefined)?.family === 'ack-lost');
     const outcome = merge(sampled, { ...fixed, findings: [...fixed.findings.filter((f) => !ack.includes(f)), ...perMigration(ack)] });

@@ -82,7 +82,7 @@ async function describe(context: CheckContext, first: State, diff: Difference[],
 async function attribute(context: CheckContext, first: State, tables: string[]): Promise<Map<string, Writer>> {
   if (tables.length === 0) return new Map();
   try {
-    return await writersOf(context.states, first, tables);
+    return await writersOf(context.states, { copy: () => context.states.copy(first) }, tables);
   } catch {
     return new Map(); // the difference stands; only its attribution falls back
   }

@@ -1,22 +1,19 @@
 // Lint on every set of migrations-under-test/, statically and then together with the checks that
 // execute it: every broken set is flagged at the right line, no fixed set is, and what lint says
 // about re-runs is what a second run (or a fault) shows.
-import { spawn } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { pairFindings } from '../../src/checks/lint.js';
-import type { CheckResult, Finding } from '../../src/checks/types.js';
+import type { CheckName, CheckOptions, CheckResult, Finding } from '../../src/checks/types.js';
 import { lintCommand } from '../../src/lint/command.js';
 import { loadSet } from '../../src/migrations/load.js';
 import { initParser } from '../../src/migrations/split.js';
 import type { FormatName } from '../../src/migrations/types.js';
 import { runnerModel } from '../../src/runners/index.js';
-import { BIN, ROOT } from '../helpers/cli.js';
-
-/** The built CLI; MIGTEST_LINT_BIN points at another build (one with lint wired, before it is here). */
-const CLI = process.env.MIGTEST_LINT_BIN ?? BIN;
+import { ROOT } from '../helpers/cli.js';
+import { sharedServer } from '../helpers/shared-server.js';
 
 interface ScenarioSet {
   path: string;
@@ -177,37 +174,20 @@ describe('migtest lint on migrations-under-test/', () => {
 });
 
 // ---------------------------------------------------------------------------------------------
-// With the checks that execute the set
+// With the checks that execute the set: what `migtest check --checks lint,… --format json` runs
+// (runChecks), on one server for the file.
 
-interface CliResult {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
+const shared = sharedServer();
 
-function cli(args: string[]): Promise<CliResult> {
-  return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], { cwd: ROOT, env: { ...process.env, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolvePromise({ code, stdout, stderr }));
-  });
-}
-
-/** `migtest check … --checks lint,<checks> --format json`, paired as `pairFindings` does. */
-async function checkWithLint(dir: string, runner: string, runnerOptions: Record<string, string>, checks: string, extra: string[] = []): Promise<CheckResult[]> {
-  const options = Object.entries(runnerOptions).flatMap(([k, v]) => ['--runner-option', `${k}=${v}`]);
-  const result = await cli(['check', dir, '--runner', runner, ...options, '--checks', `lint,${checks}`, '--format', 'json', ...extra]);
-  if (result.code === 2) {
-    throw new Error(
-      `migtest check refused the run (exit 2): ${result.stderr.trim()}\n` +
-        'if it says "unknown check \'lint\'", the lint check is not registered yet: add it to CHECKS in src/checks/index.ts and rebuild (npm run build)',
-    );
-  }
-  const report = JSON.parse(result.stdout) as { checks: CheckResult[] };
+/** `migtest check … --checks lint,<checks>`, paired as `pairFindings` does. */
+async function checkWithLint(
+  dir: string,
+  runner: string,
+  runnerOptions: Record<string, string>,
+  checks: string,
+  options: CheckOptions = {},
+): Promise<CheckResult[]> {
+  const report = await shared.run({ dir, runner, runnerOptions, checks: ['lint', ...checks.split(',')] as CheckName[], options });
   await initParser();
   const model = runnerModel(runner);
   const plan = model.plan(await loadSet(dir, model.format as FormatName), runnerOptions);
@@ -223,7 +203,7 @@ afterAll(() => {
   for (const dir of scratch) rmSync(dir, { recursive: true, force: true });
 });
 
-describe('lint with twice (the built CLI, a real PostgreSQL)', () => {
+describe('lint with twice (a real PostgreSQL)', () => {
   const runnable = CASES.filter((c) => !c.set.rejects);
 
   it.each(runnable.map((c) => [c.id, c] as const))('%s: every re-run finding is confirmed by twice; fixed sets have none', async (_id, c) => {
@@ -256,11 +236,11 @@ describe('lint with twice (the built CLI, a real PostgreSQL)', () => {
   });
 });
 
-describe('lint with fresh and fault (the built CLI, a real PostgreSQL)', () => {
+describe('lint with fresh and fault (a real PostgreSQL)', () => {
   const NO_TXN = join(ROOT, 'migrations-under-test/codd-no-txn/broken');
 
   it('codd-no-txn/broken: every fault the next run cannot get past is the unguarded ADD VALUE lint flags', async () => {
-    const results = await checkWithLint(NO_TXN, 'codd', {}, 'fault', ['--exhaustive']);
+    const results = await checkWithLint(NO_TXN, 'codd', {}, 'fault', { exhaustive: true });
     const [addValue, update] = findingsOf(results, 'lint');
     expect(addValue!.case).toMatchObject({ rule: 'enum-add-value-if-not-exists', confirmed: true, confirmedBy: ['fault'] });
     // The credit UPDATE never runs twice here: the ADD VALUE stops every restarted run first.
@@ -276,7 +256,7 @@ describe('lint with fresh and fault (the built CLI, a real PostgreSQL)', () => {
     cpSync(NO_TXN, dir, { recursive: true });
     const file = join(dir, '2024-05-02-09-00-00-cancel-stale-orders.sql');
     writeFileSync(file, readFileSync(file, 'utf8').replace("ADD VALUE 'cancelled'", "ADD VALUE IF NOT EXISTS 'cancelled'"));
-    const results = await checkWithLint(dir, 'codd', {}, 'fault', ['--exhaustive']);
+    const results = await checkWithLint(dir, 'codd', {}, 'fault', { exhaustive: true });
     expect(where(findingsOf(results, 'lint'))).toEqual(['update-not-convergent 2024-05-02-09-00-00-cancel-stale-orders.sql:8']);
     expect(findingsOf(results, 'lint')[0]!.case).toMatchObject({ confirmed: true, confirmedBy: ['fault'] });
     expect(findingsOf(results, 'fault').map((f) => f.case?.lint)).toContainEqual(['update-not-convergent']);
@@ -302,7 +282,7 @@ describe('lint with fresh and fault (the built CLI, a real PostgreSQL)', () => {
 
   it('golang-migrate-dirty/broken with transactions=true: the fault that splits the block is at a COMMIT/BEGIN lint flags', async () => {
     const c = CASES.find((o) => o.id === 'golang-migrate-dirty/broken-transactions')!;
-    const results = await checkWithLint(c.dir, c.runner, c.runnerOptions, 'fault', ['--seed', '42']);
+    const results = await checkWithLint(c.dir, c.runner, c.runnerOptions, 'fault', { seed: 42 });
     const fault = findingsOf(results, 'fault');
     expect(fault.length).toBeGreaterThan(0);
     for (const f of fault) expect(f.case?.lint, f.message).toContain('transaction-nesting');

@@ -2,6 +2,8 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { displayPath, errorFinding } from '../../src/checks/findings.js';
+import { States } from '../../src/checks/states.js';
+import { writersOf, type RunOrigin } from '../../src/checks/writer.js';
 import { loadSet } from '../../src/migrations/load.js';
 import { initParser } from '../../src/migrations/split.js';
 import type { FormatName } from '../../src/migrations/types.js';
@@ -9,6 +11,7 @@ import { startEmbedded } from '../../src/postgres/embedded.js';
 import type { Server } from '../../src/postgres/types.js';
 import { runnerModel } from '../../src/runners/index.js';
 import type { RunnerOptions, Trace } from '../../src/runners/types.js';
+import type { Relaxation } from '../../src/snapshot/relaxed.js';
 import { runChecks } from '../../src/run.js';
 import { ROOT } from '../helpers/cli.js';
 import { sql } from '../helpers/db.js';
@@ -295,5 +298,92 @@ describe('a data difference after a second run', () => {
     // 000002 moves x away and 000003 brings it back: the change that stays is the visit count.
     expect(finding).toMatchObject({ check: 'twice', line: 4, column: 1 });
     expect(finding!.file).toMatch(/000003_v\.up\.sql$/);
+  });
+});
+
+describe('a data difference after a recovery (fault, resume)', () => {
+  // 000002 queues a price change in its own transaction, then records it; 000003 applies what is
+  // queued in a DO block and empties the queue. A fault after 000002's COMMIT leaves the change
+  // queued, the next run queues it again, and 000003 applies it twice: the statement that wrote the
+  // difference is the UPDATE in 000003's DO block, a later file than the fault's boundary.
+  const files = {
+    '000001_create_plans.up.sql': [
+      'CREATE TABLE IF NOT EXISTS plan (code text PRIMARY KEY, price_cents integer NOT NULL);',
+      "INSERT INTO plan VALUES ('team', 2900) ON CONFLICT (code) DO NOTHING;",
+      'CREATE TABLE IF NOT EXISTS price_change (code text NOT NULL, factor numeric NOT NULL);',
+      'CREATE TABLE IF NOT EXISTS price_note (note text PRIMARY KEY);',
+    ].join('\n'),
+    '000002_queue_vat.up.sql': [
+      'BEGIN;', // 1
+      "INSERT INTO price_change VALUES ('team', 1.2);", // 2
+      'COMMIT;', // 3
+      "INSERT INTO price_note VALUES ('VAT queued') ON CONFLICT DO NOTHING;", // 4
+    ].join('\n'),
+    '000003_apply_price_changes.up.sql': [
+      '-- Applies every queued change, once: the queue is emptied after.', // 1
+      'DO $$', // 2
+      'DECLARE', // 3
+      '  c record;', // 4
+      'BEGIN', // 5
+      '  FOR c IN SELECT * FROM price_change LOOP', // 6
+      '    UPDATE plan SET price_cents = round(price_cents * c.factor) WHERE code = c.code;', // 7
+      '  END LOOP;', // 8
+      'END', // 9
+      '$$;', // 10
+      'DELETE FROM price_change;', // 11
+    ].join('\n'),
+  };
+
+  it('fault: is attributed to the UPDATE in the DO block of a later file, and the case keeps the fault boundary', async () => {
+    await folder.write(files);
+    const report = await runChecks({ dir, runner: 'rerun-all', checks: ['fault'], postgres: [17], provider: 'embedded', server, options: { exhaustive: true } });
+    const findings = report.checks[0]!.findings;
+    // One root cause, whichever boundary the fault was at.
+    expect(findings).toHaveLength(1);
+    const [finding] = findings;
+    expect(finding!.cases).toBeGreaterThan(1);
+    expect(finding!.file).toMatch(/000003_apply_price_changes\.up\.sql$/);
+    expect(finding).toMatchObject({ check: 'fault', line: 7, column: 5 });
+    expect(finding!.statement).toMatch(/^DO \$\$/);
+    // The smallest case: right after 000002's COMMIT, before its statement 4.
+    expect(finding!.message).toMatch(/^fault error before statement 4 of block 2 \(script\): the next run succeeds but leaves another state than a fresh run: data:public\.plan, written by \S*000003_apply_price_changes\.up\.sql:7:5 inside the DO block at line 2/);
+    expect(finding!.case).toMatchObject({ block: 1, at: 3, point: { line: 4, column: 1 } });
+    expect(String((finding!.case!.point as { file: string }).file)).toMatch(/000002_queue_vat\.up\.sql$/);
+    expect(finding!.diff!.map((d) => d.path)).toEqual(['data:public.plan']);
+  });
+
+  it('resume: a crash after the file that queued the change is attributed to the same UPDATE', async () => {
+    await folder.write(files);
+    const report = await runChecks({ dir, runner: 'rerun-all', checks: ['resume'], postgres: [17], provider: 'embedded', server, options: { exhaustive: true } });
+    const [finding, ...others] = report.checks[0]!.findings;
+    expect(others).toEqual([]);
+    expect(finding!.file).toMatch(/000003_apply_price_changes\.up\.sql$/);
+    expect(finding).toMatchObject({ check: 'resume', line: 7, column: 5 });
+    expect(finding!.message).toMatch(/^crash after migration 2 \(000002_queue_vat\.up\.sql\): .*written by \S*000003_apply_price_changes\.up\.sql:7:5 inside the DO block at line 2/);
+    expect(String((finding!.case!.point as { file: string }).file)).toMatch(/000002_queue_vat\.up\.sql$/);
+  });
+
+  it('the writer search compares rows as the recovery did, and a table the run never moves has no writer', async () => {
+    // An upsert that stamps now() again moves the table's exact value but not its relaxed one; a row
+    // the run never touches (put there before it) is a difference the run did not write.
+    await folder.write({
+      '000001_t.up.sql': 'CREATE TABLE IF NOT EXISTS log (line text);\nCREATE TABLE IF NOT EXISTS plan (code text PRIMARY KEY, stamped timestamptz);\n',
+      '000002_stamp.up.sql': "INSERT INTO plan VALUES ('team', clock_timestamp())\n  ON CONFLICT (code) DO UPDATE SET stamped = clock_timestamp();\n",
+    });
+    const states = new States(server, await loadSet(dir, 'rerun-all'), runnerModel('rerun-all'), { runnerOptions: {}, env: process.env });
+    try {
+      const fresh = await states.fresh();
+      const start = await states.copy(fresh);
+      await sql(start, "INSERT INTO log VALUES ('left by a fault')");
+      const origin = (relaxation?: Relaxation): RunOrigin => ({ copy: () => server.createDatabase({ template: start.name }), ...(relaxation ? { relaxation } : {}) });
+      const exact = await writersOf(states, origin(), ['public.log', 'public.plan']);
+      expect([...exact.keys()]).toEqual(['public.plan']);
+      expect(exact.get('public.plan')!.statement.file).toMatch(/000002_stamp\.up\.sql$/);
+      const relaxed = await writersOf(states, origin((await states.relaxedReference(fresh)).relaxation), ['public.log', 'public.plan']);
+      expect([...relaxed.keys()]).toEqual([]);
+      await states.drop(start);
+    } finally {
+      await states.close();
+    }
   });
 });

@@ -1,0 +1,54 @@
+import { afterAll, beforeAll } from 'vitest';
+import { startEmbedded } from '../../src/postgres/embedded.js';
+import type { DatabaseHandle, Server } from '../../src/postgres/types.js';
+import { runChecks, type RunReport, type RunRequest } from '../../src/run.js';
+
+/**
+ * One embedded server for a whole test file, instead of one per command line run: `runChecks`
+ * with it is what `migtest check` does with a server of its own (the CLI's `check` calls it),
+ * less a process and a server start (about 2 s each on a 2-core machine). The databases a run
+ * made are dropped when it ends, so that a file of many runs does not fill the cluster's memory.
+ */
+export function sharedServer(major = 17): { run(request: Omit<RunRequest, 'server' | 'provider' | 'postgres'>): Promise<RunReport>; server(): Server } {
+  let server: Server | undefined;
+
+  beforeAll(async () => {
+    server = await startEmbedded({ major });
+  });
+  afterAll(async () => {
+    await server?.stop();
+  });
+
+  /** The server, keeping in `made` the databases it makes for one run. */
+  const tracked = (made: Set<string>): Server => {
+    const real = server!;
+    return {
+      provider: real.provider,
+      major: real.major,
+      version: real.version,
+      ...(real.crash ? { crash: real.crash } : {}),
+      async createDatabase(options?: { template?: string }): Promise<DatabaseHandle> {
+        const db = await real.createDatabase(options);
+        made.add(db.name);
+        return db;
+      },
+      async dropDatabase(name: string): Promise<void> {
+        made.delete(name);
+        await real.dropDatabase(name);
+      },
+      stop: () => real.stop(),
+    };
+  };
+
+  return {
+    async run(request) {
+      const mine = new Set<string>();
+      try {
+        return await runChecks({ ...request, provider: 'embedded', postgres: [major], server: tracked(mine) });
+      } finally {
+        for (const name of mine) await server!.dropDatabase(name).catch(() => undefined);
+      }
+    },
+    server: () => server!,
+  };
+}
