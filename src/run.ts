@@ -1,6 +1,6 @@
 import { loadSet } from './migrations/load.js';
 import { initParser } from './migrations/split.js';
-import type { FormatName, MigrationSet } from './migrations/types.js';
+import type { Env, FormatName, MigrationSet } from './migrations/types.js';
 import { serverStarts } from './postgres/providers.js';
 import { urlWithoutPassword } from './postgres/url.js';
 import type { Server } from './postgres/types.js';
@@ -39,6 +39,11 @@ export interface RunRequest {
    * (codd's `max 2 backoff exponential 1s`), none for a tool without retries.
    */
   retry?: string;
+  /**
+   * The environment variables the set may read (`${VAR}` substitution): the command line and the
+   * vitest helper pass the process's. Absent: none.
+   */
+  env?: Env;
 }
 
 /** The JSON contract of DESIGN.md. */
@@ -141,7 +146,8 @@ export async function runChecks(request: RunRequest, events: RunEvents = {}): Pr
   const shard = validateShard(request);
   const checks = request.checks.map(findCheck).filter((c) => runsOnShard(c.name, shard));
   await initParser();
-  const set = await loadSet(request.dir, model.format as FormatName);
+  const env = request.env ?? {};
+  const set = await loadSet(request.dir, model.format as FormatName, env);
   // Planned before any server starts, so that unknown runner options are refused first.
   const plan = model.plan(set, request.runnerOptions ?? {});
   const retry = effectiveRetry(model, request.retry); // and a malformed retry policy
@@ -169,7 +175,7 @@ export async function runChecks(request: RunRequest, events: RunEvents = {}): Pr
     try {
       report.postgres.push(server.version);
       events.onServer?.({ provider: server.provider, version: server.version, startMs: Date.now() - started });
-      const states = new States(server, set, model, { runnerOptions: request.runnerOptions ?? {}, env: process.env, ...(retry ? { retry } : {}) });
+      const states = new States(server, set, model, { runnerOptions: request.runnerOptions ?? {}, env, ...(retry ? { retry } : {}) });
       for (const check of checks) {
         events.onCheckStart?.(check.name, String(server.major));
         const begun = performance.now();

@@ -51,7 +51,7 @@ export class States {
     readonly server: Server,
     readonly set: MigrationSet,
     readonly model: RunnerModel,
-    readonly settings: RunSettings = { runnerOptions: {}, env: process.env },
+    readonly settings: RunSettings = { runnerOptions: {}, env: {} },
   ) {
     this.plan = model.plan(set, settings.runnerOptions);
   }

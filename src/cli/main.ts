@@ -131,7 +131,8 @@ export async function check(request: RunRequest, output: Output): Promise<{ code
   const text = textOnStdout
     ? new TextReporter({ color, live, write: (s) => (textFile ? buffered.push(s) : process.stdout.write(s)) })
     : undefined;
-  const report = await runChecks(request, text ?? {});
+  // The environment a set reads (`${VAR}` substitution) is the process's: read here, at the edge.
+  const report = await runChecks({ env: process.env, ...request }, text ?? {});
   text?.summary(report);
   if (textFile) writeReport(textFile, buffered.join(''));
   if (output.format !== 'text') {
@@ -218,7 +219,7 @@ function program(result: { code: number }): Command {
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
     .option('--out <file>', 'write the report to a file instead of stdout')
     .action(async (dir: string, opts: Record<string, unknown>) => {
-      const { report, code } = await lintCommand(dir, opts.runner as string, { runnerOptions: opts.runnerOption as Record<string, string> });
+      const { report, code } = await lintCommand(dir, opts.runner as string, { runnerOptions: opts.runnerOption as Record<string, string>, env: process.env });
       const color = opts.format === 'text' && !opts.out && process.stdout.isTTY === true && !process.env.CI && !process.env.NO_COLOR;
       const text = opts.format === 'json' ? toJson(report) + '\n' : formatLint(report, { color });
       if (opts.out) writeReport(opts.out as string, text);

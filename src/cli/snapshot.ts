@@ -37,7 +37,7 @@ export async function snapshotCommand(request: SnapshotRequest, write: (text: st
   const model = runnerModel(request.runner);
   const folder = expectedFolder(request.dir, request.out);
   await initParser();
-  const set = await loadSet(request.dir, model.format as FormatName);
+  const set = await loadSet(request.dir, model.format as FormatName, process.env);
   model.plan(set, request.runnerOptions ?? {});
   const { provider, starts } = serverStarts(request, request.postgres);
   // Refused before any server starts: a folder migtest did not write is never cleaned.

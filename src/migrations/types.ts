@@ -77,6 +77,9 @@ export interface Migration {
   checksum: string;
 }
 
+/** Environment variables, as a format may read them (`${VAR}` substitution); passed in, never read from the process below the edge. */
+export type Env = Record<string, string | undefined>;
+
 export type FormatName = 'rerun-all' | 'golang-migrate' | 'cigogne' | 'codd' | 'dbmate';
 
 export interface MigrationSet {

@@ -1,5 +1,5 @@
 import type { ErrorPlace } from '../migrations/locate.js';
-import type { Migration, MigrationSet, Statement } from '../migrations/types.js';
+import type { Env, Migration, MigrationSet, Statement } from '../migrations/types.js';
 import type { DatabaseHandle } from '../postgres/types.js';
 import type { Fault } from '../faults/types.js';
 import type { Clock, RetryPolicy } from './retry.js';
@@ -169,8 +169,8 @@ export interface RunOptions {
   /** Stop cleanly before block `until` (the state "before block k", kept as a template). */
   until?: number;
   runnerOptions?: RunnerOptions;
-  /** Values for `${VAR}` substitution (codd-env-vars); defaults to process.env. */
-  env?: Record<string, string | undefined>;
+  /** The environment variables the set reads (`${VAR}` substitution); none when absent. */
+  env?: Env;
   /**
    * The retry policy (`--retry`, a scenario's `retry`). Absent: one try, whatever the tool's own
    * default (callers resolve that default: see `effectiveRetry` in src/runners/retry.ts). A model

@@ -2,11 +2,11 @@ import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { parseSync } from 'libpg-query';
 import { parse as parseUri } from 'pg-connection-string';
-import { readMigrationFile } from '../script.js';
-import { initParser, splitStatements } from '../split.js';
-import { byBytes, filesIn } from '../folder.js';
+import { migrationFile } from '../script.js';
+import { splitStatements } from '../split.js';
+import { byBytes, fileNamed, fileNames, parsing, type Folder, type FolderFile, type Parsed } from '../folder.js';
 import { TextIndex } from '../text-index.js';
-import { InputError, type Migration, type MigrationSet, type Script, type Statement, type Substitution } from '../types.js';
+import { InputError, type Env, type Migration, type MigrationSet, type Script, type Statement, type Substitution } from '../types.js';
 
 /** The file name codd's `codd add` writes and its parser reads the timestamp from. */
 export const CODD_PATTERN = 'YYYY-MM-DD-HH-MM-SS-name.sql';
@@ -38,9 +38,13 @@ export interface CoddConnection {
  * `-- codd-env-vars: A, B`; the declared variables are substituted as `${A}` in the whole file
  * from `env`. `COPY … FROM STDIN` data up to a `\.` line is kept on its statement (`copyData`).
  */
-export async function loadCodd(dir: string, env: Record<string, string | undefined> = process.env): Promise<MigrationSet> {
-  const root = path.resolve(dir);
-  const names = (await filesIn(root, `${CODD_PATTERN} files`)).filter((name) => name.endsWith('.sql')).sort(byBytes);
+export function parseCodd(folder: Folder, env: Env = {}): Parsed {
+  return parsing(() => parseFolder(folder, env));
+}
+
+function parseFolder(folder: Folder, env: Env): MigrationSet {
+  const root = folder.dir;
+  const names = fileNames(folder, `${CODD_PATTERN} files`).filter((name) => name.endsWith('.sql')).sort(byBytes);
   if (names.length === 0) {
     throw new InputError(
       'no *.sql files in this folder',
@@ -50,11 +54,11 @@ export async function loadCodd(dir: string, env: Record<string, string | undefin
       `pass the folder that directly holds the migrations (CODD_MIGRATION_DIRS), named ${CODD_PATTERN}`,
     );
   }
-  await initParser();
   const byStamp = new Map<string, string>();
   const migrations: Migration[] = [];
   for (const name of names) {
-    const file = path.join(root, name);
+    const source = fileNamed(folder, name);
+    const file = source.path;
     const stamp = timestampOf(name, file);
     const other = byStamp.get(stamp);
     if (other !== undefined) {
@@ -67,7 +71,7 @@ export async function loadCodd(dir: string, env: Record<string, string | undefin
       );
     }
     byStamp.set(stamp, name);
-    migrations.push(await loadMigration(file, name, env));
+    migrations.push(parseMigration(source, name, env));
   }
   return { dir: root, format: 'codd', migrations };
 }
@@ -138,8 +142,9 @@ function timestampOf(name: string, file: string): string {
 // ---------------------------------------------------------------------------------------------
 // One migration
 
-async function loadMigration(file: string, name: string, env: Record<string, string | undefined>): Promise<Migration> {
-  const { text, checksum } = await readMigrationFile(file);
+function parseMigration(source: FolderFile, name: string, env: Env): Migration {
+  const file = source.path;
+  const { text, checksum } = migrationFile(source);
   const header = readHeader(text, file);
   const values = new Map<string, string>();
   for (const v of header.envVars) {
