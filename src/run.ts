@@ -1,10 +1,10 @@
 import { loadSet } from './migrations/load.js';
 import { initParser } from './migrations/split.js';
-import type { Env, FormatName, MigrationSet } from './migrations/types.js';
+import type { Env, MigrationSet } from './migrations/types.js';
 import { serverStarts } from './postgres/providers.js';
 import { urlWithoutPassword } from './postgres/url.js';
 import type { Server } from './postgres/types.js';
-import { runnerModel } from './runners/index.js';
+import { runnerModel } from './runners/registry.js';
 import { effectiveRetry } from './runners/retry.js';
 import { check as findCheck } from './checks/index.js';
 import { States } from './checks/states.js';
@@ -147,7 +147,7 @@ export async function runChecks(request: RunRequest, events: RunEvents = {}): Pr
   const checks = request.checks.map(findCheck).filter((c) => runsOnShard(c.name, shard));
   await initParser();
   const env = request.env ?? {};
-  const set = await loadSet(request.dir, model.format as FormatName, env);
+  const set = await loadSet(request.dir, model.format, env);
   // Planned before any server starts, so that unknown runner options are refused first.
   const plan = model.plan(set, request.runnerOptions ?? {});
   const retry = effectiveRetry(model, request.retry); // and a malformed retry policy

@@ -2,7 +2,7 @@ import pc from 'picocolors';
 import { displayPath } from '../checks/findings.js';
 import type { CheckResult, Finding } from '../checks/types.js';
 import type { RunReport } from '../run.js';
-import { runnerModel } from '../runners/index.js';
+import { runnerModel } from '../runners/registry.js';
 import type { Env } from '../migrations/types.js';
 import type { RunnerOptions } from '../runners/types.js';
 import { VERSION } from '../version.js';

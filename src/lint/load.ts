@@ -2,13 +2,12 @@ import path from 'node:path';
 import { readFolder, type Folder } from '../migrations/folder.js';
 import { parseSet } from '../migrations/load.js';
 import { initParser } from '../migrations/split.js';
-import type { Env, FormatName, MigrationSet } from '../migrations/types.js';
+import type { Env, MigrationSet } from '../migrations/types.js';
+import { toolNamed } from '../runners/registry.js';
+import type { Tolerated } from '../runners/tool.js';
 import type { RunnerModel } from '../runners/types.js';
 import { isMetaCommandError, metaCommandProblem, psqlMetaCommand } from './rules/psql-meta-command.js';
 import type { Problem, Rule } from './types.js';
-
-/** The loader's refusal of a cigogne disable_transaction migration with several statements. */
-const DISABLE_TRANSACTION = /^a disable_transaction migration must be exactly one statement/;
 
 export interface LoadedForLint {
   set: MigrationSet;
@@ -17,26 +16,26 @@ export interface LoadedForLint {
 }
 
 /**
- * Loads a set for linting. The loader refuses a set with a psql meta-command, or a cigogne
- * disable_transaction migration of several statements, at the first one it meets; lint must
- * report every problem and still lint the rest. So each such refusal is recorded, the offending
- * text is neutralised in the files as read (the meta-command's line blanked, keeping every
- * position; the directive removed and put back on the parsed migration), and they are parsed
- * again. Any other refusal is bad input, as for `check`.
+ * Loads a set for linting. The parser refuses a set with a psql meta-command, or with what a
+ * tool's rule reports instead (its `lint.tolerated`), at the first one it meets; lint must report
+ * every problem and still lint the rest. So each such refusal is recorded, the offending text is
+ * neutralised in the files as read (the meta-command's line blanked, keeping every position; the
+ * tool's directive taken out and put back on the parsed migration), and they are parsed again.
+ * Any other refusal is bad input, as for `check`.
  */
 export async function loadForLint(dir: string, model: RunnerModel, env: Env = {}): Promise<LoadedForLint> {
   await initParser();
-  const format = model.format as FormatName;
+  const tolerated = toolNamed(model.format)?.lint.tolerated ?? [];
   let folder = await readFolder(dir);
   const loading: LoadedForLint['loading'] = [];
-  const disabled = new Set<string>();
+  const restored = new Map<string, Tolerated[]>();
   for (;;) {
-    const parsed = parseSet(folder, format, env);
+    const parsed = parseSet(folder, model.format, env);
     const error = parsed.problems[0];
     if (!error) {
       const set = parsed.set!;
       for (const migration of set.migrations) {
-        if (disabled.has(path.basename(migration.file))) migration.directives.disable_transaction = true;
+        for (const tolerance of restored.get(path.basename(migration.file)) ?? []) tolerance.restore(migration);
       }
       return { set, loading };
     }
@@ -46,15 +45,15 @@ export async function loadForLint(dir: string, model: RunnerModel, env: Env = {}
     if (text === undefined) throw error;
     const lines = text.split('\n');
     const line = lines[error.line - 1];
+    const tolerance = tolerated.find((t) => t.is(error));
     let next: string | undefined;
     if (isMetaCommandError(error) && line !== undefined && line.trim() !== '') {
       loading.push({ rule: psqlMetaCommand, problem: metaCommandProblem(error, line.trim()) });
       lines[error.line - 1] = ' '.repeat(line.length);
       next = lines.join('\n');
-    } else if (DISABLE_TRANSACTION.test(error.message) && !disabled.has(name)) {
-      // cigogne-disable-transaction reports it from the directive, which is put back above.
-      disabled.add(name);
-      next = text.replace(/^(\s*-{2,3}\s*migration:up\b.*?)\bdisable_transaction\b/m, (_, before: string) => before + ' '.repeat('disable_transaction'.length));
+    } else if (tolerance && !restored.get(name)?.includes(tolerance)) {
+      restored.set(name, [...(restored.get(name) ?? []), tolerance]);
+      next = tolerance.neutralise(text);
     }
     if (next === undefined || next === text) throw error;
     folder = withText(folder, name, next);

@@ -1,36 +1,24 @@
-import { parseRerunAll } from './formats/rerun-all.js';
-import { parseGolangMigrate } from './formats/golang-migrate.js';
-import { parseCigogne } from './formats/cigogne.js';
-import { parseCodd } from './formats/codd.js';
-import { parseDbmate } from './formats/dbmate.js';
+import { TOOL_NAMES, toolNamed } from '../runners/registry.js';
 import { readFolder, type Folder, type Parsed } from './folder.js';
 import { initParser } from './split.js';
-import { InputError, type Env, type FormatName, type MigrationSet } from './types.js';
-
-const FORMATS: Record<FormatName, (folder: Folder, env: Env) => Parsed> = {
-  'rerun-all': parseRerunAll,
-  'golang-migrate': parseGolangMigrate,
-  cigogne: parseCigogne,
-  codd: parseCodd,
-  dbmate: parseDbmate,
-};
+import { InputError, type Env, type MigrationSet } from './types.js';
 
 /** The parser of `format`, which may come from a command line or config file: checked at run time too. */
-function parserOf(format: FormatName): (folder: Folder, env: Env) => Parsed {
-  const parse = Object.hasOwn(FORMATS, format) ? FORMATS[format] : undefined;
-  if (!parse) {
-    throw new InputError(`unknown migration format "${String(format)}"`, undefined, undefined, undefined, `use one of: ${Object.keys(FORMATS).join(', ')}`);
+function parserOf(format: string): (folder: Folder, env: Env) => Parsed {
+  const tool = toolNamed(format);
+  if (!tool) {
+    throw new InputError(`unknown migration format "${String(format)}"`, undefined, undefined, undefined, `use one of: ${TOOL_NAMES.join(', ')}`);
   }
-  return parse;
+  return tool.parse;
 }
 
-/** Parses a folder already read as `format`. Pure once the parser is loaded (`await initParser()`). */
-export function parseSet(folder: Folder, format: FormatName, env: Env): Parsed {
+/** Parses a folder already read as `format` (a tool's name). Pure once the parser is loaded (`await initParser()`). */
+export function parseSet(folder: Folder, format: string, env: Env): Parsed {
   return parserOf(format)(folder, env);
 }
 
 /** Reads the folder `dir` and parses it as `format`; `env` holds the variables a set may read (none if absent). */
-export async function loadSet(dir: string, format: FormatName, env: Env = {}): Promise<MigrationSet> {
+export async function loadSet(dir: string, format: string, env: Env = {}): Promise<MigrationSet> {
   const parse = parserOf(format);
   await initParser();
   const parsed = parse(await readFolder(dir), env);

@@ -80,12 +80,11 @@ export interface Migration {
 /** Environment variables, as a format may read them (`${VAR}` substitution); passed in, never read from the process below the edge. */
 export type Env = Record<string, string | undefined>;
 
-export type FormatName = 'rerun-all' | 'golang-migrate' | 'cigogne' | 'codd' | 'dbmate';
-
 export interface MigrationSet {
   /** Absolute path of the set's folder. */
   dir: string;
-  format: FormatName;
+  /** The tool whose folder format it was read as (see src/runners/registry.ts). */
+  format: string;
   migrations: Migration[];
 }
 

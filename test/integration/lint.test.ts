@@ -11,8 +11,7 @@ import type { CheckResult, Finding } from '../../src/checks/types.js';
 import { lintCommand } from '../../src/lint/command.js';
 import { loadSet } from '../../src/migrations/load.js';
 import { initParser } from '../../src/migrations/split.js';
-import type { FormatName } from '../../src/migrations/types.js';
-import { runnerModel } from '../../src/runners/index.js';
+import { runnerModel } from '../../src/runners/registry.js';
 import { BIN, ROOT } from '../helpers/cli.js';
 
 /** The built CLI; MIGTEST_LINT_BIN points at another build (one with lint wired, before it is here). */
@@ -210,7 +209,7 @@ async function checkWithLint(dir: string, runner: string, runnerOptions: Record<
   const report = JSON.parse(result.stdout) as { checks: CheckResult[] };
   await initParser();
   const model = runnerModel(runner);
-  const plan = model.plan(await loadSet(dir, model.format as FormatName), runnerOptions);
+  const plan = model.plan(await loadSet(dir, model.format), runnerOptions);
   return pairFindings(report.checks, plan);
 }
 

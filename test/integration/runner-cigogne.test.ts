@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmbedded } from '../../src/postgres/embedded.js';
 import type { DatabaseHandle, Server } from '../../src/postgres/types.js';
-import { cigogne } from '../../src/runners/cigogne.js';
+import { cigogne } from '../../src/runners/cigogne/model.js';
 import type { Fault } from '../../src/faults/types.js';
 import type { RunOptions, Trace } from '../../src/runners/types.js';
 import { migtest, ROOT, type JsonReport } from '../helpers/cli.js';

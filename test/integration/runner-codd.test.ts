@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmbedded } from '../../src/postgres/embedded.js';
 import type { DatabaseHandle, Server } from '../../src/postgres/types.js';
 import type { Fault } from '../../src/faults/types.js';
-import { codd, coddCluster } from '../../src/runners/codd.js';
+import { codd, coddCluster } from '../../src/runners/codd/model.js';
 import type { RunOptions, Trace } from '../../src/runners/types.js';
 import { ROOT } from '../helpers/cli.js';
 import { loadSet } from '../../src/migrations/load.js';

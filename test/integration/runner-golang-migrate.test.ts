@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmbedded } from '../../src/postgres/embedded.js';
 import type { DatabaseHandle, Server } from '../../src/postgres/types.js';
 import type { Fault } from '../../src/faults/types.js';
-import { DOLLAR_QUOTE_SPLIT_NOTE, golangMigrate, naiveSplitBrokeDollarQuote } from '../../src/runners/golang-migrate.js';
+import { DOLLAR_QUOTE_SPLIT_NOTE, golangMigrate, naiveSplitBrokeDollarQuote } from '../../src/runners/golang-migrate/model.js';
 import type { RunOptions, Trace } from '../../src/runners/types.js';
 import { runChecks } from '../../src/run.js';
 import { ROOT } from '../helpers/cli.js';

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadSet } from '../../src/migrations/load.js';
 import { InputError } from '../../src/migrations/types.js';
-import { dbmate } from '../../src/runners/dbmate.js';
+import { dbmate } from '../../src/runners/dbmate/model.js';
 import { rejection, tempFolder } from '../helpers/folders.js';
 import type { Env, MigrationSet } from '../../src/migrations/types.js';
 

@@ -1,6 +1,6 @@
-import { migrationFile, toScript } from '../script.js';
-import { byBytes, fileNamed, fileNames, parsing, type Folder, type Parsed } from '../folder.js';
-import { InputError, type Env, type Migration, type MigrationSet } from '../types.js';
+import { migrationFile, toScript } from '../../migrations/script.js';
+import { byBytes, fileNamed, fileNames, parsing, type Folder, type Parsed } from '../../migrations/folder.js';
+import { InputError, type Env, type Migration, type MigrationSet } from '../../migrations/types.js';
 
 const UP = '.up.sql';
 const DOWN = '.down.sql';

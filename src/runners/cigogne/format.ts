@@ -1,7 +1,7 @@
 import path from 'node:path';
-import { migrationFile, toScript } from '../script.js';
-import { fileNamed, fileNames, parsing, type Folder, type FolderFile, type Parsed } from '../folder.js';
-import { InputError, type Env, type Migration, type MigrationSet, type Script } from '../types.js';
+import { migrationFile, toScript } from '../../migrations/script.js';
+import { fileNamed, fileNames, parsing, type Folder, type FolderFile, type Parsed } from '../../migrations/folder.js';
+import { InputError, type Env, type Migration, type MigrationSet, type Script } from '../../migrations/types.js';
 
 /** The name pattern cigogne's parser accepts, as its error message spells it. */
 export const CIGOGNE_PATTERN = '<YYYYMMDDhhmmss>-<Name>.sql';

@@ -2,11 +2,11 @@ import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { parseSync } from 'libpg-query';
 import { parse as parseUri } from 'pg-connection-string';
-import { migrationFile } from '../script.js';
-import { splitStatements } from '../split.js';
-import { byBytes, fileNamed, fileNames, parsing, type Folder, type FolderFile, type Parsed } from '../folder.js';
-import { TextIndex } from '../text-index.js';
-import { InputError, type Env, type Migration, type MigrationSet, type Script, type Statement, type Substitution } from '../types.js';
+import { migrationFile } from '../../migrations/script.js';
+import { splitStatements } from '../../migrations/split.js';
+import { byBytes, fileNamed, fileNames, parsing, type Folder, type FolderFile, type Parsed } from '../../migrations/folder.js';
+import { TextIndex } from '../../migrations/text-index.js';
+import { InputError, type Env, type Migration, type MigrationSet, type Script, type Statement, type Substitution } from '../../migrations/types.js';
 
 /** The file name codd's `codd add` writes and its parser reads the timestamp from. */
 export const CODD_PATTERN = 'YYYY-MM-DD-HH-MM-SS-name.sql';

@@ -1,7 +1,7 @@
 import path from 'node:path';
-import { migrationFile, toScript } from '../script.js';
-import { byBytes, fileNamed, fileNames, parsing, type Folder, type Parsed } from '../folder.js';
-import { InputError, type Env, type Migration, type MigrationSet } from '../types.js';
+import { migrationFile, toScript } from '../../migrations/script.js';
+import { byBytes, fileNamed, fileNames, parsing, type Folder, type Parsed } from '../../migrations/folder.js';
+import { InputError, type Env, type Migration, type MigrationSet } from '../../migrations/types.js';
 
 /**
  * golang-migrate's `source.Regex`. A name that matches is a migration whatever its extension

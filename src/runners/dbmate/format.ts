@@ -1,8 +1,8 @@
 import path from 'node:path';
-import { migrationFile, toScript } from '../script.js';
-import { TextIndex } from '../text-index.js';
-import { InputError, type DirectiveValue, type Env, type Migration, type MigrationSet } from '../types.js';
-import { byBytes, fileNamed, fileNames, parsing, type Folder, type FolderFile, type Parsed } from '../folder.js';
+import { migrationFile, toScript } from '../../migrations/script.js';
+import { TextIndex } from '../../migrations/text-index.js';
+import { InputError, type DirectiveValue, type Env, type Migration, type MigrationSet } from '../../migrations/types.js';
+import { byBytes, fileNamed, fileNames, parsing, type Folder, type FolderFile, type Parsed } from '../../migrations/folder.js';
 
 /** dbmate's migrationFileRegexp: the version is the leading digits. */
 const MIGRATION_NAME = /^(\d+).*\.sql$/;

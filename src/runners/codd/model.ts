@@ -1,17 +1,17 @@
 import { createHash } from 'node:crypto';
 import pg from 'pg';
 import { parseSync, scanSync, type Node } from 'libpg-query';
-import { coddConnection, coddTimestamp, isNoTxn, NO_PARSE_KIND } from '../migrations/formats/codd.js';
-import { initParser } from '../migrations/split.js';
-import { TextIndex } from '../migrations/text-index.js';
-import { InputError, type Migration, type MigrationSet, type Statement } from '../migrations/types.js';
-import { track } from '../postgres/cleanup.js';
-import { ident } from '../postgres/server.js';
-import type { DatabaseHandle } from '../postgres/types.js';
-import { faultsIn, isConnectionLost, moved, type Faults } from '../faults/inject.js';
-import type { Fault } from '../faults/types.js';
-import { afterCommit, execStatements, toBlockTrace, toPgError, type Execution } from './execute.js';
-import { CODD_DEFAULT_RETRY, realClock, waitBefore, type Clock, type RetryPolicy } from './retry.js';
+import { coddConnection, coddTimestamp, isNoTxn, NO_PARSE_KIND } from './format.js';
+import { initParser } from '../../migrations/split.js';
+import { TextIndex } from '../../migrations/text-index.js';
+import { InputError, type Migration, type MigrationSet, type Statement } from '../../migrations/types.js';
+import { track } from '../../postgres/cleanup.js';
+import { ident } from '../../postgres/server.js';
+import type { DatabaseHandle } from '../../postgres/types.js';
+import { faultsIn, isConnectionLost, moved, type Faults } from '../../faults/inject.js';
+import type { Fault } from '../../faults/types.js';
+import { afterCommit, execStatements, toBlockTrace, toPgError, type Execution } from '../execute.js';
+import { CODD_DEFAULT_RETRY, realClock, waitBefore, type Clock, type RetryPolicy } from '../retry.js';
 import type {
   Block,
   BlockTrace,
@@ -25,7 +25,7 @@ import type {
   StatementOutcome,
   StatementTries,
   Trace,
-} from './types.js';
+} from '../types.js';
 
 /*
  * codd (mzabani/codd): migrations sent statement by statement; consecutive in-txn migrations
