@@ -36,7 +36,7 @@ export interface RunRequest {
   runnerOptions?: Record<string, string>;
   /**
    * `--retry "max N backoff (constant|exponential) T(s|ms)"`. Absent: the tool's own policy
-   * (codd's `max 2 backoff exponential 1s`), none for a tool without retries.
+   * (RunnerModel.retry), none for a tool without retries.
    */
   retry?: string;
   /**
@@ -105,10 +105,10 @@ export interface RunEvents {
 
 /**
  * The command line that reproduces one check of a request. `env`: the environment variables the
- * set reads (codd's `-- codd-env-vars`), named before the command as `A="${A?}"`: never a value,
- * yet the line still runs in a POSIX shell, passing on the value of the shell it runs in (exported
- * or not), and it stops with the variable's name when that shell does not have it set, rather than
- * running the set with another value than the one that gave the finding.
+ * set reads (the `${VAR}`s its files declare, directive `env-vars`), named before the command as
+ * `A="${A?}"`: never a value, yet the line still runs in a POSIX shell, passing on the value of the
+ * shell it runs in (exported or not), and it stops with the variable's name when that shell does
+ * not have it set, rather than running the set with another value than the one that gave the finding.
  */
 export function reproduceCommand(request: RunRequest, check: CheckName, major: number, extra: string[] = [], env: string[] = []): string {
   const parts = [...env.map((name) => `${name}="\${${name}?}"`), 'npx migtest check', quote(displayPath(request.dir)), '--runner', request.runner, '--checks', check, '--pg', String(major)];
@@ -127,7 +127,7 @@ export function reproduceCommand(request: RunRequest, check: CheckName, major: n
   return [...parts, ...extra].join(' ');
 }
 
-/** The environment variables a set reads (codd's `-- codd-env-vars`), each once, in the order the files name them. */
+/** The environment variables a set reads (directive `env-vars`), each once, in the order the files name them. */
 export function setEnvNames(set: MigrationSet): string[] {
   const names = set.migrations.flatMap((m) => {
     const declared = m.directives['env-vars'];

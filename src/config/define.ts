@@ -38,7 +38,7 @@ const ConfigSchema = z
           ? `missing: the runner model that applies the set, one of ${RUNNER_NAMES.join(', ')}`
           : `unknown runner model '${String(issue.input)}': use one of ${RUNNER_NAMES.join(', ')}`,
     }),
-    /** `--runner-option name=value`, e.g. `{ transactions: true }` for golang-migrate. */
+    /** `--runner-option name=value`: the options of the runner model (RunnerModel.options). */
     runnerOptions: z
       .record(z.string().regex(/^[\w-]+$/, 'a runner option name is letters, digits, - and _'), z.union([z.string(), z.number(), z.boolean()]))
       .default({})
@@ -66,7 +66,7 @@ const ConfigSchema = z
     image: z.string().min(1).optional(),
     /** The url provider's server, as `--url`; absent: DATABASE_URL. Keep passwords out of the file: PGPASSWORD works. */
     url: z.string().min(1).optional(),
-    /** codd's syntax, as `--retry`; absent: the tool's own policy. */
+    /** A retry policy, as `--retry`; absent: the tool's own policy. */
     retry: z
       .string()
       .superRefine((text, ctx) => {

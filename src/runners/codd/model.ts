@@ -43,6 +43,7 @@ export function coddModel(cluster: CoddCluster = new CoddCluster()): RunnerModel
       defaultPolicy: CODD_DEFAULT_RETRY,
       noTxnByStatement: true,
       lostConnectionEndsRun: true,
+      separate: 'give it a migration of its own (-- codd: no-txn for ALTER TYPE … ADD VALUE)',
     },
 
     plan(set: MigrationSet, options: RunnerOptions = {}): Plan {
