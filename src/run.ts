@@ -1,10 +1,10 @@
 import { loadSet } from './migrations/load.js';
 import { initParser } from './migrations/split.js';
-import type { FormatName, MigrationSet } from './migrations/types.js';
+import type { Env, MigrationSet } from './migrations/types.js';
 import { serverStarts } from './postgres/providers.js';
 import { urlWithoutPassword } from './postgres/url.js';
 import type { Server } from './postgres/types.js';
-import { runnerModel } from './runners/index.js';
+import { runnerModel } from './runners/registry.js';
 import { effectiveRetry } from './runners/retry.js';
 import { check as findCheck } from './checks/index.js';
 import { States } from './checks/states.js';
@@ -36,9 +36,14 @@ export interface RunRequest {
   runnerOptions?: Record<string, string>;
   /**
    * `--retry "max N backoff (constant|exponential) T(s|ms)"`. Absent: the tool's own policy
-   * (codd's `max 2 backoff exponential 1s`), none for a tool without retries.
+   * (RunnerModel.retry), none for a tool without retries.
    */
   retry?: string;
+  /**
+   * The environment variables the set may read (`${VAR}` substitution): the command line and the
+   * vitest helper pass the process's. Absent: none.
+   */
+  env?: Env;
 }
 
 /** The JSON contract of DESIGN.md. */
@@ -100,10 +105,10 @@ export interface RunEvents {
 
 /**
  * The command line that reproduces one check of a request. `env`: the environment variables the
- * set reads (codd's `-- codd-env-vars`), named before the command as `A="${A?}"`: never a value,
- * yet the line still runs in a POSIX shell, passing on the value of the shell it runs in (exported
- * or not), and it stops with the variable's name when that shell does not have it set, rather than
- * running the set with another value than the one that gave the finding.
+ * set reads (the `${VAR}`s its files declare, directive `env-vars`), named before the command as
+ * `A="${A?}"`: never a value, yet the line still runs in a POSIX shell, passing on the value of the
+ * shell it runs in (exported or not), and it stops with the variable's name when that shell does
+ * not have it set, rather than running the set with another value than the one that gave the finding.
  */
 export function reproduceCommand(request: RunRequest, check: CheckName, major: number, extra: string[] = [], env: string[] = []): string {
   const parts = [...env.map((name) => `${name}="\${${name}?}"`), 'npx migtest check', quote(displayPath(request.dir)), '--runner', request.runner, '--checks', check, '--pg', String(major)];
@@ -122,7 +127,7 @@ export function reproduceCommand(request: RunRequest, check: CheckName, major: n
   return [...parts, ...extra].join(' ');
 }
 
-/** The environment variables a set reads (codd's `-- codd-env-vars`), each once, in the order the files name them. */
+/** The environment variables a set reads (directive `env-vars`), each once, in the order the files name them. */
 export function setEnvNames(set: MigrationSet): string[] {
   const names = set.migrations.flatMap((m) => {
     const declared = m.directives['env-vars'];
@@ -141,7 +146,8 @@ export async function runChecks(request: RunRequest, events: RunEvents = {}): Pr
   const shard = validateShard(request);
   const checks = request.checks.map(findCheck).filter((c) => runsOnShard(c.name, shard));
   await initParser();
-  const set = await loadSet(request.dir, model.format as FormatName);
+  const env = request.env ?? {};
+  const set = await loadSet(request.dir, model.format, env);
   // Planned before any server starts, so that unknown runner options are refused first.
   const plan = model.plan(set, request.runnerOptions ?? {});
   const retry = effectiveRetry(model, request.retry); // and a malformed retry policy
@@ -169,7 +175,7 @@ export async function runChecks(request: RunRequest, events: RunEvents = {}): Pr
     try {
       report.postgres.push(server.version);
       events.onServer?.({ provider: server.provider, version: server.version, startMs: Date.now() - started });
-      const states = new States(server, set, model, { runnerOptions: request.runnerOptions ?? {}, env: process.env, ...(retry ? { retry } : {}) });
+      const states = new States(server, set, model, { runnerOptions: request.runnerOptions ?? {}, env, ...(retry ? { retry } : {}) });
       for (const check of checks) {
         events.onCheckStart?.(check.name, String(server.major));
         const begun = performance.now();

@@ -109,7 +109,8 @@ class VersionRun {
  */
 export function migtestSuite(config: MigtestConfig | MigtestConfigInput, options: SuiteOptions = {}): void {
   const valid = asConfig(config);
-  const request = configRequest(valid);
+  // The environment a set reads (`${VAR}` substitution) is the process's: read here, at the edge.
+  const request: RunRequest = { ...configRequest(valid), env: process.env };
   const timeout = valid.timeout ?? DEFAULT_CHECK_TIMEOUT_MS;
   describe(options.name ?? `migtest ${displayPath(request.dir)} (${request.runner})`, () => {
     // No version: one server (a url, an image without {pg}) whose own version the run takes.

@@ -70,8 +70,8 @@ export function snapshotCommand(
 }
 
 /**
- * The fresh snapshot equals the expected-schema files committed beside the set (codd's
- * verification): one finding per object that was added, is missing or changed, so a reviewer sees
+ * The fresh snapshot equals the expected-schema files committed beside the set (as a tool that
+ * verifies the schema after migrating checks it): one finding per object that was added, is missing or changed, so a reviewer sees
  * each drifted object on its own, with its attributes.
  */
 export const expected: Check = {

@@ -53,11 +53,11 @@ export interface RetryCase {
 export interface RetryRules {
   tries: number;
   policy: RetryPolicy | undefined;
-  /** Whether a no-txn block is retried from the statement that failed (codd) rather than whole. */
+  /** Whether a no-txn block is retried from the statement that failed rather than whole. */
   noTxnByStatement: boolean;
-  /** Whether a lost connection ends the run (codd) rather than being retried. */
+  /** Whether a lost connection ends the run rather than being retried. */
   lostEndsRun: boolean;
-  /** Whether the retry happens inside the run (codd) or as a new run of the tool (a supervisor). */
+  /** Whether the retry happens inside the run (the tool's own) or as a new run of the tool (a supervisor). */
   inProcess: boolean;
 }
 
@@ -442,7 +442,7 @@ class RetryCases {
             {
               ...(s ? { file: displayPath(s.file), line: s.line, column: s.column, statement: s.sql } : {}),
               sqlstate: failure.error.sqlstate,
-              hint: retryHint(failure.block, failure.error.sqlstate, s),
+              hint: retryHint(failure.block, failure.error.sqlstate, s, this.context.model.retry?.separate),
             },
           );
         }
@@ -501,7 +501,7 @@ class RetryCases {
       const stopped = trace.failure?.error.message.includes('(ack lost)') === true && trace.failure.block.index === f.block;
       if (trace.refusal) return result(recoveryFinding('retry', point, (await this.recoveries.operate(db, trace, attribute)) ?? { kind: 'refused', ...trace.refusal }, reproduce));
       if (!trace.ok && stopped) {
-        // The tool stopped at the lost connection (codd cannot retry on it; a tool without a
+        // The tool stopped at the lost connection (a tool that cannot retry on it; a tool without a
         // policy just exits): the work runs again in the next run, which must converge.
         point.label = `${label}, so the run stops there and the next run does the work again`;
         const left = await states.hash(db);
@@ -545,12 +545,12 @@ function ackHint(finding: Finding | null, tracked: boolean): Finding | null {
 }
 
 /** What to do about a retry that fails on work an earlier try had made durable. */
-function retryHint(block: Block, sqlstate: string, statement: Statement | undefined): string {
+function retryHint(block: Block, sqlstate: string, statement: Statement | undefined, separate = 'give it a migration of its own'): string {
   const commit = block.rule === 'in-txn' ? block.statements.find(isCommit) : undefined;
   if (commit) {
     return (
       `the block's own COMMIT at ${displayPath(commit.file)}:${commit.line} makes the work before it durable, and a retry of the whole block runs that work again: ` +
-      'give it a migration of its own (-- codd: no-txn for ALTER TYPE … ADD VALUE), or make it safe to run twice (ADD VALUE IF NOT EXISTS)'
+      `${separate}, or make it safe to run twice (ADD VALUE IF NOT EXISTS)`
     );
   }
   return (

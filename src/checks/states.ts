@@ -51,7 +51,7 @@ export class States {
     readonly server: Server,
     readonly set: MigrationSet,
     readonly model: RunnerModel,
-    readonly settings: RunSettings = { runnerOptions: {}, env: process.env },
+    readonly settings: RunSettings = { runnerOptions: {}, env: {} },
   ) {
     this.plan = model.plan(set, settings.runnerOptions);
   }
@@ -64,7 +64,7 @@ export class States {
 
   /**
    * Runs the model as configured, with case-specific options (faults, from, until), on a virtual
-   * clock: a check never sleeps through a retry policy's waits. The tool's own retries (codd's)
+   * clock: a check never sleeps through a retry policy's waits. The tool's own retries (RunnerModel.retry)
    * belong to every run; for a tool without them, a policy stands for a supervisor that runs the
    * tool again, and applies only where a check asks for it (`options.retry`): elsewhere the
    * checks look at one run and, when it matters, the next.

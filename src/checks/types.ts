@@ -50,8 +50,8 @@ export interface Cause {
 }
 
 /**
- * What the real tool always does after any failure, whatever the files say (golang-migrate's dirty
- * version, codd's bootstrap that no SQL can guard): not a defect of the set, so not a finding. It is
+ * What the real tool always does after any failure, whatever the files say (a dirty version that
+ * refuses every run, a bootstrap that no SQL can guard): not a defect of the set, so not a finding. It is
  * reported once per check with the action an operator takes, and the check models that action.
  */
 export interface Note {
@@ -98,8 +98,8 @@ export interface CheckOptions {
   /** Fault kinds the `fault` check injects (default error and terminate). */
   faults?: ('error' | 'terminate' | 'crash')[];
   /**
-   * The retry policy runs use (`--retry`, a scenario's `retry`, else the tool's own default:
-   * codd's); set by runChecks. The `retry` check injects its faults under it.
+   * The retry policy runs use (`--retry`, a scenario's `retry`, else the tool's own default,
+   * RunnerModel.retry); set by runChecks. The `retry` check injects its faults under it.
    */
   retry?: RetryPolicy;
   /** The expected-schema folder of check `expected` (`--expected`); default `expected-schema/` beside the set. */

@@ -6,7 +6,7 @@ import { interrupted, releaseAll } from '../postgres/cleanup.js';
 import { DEFAULT_MAJOR } from '../postgres/embedded.js';
 import { DEFAULT_IMAGE } from '../postgres/container.js';
 import { PROVIDERS } from '../postgres/providers.js';
-import { RUNNERS } from '../runners/index.js';
+import { TOOL_NAMES, TOOLS } from '../runners/registry.js';
 import { runChecks, type RunReport, type RunRequest } from '../run.js';
 import { errorJson, toJson } from '../report/json.js';
 import { toJunit } from '../report/junit.js';
@@ -131,7 +131,8 @@ export async function check(request: RunRequest, output: Output): Promise<{ code
   const text = textOnStdout
     ? new TextReporter({ color, live, write: (s) => (textFile ? buffered.push(s) : process.stdout.write(s)) })
     : undefined;
-  const report = await runChecks(request, text ?? {});
+  // The environment a set reads (`${VAR}` substitution) is the process's: read here, at the edge.
+  const report = await runChecks({ env: process.env, ...request }, text ?? {});
   text?.summary(report);
   if (textFile) writeReport(textFile, buffered.join(''));
   if (output.format !== 'text') {
@@ -155,7 +156,7 @@ function program(result: { code: number }): Command {
     .command('check')
     .description('run checks on a migration set')
     .argument('[dir]', 'the folder of the migration set (with --config: its set by default)')
-    .addOption(new Option('--runner <model>', 'the runner model that applies the set (required without --config)').choices(Object.keys(RUNNERS)))
+    .addOption(new Option('--runner <model>', 'the runner model that applies the set (required without --config)').choices(TOOL_NAMES))
     .option('--config <file>', 'a migtest.config.ts (or .mjs, .js): its settings, which the options given here replace')
     .option('--checks <list>', `checks to run, comma-separated`, DEFAULT_CHECKS.join(','))
     .option('--pg <versions>', `PostgreSQL major versions, comma-separated: 14 to 18 (embedded; default ${DEFAULT_MAJOR}); with an image without {pg} or a url, the server's own`)
@@ -169,7 +170,7 @@ function program(result: { code: number }): Command {
     .option('--faults <kinds>', 'fault kinds for check fault: error, terminate, crash (embedded and container)', 'error,terminate')
     .option('--path <path>', "replay one shrunk case: fast-check's counterexample path, with --seed")
     .option('--runner-option <name=value>', 'an option of the runner model (repeatable), e.g. transactions=true', collectOption, {})
-    .option('--retry <policy>', 'retry policy in codd\'s syntax, "max N backoff (constant|exponential) T(s|ms)" (codd default: max 2 backoff exponential 1s; none for the other runners)')
+    .option('--retry <policy>', retryHelp())
     .option('--format <format>', 'output format: text, json, junit or github; or a log and a file format, e.g. github,junit with --out', 'text')
     .option('--out <file>', 'write the report to a file instead of stdout')
     .option('--expected <folder>', 'expected-schema folder of check expected (default: expected-schema/ beside the set)')
@@ -213,12 +214,12 @@ function program(result: { code: number }): Command {
     .command('lint')
     .description('lint a migration set under the semantics of its runner, without a server')
     .argument('<dir>', 'the folder of the migration set')
-    .addOption(new Option('--runner <model>', 'the runner model that applies the set').choices(Object.keys(RUNNERS)).makeOptionMandatory())
+    .addOption(new Option('--runner <model>', 'the runner model that applies the set').choices(TOOL_NAMES).makeOptionMandatory())
     .option('--runner-option <name=value>', 'an option of the runner model (repeatable), e.g. transactions=true', collectOption, {})
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
     .option('--out <file>', 'write the report to a file instead of stdout')
     .action(async (dir: string, opts: Record<string, unknown>) => {
-      const { report, code } = await lintCommand(dir, opts.runner as string, { runnerOptions: opts.runnerOption as Record<string, string> });
+      const { report, code } = await lintCommand(dir, opts.runner as string, { runnerOptions: opts.runnerOption as Record<string, string>, env: process.env });
       const color = opts.format === 'text' && !opts.out && process.stdout.isTTY === true && !process.env.CI && !process.env.NO_COLOR;
       const text = opts.format === 'json' ? toJson(report) + '\n' : formatLint(report, { color });
       if (opts.out) writeReport(opts.out as string, text);
@@ -230,7 +231,7 @@ function program(result: { code: number }): Command {
     .command('snapshot')
     .description('apply the set to an empty database and write its schema as expected-schema files, one per object')
     .argument('<dir>', 'the folder of the migration set')
-    .addOption(new Option('--runner <model>', 'the runner model that applies the set').choices(Object.keys(RUNNERS)).makeOptionMandatory())
+    .addOption(new Option('--runner <model>', 'the runner model that applies the set').choices(TOOL_NAMES).makeOptionMandatory())
     .option('--pg <versions>', `PostgreSQL major versions, comma-separated: 14 to 18 (embedded; default ${DEFAULT_MAJOR}); with an image without {pg} or a url, the server's own`)
     .addOption(new Option('--provider <name>', 'where PostgreSQL comes from: embedded, container (--image) or url (--url or DATABASE_URL)').choices(Object.keys(PROVIDERS)))
     .option('--image <image>', `container image; {pg} stands for each --pg version (default ${DEFAULT_IMAGE})`)
@@ -318,4 +319,15 @@ function reportJsonError(argv: readonly string[], error: unknown): void {
     }
   }
   process.stdout.write(text);
+}
+
+/**
+ * `--retry`'s help: the policy syntax is that of the tool that retries by itself, whose default
+ * it names; the other runners have none.
+ */
+function retryHelp(): string {
+  const own = TOOLS.filter((tool) => tool.model.retry);
+  const defaults = own.map((tool) => `${tool.name} default: ${tool.model.retry!.defaultPolicy}`);
+  const syntax = own[0] ? `in ${own[0].name}'s syntax, ` : '';
+  return `retry policy ${syntax}"max N backoff (constant|exponential) T(s|ms)" (${[...defaults, 'none for the other runners'].join('; ')})`;
 }

@@ -4,9 +4,8 @@ import { expectedFolder } from '../checks/expected.js';
 import { States } from '../checks/states.js';
 import { loadSet } from '../migrations/load.js';
 import { initParser } from '../migrations/split.js';
-import type { FormatName } from '../migrations/types.js';
 import { serverStarts } from '../postgres/providers.js';
-import { runnerModel } from '../runners/index.js';
+import { runnerModel } from '../runners/registry.js';
 import { reproduceCommand } from '../run.js';
 import { TextReporter } from '../report/text.js';
 import { assertWritable, majorFolder, writeObjects, type WriteResult } from '../snapshot/files.js';
@@ -37,7 +36,7 @@ export async function snapshotCommand(request: SnapshotRequest, write: (text: st
   const model = runnerModel(request.runner);
   const folder = expectedFolder(request.dir, request.out);
   await initParser();
-  const set = await loadSet(request.dir, model.format as FormatName);
+  const set = await loadSet(request.dir, model.format, process.env);
   model.plan(set, request.runnerOptions ?? {});
   const { provider, starts } = serverStarts(request, request.postgres);
   // Refused before any server starts: a folder migtest did not write is never cleaned.

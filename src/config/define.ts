@@ -8,12 +8,12 @@ import { InputError } from '../migrations/types.js';
 import { DEFAULT_MAJOR } from '../postgres/embedded.js';
 import { PROVIDERS } from '../postgres/providers.js';
 import { parseRetryPolicy } from '../runners/retry.js';
-import { RUNNERS } from '../runners/index.js';
+import { TOOL_NAMES, type ToolName } from '../runners/registry.js';
 import type { RunRequest } from '../run.js';
 
-/** The runner models, spelled out so that an editor completes them in a config file. */
-export const RUNNER_NAMES = ['rerun-all', 'golang-migrate', 'cigogne', 'codd', 'dbmate'] as const;
-export type RunnerName = (typeof RUNNER_NAMES)[number];
+/** The runner models: the registry's tools, by name, so that an editor completes them in a config file. */
+export const RUNNER_NAMES = TOOL_NAMES;
+export type RunnerName = ToolName;
 
 const FAULT_KINDS = ['error', 'terminate', 'crash'] as const;
 
@@ -35,10 +35,10 @@ const ConfigSchema = z
     runner: z.enum(RUNNER_NAMES, {
       error: (issue) =>
         issue.input === undefined
-          ? `missing: the runner model that applies the set, one of ${Object.keys(RUNNERS).join(', ')}`
-          : `unknown runner model '${String(issue.input)}': use one of ${Object.keys(RUNNERS).join(', ')}`,
+          ? `missing: the runner model that applies the set, one of ${RUNNER_NAMES.join(', ')}`
+          : `unknown runner model '${String(issue.input)}': use one of ${RUNNER_NAMES.join(', ')}`,
     }),
-    /** `--runner-option name=value`, e.g. `{ transactions: true }` for golang-migrate. */
+    /** `--runner-option name=value`: the options of the runner model (RunnerModel.options). */
     runnerOptions: z
       .record(z.string().regex(/^[\w-]+$/, 'a runner option name is letters, digits, - and _'), z.union([z.string(), z.number(), z.boolean()]))
       .default({})
@@ -66,7 +66,7 @@ const ConfigSchema = z
     image: z.string().min(1).optional(),
     /** The url provider's server, as `--url`; absent: DATABASE_URL. Keep passwords out of the file: PGPASSWORD works. */
     url: z.string().min(1).optional(),
-    /** codd's syntax, as `--retry`; absent: the tool's own policy. */
+    /** A retry policy, as `--retry`; absent: the tool's own policy. */
     retry: z
       .string()
       .superRefine((text, ctx) => {

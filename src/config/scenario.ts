@@ -33,7 +33,7 @@ const IgnoreList = z.array(z.enum(['column-order', 'owners', 'privileges'])).min
 
 const RunnerOptions = z.record(z.string().regex(/^[\w-]+$/), z.string());
 
-/** A retry policy in codd's syntax, checked as `--retry` is. */
+/** A retry policy, checked as `--retry` is. */
 const RetryPolicyText = z.string().superRefine((text, ctx) => {
   try {
     parseRetryPolicy(text);
@@ -89,7 +89,7 @@ export const ScenarioSchema = z
     checks: z.array(z.enum(CHECK_NAMES)).min(1),
     postgres: z.array(z.number().int().min(14).max(18)).min(1).default([17]),
     runnerOptions: RunnerOptions.default({}),
-    /** The retry policy (`--retry`): codd's syntax; absent, the tool's own (codd's default, none for the others). */
+    /** The retry policy (`--retry`); absent, the tool's own (RunnerModel.retry; none for most). */
     retry: RetryPolicyText.optional(),
     /**
      * The expected-schema folder of check `expected` (`--expected`), relative to the scenario

@@ -10,7 +10,7 @@ export function parseStatement(sql: string): Node | undefined {
   try {
     return parseSync(sql).stmts?.[0]?.stmt;
   } catch {
-    return undefined; // e.g. a piece golang-migrate cut out of a $$ body: rules skip it
+    return undefined; // e.g. a piece a naive split cut out of a $$ body: rules skip it
   }
 }
 

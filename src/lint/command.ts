@@ -2,7 +2,8 @@ import pc from 'picocolors';
 import { displayPath } from '../checks/findings.js';
 import type { CheckResult, Finding } from '../checks/types.js';
 import type { RunReport } from '../run.js';
-import { runnerModel } from '../runners/index.js';
+import { runnerModel } from '../runners/registry.js';
+import type { Env } from '../migrations/types.js';
 import type { RunnerOptions } from '../runners/types.js';
 import { VERSION } from '../version.js';
 import { lintSet } from './engine.js';
@@ -11,8 +12,8 @@ import { loadForLint } from './load.js';
 export interface LintCommandOptions {
   /** `--runner-option name=value` pairs. */
   runnerOptions?: RunnerOptions;
-  /** Values for codd's `${VAR}` substitution; defaults to process.env. */
-  env?: Record<string, string | undefined>;
+  /** The environment variables the set may read (`${VAR}` substitution); none when absent. */
+  env?: Env;
 }
 
 /** The command line that reproduces a lint run. */
@@ -36,7 +37,7 @@ export async function lintCommand(dir: string, runner: string, options: LintComm
   const started = performance.now();
   const model = runnerModel(runner);
   const runnerOptions = options.runnerOptions ?? {};
-  const { set, loading } = await loadForLint(dir, model, options.env ?? process.env);
+  const { set, loading } = await loadForLint(dir, model, options.env ?? {});
   const plan = model.plan(set, runnerOptions); // refuses unknown runner options
   const findings = lintSet({ set, model, plan, runnerOptions, loading, reproduce: lintReproduce(set.dir, model.name, runnerOptions) });
   const result: CheckResult = {

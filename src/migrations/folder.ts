@@ -1,12 +1,43 @@
-import { readdir, stat } from 'node:fs/promises';
+import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { InputError } from './types.js';
+import { InputError, type MigrationSet } from './types.js';
+
+/** One file directly in a migration folder, as read from disk. */
+export interface FolderFile {
+  name: string;
+  /** Absolute path. */
+  path: string;
+  /** The file's bytes; absent when it could not be read. */
+  bytes?: Uint8Array;
+  /** Why the file could not be read (the system's message), when it could not. */
+  unreadable?: string;
+}
 
 /**
- * Names of the regular files (or links to them) directly in `root`: no tool reads subfolders.
- * `expected` says in the fix what files the folder should hold.
+ * A migration folder as read from disk: every regular file directly in it (or link to one), in
+ * the order the system lists them. The only I/O of loading; parsers are pure functions of it.
  */
-export async function filesIn(root: string, expected: string): Promise<string[]> {
+export interface Folder {
+  /** Absolute path. */
+  dir: string;
+  files: FolderFile[];
+  /** Why the folder could not be listed (then `files` is empty), when it could not. */
+  unreadable?: string;
+}
+
+/** What a format's parser makes of a folder: the set, or the problems that stop it (today the first). */
+export interface Parsed {
+  /** Present exactly when `problems` is empty. */
+  set?: MigrationSet;
+  problems: InputError[];
+}
+
+/**
+ * Reads `dir`: its file names and every file's bytes. No tool reads subfolders, so none is read.
+ * What cannot be read is recorded, not thrown: a parser reports it only if it needs that file.
+ */
+export async function readFolder(dir: string): Promise<Folder> {
+  const root = path.resolve(dir);
   let entries;
   try {
     entries = await readdir(root, { withFileTypes: true });
@@ -18,14 +49,19 @@ export async function filesIn(root: string, expected: string): Promise<string[]>
         : code === 'ENOTDIR'
           ? 'this is a file, not a migration folder'
           : `cannot read the migration folder (${(error as Error).message})`;
-    throw new InputError(problem, root, undefined, undefined, `pass the path of the folder that holds the ${expected}`);
+    return { dir: root, files: [], unreadable: problem };
   }
-  const names: string[] = [];
+  const files: FolderFile[] = [];
   for (const entry of entries) {
-    if (entry.isFile()) names.push(entry.name);
-    else if (entry.isSymbolicLink() && (await isFile(path.join(root, entry.name)))) names.push(entry.name);
+    const file = path.join(root, entry.name);
+    if (!entry.isFile() && !(entry.isSymbolicLink() && (await isFile(file)))) continue;
+    try {
+      files.push({ name: entry.name, path: file, bytes: await readFile(file) });
+    } catch (error) {
+      files.push({ name: entry.name, path: file, unreadable: (error as Error).message });
+    }
   }
-  return names;
+  return { dir: root, files };
 }
 
 async function isFile(file: string): Promise<boolean> {
@@ -33,6 +69,34 @@ async function isFile(file: string): Promise<boolean> {
     return (await stat(file)).isFile();
   } catch {
     return false; // a dangling link is not a migration
+  }
+}
+
+/**
+ * Names of the files in the folder; refuses a folder that could not be listed. `expected` says
+ * in the fix what files the folder should hold.
+ */
+export function fileNames(folder: Folder, expected: string): string[] {
+  if (folder.unreadable !== undefined) {
+    throw new InputError(folder.unreadable, folder.dir, undefined, undefined, `pass the path of the folder that holds the ${expected}`);
+  }
+  return folder.files.map((file) => file.name);
+}
+
+/** The file of the folder named `name` (one of `fileNames`). */
+export function fileNamed(folder: Folder, name: string): FolderFile {
+  const file = folder.files.find((f) => f.name === name);
+  if (!file) throw new Error(`no file ${name} in ${folder.dir}`);
+  return file;
+}
+
+/** Runs a parser that throws at the first problem, and gives its set or that problem. */
+export function parsing(parse: () => MigrationSet): Parsed {
+  try {
+    return { set: parse(), problems: [] };
+  } catch (error) {
+    if (error instanceof InputError) return { problems: [error] };
+    throw error;
   }
 }
 

@@ -1,39 +1,27 @@
-import path from 'node:path';
-import { loadRerunAll } from './formats/rerun-all.js';
-import { loadGolangMigrate } from './formats/golang-migrate.js';
-import { loadCigogne } from './formats/cigogne.js';
-import { loadCodd } from './formats/codd.js';
-import { loadDbmate } from './formats/dbmate.js';
-import { InputError, type FormatName, type MigrationSet } from './types.js';
+import { TOOL_NAMES, toolNamed } from '../runners/registry.js';
+import { readFolder, type Folder, type Parsed } from './folder.js';
+import { initParser } from './split.js';
+import { InputError, type Env, type MigrationSet } from './types.js';
 
-const FORMATS: readonly FormatName[] = ['rerun-all', 'golang-migrate', 'cigogne', 'codd', 'dbmate'];
-
-/** Loads the migration set in `dir`, read as `format`. */
-export async function loadSet(
-  dir: string,
-  format: FormatName,
-  env: Record<string, string | undefined> = process.env,
-): Promise<MigrationSet> {
-  const root = path.resolve(dir);
-  switch (format) {
-    case 'rerun-all':
-      return loadRerunAll(root);
-    case 'golang-migrate':
-      return loadGolangMigrate(root, env);
-    case 'cigogne':
-      return loadCigogne(root, env);
-    case 'codd':
-      return loadCodd(root, env);
-    case 'dbmate':
-      return loadDbmate(root, env);
-    default:
-      // `format` may come from a command line or config file, so it is checked at run time too.
-      throw new InputError(
-        `unknown migration format "${String(format)}"`,
-        undefined,
-        undefined,
-        undefined,
-        `use one of: ${FORMATS.join(', ')}`,
-      );
+/** The parser of `format`, which may come from a command line or config file: checked at run time too. */
+function parserOf(format: string): (folder: Folder, env: Env) => Parsed {
+  const tool = toolNamed(format);
+  if (!tool) {
+    throw new InputError(`unknown migration format "${String(format)}"`, undefined, undefined, undefined, `use one of: ${TOOL_NAMES.join(', ')}`);
   }
+  return tool.parse;
+}
+
+/** Parses a folder already read as `format` (a tool's name). Pure once the parser is loaded (`await initParser()`). */
+export function parseSet(folder: Folder, format: string, env: Env): Parsed {
+  return parserOf(format)(folder, env);
+}
+
+/** Reads the folder `dir` and parses it as `format`; `env` holds the variables a set may read (none if absent). */
+export async function loadSet(dir: string, format: string, env: Env = {}): Promise<MigrationSet> {
+  const parse = parserOf(format);
+  await initParser();
+  const parsed = parse(await readFolder(dir), env);
+  if (parsed.problems[0]) throw parsed.problems[0];
+  return parsed.set!;
 }

@@ -6,7 +6,7 @@ import type { SourcePosition, Statement, Substitution } from './types.js';
  *
  * PostgreSQL's error `position` counts characters (code points, 1-based) of the string it
  * received, which is not always the file: a script may carry an injected fault, a file sent
- * piece by piece starts each piece at 1, codd substitutes `${VAR}`. A SentText says which parts
+ * piece by piece starts each piece at 1, a format may substitute `${VAR}`. A SentText says which parts
  * of the sent string are copied from the script's text, so a position maps back only through
  * text that really came from the file; what a runner added maps nowhere.
  */
@@ -100,7 +100,7 @@ export function statementAt(statements: Statement[], offset: number): number | u
 export interface ScriptSource {
   /** The script's text: needed for offsets past the end of the statement's own text. */
   text?: string;
-  /** codd's `${VAR}` replacements: a place inside one maps to the `${`. */
+  /** The `${VAR}` replacements: a place inside one maps to the `${`. */
   substitutions?: Substitution[];
 }
 

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import type { FolderFile } from './folder.js';
 import { splitStatements } from './split.js';
 import { InputError, type Script } from './types.js';
 
@@ -12,17 +12,17 @@ export interface MigrationFile {
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 /**
- * Reads a migration file. The text keeps a byte order mark, since runners send it to the server
- * as it is; invalid UTF-8 is refused here because the server would refuse it anyway (22021),
- * and a replaced character would make positions and checksums disagree with the file.
+ * A migration file's text, from the bytes `readFolder` read. The text keeps a byte order mark,
+ * since runners send it to the server as it is; invalid UTF-8 is refused here because the server
+ * would refuse it anyway (22021), and a replaced character would make positions and checksums
+ * disagree with the file.
  */
-export async function readMigrationFile(file: string): Promise<MigrationFile> {
-  let bytes: Buffer;
-  try {
-    bytes = await readFile(file);
-  } catch (error) {
+export function migrationFile(source: FolderFile): MigrationFile {
+  const file = source.path;
+  const bytes = source.bytes;
+  if (bytes === undefined) {
     throw new InputError(
-      `cannot read the migration file (${(error as Error).message})`,
+      `cannot read the migration file (${source.unreadable ?? 'unknown error'})`,
       file,
       undefined,
       undefined,

@@ -18,7 +18,7 @@ export interface Statement extends SourcePosition {
   /** Details that rules and runners use without re-parsing (e.g. transaction kind, subtype). */
   detail?: StatementDetail;
   /**
-   * For `COPY … FROM STDIN` with inline data (codd): the data lines that follow the statement,
+   * For `COPY … FROM STDIN` with inline data (a format that allows it): the data lines that follow the statement,
    * each with its line end, up to but not including the `\.` line. The parser never sees them;
    * a runner sends them through the copy protocol.
    */
@@ -46,7 +46,7 @@ export interface Script {
   /** 1-based column in `file` at which `text` begins. */
   startColumn: number;
   statements: Statement[];
-  /** codd's `${VAR}` replacements in `text`, in order: the places where the text sent differs from the file. */
+  /** The `${VAR}` replacements in `text`, in order: the places where the text sent differs from the file. */
   substitutions?: Substitution[];
 }
 
@@ -77,12 +77,14 @@ export interface Migration {
   checksum: string;
 }
 
-export type FormatName = 'rerun-all' | 'golang-migrate' | 'cigogne' | 'codd' | 'dbmate';
+/** Environment variables, as a format may read them (`${VAR}` substitution); passed in, never read from the process below the edge. */
+export type Env = Record<string, string | undefined>;
 
 export interface MigrationSet {
   /** Absolute path of the set's folder. */
   dir: string;
-  format: FormatName;
+  /** The tool whose folder format it was read as (see src/runners/registry.ts). */
+  format: string;
   migrations: Migration[];
 }
 

@@ -271,7 +271,7 @@ export function runInTxn(
 
 /**
  * An `in-txn` block whose text goes to the server as ONE simple-query string inside an explicit
- * transaction, as a driver's `tx.Exec(text)` sends it (dbmate, golang-migrate's `transactions`).
+ * transaction, as a driver's `tx.Exec(text)` sends it (a Go tool's `db.Begin()` then `tx.Exec`).
  * The server still names the failing statement through its CommandComplete messages. A COMMIT in
  * the text ends the transaction early, and what ran before it stays.
  */

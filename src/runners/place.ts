@@ -109,7 +109,7 @@ export function placeError(block: Block, statement: Statement, error: PgError): 
   return { file: statement.file, ...placeAt(statement, statement.offset + offset, source), via: 'plpgsql' };
 }
 
-/** The script a statement of the block comes from: its text, and codd's substitutions in it. */
+/** The script a statement of the block comes from: its text, and the `${VAR}` substitutions in it. */
 function sourceOf(block: Block, statement: Statement): ScriptSource {
   const scripts = block.migrations.flatMap((m): Script[] => (m.down ? [m.up, m.down] : [m.up]));
   const script = scripts.find((s) => s.statements.includes(statement)) ?? scripts.find((s) => s.file === statement.file);

@@ -2,7 +2,8 @@ import { InputError } from '../migrations/types.js';
 import type { RunnerModel } from './types.js';
 
 /**
- * A retry policy in codd's syntax (CODD_RETRY_POLICY): `max N backoff (constant|exponential) T(s|ms)`.
+ * A retry policy in the syntax of the tool that retries by itself (RunnerModel.retry), also used
+ * for a supervisor's retries: `max N backoff (constant|exponential) T(s|ms)`.
  * N retries, so N + 1 tries; before retry k the wait is T (constant) or T·2^(k-1) (exponential).
  */
 export interface RetryPolicy {
@@ -10,21 +11,18 @@ export interface RetryPolicy {
   text: string;
   maxRetries: number;
   backoff: 'constant' | 'exponential';
-  /** The wait before the first retry, in seconds (codd keeps it as a DiffTime). */
+  /** The wait before the first retry, in seconds. */
   baseSeconds: number;
 }
-
-/** codd's defaultRetryPolicy: 3 tries, waiting 1 s then 2 s. */
-export const CODD_DEFAULT_RETRY = 'max 2 backoff exponential 1s';
 
 const SYNTAX = 'max N backoff (constant|exponential) T(s|ms), e.g. "max 2 backoff exponential 1s" or "max 5 backoff constant 250ms"';
 
 function malformed(text: string, what: string): InputError {
-  return new InputError(`retry policy '${text}': ${what}`, undefined, undefined, undefined, `write it as codd does: ${SYNTAX}`);
+  return new InputError(`retry policy '${text}': ${what}`, undefined, undefined, undefined, `write it as ${SYNTAX}`);
 }
 
 /**
- * Parses a policy as codd's retryPolicyParser does (Codd/Environment.hs): the words in this
+ * Parses a policy as the tool that defines the syntax does (docs/checks.md, "retry"): the words in this
  * order, spaces between them optional, a whole number of retries, a decimal time with its unit.
  */
 export function parseRetryPolicy(text: string): RetryPolicy {
@@ -70,8 +68,8 @@ export function triesOf(policy: RetryPolicy | undefined): number {
 
 /**
  * The wait before retry `retry` (1 for the first retry), in whole milliseconds, or undefined when
- * the policy allows no such retry. Computed as codd's retryFold does: the DiffTime doubled per
- * retry (exponential), then `truncate (realToFrac t :: Float) * 1000` — single precision and
+ * the policy allows no such retry. Computed as that tool does: the wait doubled per retry
+ * (exponential), then `truncate (realToFrac t :: Float) * 1000` — single precision and
  * truncated, so 1.2345s waits 1234 ms and 4061ms waits 4060 ms.
  */
 export function waitBefore(policy: RetryPolicy | undefined, retry: number): number | undefined {
@@ -125,7 +123,7 @@ export class VirtualClock implements Clock {
 
 /**
  * The policy a run uses: the one given (`--retry`, a scenario's `retry`), else the tool's own
- * default (codd's), else none: one try.
+ * default (RunnerModel.retry), else none: one try.
  */
 export function effectiveRetry(model: Pick<RunnerModel, 'retry'>, given?: string): RetryPolicy | undefined {
   if (given !== undefined) return parseRetryPolicy(given);

@@ -1,5 +1,5 @@
 import type { ErrorPlace } from '../migrations/locate.js';
-import type { Migration, MigrationSet, Statement } from '../migrations/types.js';
+import type { Env, Migration, MigrationSet, Statement } from '../migrations/types.js';
 import type { DatabaseHandle } from '../postgres/types.js';
 import type { Fault } from '../faults/types.js';
 import type { Clock, RetryPolicy } from './retry.js';
@@ -71,7 +71,7 @@ export interface BlockTrace {
   failedAt?: number;
   /**
    * With a retry policy (RunOptions.retry): how many times the block was tried, 1 when its first
-   * try succeeded. For a block retried statement by statement (codd's no-txn), 1 plus every retry
+   * try succeeded. For a block retried statement by statement (`RetrySemantics.noTxnByStatement`), 1 plus every retry
    * of its statements.
    */
   tries?: number;
@@ -85,7 +85,7 @@ export interface BlockTrace {
 
 /**
  * The tries of one retry unit inside a block: the statements from `statement` on, which every
- * retry resumed at (codd: the statement that failed, or the explicit BEGIN it failed inside).
+ * retry resumed at (the statement that failed, or the explicit BEGIN it failed inside).
  */
 export interface StatementTries {
   /** 0-based index in the block of the statement the tries started at. */
@@ -103,7 +103,7 @@ export interface Trace {
   ok: boolean;
   /** The first error that stopped the run. */
   failure?: { block: Block; statement?: Statement; error: PgError; faulted?: boolean };
-  /** For a refusal by the tool itself (not a server error), e.g. golang-migrate's dirty version. */
+  /** For a refusal by the tool itself (not a server error), e.g. a dirty version it will not run over. */
   refusal?: Refusal;
   /** With a retry policy: the policy and the time spent waiting between tries, on the run's clock. */
   retry?: { policy: string; waitedMs: number; runs?: number };
@@ -116,15 +116,15 @@ export interface Refusal {
 }
 
 /**
- * A stop the real tool makes after an earlier failure whatever the files say: golang-migrate's
- * dirty version, codd's `CREATE DATABASE` that ran but was never recorded (PostgreSQL has no
+ * A stop the real tool makes after an earlier failure whatever the files say: a dirty version that
+ * refuses every run, a `CREATE DATABASE` that ran but was never recorded (PostgreSQL has no
  * `IF NOT EXISTS` for it). No change to the set can avoid it, so a check reports it as a note with
  * the operator's action, models that action, and reports a finding only when the recovery fails
- * or ends in another state than a fresh run. A stop the files cause (cigogne's changed hash) is
+ * or ends in another state than a fresh run. A stop the files cause (a changed file's hash) is
  * not one of these: the model does not return it.
  */
 export interface InherentStop {
-  /** Notes are kept once per kind and check, e.g. `golang-migrate:dirty-version`. */
+  /** Notes are kept once per kind and check, e.g. `<tool>:dirty-version`. */
   kind: string;
   /** The migration file the stop is about (absolute, as in the set), if any. */
   file: string | null;
@@ -150,7 +150,7 @@ export interface OperatorAction {
   /**
    * Does to `db` what the operator does before running the tool again, and gives the database the
    * tool then runs on: `db` itself, or (when the action drops the database the case's database
-   * plays, as codd's `dropdb` does) a new empty one from `scratch()`, which the caller drops.
+   * plays, as a `dropdb` of the default database does) a new empty one from `scratch()`, which the caller drops.
    */
   apply(db: DatabaseHandle, scratch: () => Promise<DatabaseHandle>): Promise<DatabaseHandle>;
 }
@@ -169,12 +169,12 @@ export interface RunOptions {
   /** Stop cleanly before block `until` (the state "before block k", kept as a template). */
   until?: number;
   runnerOptions?: RunnerOptions;
-  /** Values for `${VAR}` substitution (codd-env-vars); defaults to process.env. */
-  env?: Record<string, string | undefined>;
+  /** The environment variables the set reads (`${VAR}` substitution); none when absent. */
+  env?: Env;
   /**
    * The retry policy (`--retry`, a scenario's `retry`). Absent: one try, whatever the tool's own
    * default (callers resolve that default: see `effectiveRetry` in src/runners/retry.ts). A model
-   * with `retry` semantics applies it its own way (codd); any other model is run again as a
+   * with `retry` semantics applies it its own way; any other model is run again as a
    * supervisor would (`runWithRetries` in src/runners/sequence.ts).
    */
   retry?: RetryPolicy;
@@ -183,7 +183,7 @@ export interface RunOptions {
 }
 
 /**
- * How a tool retries by itself (codd's CODD_RETRY_POLICY). A model without it has no retries of its
+ * How a tool retries by itself (a retry policy of its own). A model without it has no retries of its
  * own: a policy given for it models a supervisor that runs the tool again after a failure.
  */
 export interface RetrySemantics {
@@ -193,6 +193,11 @@ export interface RetrySemantics {
   noTxnByStatement: boolean;
   /** A lost connection ends the run at once: the tool cannot retry on it. */
   lostConnectionEndsRun: boolean;
+  /**
+   * How to take work out of a block the tool retries whole, in the words of its files: said when
+   * a COMMIT of the block's own made earlier work durable, so that a retry runs it again.
+   */
+  separate?: string;
 }
 
 /** The execution semantics of one real migration tool. */
@@ -215,9 +220,9 @@ export interface RunnerModel {
    * no-txn block must leave after a fault. Without it, the statements go plainly to `db`.
    */
   replay?(set: MigrationSet, db: DatabaseHandle, block: Block, count: number, options?: RunOptions): Promise<void>;
-  /** Optional: for models whose runs make objects outside the case's database (codd's bootstrap). */
+  /** Optional: for models whose runs make objects outside the case's database (a bootstrap's databases and roles). */
   cluster?: ClusterObjects;
-  /** Optional: the tool's own retries (codd). */
+  /** Optional: the tool's own retries. */
   retry?: RetrySemantics;
   /**
    * Optional. Whether a run that stopped on `db` (`trace` refused or failed) stopped the way the

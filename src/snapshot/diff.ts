@@ -2,7 +2,7 @@ import { canonicalJson, compareText } from './canonical.js';
 import type { Difference, Snapshot, SnapshotObject } from './types.js';
 
 export interface DiffOptions {
-  /** Compare tables' columns as sets (codd's ignore-column-order). */
+  /** Compare tables' columns as sets (ignore column order, as some tools' schema checks do). */
   ignoreColumnOrder?: boolean;
   /** Leave out every `owner` attribute (`--ignore owners`): environments that use other roles. */
   ignoreOwners?: boolean;

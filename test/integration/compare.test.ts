@@ -6,7 +6,7 @@ import { loadSet } from '../../src/migrations/load.js';
 import { initParser } from '../../src/migrations/split.js';
 import { startEmbedded } from '../../src/postgres/embedded.js';
 import type { DatabaseHandle, Server } from '../../src/postgres/types.js';
-import { rerunAll } from '../../src/runners/rerun-all.js';
+import { rerunAll } from '../../src/runners/rerun-all/model.js';
 import { readMadeAnew, relaxationOf } from '../../src/snapshot/made-anew.js';
 import type { DataFingerprint } from '../../src/snapshot/types.js';
 import { ROOT } from '../helpers/cli.js';

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmbedded } from '../../src/postgres/embedded.js';
 import type { Server } from '../../src/postgres/types.js';
 import { loadSet } from '../../src/migrations/load.js';
-import { rerunAll } from '../../src/runners/rerun-all.js';
+import { rerunAll } from '../../src/runners/rerun-all/model.js';
 
 describe('fault crash on the embedded provider', () => {
   let server: Server;

@@ -10,8 +10,7 @@ import type { CheckName, CheckOptions, CheckResult, Finding } from '../../src/ch
 import { lintCommand } from '../../src/lint/command.js';
 import { loadSet } from '../../src/migrations/load.js';
 import { initParser } from '../../src/migrations/split.js';
-import type { FormatName } from '../../src/migrations/types.js';
-import { runnerModel } from '../../src/runners/index.js';
+import { runnerModel } from '../../src/runners/registry.js';
 import { ROOT } from '../helpers/cli.js';
 import { sharedServer } from '../helpers/shared-server.js';
 
@@ -190,7 +189,7 @@ async function checkWithLint(
   const report = await shared.run({ dir, runner, runnerOptions, checks: ['lint', ...checks.split(',')] as CheckName[], options });
   await initParser();
   const model = runnerModel(runner);
-  const plan = model.plan(await loadSet(dir, model.format as FormatName), runnerOptions);
+  const plan = model.plan(await loadSet(dir, model.format), runnerOptions);
   return pairFindings(report.checks, plan);
 }
 

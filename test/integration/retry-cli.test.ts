@@ -115,7 +115,7 @@ describe('migtest check --checks retry (the built CLI, a real PostgreSQL)', () =
     const result = await migtest(['check', `${SETS}/codd-retry/fixed`, '--runner', 'codd', '--checks', 'retry', '--retry', 'max 2 backoff exponential 2']);
     expect(result.code).toBe(2);
     expect(result.stderr).toContain("retry policy 'max 2 backoff exponential 2': the time 2 needs its unit: s or ms (e.g. 2s)");
-    expect(result.stderr).toContain('fix: write it as codd does: max N backoff (constant|exponential) T(s|ms)');
+    expect(result.stderr).toContain('fix: write it as max N backoff (constant|exponential) T(s|ms)');
 
     const file = path.join(scratch, 'bad-retry.json');
     writeFileSync(

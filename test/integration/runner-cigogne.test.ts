@@ -2,15 +2,17 @@ import { cpSync, mkdtempSync, rmSync, writeFileSync, appendFileSync, chmodSync }
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadCigogne } from '../../src/migrations/formats/cigogne.js';
-import type { MigrationSet } from '../../src/migrations/types.js';
 import { startEmbedded } from '../../src/postgres/embedded.js';
 import type { DatabaseHandle, Server } from '../../src/postgres/types.js';
-import { cigogne } from '../../src/runners/cigogne.js';
+import { cigogne } from '../../src/runners/cigogne/model.js';
 import type { Fault } from '../../src/faults/types.js';
 import type { RunOptions, Trace } from '../../src/runners/types.js';
 import { migtest, ROOT, type JsonReport } from '../helpers/cli.js';
 import { sql } from '../helpers/db.js';
+import { loadSet } from '../../src/migrations/load.js';
+import type { Env, MigrationSet } from '../../src/migrations/types.js';
+
+const loadCigogne = (dir: string, env: Env = {}): Promise<MigrationSet> => loadSet(dir, 'cigogne', env);
 
 const STORY = 'migrations-under-test/cigogne-single-transaction';
 const FIXED = path.join(ROOT, STORY, 'fixed');

@@ -2,14 +2,17 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadCodd } from '../../src/migrations/formats/codd.js';
-import type { MigrationSet } from '../../src/migrations/types.js';
 import { startEmbedded } from '../../src/postgres/embedded.js';
 import type { DatabaseHandle, Server } from '../../src/postgres/types.js';
 import type { Fault } from '../../src/faults/types.js';
-import { codd, coddCluster } from '../../src/runners/codd.js';
+import { codd } from '../../src/runners/codd/model.js';
 import type { RunOptions, Trace } from '../../src/runners/types.js';
 import { ROOT } from '../helpers/cli.js';
+import { loadSet } from '../../src/migrations/load.js';
+import type { Env, MigrationSet } from '../../src/migrations/types.js';
+
+const loadCodd = (dir: string, env: Env = {}): Promise<MigrationSet> => loadSet(dir, 'codd', env);
+const coddCluster = codd.cluster;
 
 const SETS = path.join(ROOT, 'migrations-under-test');
 const OWNER = { runnerOptions: { user: 'orders_owner' } };

@@ -2,16 +2,18 @@ import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:f
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadDbmate } from '../../src/migrations/formats/dbmate.js';
-import type { MigrationSet } from '../../src/migrations/types.js';
 import { startEmbedded } from '../../src/postgres/embedded.js';
 import type { DatabaseHandle, Server } from '../../src/postgres/types.js';
 import type { Fault } from '../../src/faults/types.js';
-import { dbmate } from '../../src/runners/dbmate.js';
+import { dbmate } from '../../src/runners/dbmate/model.js';
 import type { RunOptions, Trace } from '../../src/runners/types.js';
 import { runChecks } from '../../src/run.js';
 import { ROOT } from '../helpers/cli.js';
 import { sql } from '../helpers/db.js';
+import { loadSet } from '../../src/migrations/load.js';
+import type { Env, MigrationSet } from '../../src/migrations/types.js';
+
+const loadDbmate = (dir: string, env: Env = {}): Promise<MigrationSet> => loadSet(dir, 'dbmate', env);
 
 const STORY = path.join(ROOT, 'migrations-under-test/dbmate-transaction-false');
 const CIC_FILE = path.join(STORY, 'broken/20240315143000_unique_order_external_ref.sql');

@@ -2,16 +2,18 @@ import { chmodSync, cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadGolangMigrate } from '../../src/migrations/formats/golang-migrate.js';
-import type { MigrationSet } from '../../src/migrations/types.js';
 import { startEmbedded } from '../../src/postgres/embedded.js';
 import type { DatabaseHandle, Server } from '../../src/postgres/types.js';
 import type { Fault } from '../../src/faults/types.js';
-import { DOLLAR_QUOTE_SPLIT_NOTE, golangMigrate, naiveSplitBrokeDollarQuote } from '../../src/runners/golang-migrate.js';
+import { DOLLAR_QUOTE_SPLIT_NOTE, golangMigrate, naiveSplitBrokeDollarQuote } from '../../src/runners/golang-migrate/model.js';
 import type { RunOptions, Trace } from '../../src/runners/types.js';
 import { runChecks } from '../../src/run.js';
 import { ROOT } from '../helpers/cli.js';
 import { sql } from '../helpers/db.js';
+import { loadSet } from '../../src/migrations/load.js';
+import type { Env, MigrationSet } from '../../src/migrations/types.js';
+
+const loadGolangMigrate = (dir: string, env: Env = {}): Promise<MigrationSet> => loadSet(dir, 'golang-migrate', env);
 
 const STORY = path.join(ROOT, 'migrations-under-test/golang-migrate-dirty');
 

@@ -99,7 +99,7 @@ function identity(f: Finding): string {
   const message = f.message
     .replace(/ \(seed \d+, path [^,]*, found after \d+ runs and shrunk\)$/, '')
     // codd's model names the scratch database a set's database maps to, made anew by every run
-    // (src/runners/codd.ts): the same database, another name.
+    // (src/runners/codd/): the same database, another name.
     .replace(/ \(on the server under test: [^)]*\)/, '');
   // Which lint rules confirm a finding depends on whether lint ran beside it, not on the finding.
   const { lint: _paired, ...rest } = (f.case ?? {}) as Record<string, unknown>;

@@ -5,7 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { asConfig, configRequest, defineConfig, RUNNER_NAMES, validateConfig } from '../../src/config/define.js';
 import { loadConfigFile, requestFromConfig } from '../../src/config/file.js';
 import { InputError } from '../../src/migrations/types.js';
-import { RUNNERS } from '../../src/runners/index.js';
+import { RUNNERS } from '../../src/runners/registry.js';
 import { rejection } from '../helpers/folders.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'migtest-config-'));

@@ -3,11 +3,14 @@ import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { cigogneCreatedAt, cigogneName, loadCigogne } from '../../src/migrations/formats/cigogne.js';
+import { cigogneCreatedAt, cigogneName } from '../../src/runners/cigogne/format.js';
 import { loadSet } from '../../src/migrations/load.js';
 import { InputError } from '../../src/migrations/types.js';
-import { cigogne } from '../../src/runners/cigogne.js';
+import { cigogne } from '../../src/runners/cigogne/model.js';
 import { rejection, tempFolder } from '../helpers/folders.js';
+import type { Env, MigrationSet } from '../../src/migrations/types.js';
+
+const loadCigogne = (dir: string, env: Env = {}): Promise<MigrationSet> => loadSet(dir, 'cigogne', env);
 
 const SETS = fileURLToPath(new URL('../../migrations-under-test/cigogne-single-transaction', import.meta.url));
 

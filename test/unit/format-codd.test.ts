@@ -2,11 +2,14 @@ import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { coddConnection, coddTimestamp, loadCodd, NO_PARSE_KIND } from '../../src/migrations/formats/codd.js';
+import { coddConnection, coddTimestamp, NO_PARSE_KIND } from '../../src/runners/codd/format.js';
 import { loadSet } from '../../src/migrations/load.js';
 import { InputError, type Statement } from '../../src/migrations/types.js';
-import { codd } from '../../src/runners/codd.js';
+import { codd } from '../../src/runners/codd/model.js';
 import { rejection, tempFolder } from '../helpers/folders.js';
+import type { Env, MigrationSet } from '../../src/migrations/types.js';
+
+const loadCodd = (dir: string, env: Env = {}): Promise<MigrationSet> => loadSet(dir, 'codd', env);
 
 const SETS = fileURLToPath(new URL('../../migrations-under-test', import.meta.url));
 

@@ -2,11 +2,13 @@ import { createHash } from 'node:crypto';
 import { symlink } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadDbmate } from '../../src/migrations/formats/dbmate.js';
 import { loadSet } from '../../src/migrations/load.js';
 import { InputError } from '../../src/migrations/types.js';
-import { dbmate } from '../../src/runners/dbmate.js';
+import { dbmate } from '../../src/runners/dbmate/model.js';
 import { rejection, tempFolder } from '../helpers/folders.js';
+import type { Env, MigrationSet } from '../../src/migrations/types.js';
+
+const loadDbmate = (dir: string, env: Env = {}): Promise<MigrationSet> => loadSet(dir, 'dbmate', env);
 
 let dir: string;
 const { write } = tempFolder('migtest-dbmate-', (created) => (dir = created));

@@ -2,11 +2,13 @@ import { createHash } from 'node:crypto';
 import { symlink } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadGolangMigrate } from '../../src/migrations/formats/golang-migrate.js';
 import { loadSet } from '../../src/migrations/load.js';
 import { InputError } from '../../src/migrations/types.js';
-import { cutThrough, golangMigrate, naiveSplit, naiveSplitBrokeDollarQuote, naiveStatements, openAtEnd } from '../../src/runners/golang-migrate.js';
+import { cutThrough, golangMigrate, naiveSplit, naiveSplitBrokeDollarQuote, naiveStatements, openAtEnd } from '../../src/runners/golang-migrate/model.js';
 import { rejection, tempFolder } from '../helpers/folders.js';
+import type { Env, MigrationSet } from '../../src/migrations/types.js';
+
+const loadGolangMigrate = (dir: string, env: Env = {}): Promise<MigrationSet> => loadSet(dir, 'golang-migrate', env);
 
 let dir: string;
 const { write } = tempFolder('migtest-golang-migrate-', (created) => (dir = created));

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { buildContext } from '../../src/lint/context.js';
-import { runnerModel } from '../../src/runners/index.js';
+import { runnerModel } from '../../src/runners/registry.js';
 import { memorySet, type Options } from './lint-set.js';
 
 /** `line: in-txn? rerun` for every statement, to read the placement at a glance. */

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { blameOf, pairFindings } from '../../src/checks/lint.js';
 import type { CheckName, CheckResult, Finding } from '../../src/checks/types.js';
 import { lintSet } from '../../src/lint/engine.js';
-import { runnerModel } from '../../src/runners/index.js';
+import { runnerModel } from '../../src/runners/registry.js';
 import type { Plan } from '../../src/runners/types.js';
 import { memorySet } from './lint-set.js';
 

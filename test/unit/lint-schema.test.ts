@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { buildContext } from '../../src/lint/context.js';
 import type { SchemaState } from '../../src/lint/schema/state.js';
 import type { LintContext, LintStatement } from '../../src/lint/types.js';
-import { runnerModel } from '../../src/runners/index.js';
+import { runnerModel } from '../../src/runners/registry.js';
 import { memorySet, type Options } from './lint-set.js';
 
 async function contextOf(files: Record<string, string>, runner = 'rerun-all', options: Options = {}): Promise<LintContext> {

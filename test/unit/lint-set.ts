@@ -5,7 +5,7 @@ import { lintSet } from '../../src/lint/engine.js';
 import { toScript } from '../../src/migrations/script.js';
 import { initParser } from '../../src/migrations/split.js';
 import type { DirectiveValue, Migration, MigrationSet } from '../../src/migrations/types.js';
-import { runnerModel } from '../../src/runners/index.js';
+import { runnerModel } from '../../src/runners/registry.js';
 
 export interface Options {
   runnerOptions?: Record<string, string>;

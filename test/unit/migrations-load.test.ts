@@ -2,9 +2,11 @@ import { createHash } from 'node:crypto';
 import { mkdir, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadRerunAll } from '../../src/migrations/formats/rerun-all.js';
 import { loadSet } from '../../src/migrations/load.js';
 import { rejection, tempFolder } from '../helpers/folders.js';
+import type { Env, MigrationSet } from '../../src/migrations/types.js';
+
+const loadRerunAll = (dir: string, env: Env = {}): Promise<MigrationSet> => loadSet(dir, 'rerun-all', env);
 
 let dir: string;
 const { write } = tempFolder('migtest-load-', (created) => (dir = created));

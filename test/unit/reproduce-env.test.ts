@@ -1,8 +1,11 @@
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { loadCodd } from '../../src/migrations/formats/codd.js';
 import { reproduceCommand, setEnvNames, type RunRequest } from '../../src/run.js';
 import { tempFolder } from '../helpers/folders.js';
+import { loadSet } from '../../src/migrations/load.js';
+import type { Env, MigrationSet } from '../../src/migrations/types.js';
+
+const loadCodd = (dir: string, env: Env = {}): Promise<MigrationSet> => loadSet(dir, 'codd', env);
 
 let dir: string;
 const { write } = tempFolder('migtest-reproduce-env-', (created) => (dir = created));

@@ -1,9 +1,10 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { InputError } from '../../src/migrations/types.js';
-import { CODD_DEFAULT_RETRY, effectiveRetry, parseRetryPolicy, triesOf, VirtualClock, waitBefore, waitsOf } from '../../src/runners/retry.js';
-import { codd } from '../../src/runners/codd.js';
-import { rerunAll } from '../../src/runners/rerun-all.js';
+import { CODD_DEFAULT_RETRY } from '../../src/runners/codd/model.js';
+import { effectiveRetry, parseRetryPolicy, triesOf, VirtualClock, waitBefore, waitsOf } from '../../src/runners/retry.js';
+import { codd } from '../../src/runners/codd/model.js';
+import { rerunAll } from '../../src/runners/rerun-all/model.js';
 
 function refusal(text: string): InputError {
   try {

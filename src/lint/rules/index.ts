@@ -1,15 +1,12 @@
+import { TOOLS } from '../../runners/registry.js';
 import type { Rule } from '../types.js';
 import { addConstraintUnguarded } from './add-constraint-unguarded.js';
-import { cigogneDisableTransaction } from './cigogne-disable-transaction.js';
-import { coddBootstrapOwner } from './codd-bootstrap-owner.js';
 import { createIfNotExists } from './create-if-not-exists.js';
 import { createOrReplace } from './create-or-replace.js';
-import { dbmateTransactionFalse } from './dbmate-transaction-false.js';
 import { dropIfExists } from './drop-if-exists.js';
 import { dropRecreate } from './drop-recreate.js';
 import { enumAddValueIfNotExists } from './enum-add-value-if-not-exists.js';
 import { enumValueSameTransaction } from './enum-value-same-transaction.js';
-import { golangMigrateMultiStatement } from './golang-migrate-multi-statement.js';
 import { insertWithoutOnConflict } from './insert-without-on-conflict.js';
 import { onConflictTarget } from './on-conflict-target.js';
 import { psqlMetaCommand } from './psql-meta-command.js';
@@ -21,7 +18,7 @@ import { uncommittedTransaction } from './uncommitted-transaction.js';
 import { unusedIgnore } from './unused-ignore.js';
 import { updateNotConvergent } from './update-not-convergent.js';
 
-/** Every rule, in the order docs/lint.md lists them. */
+/** Every rule, in the order docs/lint.md lists them; a tool's own rules come from its folder. */
 export const RULES: readonly Rule[] = [
   // re-run safety
   createIfNotExists,
@@ -40,11 +37,8 @@ export const RULES: readonly Rule[] = [
   transactionNesting,
   uncommittedTransaction,
   enumValueSameTransaction,
-  // runners
-  cigogneDisableTransaction,
-  dbmateTransactionFalse,
-  golangMigrateMultiStatement,
-  coddBootstrapOwner,
+  // runners: each tool's own rules, in registry order
+  ...TOOLS.flatMap((tool) => tool.lint.rules),
   // psql
   psqlMetaCommand,
   // suppression comments

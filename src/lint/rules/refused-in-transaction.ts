@@ -13,7 +13,7 @@ import type { Rule } from '../types.js';
  * ALTER SYSTEM, CREATE SUBSCRIPTION that creates a slot, DISCARD ALL. They fail with `25001`
  * "… cannot run inside a transaction block" when the runner sends them inside its own
  * transaction (an `in-txn` block), as part of a string of two or more statements (PostgreSQL's
- * implicit transaction: rerun-all and golang-migrate files, dbmate `transaction:false` sections),
+ * implicit transaction: a file or section a runner sends as one string, `script` blocks),
  * or after an explicit BEGIN. Alone in its string, or in a no-txn migration, the statement runs.
  */
 export const refusedInTransaction: Rule = {

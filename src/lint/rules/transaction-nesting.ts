@@ -3,8 +3,8 @@ import type { LintContext, LintStatement, Rule } from '../types.js';
 
 /**
  * transaction-nesting — an explicit BEGIN, COMMIT or ROLLBACK inside a block the runner already
- * runs in its own transaction (cigogne's transactional migrations, codd's in-txn migrations,
- * dbmate's default, golang-migrate with transactions=true).
+ * runs in its own transaction (an `in-txn` block: what each tool's docs/runners/<tool>.md calls
+ * its transactional migrations).
  *
  * A BEGIN there only draws a warning (25001, there is already a transaction in progress); a
  * COMMIT commits the runner's transaction in the middle of the block, so what came before it

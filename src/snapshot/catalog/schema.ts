@@ -2,8 +2,9 @@ import type { KindQueries } from './query.js';
 import { comment, privileges, userNamespace } from './sql.js';
 
 /**
- * A schema of a tracker's own (codd's `codd`) belongs to the tracker, like the table: a tool may
- * make it at a moment the schema under test knows nothing of (codd when it records a failure).
+ * A schema of a tracker's own (TrackerSpec.schema, when not public) belongs to the tracker, like
+ * the table: a tool may make it at a moment the schema under test knows nothing of (when it
+ * records a failure).
  * `public` always stays.
  */
 export const schemaQueries: KindQueries = () => [

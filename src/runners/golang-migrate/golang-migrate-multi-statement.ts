@@ -1,5 +1,5 @@
-import { DOLLAR_QUOTE_SPLIT_NOTE, openAtEnd } from '../../runners/golang-migrate.js';
-import type { LintStatement, Problem, Rule } from '../types.js';
+import { DOLLAR_QUOTE_SPLIT_NOTE, openAtEnd } from './model.js';
+import type { LintStatement, Problem, Rule } from '../../lint/types.js';
 
 const WHAT: Record<string, string> = {
   'dollar-quote': 'a $$ body',

@@ -1,13 +1,13 @@
 import { createHash } from 'node:crypto';
 import path from 'node:path';
 import type pg from 'pg';
-import { cigogneCreatedAt, cigogneName, disablesTransaction } from '../migrations/formats/cigogne.js';
-import { InputError, type Migration, type MigrationSet, type Statement } from '../migrations/types.js';
-import type { DatabaseHandle } from '../postgres/types.js';
-import { faultsIn, type Faults } from '../faults/inject.js';
-import { runInTxn, runNoTxn, toPgError } from './execute.js';
-import { quiet, runBlocks, runWithRetries } from './sequence.js';
-import type { Block, BlockTrace, Plan, RunOptions, RunnerModel, RunnerOptions, Trace } from './types.js';
+import { cigogneCreatedAt, cigogneName, disablesTransaction } from './format.js';
+import { InputError, type Migration, type MigrationSet, type Statement } from '../../migrations/types.js';
+import type { DatabaseHandle } from '../../postgres/types.js';
+import { faultsIn, type Faults } from '../../faults/inject.js';
+import { runInTxn, runNoTxn, toPgError } from '../execute.js';
+import { quiet, runBlocks, runWithRetries } from '../sequence.js';
+import type { Block, BlockTrace, Plan, RunOptions, RunnerModel, RunnerOptions, Trace } from '../types.js';
 
 const SCHEMA = 'public';
 const TABLE = '_migrations';

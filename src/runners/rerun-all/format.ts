@@ -1,8 +1,6 @@
-import path from 'node:path';
-import { readMigrationFile, toScript } from '../script.js';
-import { initParser } from '../split.js';
-import { byBytes, filesIn } from '../folder.js';
-import { InputError, type Migration, type MigrationSet } from '../types.js';
+import { migrationFile, toScript } from '../../migrations/script.js';
+import { byBytes, fileNamed, fileNames, parsing, type Folder, type Parsed } from '../../migrations/folder.js';
+import { InputError, type Env, type Migration, type MigrationSet } from '../../migrations/types.js';
 
 const UP = '.up.sql';
 const DOWN = '.down.sql';
@@ -12,9 +10,13 @@ const DOWN = '.down.sql';
  * tracker (certctl's boot-time runner). `.down.sql` files are never run by such a runner; they
  * are loaded as `down` scripts only so the `down` check can use them.
  */
-export async function loadRerunAll(dir: string): Promise<MigrationSet> {
-  const root = path.resolve(dir);
-  const files = await filesIn(root, '*.up.sql files');
+export function parseRerunAll(folder: Folder, _env: Env = {}): Parsed {
+  return parsing(() => parseFolder(folder));
+}
+
+function parseFolder(folder: Folder): MigrationSet {
+  const root = folder.dir;
+  const files = fileNames(folder, '*.up.sql files');
   const ups = files.filter((name) => name.endsWith(UP)).sort(byBytes);
   if (ups.length === 0) {
     throw new InputError(
@@ -26,19 +28,19 @@ export async function loadRerunAll(dir: string): Promise<MigrationSet> {
         `files named NAME${UP} (not subfolders, not .down.sql)`,
     );
   }
-  await initParser();
   const downs = new Set(files.filter((name) => name.endsWith(DOWN)));
   const migrations: Migration[] = [];
   for (const name of ups) {
     const downName = name.slice(0, -UP.length) + DOWN;
-    migrations.push(await loadMigration(root, name, downs.has(downName) ? downName : undefined));
+    migrations.push(parseMigration(folder, name, downs.has(downName) ? downName : undefined));
   }
   return { dir: root, format: 'rerun-all', migrations };
 }
 
-async function loadMigration(root: string, name: string, downName?: string): Promise<Migration> {
-  const file = path.join(root, name);
-  const { text, checksum } = await readMigrationFile(file);
+function parseMigration(folder: Folder, name: string, downName?: string): Migration {
+  const source = fileNamed(folder, name);
+  const file = source.path;
+  const { text, checksum } = migrationFile(source);
   const migration: Migration = {
     id: name,
     name,
@@ -49,8 +51,8 @@ async function loadMigration(root: string, name: string, downName?: string): Pro
     checksum,
   };
   if (downName) {
-    const downFile = path.join(root, downName);
-    migration.down = toScript((await readMigrationFile(downFile)).text, downFile);
+    const down = fileNamed(folder, downName);
+    migration.down = toScript(migrationFile(down).text, down.path);
   }
   return migration;
 }

@@ -1,13 +1,13 @@
 import type pg from 'pg';
-import { splitStatements } from '../migrations/split.js';
-import { TextIndex } from '../migrations/text-index.js';
-import { InputError, type Migration, type MigrationSet, type Statement } from '../migrations/types.js';
-import type { DatabaseHandle } from '../postgres/types.js';
-import { faultsIn, type Faults } from '../faults/inject.js';
-import { runInTxn, runNoTxn, runScript, runScriptInTxn, toPgError } from './execute.js';
-import { CREATE_TRACKER, dirtyVersionStop, operatorAction, readVersion, SELECT_VERSION, setVersion, TRACKER_SPEC, writeVersion } from './golang-migrate-version.js';
-import { quiet, runBlocks, runWithRetries } from './sequence.js';
-import type { Block, BlockTrace, Plan, RunOptions, RunnerModel, RunnerOptions, Trace } from './types.js';
+import { splitStatements } from '../../migrations/split.js';
+import { TextIndex } from '../../migrations/text-index.js';
+import { InputError, type Migration, type MigrationSet, type Statement } from '../../migrations/types.js';
+import type { DatabaseHandle } from '../../postgres/types.js';
+import { faultsIn, type Faults } from '../../faults/inject.js';
+import { runInTxn, runNoTxn, runScript, runScriptInTxn, toPgError } from '../execute.js';
+import { CREATE_TRACKER, dirtyVersionStop, operatorAction, readVersion, SELECT_VERSION, setVersion, TRACKER_SPEC, writeVersion } from './version.js';
+import { quiet, runBlocks, runWithRetries } from '../sequence.js';
+import type { Block, BlockTrace, Plan, RunOptions, RunnerModel, RunnerOptions, Trace } from '../types.js';
 
 const OPTIONS: Record<string, string> = {
   'multi-statement':

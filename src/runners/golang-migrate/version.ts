@@ -1,8 +1,8 @@
 import type pg from 'pg';
-import type { DatabaseHandle } from '../postgres/types.js';
-import { isCommit } from './execute.js';
-import { quiet } from './sequence.js';
-import type { Block, InherentStop } from './types.js';
+import type { DatabaseHandle } from '../../postgres/types.js';
+import { isCommit } from '../execute.js';
+import { quiet } from '../sequence.js';
+import type { Block, InherentStop } from '../types.js';
 
 /*
  * golang-migrate's version record and its dirty flag: SetVersion as the postgres driver writes it,

@@ -1,4 +1,4 @@
-import type { Rule } from '../types.js';
+import type { Rule } from '../../lint/types.js';
 
 /**
  * cigogne-disable-transaction — a cigogne migration marked `--- migration:up disable_transaction`

@@ -1,10 +1,10 @@
 import type pg from 'pg';
-import { InputError, type MigrationSet } from '../migrations/types.js';
-import type { DatabaseHandle } from '../postgres/types.js';
-import { faultsIn, type Faults } from '../faults/inject.js';
-import { runNoTxn, runScript, runScriptInTxn, toPgError } from './execute.js';
-import { quiet, runBlocks, runWithRetries } from './sequence.js';
-import type { Block, BlockTrace, Plan, RunOptions, RunnerModel, RunnerOptions, Trace } from './types.js';
+import { InputError, type MigrationSet } from '../../migrations/types.js';
+import type { DatabaseHandle } from '../../postgres/types.js';
+import { faultsIn, type Faults } from '../../faults/inject.js';
+import { runNoTxn, runScript, runScriptInTxn, toPgError } from '../execute.js';
+import { quiet, runBlocks, runWithRetries } from '../sequence.js';
+import type { Block, BlockTrace, Plan, RunOptions, RunnerModel, RunnerOptions, Trace } from '../types.js';
 
 const SCHEMA = 'public';
 const TABLE = 'schema_migrations';

@@ -1,4 +1,4 @@
-import type { Rule } from '../types.js';
+import type { Rule } from '../../lint/types.js';
 
 /**
  * dbmate-transaction-false — a dbmate migration marked `-- migrate:up transaction:false` whose

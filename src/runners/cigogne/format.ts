@@ -1,8 +1,7 @@
 import path from 'node:path';
-import { readMigrationFile, toScript } from '../script.js';
-import { initParser } from '../split.js';
-import { filesIn } from '../folder.js';
-import { InputError, type Migration, type MigrationSet, type Script } from '../types.js';
+import { migrationFile, toScript } from '../../migrations/script.js';
+import { fileNamed, fileNames, parsing, type Folder, type FolderFile, type Parsed } from '../../migrations/folder.js';
+import { InputError, type Env, type Migration, type MigrationSet, type Script } from '../../migrations/types.js';
 
 /** The name pattern cigogne's parser accepts, as its error message spells it. */
 export const CIGOGNE_PATTERN = '<YYYYMMDDhhmmss>-<Name>.sql';
@@ -31,9 +30,13 @@ interface Marker {
  * `<YYYYMMDDhhmmss>-<Name>.sql`, in timestamp order. The statements cigogne runs are those between
  * `--- migration:up` and `--- migration:down`; the rest of the file only counts for its sha256.
  */
-export async function loadCigogne(dir: string, _env: Record<string, string | undefined> = process.env): Promise<MigrationSet> {
-  const root = path.resolve(dir);
-  const names = (await filesIn(root, `${CIGOGNE_PATTERN} files`)).filter((name) => name.endsWith('.sql'));
+export function parseCigogne(folder: Folder, _env: Env = {}): Parsed {
+  return parsing(() => parseFolder(folder));
+}
+
+function parseFolder(folder: Folder): MigrationSet {
+  const root = folder.dir;
+  const names = fileNames(folder, `${CIGOGNE_PATTERN} files`).filter((name) => name.endsWith('.sql'));
   if (names.length === 0) {
     throw new InputError(
       'no *.sql files in this folder',
@@ -43,11 +46,11 @@ export async function loadCigogne(dir: string, _env: Record<string, string | und
       `pass the folder that directly holds the migrations, named ${CIGOGNE_PATTERN} (cigogne reads priv/migrations/*.sql)`,
     );
   }
-  await initParser();
   const byStamp = new Map<string, string>();
   const migrations: Migration[] = [];
   for (const name of names.sort()) {
-    const file = path.join(root, name);
+    const source = fileNamed(folder, name);
+    const file = source.path;
     const { stamp } = parseFileName(name, file);
     const other = byStamp.get(stamp);
     if (other !== undefined) {
@@ -60,7 +63,7 @@ export async function loadCigogne(dir: string, _env: Record<string, string | und
       );
     }
     byStamp.set(stamp, name);
-    migrations.push(await loadMigration(file, name));
+    migrations.push(parseMigration(source, name));
   }
   migrations.sort((a, b) => (a.orderKey < b.orderKey ? -1 : a.orderKey > b.orderKey ? 1 : 0));
   return { dir: root, format: 'cigogne', migrations };
@@ -122,8 +125,9 @@ function dateTimeProblem(stamp: string): string | undefined {
   return undefined;
 }
 
-async function loadMigration(file: string, name: string): Promise<Migration> {
-  const { text, checksum } = await readMigrationFile(file);
+function parseMigration(source: FolderFile, name: string): Migration {
+  const file = source.path;
+  const { text, checksum } = migrationFile(source);
   const markers = findMarkers(text, file);
   const { up, down, end } = orderedMarkers(markers, text, file);
 

@@ -1,6 +1,6 @@
-import { as, option, str } from '../ast.js';
-import { coddDefaultDatabase, onDefaultConnection } from '../context.js';
-import type { Rule } from '../types.js';
+import { as, option, str } from '../../lint/ast.js';
+import { coddDefaultDatabase, onDefaultConnection } from './plan.js';
+import type { Rule } from '../../lint/types.js';
 
 /**
  * codd-bootstrap-owner — codd's bootstrap creates the database that CODD_CONNECTION names

@@ -1,8 +1,7 @@
 import path from 'node:path';
-import { readMigrationFile, toScript } from '../script.js';
-import { initParser } from '../split.js';
-import { byBytes, filesIn } from '../folder.js';
-import { InputError, type Migration, type MigrationSet } from '../types.js';
+import { migrationFile, toScript } from '../../migrations/script.js';
+import { byBytes, fileNamed, fileNames, parsing, type Folder, type Parsed } from '../../migrations/folder.js';
+import { InputError, type Env, type Migration, type MigrationSet } from '../../migrations/types.js';
 
 /**
  * golang-migrate's `source.Regex`. A name that matches is a migration whatever its extension
@@ -31,10 +30,14 @@ interface MigrationName {
  * `NUMBER_NAME.down.sql`, ordered by the number. A version with only a down file is kept with an
  * empty up script, since golang-migrate still moves the version over it.
  */
-export async function loadGolangMigrate(dir: string, _env: Record<string, string | undefined> = process.env): Promise<MigrationSet> {
-  const root = path.resolve(dir);
+export function parseGolangMigrate(folder: Folder, _env: Env = {}): Parsed {
+  return parsing(() => parseFolder(folder));
+}
+
+function parseFolder(folder: Folder): MigrationSet {
+  const root = folder.dir;
   // ReadDir order: the later of two duplicate files is the one golang-migrate names.
-  const names = (await filesIn(root, 'NUMBER_NAME.up.sql files')).sort(byBytes);
+  const names = fileNames(folder, 'NUMBER_NAME.up.sql files').sort(byBytes);
   const versions = new Map<bigint, Files>();
   for (const name of names) {
     const parsed = parseName(root, name);
@@ -63,10 +66,9 @@ export async function loadGolangMigrate(dir: string, _env: Record<string, string
       'pass the folder that directly holds the NUMBER_NAME.up.sql and NUMBER_NAME.down.sql files',
     );
   }
-  await initParser();
   const migrations: Migration[] = [];
   for (const version of [...versions.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))) {
-    migrations.push(await loadMigration(root, version, versions.get(version)!));
+    migrations.push(parseMigration(folder, version, versions.get(version)!));
   }
   return { dir: root, format: 'golang-migrate', migrations };
 }
@@ -96,11 +98,12 @@ function parseName(root: string, name: string): MigrationName | undefined {
   return { name, base: `${match[1]}_${match[2]}`, version, direction: match[3] as Direction };
 }
 
-async function loadMigration(root: string, version: bigint, files: Files): Promise<Migration> {
+function parseMigration(folder: Folder, version: bigint, files: Files): Migration {
   const upName = files.up;
   const downName = files.down;
-  const main = path.join(root, (upName ?? downName)!);
-  const { text, checksum } = await readMigrationFile(main);
+  const source = fileNamed(folder, (upName ?? downName)!);
+  const main = source.path;
+  const { text, checksum } = migrationFile(source);
   const migration: Migration = {
     id: version.toString(),
     name: files.base,
@@ -112,8 +115,8 @@ async function loadMigration(root: string, version: bigint, files: Files): Promi
     checksum,
   };
   if (downName) {
-    const downFile = path.join(root, downName);
-    migration.down = toScript(upName ? (await readMigrationFile(downFile)).text : text, downFile);
+    const down = fileNamed(folder, downName);
+    migration.down = toScript(upName ? migrationFile(down).text : text, down.path);
   }
   return migration;
 }

@@ -1,9 +1,8 @@
 import path from 'node:path';
-import { readMigrationFile, toScript } from '../script.js';
-import { initParser } from '../split.js';
-import { TextIndex } from '../text-index.js';
-import { InputError, type DirectiveValue, type Migration, type MigrationSet } from '../types.js';
-import { byBytes, filesIn } from '../folder.js';
+import { migrationFile, toScript } from '../../migrations/script.js';
+import { TextIndex } from '../../migrations/text-index.js';
+import { InputError, type DirectiveValue, type Env, type Migration, type MigrationSet } from '../../migrations/types.js';
+import { byBytes, fileNamed, fileNames, parsing, type Folder, type FolderFile, type Parsed } from '../../migrations/folder.js';
 
 /** dbmate's migrationFileRegexp: the version is the leading digits. */
 const MIGRATION_NAME = /^(\d+).*\.sql$/;
@@ -26,9 +25,13 @@ const NEW_MIGRATION = 'dbmate new NAME writes the skeleton: -- migrate:up, the S
  * and a `-- migrate:down` section. The up section is the text from its marker line (included,
  * as dbmate sends it) to the down marker; its statements keep their places in the file.
  */
-export async function loadDbmate(dir: string, _env: Record<string, string | undefined> = process.env): Promise<MigrationSet> {
-  const root = path.resolve(dir);
-  const names = (await filesIn(root, 'VERSION_name.sql files')).sort(byBytes);
+export function parseDbmate(folder: Folder, _env: Env = {}): Parsed {
+  return parsing(() => parseFolder(folder));
+}
+
+function parseFolder(folder: Folder): MigrationSet {
+  const root = folder.dir;
+  const names = fileNames(folder, 'VERSION_name.sql files').sort(byBytes);
   const byVersion = new Map<string, string>();
   const files: { name: string; version: string }[] = [];
   for (const name of names) {
@@ -59,14 +62,14 @@ export async function loadDbmate(dir: string, _env: Record<string, string | unde
   if (files.length === 0) {
     throw new InputError('no dbmate migration files in this folder', root, undefined, undefined, 'pass the folder that directly holds the VERSION_name.sql files (dbmate --migrations-dir)');
   }
-  await initParser();
   const migrations: Migration[] = [];
-  for (const { name, version } of files) migrations.push(await loadMigration(path.join(root, name), name, version));
+  for (const { name, version } of files) migrations.push(parseMigration(fileNamed(folder, name), name, version));
   return { dir: root, format: 'dbmate', migrations };
 }
 
-async function loadMigration(file: string, name: string, version: string): Promise<Migration> {
-  const { text, checksum } = await readMigrationFile(file);
+function parseMigration(source: FolderFile, name: string, version: string): Migration {
+  const file = source.path;
+  const { text, checksum } = migrationFile(source);
   const index = new TextIndex(text);
   const at = (offset: number): { line: number; column: number } => index.position(offset);
   const ups = markers(text, UP_MARKER);

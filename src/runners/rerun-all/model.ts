@@ -1,9 +1,9 @@
-import type { MigrationSet } from '../migrations/types.js';
-import type { DatabaseHandle } from '../postgres/types.js';
-import { faultsIn } from '../faults/inject.js';
-import { runScript } from './execute.js';
-import { runBlocks, runWithRetries } from './sequence.js';
-import type { Block, Plan, RunOptions, RunnerModel, Trace } from './types.js';
+import type { MigrationSet } from '../../migrations/types.js';
+import type { DatabaseHandle } from '../../postgres/types.js';
+import { faultsIn } from '../../faults/inject.js';
+import { runScript } from '../execute.js';
+import { runBlocks, runWithRetries } from '../sequence.js';
+import type { Block, Plan, RunOptions, RunnerModel, Trace } from '../types.js';
 
 /**
  * certctl's boot-time runner (before it gained a tracker): every `*.up.sql`, sorted by name, each
