@@ -319,5 +319,6 @@ export function toBlockTrace(block: Block, run: Execution, durable: number, faul
     ...(fault ? { fault } : {}),
     ...(run.faulted !== undefined ? { faulted: run.faulted } : {}),
     ...(run.failedAt !== undefined ? { failedAt: run.failedAt } : {}),
+    ...(run.ackLost ? { ackLost: true } : {}),
   };
 }
