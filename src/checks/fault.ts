@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { InputError } from '../migrations/types.js';
 import type { Fault, FaultKind } from '../faults/types.js';
-import { durableInScript } from '../runners/execute.js';
+import { durablePrefix } from '../migrations/transactions.js';
 import type { Block } from '../runners/types.js';
 import { compareStates, relaxedNote } from './compare.js';
 import { explore } from './explore.js';
@@ -28,28 +28,8 @@ export interface FaultCase {
 /** SQLSTATE of an injected `error`: raise_exception, which no runner retries. */
 const INJECTED_SQLSTATE = 'P0001';
 
-/**
- * How many leading statements of a block a fault before statement `at` leaves in effect, by the
- * block's rule: an in-txn block none; a no-txn block those before the fault, less an explicit
- * transaction still open; a script those up to its last COMMIT.
- */
-export function durablePrefix(block: Block, at: number): number {
-  switch (block.rule) {
-    case 'in-txn':
-      return 0;
-    case 'script':
-      return durableInScript(block.statements, at);
-    case 'no-txn': {
-      let open: number | undefined;
-      for (let i = 0; i < at; i++) {
-        const kind = block.statements[i]!.detail?.transaction;
-        if (kind === 'BEGIN' || kind === 'START') open = i;
-        else if (kind === 'COMMIT' || kind === 'ROLLBACK' || kind === 'COMMIT_PREPARED') open = undefined;
-      }
-      return open ?? at;
-    }
-  }
-}
+// What a fault leaves in effect is the transaction model's (src/migrations/transactions.ts).
+export { durablePrefix };
 
 export function faultCases(blocks: Block[], kinds: BoundaryFault[] = DEFAULT_FAULTS): FaultCase[] {
   return blocks.flatMap((block) =>

@@ -2,7 +2,7 @@ import { lintReproduce } from '../lint/command.js';
 import { lintSet } from '../lint/engine.js';
 import type { Plan } from '../runners/types.js';
 import { displayPath } from './findings.js';
-import type { Check, CheckName, CheckResult, Finding } from './types.js';
+import type { Check, CheckName, CheckResult, Finding, Place } from './types.js';
 
 /**
  * The `lint` check: the static rules of src/lint on the set as the runner plans it. It needs no
@@ -30,20 +30,14 @@ export const lint: Check = {
 /** Checks that execute the set: their findings can confirm a lint finding. */
 const DYNAMIC: readonly CheckName[] = ['fresh', 'twice', 'resume', 'fault', 'retry'];
 
-interface Place {
-  file: string;
-  line: number;
-}
-
 /**
- * Where a dynamic finding puts the blame. A recovery finding (`fault`, `resume`) is located at
- * the point of the fault, but what broke is the statement the next run failed at, which its
- * message names ("the next run fails at FILE:LINE:COL"); every other finding blames its own
- * location (the failing statement, or for a data difference the statement that wrote the table).
+ * Where a dynamic finding puts the blame: its `blame` when it has one (a recovery finding is
+ * located at the point of the fault, but what broke is the statement the next run failed at),
+ * else its own location (the failing statement, or for a data difference the statement that
+ * wrote the table).
  */
 export function blameOf(finding: Finding): Place | undefined {
-  const failed = / the next run fails at (.+?):(\d+):(\d+)[ :]/.exec(finding.message);
-  if (failed) return { file: failed[1]!, line: Number(failed[2]) };
+  if (finding.blame) return finding.blame;
   if (finding.file !== null && finding.line !== null) return { file: finding.file, line: finding.line };
   return undefined;
 }
@@ -55,16 +49,16 @@ export function blameOf(finding: Finding): Place | undefined {
  */
 function confirms(dynamicFinding: Finding, place: Place | undefined, lintFinding: Finding): boolean {
   if (!place || !covers(lintFinding, place)) return false;
-  const expects = lintFinding.case?.expects;
-  return dynamicFinding.sqlstate === null || typeof expects !== 'string' || expects === dynamicFinding.sqlstate;
+  const expects = lintFinding.rule?.expects;
+  return dynamicFinding.sqlstate === null || expects === undefined || expects === dynamicFinding.sqlstate;
 }
 
 /** Whether a lint finding's statement (its lines, or the place its rule says execution shows it) holds `place`. */
 function covers(lintFinding: Finding, place: Place): boolean {
-  const effect = lintFinding.case?.effect as Place | undefined;
+  const effect = lintFinding.rule?.effect;
   if (effect && effect.file === place.file && effect.line === place.line) return true;
-  const endLine = Number(lintFinding.case?.endLine ?? lintFinding.line);
-  return lintFinding.file === place.file && lintFinding.line !== null && place.line >= lintFinding.line && place.line <= endLine;
+  const endLine = lintFinding.rule?.endLine ?? lintFinding.line;
+  return lintFinding.file === place.file && lintFinding.line !== null && endLine !== null && place.line >= lintFinding.line && place.line <= endLine;
 }
 
 /** Plan order of every statement (the parser's statements, as lint numbers them), by display file. */
@@ -111,9 +105,9 @@ export function pairFindings(results: CheckResult[], plan?: Plan): CheckResult[]
     const stops = blamed.filter((b) => (b.check === 'fresh' || b.check === 'twice') && b.finding.sqlstate !== null && b.place);
     const unreached = (l: Finding): boolean =>
       stops.some(({ place }) => {
-        const lOrder = l.case?.order;
+        const lOrder = l.rule?.order;
         const stopOrder = order?.(place!);
-        if (typeof lOrder === 'number' && stopOrder !== undefined) return stopOrder < lOrder;
+        if (lOrder !== undefined && stopOrder !== undefined) return stopOrder < lOrder;
         return place!.file === l.file && l.line !== null && place!.line < l.line;
       });
 
@@ -130,7 +124,7 @@ export function pairFindings(results: CheckResult[], plan?: Plan): CheckResult[]
     for (const r of dynamic) {
       const findings = r.findings.map((f) => {
         const place = blameOf(f);
-        const rules = lintResult.findings.filter((l) => confirms(f, place, l)).map((l) => String(l.case?.rule));
+        const rules = lintResult.findings.filter((l) => confirms(f, place, l)).map((l) => String(l.rule?.id));
         return { ...f, case: { ...(f.case ?? {}), lint: [...new Set(rules)] } };
       });
       paired.set(r, { ...r, findings });

@@ -6,7 +6,7 @@ import { compareStates, relaxedNote } from './compare.js';
 import { at, diffSignature, displayPath, errorAt } from './findings.js';
 import { hintFor } from './hints.js';
 import type { State, States } from './states.js';
-import type { CheckName, Finding, Note } from './types.js';
+import type { CaseScope, CheckName, Finding, Note } from './types.js';
 import { writersOf, type Writer } from './writer.js';
 
 /**
@@ -184,6 +184,10 @@ export interface CasePoint {
   label: string;
   /** Machine-readable description of the case, carried in JSON output. */
   details: Record<string, unknown>;
+  /** What the run after the case is called in a finding: `the next run` unless said (the retry check's `the retried run`). */
+  run?: string;
+  /** Which case this is, for a check that counts its findings by it (Finding.scope). */
+  scope?: CaseScope;
 }
 
 function firstLine(sql: string): string {
@@ -195,7 +199,7 @@ function firstLine(sql: string): string {
 export function recoveryFinding(check: CheckName, point: CasePoint, recovery: Recovery, reproduce: string): Finding | null {
   if (recovery.kind === 'converged') return null;
   // After the operator's modelled action, it is that action's run the finding is about.
-  const next = recovery.operator ? `after ${recovery.operator.label}: the run` : 'the next run';
+  const next = recovery.operator ? `after ${recovery.operator.label}: the run` : (point.run ?? 'the next run');
   const base: Finding = {
     check,
     ...at(point.statement),
@@ -207,6 +211,7 @@ export function recoveryFinding(check: CheckName, point: CasePoint, recovery: Re
     diff: null,
     reproduce,
     case: point.details,
+    ...(point.scope ? { scope: point.scope } : {}),
   };
   switch (recovery.kind) {
     case 'refused':
@@ -220,8 +225,13 @@ export function recoveryFinding(check: CheckName, point: CasePoint, recovery: Re
       // Where the server placed the error, not only where its statement starts.
       const place = recovery.statement ? errorAt(recovery.statement, recovery.error) : undefined;
       const where = place ? ` at ${place.file}:${place.line}:${place.column} (${firstLine(recovery.statement!.sql)})` : '';
+      // What broke is the statement the next run fails at, not the case's point. (Blame is kept to
+      // the plain next run, as the pairing with lint has always read it: not a run after an
+      // operator's action, nor the retry check's retried run.)
+      const blamed = place?.file && place.line !== null && !recovery.operator && point.run === undefined;
       return {
         ...base,
+        ...(blamed ? { blame: { file: place.file!, line: place.line! } } : {}),
         sqlstate: recovery.error.sqlstate,
         message: `${point.label}: ${next} fails${where}: ${recovery.error.message}`,
         hint: recovery.operator?.hint ?? hintFor(recovery.error.sqlstate, recovery.statement) ?? recovery.error.hint ?? null,

@@ -19,8 +19,21 @@ export interface Finding {
   diff: Difference[] | null;
   /** The exact command that reproduces the finding. */
   reproduce: string;
-  /** For property-based checks: the case (fault kind, block, boundary, migration; for `retry`, tries and waits). */
+  /**
+   * For property-based checks: the case (fault kind, block, boundary, migration; for `retry`, tries
+   * and waits), as JSON output carries it. Written for the reader; the checks read the typed fields
+   * below, never this record.
+   */
   case?: Record<string, unknown>;
+  /**
+   * Where what broke is, when not at the finding's own place: for a recovery, the statement the
+   * next run fails at (the finding itself is located at the fault).
+   */
+  blame?: Place;
+  /** For a `lint` finding: its rule and where execution would show it (JSON: `case.rule`, `case.expects`, …). */
+  rule?: RuleMark;
+  /** Which case a finding came from, for a check that counts its findings by it (retry's lost acks per migration). */
+  scope?: CaseScope;
   /**
    * How many cases ended in this same finding (same file, line, SQLSTATE, or the same difference):
    * they are reported once, with the smallest case's reproduce command. Absent means 1.
@@ -31,6 +44,32 @@ export interface Finding {
    * makes the finding; without it, grouping derives one from the other fields (src/checks/grouping.ts).
    */
   cause?: Cause;
+}
+
+/** A line of a file. */
+export interface Place {
+  file: string;
+  line: number;
+}
+
+/** What pairing a lint finding with the checks that ran the set needs of it (src/checks/lint.ts). */
+export interface RuleMark {
+  /** The rule's id, e.g. `insert-without-on-conflict`. */
+  id: string;
+  /** The SQLSTATE the rule predicts execution meets, when it predicts one. */
+  expects?: string;
+  /** The last line of the statement (or text) the finding is on: it covers `line` to `endLine`. */
+  endLine: number;
+  /** The statement's position in plan order, when the finding is on a statement. */
+  order?: number;
+  /** Where the rule says execution shows the problem, when that is another place. */
+  effect?: Place;
+}
+
+/** The case a finding came from: its family (retry: schedule, reset, exhaust, ack-lost) and migration. */
+export interface CaseScope {
+  family: string;
+  migration: string | null;
 }
 
 /**

@@ -1,4 +1,5 @@
 import type { Node } from 'libpg-query';
+import { closesTransaction, placeTransactions, type Placement, type Wrapping } from '../migrations/transactions.js';
 import type { Migration, MigrationSet, Statement } from '../migrations/types.js';
 import { toolNamed } from '../runners/registry.js';
 import type { RunnerWords } from '../runners/tool.js';
@@ -6,10 +7,6 @@ import type { Block, Plan, RunnerModel, RunnerOptions } from '../runners/types.j
 import { parseStatement } from './ast.js';
 import { buildSchema } from './schema/model.js';
 import type { LintContext, LintStatement } from './types.js';
-
-const OPENS = new Set(['BEGIN', 'START']);
-/** What ends a transaction block (END is parsed as COMMIT). */
-const CLOSES = new Set(['COMMIT', 'ROLLBACK', 'PREPARE']);
 
 const GENERIC: RunnerWords = { wrap: 'the transaction the runner opens', unit: 'migration', alone: 'run it alone, outside a transaction', again: 'the next run applies it again' };
 
@@ -66,20 +63,24 @@ function placeBlock(block: Block, model: RunnerModel, counter: { transaction: nu
   const count = entries.length;
   const implicit = block.rule === 'script' && count >= 2;
 
-  let open = block.rule === 'in-txn' || implicit;
-  let current = ++counter.transaction;
-  let reason = block.rule === 'in-txn' ? `runs inside ${words.wrap}` : implicit ? implicitReason(model, words, block) : undefined;
-  const placed: LintStatement[] = [];
-  entries.forEach(({ migration, statement, index }, i) => {
-    const kind = statement.detail?.transaction ?? '';
-    if (OPENS.has(kind) && !open) {
-      open = true;
-      current = ++counter.transaction;
-      reason = `runs inside the explicit ${statement.sql.split(/\s/)[0]!.toUpperCase()} at line ${statement.line}`;
-    } else if (!open) {
-      current = ++counter.transaction; // autocommitted on its own
+  const wrapping: Wrapping = block.rule === 'in-txn' ? 'wrapped' : implicit ? 'string' : 'autocommit';
+  const transactions = placeTransactions(
+    entries.map((e) => e.statement),
+    wrapping,
+    () => ++counter.transaction,
+  );
+  const reasonOf = (placement: Placement): string | undefined => {
+    if (!placement.inBlock) return undefined;
+    if (placement.explicitFrom !== undefined) {
+      const begin = entries[placement.explicitFrom]!.statement;
+      return `runs inside the explicit ${begin.sql.split(/\s/)[0]!.toUpperCase()} at line ${begin.line}`;
     }
-    placed.push({
+    return wrapping === 'wrapped' ? `runs inside ${words.wrap}` : implicitReason(model, words, block);
+  };
+  const placed: LintStatement[] = entries.map(({ migration, statement, index }, i) => {
+    const placement = transactions[i]!;
+    const reason = reasonOf(placement);
+    return {
       statement,
       migration,
       block,
@@ -87,16 +88,10 @@ function placeBlock(block: Block, model: RunnerModel, counter: { transaction: nu
       index,
       indexInBlock: i,
       endLine: statement.line + countLines(statement.sql) - 1,
-      inTransactionBlock: open,
-      ...(open && reason ? { transactionReason: reason } : {}),
-      transaction: current,
-    });
-    if (CLOSES.has(kind)) {
-      // A multi-statement string starts a new implicit transaction with the next statement.
-      open = implicit;
-      current = ++counter.transaction;
-      reason = implicit ? implicitReason(model, words, block) : undefined;
-    }
+      inTransactionBlock: placement.inBlock,
+      ...(reason ? { transactionReason: reason } : {}),
+      transaction: placement.transaction,
+    };
   });
 
   if (!model.tracker) {
@@ -125,7 +120,7 @@ function partialReason(s: LintStatement, placed: LintStatement[], last: LintStat
     return words.noTxnRerun ?? `it commits on its own and the migration is recorded only later: if the run stops in between, ${words.again}`;
   }
   if (!withLast) {
-    const commit = placed.find((o) => o.transaction === s.transaction && CLOSES.has(o.statement.detail?.transaction ?? ''));
+    const commit = placed.find((o) => o.transaction === s.transaction && closesTransaction(o.statement));
     const by = commit ? `the ${commit.statement.sql.split(/\s/)[0]!.toUpperCase()} at line ${commit.statement.line} commits it` : 'it commits';
     return `${by} before the rest of the ${words.unit} runs: if a later statement fails, ${words.again}`;
   }

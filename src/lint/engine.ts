@@ -107,7 +107,7 @@ function sortByPlan(reported: Reported[], context: LintContext): Reported[] {
   });
 }
 
-/** The JSON contract's finding; `case` carries what the pairing with dynamic checks needs. */
+/** The JSON contract's finding: `rule` is what the pairing with dynamic checks reads, `case` says the same for the reader. */
 export function toFinding(rule: Rule, problem: Problem, reproduce: string): Finding {
   const at = problem.at;
   const place = span(at);
@@ -124,6 +124,13 @@ export function toFinding(rule: Rule, problem: Problem, reproduce: string): Find
     hint: problem.hint,
     diff: null,
     reproduce,
+    rule: {
+      id: rule.id,
+      endLine: place.endLine,
+      ...(problem.sqlstate ? { expects: problem.sqlstate } : {}),
+      ...(statement ? { order: statement.order } : {}),
+      ...(problem.effect ? { effect: { file: displayPath(problem.effect.file), line: problem.effect.line } } : {}),
+    },
     case: {
       rule: rule.id,
       category: rule.category,

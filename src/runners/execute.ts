@@ -1,6 +1,7 @@
 import type pg from 'pg';
 import { sentAsIs, sentJoined, type SentText } from '../migrations/locate.js';
 import type { Statement } from '../migrations/types.js';
+import { committedBefore } from '../migrations/transactions.js';
 import type { Fault } from '../faults/types.js';
 import { armed, fire, faultSql, FAULT_MESSAGE, injectIntoScript, listOf, type Faults } from '../faults/inject.js';
 import { locateInScript, placeError, sendWatched } from './place.js';
@@ -28,11 +29,6 @@ export function toPgError(error: unknown): PgError {
   if (e.internalQuery) out.internalQuery = e.internalQuery;
   if (e.internalPosition) out.internalPosition = Number(e.internalPosition);
   return out;
-}
-
-export function isCommit(statement: Statement): boolean {
-  const kind = statement.detail?.transaction;
-  return kind === 'COMMIT' || kind === 'COMMIT_PREPARED';
 }
 
 /** What running some statements did: an outcome per statement, and the error that stopped them. */
@@ -196,16 +192,6 @@ export async function execScript(
   return { outcomes };
 }
 
-/**
- * How many leading statements of a script that failed at `failedAt` stay durable: PostgreSQL runs
- * the string in one implicit transaction, so only the work up to the last COMMIT that ran.
- */
-export function durableInScript(statements: Statement[], failedAt: number): number {
-  let durable = 0;
-  for (let i = 0; i < failedAt; i++) if (isCommit(statements[i]!)) durable = i + 1;
-  return durable;
-}
-
 /** The text a script block sends: its file's text, or its statements joined. */
 function scriptText(block: Block): SentText {
   return block.text !== undefined ? sentAsIs(block.text) : sentJoined(block.statements);
@@ -216,7 +202,7 @@ export async function runScript(client: pg.Client, block: Block, faults?: Faults
   const sent = scriptText(block);
   const run = await execScript(client, sent.text, block.statements, faults, sent);
   const all = block.statements.length;
-  const durable = !run.error || run.ackLost ? all : run.rejected ? 0 : durableInScript(block.statements, run.failedAt ?? 0);
+  const durable = !run.error || run.ackLost ? all : run.rejected ? 0 : committedBefore(block.statements, 'string', run.failedAt ?? 0);
   return toBlockTrace(block, run, durable, faults);
 }
 
@@ -287,7 +273,7 @@ export function runScriptInTxn(
     block,
     faults,
     () => execScript(client, sent.text, block.statements, faults, sent),
-    (failedAt) => durableInScript(block.statements, failedAt),
+    (failedAt) => committedBefore(block.statements, 'string', failedAt),
     hooks.beforeCommit,
   );
 }
@@ -333,5 +319,6 @@ export function toBlockTrace(block: Block, run: Execution, durable: number, faul
     ...(fault ? { fault } : {}),
     ...(run.faulted !== undefined ? { faulted: run.faulted } : {}),
     ...(run.failedAt !== undefined ? { failedAt: run.failedAt } : {}),
+    ...(run.ackLost ? { ackLost: true } : {}),
   };
 }

@@ -46,6 +46,7 @@ export async function runBlocks(
           error: result.error,
           ...(failed ? { statement: failed.statement } : {}),
           ...(result.faulted ? { faulted: true } : {}),
+          ...(result.ackLost ? { ackLost: true } : {}),
         };
         break;
       }

@@ -69,6 +69,8 @@ export interface BlockTrace {
   faulted?: boolean;
   /** Index of the statement that failed, or of the boundary where the fault fired. */
   failedAt?: number;
+  /** The error is an `ack-lost` fault: statement `failedAt` (the COMMIT at the block's length) committed first. */
+  ackLost?: boolean;
   /**
    * With a retry policy (RunOptions.retry): how many times the block was tried, 1 when its first
    * try succeeded. For a block retried statement by statement (`RetrySemantics.noTxnByStatement`), 1 plus every retry
@@ -102,7 +104,7 @@ export interface Trace {
   blocks: BlockTrace[];
   ok: boolean;
   /** The first error that stopped the run. */
-  failure?: { block: Block; statement?: Statement; error: PgError; faulted?: boolean };
+  failure?: { block: Block; statement?: Statement; error: PgError; faulted?: boolean; ackLost?: boolean };
   /** For a refusal by the tool itself (not a server error), e.g. a dirty version it will not run over. */
   refusal?: Refusal;
   /** With a retry policy: the policy and the time spent waiting between tries, on the run's clock. */

@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { blameOf, pairFindings } from '../../src/checks/lint.js';
+import { recoveryFinding } from '../../src/checks/recovery.js';
 import type { CheckName, CheckResult, Finding } from '../../src/checks/types.js';
 import { lintSet } from '../../src/lint/engine.js';
+import { initParser, splitStatements } from '../../src/migrations/split.js';
 import { runnerModel } from '../../src/runners/registry.js';
 import type { Plan } from '../../src/runners/types.js';
 import { memorySet } from './lint-set.js';
@@ -59,9 +61,17 @@ describe('pairFindings', () => {
     expect(pairedTwice!.findings.map((f) => f.case?.lint)).toEqual([['insert-without-on-conflict'], []]);
   });
 
-  it('blames the statement a recovery fails at, not the point of the fault', () => {
-    const finding = dynamic('fault', 'sets/x.sql', 8, `fault terminate after the last statement of block 2 (no-txn): the next run fails at sets/x.sql:3:1 (ALTER TYPE s ADD VALUE 'c'): enum label "c" already exists`, '42710');
-    expect(blameOf(finding)).toEqual({ file: 'sets/x.sql', line: 3 });
+  it('blames the statement a recovery fails at, not the point of the fault', async () => {
+    await initParser();
+    const [point, failing] = splitStatements("CREATE TYPE s AS ENUM ('a');\nALTER TYPE s ADD VALUE 'c';", { file: '/sets/x.sql' });
+    const failed = { kind: 'failed' as const, statement: failing!, error: { sqlstate: '42710', message: 'enum label "c" already exists' } };
+    const finding = recoveryFinding('fault', { statement: point!, label: 'fault terminate after the last statement of block 2 (no-txn)', details: {} }, failed, 'r')!;
+    expect([finding.file, finding.line]).toEqual(['/sets/x.sql', 1]);
+    expect(finding.message).toContain('the next run fails at /sets/x.sql:2:1');
+    expect(blameOf(finding)).toEqual({ file: '/sets/x.sql', line: 2 });
+    // After an operator's modelled action, the finding blames its own place, as pairing always has.
+    const operated = recoveryFinding('fault', { statement: point!, label: 'fault', details: {} }, { ...failed, operator: { label: 'migrate force 1' } }, 'r')!;
+    expect(blameOf(operated)).toEqual({ file: '/sets/x.sql', line: 1 });
     expect(blameOf(dynamic('fault', 'sets/x.sql', 8, 'the block must leave the state from before the block'))).toEqual({ file: 'sets/x.sql', line: 8 });
   });
 
@@ -74,7 +84,7 @@ describe('pairFindings', () => {
   });
 
   it("confirms a lint finding at the place its rule says execution shows it (case.effect)", () => {
-    const lint: Finding = { ...dynamic('lint', 'boot.sql', 6, 'codd-bootstrap-owner: …'), case: { rule: 'codd-bootstrap-owner', endLine: 6, effect: { file: 'customers.sql', line: 2 } } };
+    const lint: Finding = { ...dynamic('lint', 'boot.sql', 6, 'codd-bootstrap-owner: …'), rule: { id: 'codd-bootstrap-owner', endLine: 6, effect: { file: 'customers.sql', line: 2 } } };
     const fresh = dynamic('fresh', 'customers.sql', 2, "Not enough permissions to create or update codd's internal schema", '42501');
     const [pairedLint, pairedFresh] = pairFindings([result('lint', [lint]), result('fresh', [fresh])]);
     expect(pairedLint!.findings[0]!.case).toMatchObject({ confirmed: true, confirmedBy: ['fresh'] });

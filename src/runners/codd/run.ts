@@ -171,7 +171,7 @@ export class CoddRun implements BlockRun {
       if (result.error) {
         const failed = result.outcomes.find((o) => o.status === 'error');
         trace.ok = false;
-        trace.failure = { block, error: result.error, ...(failed ? { statement: failed.statement } : {}), ...(result.faulted ? { faulted: true } : {}) };
+        trace.failure = { block, error: result.error, ...(failed ? { statement: failed.statement } : {}), ...(result.faulted ? { faulted: true } : {}), ...(result.ackLost ? { ackLost: true } : {}) };
         return trace;
       }
     }

@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import type { DatabaseHandle } from '../../postgres/types.js';
-import { isCommit } from '../execute.js';
+import { isCommit } from '../../migrations/transactions.js';
 import { quiet } from '../sequence.js';
 import type { Block, InherentStop } from '../types.js';
 
