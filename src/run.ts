@@ -2,15 +2,15 @@ import { loadSet } from './migrations/load.js';
 import { initParser } from './migrations/split.js';
 import type { Env, MigrationSet } from './migrations/types.js';
 import { serverStarts } from './postgres/providers.js';
-import { urlWithoutPassword } from './postgres/url.js';
 import type { Server } from './postgres/types.js';
 import { runnerModel } from './runners/registry.js';
 import { effectiveRetry } from './runners/retry.js';
 import { check as findCheck } from './checks/index.js';
 import { States } from './checks/states.js';
 import { displayPath } from './checks/findings.js';
-import type { CheckName, CheckOptions, CheckResult, Shard } from './checks/types.js';
+import type { CheckName, CheckOptions, CheckResult, RunReport, Shard } from './checks/types.js';
 import { InputError } from './migrations/types.js';
+import { reproduceCommand, setEnvNames } from './reproduce.js';
 import { VERSION } from './version.js';
 import { pairFindings } from './checks/lint.js';
 import { cannotRun, SetDoesNotApply } from './checks/applies.js';
@@ -44,19 +44,6 @@ export interface RunRequest {
    * vitest helper pass the process's. Absent: none.
    */
   env?: Env;
-}
-
-/** The JSON contract of DESIGN.md. */
-export interface RunReport {
-  ok: boolean;
-  tool: 'migtest';
-  version: string;
-  set: string;
-  runner: string;
-  postgres: string[];
-  /** Present when the run was one shard of several (`--shard index/count`). */
-  shard?: Shard;
-  checks: CheckResult[];
 }
 
 /**
@@ -101,43 +88,6 @@ export interface RunEvents {
   /** Cases of the running check done so far, of `total`. */
   onProgress?(name: CheckName, done: number, total: number): void;
   onCheckEnd?(result: CheckResult): void;
-}
-
-/**
- * The command line that reproduces one check of a request. `env`: the environment variables the
- * set reads (the `${VAR}`s its files declare, directive `env-vars`), named before the command as
- * `A="${A?}"`: never a value, yet the line still runs in a POSIX shell, passing on the value of the
- * shell it runs in (exported or not), and it stops with the variable's name when that shell does
- * not have it set, rather than running the set with another value than the one that gave the finding.
- */
-export function reproduceCommand(request: RunRequest, check: CheckName, major: number, extra: string[] = [], env: string[] = []): string {
-  const parts = [...env.map((name) => `${name}="\${${name}?}"`), 'npx migtest check', quote(displayPath(request.dir)), '--runner', request.runner, '--checks', check, '--pg', String(major)];
-  for (const [name, value] of Object.entries(request.runnerOptions ?? {})) parts.push('--runner-option', quote(`${name}=${value}`));
-  if (request.retry !== undefined) parts.push('--retry', quote(request.retry));
-  if (request.provider !== 'embedded') parts.push('--provider', request.provider);
-  if (request.image !== undefined) parts.push('--image', quote(request.image));
-  // Without its password (PGPASSWORD supplies it); a url from DATABASE_URL stays in the environment.
-  if (request.url !== undefined) parts.push('--url', quote(urlWithoutPassword(request.url)));
-  if (request.options.exhaustive) parts.push('--exhaustive');
-  if (check === 'fault' && request.options.faults && request.options.faults.join(',') !== 'error,terminate') {
-    parts.push('--faults', request.options.faults.join(','));
-  }
-  if (request.options.seed !== undefined && !extra.includes('--seed')) parts.push('--seed', String(request.options.seed));
-  if (request.options.runs !== undefined) parts.push('--runs', String(request.options.runs));
-  return [...parts, ...extra].join(' ');
-}
-
-/** The environment variables a set reads (directive `env-vars`), each once, in the order the files name them. */
-export function setEnvNames(set: MigrationSet): string[] {
-  const names = set.migrations.flatMap((m) => {
-    const declared = m.directives['env-vars'];
-    return Array.isArray(declared) ? declared : [];
-  });
-  return [...new Set(names)].filter((name) => /^[A-Za-z_][A-Za-z0-9_]*$/.test(name));
-}
-
-function quote(arg: string): string {
-  return /^[\w./@:,=+-]+$/.test(arg) ? arg : `'${arg.replaceAll("'", `'\\''`)}'`;
 }
 
 /** Loads the set, starts one server per PostgreSQL version, and runs every check on it. */

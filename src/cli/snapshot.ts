@@ -6,7 +6,7 @@ import { loadSet } from '../migrations/load.js';
 import { initParser } from '../migrations/split.js';
 import { serverStarts } from '../postgres/providers.js';
 import { runnerModel } from '../runners/registry.js';
-import { reproduceCommand } from '../run.js';
+import { reproduceCommand } from '../reproduce.js';
 import { TextReporter } from '../report/text.js';
 import { assertWritable, majorFolder, writeObjects, type WriteResult } from '../snapshot/files.js';
 import { VERSION } from '../version.js';
@@ -60,8 +60,6 @@ export async function snapshotCommand(request: SnapshotRequest, write: (text: st
             {
               dir: request.dir,
               runner: model.name,
-              checks: ['fresh'],
-              postgres: [major],
               provider: request.provider,
               ...(request.image !== undefined ? { image: request.image } : {}),
               ...(request.url !== undefined ? { url: request.url } : {}),
