@@ -1,12 +1,11 @@
 import { displayPath } from '../checks/findings.js';
 import type { CheckResult, RunReport } from '../checks/types.js';
 import { lintReproduce } from '../reproduce.js';
-import { runnerModel } from '../runners/registry.js';
+import { prepare } from '../prepare.js';
 import type { Env } from '../migrations/types.js';
 import type { RunnerOptions } from '../runners/types.js';
 import { VERSION } from '../version.js';
 import { lintSet } from './engine.js';
-import { loadForLint } from './load.js';
 
 export interface LintCommandOptions {
   /** `--runner-option name=value` pairs. */
@@ -23,10 +22,8 @@ export interface LintCommandOptions {
  */
 export async function lintCommand(dir: string, runner: string, options: LintCommandOptions = {}): Promise<{ report: RunReport; code: number }> {
   const started = performance.now();
-  const model = runnerModel(runner);
-  const runnerOptions = options.runnerOptions ?? {};
-  const { set, loading } = await loadForLint(dir, model, options.env ?? {});
-  const plan = model.plan(set, runnerOptions); // refuses unknown runner options
+  const { model, set, plan, settings, loading } = await prepare({ dir, runner, runnerOptions: options.runnerOptions ?? {}, env: options.env ?? {}, load: 'lint' });
+  const { runnerOptions } = settings;
   const findings = lintSet({ set, model, plan, runnerOptions, loading, reproduce: lintReproduce(set.dir, model.name, runnerOptions) });
   const result: CheckResult = {
     name: 'lint',
