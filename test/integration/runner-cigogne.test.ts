@@ -66,7 +66,7 @@ const names = (rows: TrackerRow[]): string[] => rows.map((r) => r.name);
 
 const FULL = { customers: 0, rooms: 4, room_rates: 8, bookings: 0 };
 
-function run(set: MigrationSet, db: DatabaseHandle, options: Options = {}): Promise<Trace> {
+async function run(set: MigrationSet, db: DatabaseHandle, options: Options = {}): Promise<Trace> {
   const { runnerOptions, ...rest } = options;
   return cigogne.run(cigogne.plan(set, runnerOptions), db, rest);
 }

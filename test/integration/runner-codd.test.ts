@@ -79,7 +79,7 @@ async function hasTracker(db: DatabaseHandle): Promise<boolean> {
 
 const row = (name: string, n: number, state: 'applied' | 'failed' = 'applied'): Row => ({ name, n, applied: state === 'applied', failed: state === 'failed' });
 
-function run(set: MigrationSet, db: DatabaseHandle, options: Options = {}): Promise<Trace> {
+async function run(set: MigrationSet, db: DatabaseHandle, options: Options = {}): Promise<Trace> {
   const { runnerOptions, ...rest } = options;
   return codd.run(codd.plan(set, runnerOptions), db, rest);
 }

@@ -55,7 +55,7 @@ async function relations(db: DatabaseHandle): Promise<string[]> {
   return rows.map((r) => r.name);
 }
 
-function run(set: MigrationSet, db: DatabaseHandle, options: Options = {}): Promise<Trace> {
+async function run(set: MigrationSet, db: DatabaseHandle, options: Options = {}): Promise<Trace> {
   const { runnerOptions, ...rest } = options;
   return dbmate.run(dbmate.plan(set, runnerOptions), db, rest);
 }

@@ -57,7 +57,7 @@ async function relations(db: DatabaseHandle): Promise<string[]> {
   return rows.map((r) => r.name);
 }
 
-function run(set: MigrationSet, db: DatabaseHandle, options: Options = {}): Promise<Trace> {
+async function run(set: MigrationSet, db: DatabaseHandle, options: Options = {}): Promise<Trace> {
   const { runnerOptions, ...rest } = options;
   return golangMigrate.run(golangMigrate.plan(set, runnerOptions), db, rest);
 }
