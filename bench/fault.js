@@ -10,7 +10,7 @@ import { Bench } from 'tinybench';
 import { startEmbedded } from '../dist/postgres/embedded.js';
 import { initParser } from '../dist/migrations/split.js';
 import { loadSet } from '../dist/migrations/load.js';
-import { rerunAll } from '../dist/runners/rerun-all.js';
+import { rerunAll } from '../dist/runners/rerun-all/model.js';
 import { States } from '../dist/checks/states.js';
 import { fault } from '../dist/checks/fault.js';
 
@@ -28,7 +28,7 @@ const findings = {};
 /** One exhaustive fault check; `expect`: the status it must end with (the exact comparison fails volatile-seeds). */
 async function exhaustive(name, dir, settings, expect) {
   const set = sets[dir];
-  const states = new States(server, set, rerunAll, { runnerOptions: {}, env: process.env, ...settings });
+  const states = new States(server, rerunAll, rerunAll.plan(set), { runnerOptions: {}, ...settings });
   const outcome = await fault.run({
     set, model: rerunAll, server, states, options: { exhaustive: true }, reproduce: () => '',
   });

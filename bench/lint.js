@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { Bench } from 'tinybench';
 import { initParser } from '../dist/migrations/split.js';
 import { loadSet } from '../dist/migrations/load.js';
-import { rerunAll } from '../dist/runners/rerun-all.js';
+import { rerunAll } from '../dist/runners/rerun-all/model.js';
 import { lintCommand } from '../dist/lint/command.js';
 import { lintSet } from '../dist/lint/engine.js';
 
@@ -60,7 +60,7 @@ try {
       findings = (await lintCommand(dir, 'rerun-all')).report.checks[0].findings.length;
     })
     .add(`lint pass alone on the loaded set (${statements} statements)`, () => {
-      lintSet({ set, model: rerunAll, reproduce: '' });
+      lintSet({ set, model: rerunAll, plan: rerunAll.plan(set), reproduce: '' });
     });
   await bench.run();
   for (const task of bench.tasks) {

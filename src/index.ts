@@ -1,4 +1,5 @@
-export { runChecks, type RunRequest, type RunReport } from './run.js';
+export { runChecks, type RunRequest } from './run.js';
+export type { RunReport } from './checks/types.js';
 export { defineConfig, configRequest, type MigtestConfig, type MigtestConfigInput, type RunnerName } from './config/define.js';
 export { loadSet } from './migrations/load.js';
 export { startEmbedded } from './postgres/embedded.js';

@@ -1,16 +1,13 @@
-import { loadSet } from './migrations/load.js';
-import { initParser } from './migrations/split.js';
-import type { Env, MigrationSet } from './migrations/types.js';
-import { serverStarts } from './postgres/providers.js';
-import { urlWithoutPassword } from './postgres/url.js';
+import type { Env } from './migrations/types.js';
 import type { Server } from './postgres/types.js';
 import { runnerModel } from './runners/registry.js';
-import { effectiveRetry } from './runners/retry.js';
 import { check as findCheck } from './checks/index.js';
-import { States } from './checks/states.js';
+import type { RunSettings } from './checks/states.js';
+import { onEachServer, prepare } from './prepare.js';
 import { displayPath } from './checks/findings.js';
-import type { CheckName, CheckOptions, CheckResult, Shard } from './checks/types.js';
+import type { CheckName, CheckOptions, CheckResult, RunReport, Shard } from './checks/types.js';
 import { InputError } from './migrations/types.js';
+import { reproduceCommand, setEnvNames } from './reproduce.js';
 import { VERSION } from './version.js';
 import { pairFindings } from './checks/lint.js';
 import { cannotRun, SetDoesNotApply } from './checks/applies.js';
@@ -44,19 +41,6 @@ export interface RunRequest {
    * vitest helper pass the process's. Absent: none.
    */
   env?: Env;
-}
-
-/** The JSON contract of DESIGN.md. */
-export interface RunReport {
-  ok: boolean;
-  tool: 'migtest';
-  version: string;
-  set: string;
-  runner: string;
-  postgres: string[];
-  /** Present when the run was one shard of several (`--shard index/count`). */
-  shard?: Shard;
-  checks: CheckResult[];
 }
 
 /**
@@ -103,60 +87,26 @@ export interface RunEvents {
   onCheckEnd?(result: CheckResult): void;
 }
 
-/**
- * The command line that reproduces one check of a request. `env`: the environment variables the
- * set reads (the `${VAR}`s its files declare, directive `env-vars`), named before the command as
- * `A="${A?}"`: never a value, yet the line still runs in a POSIX shell, passing on the value of the
- * shell it runs in (exported or not), and it stops with the variable's name when that shell does
- * not have it set, rather than running the set with another value than the one that gave the finding.
- */
-export function reproduceCommand(request: RunRequest, check: CheckName, major: number, extra: string[] = [], env: string[] = []): string {
-  const parts = [...env.map((name) => `${name}="\${${name}?}"`), 'npx migtest check', quote(displayPath(request.dir)), '--runner', request.runner, '--checks', check, '--pg', String(major)];
-  for (const [name, value] of Object.entries(request.runnerOptions ?? {})) parts.push('--runner-option', quote(`${name}=${value}`));
-  if (request.retry !== undefined) parts.push('--retry', quote(request.retry));
-  if (request.provider !== 'embedded') parts.push('--provider', request.provider);
-  if (request.image !== undefined) parts.push('--image', quote(request.image));
-  // Without its password (PGPASSWORD supplies it); a url from DATABASE_URL stays in the environment.
-  if (request.url !== undefined) parts.push('--url', quote(urlWithoutPassword(request.url)));
-  if (request.options.exhaustive) parts.push('--exhaustive');
-  if (check === 'fault' && request.options.faults && request.options.faults.join(',') !== 'error,terminate') {
-    parts.push('--faults', request.options.faults.join(','));
-  }
-  if (request.options.seed !== undefined && !extra.includes('--seed')) parts.push('--seed', String(request.options.seed));
-  if (request.options.runs !== undefined) parts.push('--runs', String(request.options.runs));
-  return [...parts, ...extra].join(' ');
-}
-
-/** The environment variables a set reads (directive `env-vars`), each once, in the order the files name them. */
-export function setEnvNames(set: MigrationSet): string[] {
-  const names = set.migrations.flatMap((m) => {
-    const declared = m.directives['env-vars'];
-    return Array.isArray(declared) ? declared : [];
-  });
-  return [...new Set(names)].filter((name) => /^[A-Za-z_][A-Za-z0-9_]*$/.test(name));
-}
-
-function quote(arg: string): string {
-  return /^[\w./@:,=+-]+$/.test(arg) ? arg : `'${arg.replaceAll("'", `'\\''`)}'`;
-}
-
 /** Loads the set, starts one server per PostgreSQL version, and runs every check on it. */
 export async function runChecks(request: RunRequest, events: RunEvents = {}): Promise<RunReport> {
-  const model = runnerModel(request.runner);
+  runnerModel(request.runner); // an unknown runner is refused first
   const shard = validateShard(request);
   const checks = request.checks.map(findCheck).filter((c) => runsOnShard(c.name, shard));
-  await initParser();
-  const env = request.env ?? {};
-  const set = await loadSet(request.dir, model.format, env);
-  // Planned before any server starts, so that unknown runner options are refused first.
-  const plan = model.plan(set, request.runnerOptions ?? {});
-  const retry = effectiveRetry(model, request.retry); // and a malformed retry policy
-  const options = { ...request.options, ...(retry ? { retry } : {}) };
+  const prepared = await prepare({
+    dir: request.dir,
+    runner: request.runner,
+    runnerOptions: request.runnerOptions ?? {},
+    env: request.env ?? {},
+    ...(request.retry !== undefined ? { retry: request.retry } : {}),
+    servers: request.server ? { server: request.server } : { ...request, postgres: request.postgres },
+    validate: ({ set, model, settings }) => {
+      const options = withRetry(request.options, settings);
+      for (const check of checks) check.prepare?.(set, options, { runner: model.name, runnerOptions: settings.runnerOptions, postgres: request.postgres });
+    },
+  });
+  const { model, set, plan, settings } = prepared;
+  const options = withRetry(request.options, settings);
   const envNames = setEnvNames(set);
-  for (const check of checks) check.prepare?.(set, options, { runner: model.name, runnerOptions: request.runnerOptions ?? {}, postgres: request.postgres });
-  const { provider, starts } = request.server
-    ? { provider: undefined, starts: [{}] }
-    : serverStarts(request, request.postgres);
   const report: RunReport = {
     ok: true,
     tool: 'migtest',
@@ -169,46 +119,44 @@ export async function runChecks(request: RunRequest, events: RunEvents = {}): Pr
   };
   events.onLoaded?.({ set: report.set, runner: model.name, migrations: set.migrations.length, ...(shard ? { shard } : {}) });
   // A shard that none of the requested checks runs on needs no server.
-  for (const start of checks.length > 0 ? starts : []) {
-    const started = Date.now();
-    const server = request.server ?? (await provider!.start(start));
-    try {
-      report.postgres.push(server.version);
-      events.onServer?.({ provider: server.provider, version: server.version, startMs: Date.now() - started });
-      const states = new States(server, set, model, { runnerOptions: request.runnerOptions ?? {}, env, ...(retry ? { retry } : {}) });
-      for (const check of checks) {
-        events.onCheckStart?.(check.name, String(server.major));
-        const begun = performance.now();
-        const reproduce = (name: CheckName, extra?: string[]): string => reproduceCommand(request, name, server.major, extra, envNames);
-        const outcome = await check
-          .run({ set, model, server, states, options, reproduce, progress: (done, total) => events.onProgress?.(check.name, done, total) })
-          // The one place where a check that cannot run becomes a failure, whatever --checks holds.
-          .catch((error: unknown) => {
-            if (error instanceof SetDoesNotApply) return cannotRun(check.name, error.trace, reproduce(check.name));
-            throw error;
-          });
-        const result: CheckResult = {
-          name: check.name,
-          postgres: String(server.major),
-          status: outcome.status,
-          cases: outcome.cases,
-          durationMs: Math.round(performance.now() - begun),
-          findings: outcome.findings,
-          ...(outcome.reason ? { reason: outcome.reason } : {}),
-          notes: outcome.notes ?? [],
-          ...(outcome.details ? { details: outcome.details } : {}),
-        };
-        await states.settle();
-        if (result.status === 'fail') report.ok = false;
-        report.checks.push(result);
-        events.onCheckEnd?.(result);
-      }
-      await states.close();
-    } finally {
-      if (!request.server) await server.stop();
+  if (checks.length === 0) return report;
+  await onEachServer(prepared, async (server, states, { startMs }) => {
+    report.postgres.push(server.version);
+    events.onServer?.({ provider: server.provider, version: server.version, startMs });
+    for (const check of checks) {
+      events.onCheckStart?.(check.name, String(server.major));
+      const begun = performance.now();
+      const reproduce = (name: CheckName, extra?: string[]): string => reproduceCommand(request, name, server.major, extra, envNames);
+      const outcome = await check
+        .run({ set, model, server, states, options, reproduce, progress: (done, total) => events.onProgress?.(check.name, done, total) })
+        // The one place where a check that cannot run becomes a failure, whatever --checks holds.
+        .catch((error: unknown) => {
+          if (error instanceof SetDoesNotApply) return cannotRun(check.name, error.trace, reproduce(check.name));
+          throw error;
+        });
+      const result: CheckResult = {
+        name: check.name,
+        postgres: String(server.major),
+        status: outcome.status,
+        cases: outcome.cases,
+        durationMs: Math.round(performance.now() - begun),
+        findings: outcome.findings,
+        ...(outcome.reason ? { reason: outcome.reason } : {}),
+        notes: outcome.notes ?? [],
+        ...(outcome.details ? { details: outcome.details } : {}),
+      };
+      await states.settle();
+      if (result.status === 'fail') report.ok = false;
+      report.checks.push(result);
+      events.onCheckEnd?.(result);
     }
-  }
+  });
   // Each lint finding says whether execution confirmed it; each dynamic one which rule would have caught it.
   report.checks = pairFindings(report.checks, plan);
   return report;
+}
+
+/** The check options with the retry policy runs use (given, or the tool's own): the retry check injects under it. */
+function withRetry(options: CheckOptions, settings: RunSettings): CheckOptions {
+  return { ...options, ...(settings.retry ? { retry: settings.retry } : {}) };
 }

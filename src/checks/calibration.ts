@@ -11,7 +11,22 @@ import {
   type TableRelaxation,
 } from '../snapshot/relaxed.js';
 import type { DataFingerprint } from '../snapshot/types.js';
-import type { State, States } from './states.js';
+import type { DatabaseHandle, Server } from '../postgres/types.js';
+import type { Trace } from '../runners/types.js';
+
+/**
+ * What calibrating asks of a run's states (States in states.ts, which keeps one calibration per
+ * run): declared here, so that this module does not import states.ts back. `S` is a kept state.
+ */
+export interface Calibrated<S> {
+  readonly server: Server;
+  /** Tracker tables, as qualified names: not data. */
+  readonly trackers: string[];
+  fresh(): Promise<S>;
+  run(db: DatabaseHandle): Promise<Trace>;
+  readCopy<T>(state: S, read: (client: pg.Client) => Promise<T>): Promise<T>;
+  drop(db: DatabaseHandle): Promise<void>;
+}
 
 /*
  * Values PostgreSQL makes anew in every run (now(), clock_timestamp(), gen_random_uuid(),
@@ -77,7 +92,7 @@ async function refine(pair: Pair, table: TableRef, rule: TableRelaxation, column
 }
 
 /** Runs the set a second time on an empty database and compares it with the fresh state. */
-export async function calibrate(states: States): Promise<Calibration> {
+export async function calibrate<S>(states: Calibrated<S>): Promise<Calibration> {
   const fresh = await states.fresh();
   const second = await states.server.createDatabase();
   try {
@@ -122,7 +137,7 @@ export interface RelaxedReference {
 }
 
 /** Reads the rules from the state's own catalog (its tables, keys and defaults) with the calibration's columns. */
-export async function referenceOf(states: States, state: State, calibration: Calibration): Promise<RelaxedReference> {
+export async function referenceOf<S>(states: Calibrated<S>, state: S, calibration: Calibration): Promise<RelaxedReference> {
   return states.readCopy(state, async (client) => {
     const tables = await dataTables(client, states.trackers);
     const relaxation = relaxationOf(await readMadeAnew(client, states.trackers), (t) => calibration.volatile[t]);

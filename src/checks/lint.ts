@@ -1,4 +1,4 @@
-import { lintReproduce } from '../lint/command.js';
+import { lintReproduce } from '../reproduce.js';
 import { lintSet } from '../lint/engine.js';
 import type { Plan } from '../runners/types.js';
 import { displayPath } from './findings.js';

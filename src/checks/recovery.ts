@@ -79,8 +79,7 @@ export class Recoveries {
    */
   async operate(db: DatabaseHandle, trace: Trace, attribute = false): Promise<Recovery | undefined> {
     if (trace.ok) return undefined;
-    const { settings } = this.states;
-    const stop = await this.states.model.inherentStop?.(this.states.set, db, trace, { runnerOptions: settings.runnerOptions, env: settings.env });
+    const stop = await this.states.model.inherentStop?.(this.states.plan, db, trace);
     if (!stop || stop.actions.length === 0) return undefined;
     this.#stops.push(stop);
     const operator: ModelledAction = { label: stop.actions[0]!.label, ...(stop.hint ? { hint: stop.hint } : {}) };

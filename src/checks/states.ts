@@ -22,8 +22,8 @@ export interface State {
 
 /** How a run of the set is configured, the same for every case of a check. */
 export interface RunSettings {
+  /** The runner options the plan was made under: for the reproduce commands of findings. */
   runnerOptions: Record<string, string>;
-  env: Record<string, string | undefined>;
   /** The retry policy in effect: given (`--retry`, a scenario's `retry`), or the tool's own default. */
   retry?: RetryPolicy;
   /**
@@ -45,15 +45,17 @@ export interface RunSettings {
  */
 export class States {
   readonly #reached = new Map<string, Promise<State>>();
-  readonly plan: Plan;
 
+  /** `plan`: the model's plan of the set, made once for the whole run (see src/prepare.ts). */
   constructor(
     readonly server: Server,
-    readonly set: MigrationSet,
     readonly model: RunnerModel,
-    readonly settings: RunSettings = { runnerOptions: {}, env: {} },
-  ) {
-    this.plan = model.plan(set, settings.runnerOptions);
+    readonly plan: Plan,
+    readonly settings: RunSettings = { runnerOptions: {} },
+  ) {}
+
+  get set(): MigrationSet {
+    return this.plan.set;
   }
 
   /** Tracker tables of the model, as qualified names, kept apart from the schema. */
@@ -72,9 +74,7 @@ export class States {
   run(db: DatabaseHandle, options: RunOptions = {}): Promise<Trace> {
     const retry = 'retry' in options ? options.retry : this.model.retry ? this.settings.retry : undefined;
     const { retry: _given, ...rest } = options;
-    return this.model.run(this.set, db, {
-      runnerOptions: this.settings.runnerOptions,
-      env: this.settings.env,
+    return this.model.run(this.plan, db, {
       clock: new VirtualClock(),
       ...rest,
       ...(retry ? { retry } : {}),
@@ -230,7 +230,7 @@ export class States {
       const block = this.plan.blocks[b]!;
       if (this.model.replay) {
         // The model sends them its own way (other connections, COPY data), tracker untouched.
-        await this.model.replay(this.set, db, block, durable, { runnerOptions: this.settings.runnerOptions, env: this.settings.env });
+        await this.model.replay(this.plan, db, block, durable);
       } else {
         const statements: Statement[] = block.statements.slice(0, durable);
         const client = await db.connect();

@@ -120,6 +120,19 @@ export interface CheckResult {
   details?: Record<string, unknown>;
 }
 
+/** The JSON contract of DESIGN.md. */
+export interface RunReport {
+  ok: boolean;
+  tool: 'migtest';
+  version: string;
+  set: string;
+  runner: string;
+  postgres: string[];
+  /** Present when the run was one shard of several (`--shard index/count`). */
+  shard?: Shard;
+  checks: CheckResult[];
+}
+
 import type { MigrationSet } from '../migrations/types.js';
 import type { RetryPolicy } from '../runners/retry.js';
 import type { RunnerModel } from '../runners/types.js';

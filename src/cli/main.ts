@@ -1,5 +1,3 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import { parseChecks, DEFAULT_CHECKS } from '../checks/index.js';
 import { interrupted, releaseAll } from '../postgres/cleanup.js';
@@ -7,46 +5,17 @@ import { DEFAULT_MAJOR } from '../postgres/embedded.js';
 import { DEFAULT_IMAGE } from '../postgres/container.js';
 import { PROVIDERS } from '../postgres/providers.js';
 import { TOOL_NAMES, TOOLS } from '../runners/registry.js';
-import { runChecks, type RunReport, type RunRequest } from '../run.js';
+import type { RunRequest } from '../run.js';
 import { errorJson, toJson } from '../report/json.js';
-import { toJunit } from '../report/junit.js';
-import { toGithub } from '../report/github.js';
-import { TextReporter } from '../report/text.js';
 import { VERSION } from '../version.js';
 import { describeError, errorReport, UsageError } from './errors.js';
 import { runScenario } from './scenario.js';
-import { formatLint, lintCommand } from '../lint/command.js';
+import { check, parseOutput, writeReport, type Format } from './check.js';
+import { lintCommand } from '../lint/command.js';
+import { formatLint } from '../report/lint.js';
 import { checksWithExpected, parseIgnore } from '../checks/expected.js';
 import { snapshotCommand } from './snapshot.js';
 import { requestFromConfig } from '../config/file.js';
-
-export type Format = 'text' | 'json' | 'junit' | 'github';
-const FORMATS: Format[] = ['text', 'json', 'junit', 'github'];
-/** Formats for a log: they go to stdout, beside a file format written to --out. */
-const LOG_FORMATS: Format[] = ['text', 'github'];
-
-export interface Output {
-  format: Format;
-  out?: string;
-  /** With `out`: a second format printed on stdout, e.g. `--format github,junit --out junit.xml`. */
-  stdout?: 'text' | 'github';
-}
-
-/** `--format F`, or `--format LOG,FILE --out FILE`: a log format on stdout and a file format in the file. */
-export function parseOutput(value: string, out: string | undefined): Output {
-  const formats = value.split(',').map((f) => f.trim());
-  const unknown = formats.find((f) => !FORMATS.includes(f as Format));
-  if (unknown !== undefined) throw new UsageError(`--format takes ${FORMATS.join(', ')}, not '${unknown}'`);
-  if (formats.length === 1) return { format: formats[0] as Format, ...(out ? { out } : {}) };
-  const log = formats.filter((f) => LOG_FORMATS.includes(f as Format));
-  const file = formats.filter((f) => !LOG_FORMATS.includes(f as Format));
-  if (formats.length !== 2 || log.length !== 1 || file.length !== 1 || !out) {
-    throw new UsageError(
-      `--format '${value}': two formats are one for the log (text or github) and one for the file --out names (json or junit), e.g. --format github,junit --out junit.xml`,
-    );
-  }
-  return { format: file[0] as Format, out, stdout: log[0] as 'text' | 'github' };
-}
 
 /** `--shard i/n` with 1 ≤ i ≤ n. */
 export function parseShard(value: string): { index: number; count: number } {
@@ -57,19 +26,6 @@ export function parseShard(value: string): { index: number; count: number } {
     throw new UsageError(`--shard takes i/n with 1 ≤ i ≤ n, e.g. 2/4, not '${value}'`);
   }
   return { index, count };
-}
-
-function render(report: RunReport, format: Format): string {
-  switch (format) {
-    case 'json':
-      return toJson(report) + '\n';
-    case 'junit':
-      return toJunit(report);
-    case 'github':
-      return toGithub(report);
-    case 'text':
-      throw new Error('text output is written as the run goes');
-  }
 }
 
 function parseVersions(value: string): number[] {
@@ -110,38 +66,6 @@ function parseInteger(name: string) {
     if (!/^\d+$/.test(value)) throw new UsageError(`${name} takes a whole number, not '${value}'`);
     return Number(value);
   };
-}
-
-/** Writes a report to `--out`, making its folder first: a CI job's test-results/ may not exist yet. */
-function writeReport(file: string, text: string): void {
-  mkdirSync(dirname(file), { recursive: true });
-  writeFileSync(file, text);
-}
-
-/** Runs one request and prints it; returns the exit code. */
-export async function check(request: RunRequest, output: Output): Promise<{ code: number; report: RunReport }> {
-  const tty = process.stdout.isTTY === true && !process.env.CI;
-  const textOnStdout = output.format === 'text' || output.stdout === 'text';
-  // Text alone with --out keeps its old meaning: plain text, nothing live.
-  const live = tty && (output.format === 'text' ? !output.out : true);
-  const color = textOnStdout && live && !process.env.NO_COLOR;
-  // `--format text --out FILE`: the text goes to the file, written once the run is over.
-  const textFile = output.format === 'text' && output.out ? output.out : undefined;
-  const buffered: string[] = [];
-  const text = textOnStdout
-    ? new TextReporter({ color, live, write: (s) => (textFile ? buffered.push(s) : process.stdout.write(s)) })
-    : undefined;
-  // The environment a set reads (`${VAR}` substitution) is the process's: read here, at the edge.
-  const report = await runChecks({ env: process.env, ...request }, text ?? {});
-  text?.summary(report);
-  if (textFile) writeReport(textFile, buffered.join(''));
-  if (output.format !== 'text') {
-    const rendered = render(report, output.format);
-    if (output.out) writeReport(output.out, rendered);
-    else process.stdout.write(rendered);
-  }
-  if (output.stdout === 'github') process.stdout.write(toGithub(report));
-  return { code: report.ok ? 0 : 1, report };
 }
 
 function program(result: { code: number }): Command {

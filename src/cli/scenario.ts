@@ -3,7 +3,7 @@ import pc from 'picocolors';
 import { loadScenario, type ExpectedFinding, type ExpectedNote, type Scenario } from '../config/scenario.js';
 import type { Ignorable } from '../checks/expected.js';
 import type { Finding, Note } from '../checks/types.js';
-import { check, type Format } from './main.js';
+import { check, type Format } from './check.js';
 import { describeError } from './errors.js';
 import { InputError } from '../migrations/types.js';
 

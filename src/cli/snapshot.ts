@@ -1,12 +1,9 @@
 import pc from 'picocolors';
 import { displayPath, errorFinding } from '../checks/findings.js';
 import { expectedFolder } from '../checks/expected.js';
-import { States } from '../checks/states.js';
-import { loadSet } from '../migrations/load.js';
-import { initParser } from '../migrations/split.js';
-import { serverStarts } from '../postgres/providers.js';
+import { onEachServer, prepare } from '../prepare.js';
 import { runnerModel } from '../runners/registry.js';
-import { reproduceCommand } from '../run.js';
+import { reproduceCommand } from '../reproduce.js';
 import { TextReporter } from '../report/text.js';
 import { assertWritable, majorFolder, writeObjects, type WriteResult } from '../snapshot/files.js';
 import { VERSION } from '../version.js';
@@ -33,61 +30,57 @@ export interface SnapshotRequest {
 export async function snapshotCommand(request: SnapshotRequest, write: (text: string) => void): Promise<number> {
   const color = process.stdout.isTTY === true && !process.env.CI && !process.env.NO_COLOR;
   const c = pc.createColors(color);
-  const model = runnerModel(request.runner);
+  runnerModel(request.runner); // an unknown runner is refused first
   const folder = expectedFolder(request.dir, request.out);
-  await initParser();
-  const set = await loadSet(request.dir, model.format, process.env);
-  model.plan(set, request.runnerOptions ?? {});
-  const { provider, starts } = serverStarts(request, request.postgres);
+  const prepared = await prepare({
+    dir: request.dir,
+    runner: request.runner,
+    runnerOptions: request.runnerOptions ?? {},
+    // The environment a set reads (`${VAR}` substitution) is the process's: read here, at the edge.
+    env: process.env,
+    servers: { ...request, postgres: request.postgres },
+  });
+  const { model, set } = prepared;
   // Refused before any server starts: a folder migtest did not write is never cleaned.
-  for (const start of starts) if (start.major !== undefined) assertWritable(folder, start.major);
+  for (const start of prepared.servers.starts) if (start.major !== undefined) assertWritable(folder, start.major);
   write(`${c.bold('migtest')} ${VERSION} · ${displayPath(set.dir)} · ${set.migrations.length} migrations · runner ${model.name} · snapshot\n`);
   let code = 0;
   const written: number[] = [];
-  for (const start of starts) {
-    const server = await provider.start(start);
+  await onEachServer(prepared, async (server, states) => {
     const major = server.major;
+    // A version known only once the server answers (an image without {pg}, a url) is checked here.
+    assertWritable(folder, major);
     try {
-      // A version known only once the server answers (an image without {pg}, a url) is checked here.
-      assertWritable(folder, major);
-      const states = new States(server, set, model, { runnerOptions: request.runnerOptions ?? {}, env: process.env });
-      try {
-        const fresh = await states.fresh();
-        const failure = fresh.trace.failure;
-        if (failure) {
-          code = 1;
-          const reproduce = reproduceCommand(
-            {
-              dir: request.dir,
-              runner: model.name,
-              checks: ['fresh'],
-              postgres: [major],
-              provider: request.provider,
-              ...(request.image !== undefined ? { image: request.image } : {}),
-              ...(request.url !== undefined ? { url: request.url } : {}),
-              options: {},
-              runnerOptions: request.runnerOptions ?? {},
-            },
-            'fresh',
-            major,
-          );
-          const text = new TextReporter({ color, live: false, write });
-          write(`  ${c.red('✗')} pg ${server.major} (${server.version}): the set does not apply to an empty database; nothing written\n`);
-          write(text.finding(errorFinding('fresh', failure, reproduce)));
-          continue;
-        }
-        const snapshot = await states.snapshotOf(fresh);
-        const result = writeObjects(folder, major, snapshot.objects, snapshot.format);
-        written.push(major);
-        write(`  ${c.green('✓')} pg ${server.major} (${server.version}): ${describe(result)}\n`);
-      } finally {
-        await states.settle();
-        await states.close();
+      const fresh = await states.fresh();
+      const failure = fresh.trace.failure;
+      if (failure) {
+        code = 1;
+        const reproduce = reproduceCommand(
+          {
+            dir: request.dir,
+            runner: model.name,
+            provider: request.provider,
+            ...(request.image !== undefined ? { image: request.image } : {}),
+            ...(request.url !== undefined ? { url: request.url } : {}),
+            options: {},
+            runnerOptions: request.runnerOptions ?? {},
+          },
+          'fresh',
+          major,
+        );
+        const text = new TextReporter({ color, live: false, write });
+        write(`  ${c.red('✗')} pg ${server.major} (${server.version}): the set does not apply to an empty database; nothing written\n`);
+        write(text.finding(errorFinding('fresh', failure, reproduce)));
+        return;
       }
+      const snapshot = await states.snapshotOf(fresh);
+      const result = writeObjects(folder, major, snapshot.objects, snapshot.format);
+      written.push(major);
+      write(`  ${c.green('✓')} pg ${server.major} (${server.version}): ${describe(result)}\n`);
     } finally {
-      await server.stop();
+      await states.settle();
     }
-  }
+  });
   if (code === 0) write(`${c.green(c.bold('WROTE'))} ${written.map((m) => displayPath(majorFolder(folder, m))).join(', ')}\n`);
   return code;
 }

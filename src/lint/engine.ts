@@ -12,8 +12,8 @@ export interface LintRequest {
   set: MigrationSet;
   model: RunnerModel;
   runnerOptions?: RunnerOptions;
-  /** The runner's plan of the set; made here when not given. */
-  plan?: Plan;
+  /** The runner's plan of the set, made once for the run (src/prepare.ts). */
+  plan: Plan;
   /** The command line that reproduces the findings. */
   reproduce: string;
   /** Problems found before the set could be parsed whole (psql meta-commands), with their rule. */
@@ -34,7 +34,7 @@ interface Reported {
 export function lintSet(request: LintRequest): Finding[] {
   const { set, model } = request;
   const runnerOptions = request.runnerOptions ?? {};
-  const plan = request.plan ?? model.plan(set, runnerOptions);
+  const { plan } = request;
   const context = buildContext(set, model, plan, runnerOptions);
   const rules = request.rules ?? RULES;
 

@@ -1,7 +1,11 @@
 import type { Node } from 'libpg-query';
 import type { Migration, MigrationSet, Statement } from '../migrations/types.js';
-import type { Block, Plan, RunnerModel, RunnerOptions } from '../runners/types.js';
+import type { Plan, RunnerModel, RunnerOptions } from '../runners/types.js';
 import type { SchemaModel } from './schema/model.js';
+import type { LintStatement } from './statement.js';
+
+// Defined in a leaf module, which the schema model (itself part of LintContext) can import.
+export type { LintStatement, Rerun } from './statement.js';
 
 /**
  * What a rule is about:
@@ -12,38 +16,6 @@ import type { SchemaModel } from './schema/model.js';
  * - `suppression`: an ignore comment that ignores nothing.
  */
 export type RuleCategory = 're-run' | 'transaction' | 'runner' | 'psql' | 'suppression';
-
-/**
- * When a statement can run a second time on top of its own effect:
- * - `every-run`: the runner has no tracker and runs every migration at each start;
- * - `after-partial-apply`: the statement's effect can be committed while its migration is not yet
- *   recorded, so a failure or crash after it makes the next run apply the migration again.
- */
-export type Rerun = 'every-run' | 'after-partial-apply';
-
-/** A statement with what the plan says about how it runs. */
-export interface LintStatement {
-  statement: Statement;
-  migration: Migration;
-  block: Block;
-  /** 0-based position among all statements of the plan, in execution order. */
-  order: number;
-  /** 0-based position in its migration's up script. */
-  index: number;
-  /** 0-based position among the statements of its block. */
-  indexInBlock: number;
-  /** Last line of the statement in its file. */
-  endLine: number;
-  /** PostgreSQL sees it inside a transaction block (explicit, implicit or the tool's). */
-  inTransactionBlock: boolean;
-  /** Why it is in a transaction block, in words, when it is. */
-  transactionReason?: string;
-  /** Statements with the same number commit or roll back together. */
-  transaction: number;
-  /** Whether, and why, the statement can run again on top of its own effect. */
-  rerun?: Rerun;
-  rerunReason?: string;
-}
 
 /** Everything a rule may look at: the set, the plan, and what was derived from them once. */
 export interface LintContext {

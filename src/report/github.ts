@@ -1,6 +1,6 @@
 import { isAbsolute, relative, resolve } from 'node:path';
 import type { CheckResult, Finding, Note } from '../checks/types.js';
-import type { RunReport } from '../run.js';
+import type { RunReport } from '../checks/types.js';
 import { checksSummary, moreCases } from './text.js';
 
 /**

@@ -1,4 +1,4 @@
-import type { RunReport } from '../run.js';
+import type { RunReport } from '../checks/types.js';
 import { withUnified } from '../snapshot/format.js';
 import { VERSION } from '../version.js';
 

@@ -1,6 +1,6 @@
 import type { CheckResult, Finding, Note } from '../checks/types.js';
 import { moreCases } from './text.js';
-import type { RunReport } from '../run.js';
+import type { RunReport } from '../checks/types.js';
 import { formatDifferences } from '../snapshot/format.js';
 
 /**

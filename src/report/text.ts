@@ -2,7 +2,8 @@ import pc from 'picocolors';
 import { CANNOT_RUN } from '../checks/applies.js';
 import type { CheckResult, Finding, Note } from '../checks/types.js';
 import { formatDifferences } from '../snapshot/format.js';
-import type { RunEvents, RunReport } from '../run.js';
+import type { RunReport } from '../checks/types.js';
+import type { RunEvents } from '../run.js';
 import { VERSION } from '../version.js';
 
 export interface TextOptions {

@@ -1,5 +1,4 @@
 import { InputError } from '../migrations/types.js';
-import type { RunnerModel } from './types.js';
 
 /**
  * A retry policy in the syntax of the tool that retries by itself (RunnerModel.retry), also used
@@ -125,7 +124,7 @@ export class VirtualClock implements Clock {
  * The policy a run uses: the one given (`--retry`, a scenario's `retry`), else the tool's own
  * default (RunnerModel.retry), else none: one try.
  */
-export function effectiveRetry(model: Pick<RunnerModel, 'retry'>, given?: string): RetryPolicy | undefined {
+export function effectiveRetry(model: { retry?: { defaultPolicy: string } | undefined }, given?: string): RetryPolicy | undefined {
   if (given !== undefined) return parseRetryPolicy(given);
   return model.retry ? parseRetryPolicy(model.retry.defaultPolicy) : undefined;
 }

@@ -1,5 +1,5 @@
 import type { ErrorPlace } from '../migrations/locate.js';
-import type { Env, Migration, MigrationSet, Statement } from '../migrations/types.js';
+import type { Migration, MigrationSet, Statement } from '../migrations/types.js';
 import type { DatabaseHandle } from '../postgres/types.js';
 import type { Fault } from '../faults/types.js';
 import type { Clock, RetryPolicy } from './retry.js';
@@ -25,8 +25,15 @@ export interface Block {
   text?: string;
 }
 
+/**
+ * What a runner model makes of a set, once per run: its blocks, and the set they come from. Every
+ * run and replay of the model gets the plan (RunnerModel.run), so nothing is planned twice; a
+ * model that reads runner options keeps what it made of them in its own extension of Plan.
+ */
 export interface Plan {
   runner: string;
+  /** The set planned. */
+  set: MigrationSet;
   blocks: Block[];
 }
 
@@ -170,9 +177,6 @@ export interface RunOptions {
   from?: number;
   /** Stop cleanly before block `until` (the state "before block k", kept as a template). */
   until?: number;
-  runnerOptions?: RunnerOptions;
-  /** The environment variables the set reads (`${VAR}` substitution); none when absent. */
-  env?: Env;
   /**
    * The retry policy (`--retry`, a scenario's `retry`). Absent: one try, whatever the tool's own
    * default (callers resolve that default: see `effectiveRetry` in src/runners/retry.ts). A model
@@ -202,8 +206,12 @@ export interface RetrySemantics {
   separate?: string;
 }
 
-/** The execution semantics of one real migration tool. */
-export interface RunnerModel {
+/**
+ * The execution semantics of one real migration tool. `P`: the model's plan, which holds what the
+ * model made of its runner options (Plan itself for a model without options); `run`, `replay` and
+ * `inherentStop` get the plan `plan` made.
+ */
+export interface RunnerModel<P extends Plan = Plan> {
   name: string;
   /** The folder format this model reads. */
   format: MigrationSet['format'];
@@ -211,17 +219,18 @@ export interface RunnerModel {
   summary: string;
   /** Whether the tool keeps a tracker table (if not, every run executes every migration). */
   tracker?: TrackerSpec;
-  plan(set: MigrationSet, options?: RunnerOptions): Plan;
+  /** Plans the set under the runner options; refuses an unknown or malformed option (InputError). */
+  plan(set: MigrationSet, options?: RunnerOptions): P;
   /** The runner options this model accepts, with a line each for --help and errors. */
   options?: Record<string, string>;
   /** Runs what the tool would run now on `db` (a second run of a tracking tool skips applied work). */
-  run(set: MigrationSet, db: DatabaseHandle, options?: RunOptions): Promise<Trace>;
+  run(plan: P, db: DatabaseHandle, options?: RunOptions): Promise<Trace>;
   /**
    * Optional. Applies the first `count` statements of `block` to `db` the way the tool sends them
    * (its connections, COPY data, cluster-level mapping) without touching its tracker: the state a
    * no-txn block must leave after a fault. Without it, the statements go plainly to `db`.
    */
-  replay?(set: MigrationSet, db: DatabaseHandle, block: Block, count: number, options?: RunOptions): Promise<void>;
+  replay?(plan: P, db: DatabaseHandle, block: Block, count: number): Promise<void>;
   /** Optional: for models whose runs make objects outside the case's database (a bootstrap's databases and roles). */
   cluster?: ClusterObjects;
   /** Optional: the tool's own retries. */
@@ -231,7 +240,7 @@ export interface RunnerModel {
    * tool always does after an earlier failure, whatever the files say; undefined when the stop is
    * the set's own doing, which checks report as a finding. Reads `db`, changes nothing.
    */
-  inherentStop?(set: MigrationSet, db: DatabaseHandle, trace: Trace, options?: RunOptions): Promise<InherentStop | undefined>;
+  inherentStop?(plan: P, db: DatabaseHandle, trace: Trace): Promise<InherentStop | undefined>;
 }
 
 /**

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll } from 'vitest';
 import { startEmbedded } from '../../src/postgres/embedded.js';
 import type { DatabaseHandle, Server } from '../../src/postgres/types.js';
-import { runChecks, type RunReport, type RunRequest } from '../../src/run.js';
+import { runChecks, type RunRequest } from '../../src/run.js';
+import type { RunReport } from '../../src/checks/types.js';
 
 /**
  * One embedded server for a whole test file, instead of one per command line run: `runChecks`

@@ -23,7 +23,7 @@ let fresh: State;
 beforeAll(async () => {
   await initParser();
   server = await startEmbedded({ major: 17 });
-  states = new States(server, await loadSet(FIXED, 'rerun-all'), rerunAll, { runnerOptions: {}, env: process.env });
+  states = new States(server, rerunAll, rerunAll.plan(await loadSet(FIXED, 'rerun-all')), { runnerOptions: {} });
   fresh = await states.fresh();
 });
 
@@ -140,7 +140,7 @@ describe('compareStates, relaxed', () => {
   });
 
   it('with the setting off, every comparison is exact', async () => {
-    const exact = new States(server, states.set, rerunAll, { runnerOptions: {}, env: process.env, relaxed: false });
+    const exact = new States(server, rerunAll, states.plan, { runnerOptions: {}, relaxed: false });
     try {
       const db = await shiftedRun();
       try {

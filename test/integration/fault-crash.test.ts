@@ -24,7 +24,7 @@ describe('fault crash on the embedded provider', () => {
     const set = await loadSet(dir, 'rerun-all');
     const db = await server.createDatabase();
     const startedBefore = await startTime(db);
-    const trace = await rerunAll.run(set, db, { faults: [{ kind: 'crash', block: 1, at: 1, sql: server.crash!.sql() }] });
+    const trace = await rerunAll.run(rerunAll.plan(set), db, { faults: [{ kind: 'crash', block: 1, at: 1, sql: server.crash!.sql() }] });
     expect(trace.ok).toBe(false);
     expect(trace.failure).toMatchObject({ faulted: true, block: { index: 1 } });
     await server.crash!.restart();

@@ -40,10 +40,8 @@ afterAll(async () => {
 async function runOnce(runner: string, format: FormatName, options: { runnerOptions?: RunnerOptions; env?: Record<string, string> } = {}) {
   const set = await loadSet(dir, format, options.env ?? {});
   const db = await server.createDatabase();
-  const trace: Trace = await runnerModel(runner).run(set, db, {
-    ...(options.runnerOptions ? { runnerOptions: options.runnerOptions } : {}),
-    ...(options.env ? { env: options.env } : {}),
-  });
+  const model = runnerModel(runner);
+  const trace: Trace = await model.run(model.plan(set, options.runnerOptions ?? {}), db);
   expect(trace.failure, 'the run must fail').toBeDefined();
   const finding = errorFinding('fresh', trace.failure!, 'reproduce');
   return { trace, finding, db, file: (name: string) => path.join(dir, name) };
@@ -89,7 +87,7 @@ describe('a syntax error in a file sent as one string', () => {
     await folder.write({ '000001_accounts.up.sql': SCRIPT_WITH_SYNTAX_ERROR });
     const set = await loadSet(dir, 'rerun-all');
     const db = await server.createDatabase();
-    const trace = await runnerModel('rerun-all').run(set, db, { faults: [{ kind: 'error', block: 0, at: 0, sqlstate: 'P0001' }] });
+    const trace = await runnerModel('rerun-all').run(runnerModel('rerun-all').plan(set), db, { faults: [{ kind: 'error', block: 0, at: 0, sqlstate: 'P0001' }] });
     expect(trace.failure).toMatchObject({ error: { sqlstate: '42601', place: { line: 13, column: 60 } } });
     expect(trace.failure!.faulted).toBeUndefined();
     expect(trace.failure!.statement?.line).toBe(12);
@@ -370,7 +368,8 @@ describe('a data difference after a recovery (fault, resume)', () => {
       '000001_t.up.sql': 'CREATE TABLE IF NOT EXISTS log (line text);\nCREATE TABLE IF NOT EXISTS plan (code text PRIMARY KEY, stamped timestamptz);\n',
       '000002_stamp.up.sql': "INSERT INTO plan VALUES ('team', clock_timestamp())\n  ON CONFLICT (code) DO UPDATE SET stamped = clock_timestamp();\n",
     });
-    const states = new States(server, await loadSet(dir, 'rerun-all'), runnerModel('rerun-all'), { runnerOptions: {}, env: process.env });
+    const model = runnerModel('rerun-all');
+    const states = new States(server, model, model.plan(await loadSet(dir, 'rerun-all')), { runnerOptions: {} });
     try {
       const fresh = await states.fresh();
       const start = await states.copy(fresh);

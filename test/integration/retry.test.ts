@@ -40,7 +40,7 @@ afterAll(async () => {
 /** The states of a set under a model; `retry` null: no policy at all. */
 async function statesOf(dir: string, model: RunnerModel, retry: RetryPolicy | null = CODD_DEFAULT, runnerOptions: Record<string, string> = {}): Promise<States> {
   const set = await loadSet(dir, model.format);
-  const states = new States(server, set, model, { runnerOptions, env: process.env, ...(retry ? { retry } : {}) });
+  const states = new States(server, model, model.plan(set, runnerOptions), { runnerOptions, ...(retry ? { retry } : {}) });
   opened.push(states);
   return states;
 }

@@ -6,7 +6,10 @@ import { startEmbedded } from '../../src/postgres/embedded.js';
 import type { DatabaseHandle, Server } from '../../src/postgres/types.js';
 import { cigogne } from '../../src/runners/cigogne/model.js';
 import type { Fault } from '../../src/faults/types.js';
-import type { RunOptions, Trace } from '../../src/runners/types.js';
+import type { RunOptions, RunnerOptions, Trace } from '../../src/runners/types.js';
+
+/** A run's options, with the runner options the set is planned under. */
+type Options = RunOptions & { runnerOptions?: RunnerOptions };
 import { migtest, ROOT, type JsonReport } from '../helpers/cli.js';
 import { sql } from '../helpers/db.js';
 import { loadSet } from '../../src/migrations/load.js';
@@ -63,8 +66,9 @@ const names = (rows: TrackerRow[]): string[] => rows.map((r) => r.name);
 
 const FULL = { customers: 0, rooms: 4, room_rates: 8, bookings: 0 };
 
-function run(set: MigrationSet, db: DatabaseHandle, options: RunOptions = {}): Promise<Trace> {
-  return cigogne.run(set, db, options);
+async function run(set: MigrationSet, db: DatabaseHandle, options: Options = {}): Promise<Trace> {
+  const { runnerOptions, ...rest } = options;
+  return cigogne.run(cigogne.plan(set, runnerOptions), db, rest);
 }
 
 /** A scratch folder holding copies of the story's fixed files (all of them, or those named). */

@@ -6,7 +6,10 @@ import { startEmbedded } from '../../src/postgres/embedded.js';
 import type { DatabaseHandle, Server } from '../../src/postgres/types.js';
 import type { Fault } from '../../src/faults/types.js';
 import { codd } from '../../src/runners/codd/model.js';
-import type { RunOptions, Trace } from '../../src/runners/types.js';
+import type { RunOptions, RunnerOptions, Trace } from '../../src/runners/types.js';
+
+/** A run's options, with the runner options the set is planned under. */
+type Options = RunOptions & { runnerOptions?: RunnerOptions };
 import { ROOT } from '../helpers/cli.js';
 import { loadSet } from '../../src/migrations/load.js';
 import type { Env, MigrationSet } from '../../src/migrations/types.js';
@@ -76,8 +79,9 @@ async function hasTracker(db: DatabaseHandle): Promise<boolean> {
 
 const row = (name: string, n: number, state: 'applied' | 'failed' = 'applied'): Row => ({ name, n, applied: state === 'applied', failed: state === 'failed' });
 
-function run(set: MigrationSet, db: DatabaseHandle, options: RunOptions = {}): Promise<Trace> {
-  return codd.run(set, db, options);
+async function run(set: MigrationSet, db: DatabaseHandle, options: Options = {}): Promise<Trace> {
+  const { runnerOptions, ...rest } = options;
+  return codd.run(codd.plan(set, runnerOptions), db, rest);
 }
 
 function fault(kind: Fault['kind'], block: number, at: number): Fault {
@@ -332,7 +336,7 @@ describe('codd: refusals', () => {
 
 /** The state a first run reaches before block `b` (kept, like the checks keep it). */
 const states = new Map<string, Promise<DatabaseHandle>>();
-function stateBefore(set: MigrationSet, b: number, options: RunOptions = {}): Promise<DatabaseHandle> {
+function stateBefore(set: MigrationSet, b: number, options: Options = {}): Promise<DatabaseHandle> {
   const key = `${set.dir}:${b}`;
   let state = states.get(key);
   if (!state) {
@@ -460,7 +464,8 @@ describe('codd: custom connections and the bootstrap (cluster-level objects)', (
 
   it('replays the first statements of a bootstrap block on the case objects, as the fault check needs', async () => {
     const db = await server.createDatabase();
-    await codd.replay!(bootFixed, db, codd.plan(bootFixed, OWNER.runnerOptions).blocks[0]!, 2, OWNER);
+    const plan = codd.plan(bootFixed, OWNER.runnerOptions);
+    await codd.replay!(plan, db, plan.blocks[0]!, 2);
     expect(coddCluster.databases(db)).toHaveLength(2);
     expect(await sql(db, `SELECT pg_get_userbyid(datdba) AS owner FROM pg_database WHERE datname = current_database()`)).toEqual([{ owner: 'orders_owner' }]);
     expect(await hasTracker(db)).toBe(false);

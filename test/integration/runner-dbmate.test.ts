@@ -6,7 +6,10 @@ import { startEmbedded } from '../../src/postgres/embedded.js';
 import type { DatabaseHandle, Server } from '../../src/postgres/types.js';
 import type { Fault } from '../../src/faults/types.js';
 import { dbmate } from '../../src/runners/dbmate/model.js';
-import type { RunOptions, Trace } from '../../src/runners/types.js';
+import type { RunOptions, RunnerOptions, Trace } from '../../src/runners/types.js';
+
+/** A run's options, with the runner options the set is planned under. */
+type Options = RunOptions & { runnerOptions?: RunnerOptions };
 import { runChecks } from '../../src/run.js';
 import { ROOT } from '../helpers/cli.js';
 import { sql } from '../helpers/db.js';
@@ -52,8 +55,9 @@ async function relations(db: DatabaseHandle): Promise<string[]> {
   return rows.map((r) => r.name);
 }
 
-function run(set: MigrationSet, db: DatabaseHandle, options: RunOptions = {}): Promise<Trace> {
-  return dbmate.run(set, db, options);
+async function run(set: MigrationSet, db: DatabaseHandle, options: Options = {}): Promise<Trace> {
+  const { runnerOptions, ...rest } = options;
+  return dbmate.run(dbmate.plan(set, runnerOptions), db, rest);
 }
 
 function fault(kind: Fault['kind'], block: number, at: number): Fault {

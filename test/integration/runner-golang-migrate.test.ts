@@ -6,7 +6,10 @@ import { startEmbedded } from '../../src/postgres/embedded.js';
 import type { DatabaseHandle, Server } from '../../src/postgres/types.js';
 import type { Fault } from '../../src/faults/types.js';
 import { DOLLAR_QUOTE_SPLIT_NOTE, golangMigrate, naiveSplitBrokeDollarQuote } from '../../src/runners/golang-migrate/model.js';
-import type { RunOptions, Trace } from '../../src/runners/types.js';
+import type { RunOptions, RunnerOptions, Trace } from '../../src/runners/types.js';
+
+/** A run's options, with the runner options the set is planned under. */
+type Options = RunOptions & { runnerOptions?: RunnerOptions };
 import { runChecks } from '../../src/run.js';
 import { ROOT } from '../helpers/cli.js';
 import { sql } from '../helpers/db.js';
@@ -54,8 +57,9 @@ async function relations(db: DatabaseHandle): Promise<string[]> {
   return rows.map((r) => r.name);
 }
 
-function run(set: MigrationSet, db: DatabaseHandle, options: RunOptions = {}): Promise<Trace> {
-  return golangMigrate.run(set, db, options);
+async function run(set: MigrationSet, db: DatabaseHandle, options: Options = {}): Promise<Trace> {
+  const { runnerOptions, ...rest } = options;
+  return golangMigrate.run(golangMigrate.plan(set, runnerOptions), db, rest);
 }
 
 function fault(kind: Fault['kind'], block: number, at: number): Fault {
@@ -180,7 +184,7 @@ describe('golang-migrate: what a fault leaves (default: each file one string, di
     expect(refused.refusal?.operatorAction).toContain('if they are there (the process died between its commit and the version update, golang-migrate #325), run `migrate force 3`');
 
     // The refusal is golang-migrate's own: the operator forces the version the file left, its own here.
-    const stop = await golangMigrate.inherentStop!(set, db, refused);
+    const stop = await golangMigrate.inherentStop!(golangMigrate.plan(set), db, refused);
     expect(stop?.kind).toBe('golang-migrate:dirty-version');
     expect(stop?.actions.map((a) => a.label)).toEqual(['`migrate force 2` and `migrate up`', '`migrate force 3` and `migrate up`']);
     await stop!.actions[1]!.apply(db, () => server.createDatabase());
@@ -197,7 +201,7 @@ describe('golang-migrate: what a fault leaves (default: each file one string, di
     expect(next.refusal?.message).toBe('Dirty database version 1. Fix and force version.');
     expect(next.refusal?.operatorAction).toContain('`migrate force -1`');
 
-    const stop = await golangMigrate.inherentStop!(fixed, db, next);
+    const stop = await golangMigrate.inherentStop!(golangMigrate.plan(fixed), db, next);
     expect(stop?.action).toContain('none of it → `migrate force -1`');
     expect(stop?.message).toMatch(/^Dirty database version 1\. Fix and force version\. golang-migrate marks each version dirty/);
     const target = await stop!.actions[0]!.apply(db, () => server.createDatabase());
@@ -210,8 +214,8 @@ describe('golang-migrate: what a fault leaves (default: each file one string, di
   it('only a dirty version is a stop golang-migrate always makes: a refusal on a clean row, or a run that succeeded, is none', async () => {
     const db = await server.createDatabase();
     const ok = await run(fixed, db);
-    expect(await golangMigrate.inherentStop!(fixed, db, ok)).toBeUndefined();
-    expect(await golangMigrate.inherentStop!(fixed, db, { ...ok, ok: false, refusal: { message: 'x', operatorAction: 'y' } })).toBeUndefined();
+    expect(await golangMigrate.inherentStop!(golangMigrate.plan(fixed), db, ok)).toBeUndefined();
+    expect(await golangMigrate.inherentStop!(golangMigrate.plan(fixed), db, { ...ok, ok: false, refusal: { message: 'x', operatorAction: 'y' } })).toBeUndefined();
   });
 
   it('the broken backfill commits in two steps: a fault after its first COMMIT leaves the column, and forcing back makes the rerun fail with 42701', async () => {
@@ -245,7 +249,7 @@ describe('golang-migrate: what a fault leaves (default: each file one string, di
 });
 
 describe('golang-migrate transactions=true (the TransactionsEnabled proposal, #196/#641)', () => {
-  const transactions: RunOptions = { runnerOptions: { transactions: 'true' } };
+  const transactions: Options = { runnerOptions: { transactions: 'true' } };
 
   it.each([
     ['error', 2],
@@ -281,7 +285,7 @@ describe('golang-migrate transactions=true (the TransactionsEnabled proposal, #1
 });
 
 describe('golang-migrate multi-statement=true (naive split on every ;)', () => {
-  const multi: RunOptions = { runnerOptions: { 'multi-statement': 'true' } };
+  const multi: Options = { runnerOptions: { 'multi-statement': 'true' } };
   const TOUCH = [
     '-- Keep notes.updated_at current on every update.',
     'CREATE TABLE notes (id bigserial PRIMARY KEY, body text NOT NULL, updated_at timestamptz);',
@@ -341,7 +345,7 @@ describe('golang-migrate multi-statement=true (naive split on every ;)', () => {
 
   it('with transactions=true too, the pieces share one transaction with the version update', async () => {
     const db = await server.createDatabase();
-    const both: RunOptions = { runnerOptions: { 'multi-statement': 'true', transactions: 'true' } };
+    const both: Options = { runnerOptions: { 'multi-statement': 'true', transactions: 'true' } };
     await run(fixed, db, { ...both, faults: [fault('error', 1, 1)] });
     expect(await relations(db)).not.toContain('invoices');
     expect(await tracker(db)).toEqual(['1:clean']);

@@ -29,7 +29,9 @@ export async function memorySet(files: Record<string, string>, runner: string, o
 /** Lints `files` under `runner`. */
 export async function lint(files: Record<string, string>, runner = 'rerun-all', options: Options = {}): Promise<Finding[]> {
   const set = await memorySet(files, runner, options);
-  return lintSet({ set, model: runnerModel(runner), runnerOptions: options.runnerOptions ?? {}, reproduce: 'npx migtest lint /sets/example' });
+  const model = runnerModel(runner);
+  const runnerOptions = options.runnerOptions ?? {};
+  return lintSet({ set, model, plan: model.plan(set, runnerOptions), runnerOptions, reproduce: 'npx migtest lint /sets/example' });
 }
 
 /** `rule file:line` for each finding: short to compare. */

@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { imageFor } from '../../src/postgres/container.js';
 import { serverStarts } from '../../src/postgres/providers.js';
 import { maskUrl, parseUrl, urlWithoutPassword } from '../../src/postgres/url.js';
-import { reproduceCommand, type RunRequest } from '../../src/run.js';
+import type { RunRequest } from '../../src/run.js';
+import { reproduceCommand } from '../../src/reproduce.js';
 
 describe('which servers a run starts', () => {
   const starts = (provider: string, majors: number[], extra: { image?: string; url?: string } = {}) =>

@@ -1,6 +1,6 @@
 import { CANNOT_RUN } from '../../src/checks/applies.js';
 import type { CheckResult, Finding, Note } from '../../src/checks/types.js';
-import type { RunReport } from '../../src/run.js';
+import type { RunReport } from '../../src/checks/types.js';
 
 /** A finding at a statement, with characters every output format must escape. */
 export const AT_STATEMENT: Finding = {

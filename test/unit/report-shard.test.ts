@@ -1,7 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { sampleDealer, shardOfEnumeration } from '../../src/checks/explore.js';
-import { parseOutput, parseShard } from '../../src/cli/main.js';
+import { parseShard } from '../../src/cli/main.js';
+import { parseOutput } from '../../src/cli/check.js';
 import { UsageError } from '../../src/cli/errors.js';
 import { InputError } from '../../src/migrations/types.js';
 import { runsOnShard, validateShard, type RunRequest } from '../../src/run.js';

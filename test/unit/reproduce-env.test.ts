@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { reproduceCommand, setEnvNames, type RunRequest } from '../../src/run.js';
+import type { RunRequest } from '../../src/run.js';
+import { reproduceCommand, setEnvNames } from '../../src/reproduce.js';
 import { tempFolder } from '../helpers/folders.js';
 import { loadSet } from '../../src/migrations/load.js';
 import type { Env, MigrationSet } from '../../src/migrations/types.js';

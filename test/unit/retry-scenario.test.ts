@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadScenario } from '../../src/config/scenario.js';
 import { InputError } from '../../src/migrations/types.js';
-import { reproduceCommand } from '../../src/run.js';
+import { reproduceCommand } from '../../src/reproduce.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'migtest-retry-scenarios-'));
 mkdirSync(join(dir, 'set'));
@@ -41,7 +41,7 @@ describe('retry policies in scenarios', () => {
 
   it('a reproduce command carries the policy it ran under', () => {
     const command = reproduceCommand(
-      { dir: 'migrations-under-test/duplicate-rows/broken', runner: 'rerun-all', checks: ['retry'], postgres: [17], provider: 'embedded', options: {}, retry: 'max 3 backoff constant 5s' },
+      { dir: 'migrations-under-test/duplicate-rows/broken', runner: 'rerun-all', provider: 'embedded', options: {}, retry: 'max 3 backoff constant 5s' },
       'retry',
       17,
     );

@@ -1,21 +1,12 @@
 import type { Node, RangeVar } from 'libpg-query';
 import { as, str, tableKey, walk } from '../ast.js';
-import type { LintStatement } from '../types.js';
+import type { LintStatement } from '../statement.js';
 import { alterTable, dropObjects, renameObject } from './change.js';
 import { keyOfNames, signatureOf } from './names.js';
 import { addColumn, addConstraint, type ColumnBody, type ConstraintBody } from './parts.js';
 import { readDo } from './plpgsql.js';
-import { emptyShape, relationKey, type Run, type SchemaState } from './state.js';
+import { emptyShape, relationKey, type Origin, type Run, type SchemaState } from './state.js';
 import { forgetWords, walkDo } from './walk.js';
-
-/** Where a change comes from: the statement (for a DO block's own statements, their position), and the run. */
-export interface Origin {
-  by: LintStatement;
-  run: Run;
-  step?: number;
-  /** For a DO block's own statement: its line in the file. */
-  line?: number;
-}
 
 /** Statement kinds that change what the model knows; the others are not even parsed. */
 export const SCHEMA_KINDS = new Set([
@@ -147,7 +138,7 @@ export function applyNode(state: SchemaState, node: Node, origin: Origin): void 
     }
     case 'DoStmt': {
       const body = readDo(origin.by, node);
-      if (body) walkDo(state, body, origin);
+      if (body) walkDo(state, body, origin, applyNode);
       else forgetWords(state, JSON.stringify(node));
       return;
     }

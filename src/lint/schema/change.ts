@@ -1,9 +1,8 @@
 import type { RangeVar } from 'libpg-query';
 import { as, isVolatile, str, tableKey } from '../ast.js';
-import type { Origin } from './apply.js';
 import { keyOfNames, typeName } from './names.js';
 import { addColumn, addConstraint, type ColumnBody, type ConstraintBody } from './parts.js';
-import { bareName, relationKey, type SchemaState, type TableShape } from './state.js';
+import { bareName, relationKey, type Origin, type SchemaState, type TableShape } from './state.js';
 
 /** ALTER TABLE, DROP and RENAME: what they change in the model. */
 

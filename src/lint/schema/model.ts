@@ -1,5 +1,7 @@
-import type { LintContext, LintStatement } from '../types.js';
-import { applyStatement, SCHEMA_KINDS } from './apply.js';
+import type { Node } from 'libpg-query';
+import type { Statement } from '../../migrations/types.js';
+import type { LintStatement } from '../statement.js';
+import { applyNode, applyStatement, SCHEMA_KINDS } from './apply.js';
 import { readDo, type DoBody } from './plpgsql.js';
 import { SchemaState, type Run, type TableShape } from './state.js';
 import { as, tableKey } from '../ast.js';
@@ -63,7 +65,7 @@ class Cursor {
   }
 }
 
-export function buildSchema(statements: LintStatement[], ast: LintContext['ast']): SchemaModel {
+export function buildSchema(statements: LintStatement[], ast: (statement: Statement) => Node | undefined): SchemaModel {
   // The table each INSERT names, as the first run finds it: kept while a first run passes by.
   const inserted = new Map<LintStatement, TableShape | undefined>();
   const apply = (state: SchemaState, s: LintStatement, run: Run): void => {
@@ -145,7 +147,7 @@ export function buildSchema(statements: LintStatement[], ast: LintContext['ast']
     walkDo(target, state, visit) {
       const body = readDo(target, ast(target.statement));
       if (!body) return false;
-      walkDo(state.fork(), body, { by: target, run: 2 }, (v) => visit(v, body.variables));
+      walkDo(state.fork(), body, { by: target, run: 2 }, applyNode, (v) => visit(v, body.variables));
       return true;
     },
   };

@@ -1,8 +1,7 @@
 import { as, columnRefs, isVolatile, lastName, str, tableKey } from '../ast.js';
 import type { RangeVar } from 'libpg-query';
-import type { Origin } from './apply.js';
 import { keyOfNames } from './names.js';
-import { relationKey, type ColumnFill, type Constraint, type SchemaState, type TableShape } from './state.js';
+import { relationKey, type ColumnFill, type Constraint, type Origin, type SchemaState, type TableShape } from './state.js';
 
 /** A table's parts: columns with their own constraints, and table constraints, as CREATE and ALTER TABLE add them. */
 

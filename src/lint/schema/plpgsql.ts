@@ -1,6 +1,6 @@
 import { parsePlPgSQLSync, type Node } from 'libpg-query';
 import { as, parseStatement } from '../ast.js';
-import type { LintStatement } from '../types.js';
+import type { LintStatement } from '../statement.js';
 
 /**
  * The body of a DO block, read with libpg-query's PL/pgSQL parser: the SQL statements it runs,

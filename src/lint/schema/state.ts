@@ -1,4 +1,4 @@
-import type { LintStatement } from '../types.js';
+import type { LintStatement } from '../statement.js';
 
 /**
  * What the set's own statements say the database holds at one point of a run: which objects
@@ -12,6 +12,15 @@ export type ColumnFill = 'constant' | 'volatile' | 'null';
 
 /** Which run made an object: the first run, or the run that runs the statements again. */
 export type Run = 1 | 2;
+
+/** Where a change comes from: the statement (for a DO block's own statements, their position), and the run. */
+export interface Origin {
+  by: LintStatement;
+  run: Run;
+  step?: number;
+  /** For a DO block's own statement: its line in the file. */
+  line?: number;
+}
 
 export interface UniqueKey {
   /** The constraint's or index's name (PostgreSQL's default name when the SQL gives none). */

@@ -1,7 +1,13 @@
-import { applyNode, type Origin } from './apply.js';
+import type { Node } from 'libpg-query';
 import { evaluateCondition } from './guards.js';
 import type { DoBody, InnerStatement, PlStep } from './plpgsql.js';
-import type { SchemaState } from './state.js';
+import type { Origin, SchemaState } from './state.js';
+
+/**
+ * Applies one parse tree to the state (apply.ts's applyNode). Passed in: applying a DO block walks
+ * its body, and walking applies the body's statements, so the two modules would import each other.
+ */
+export type ApplyNode = (state: SchemaState, node: Node, origin: Origin) => void;
 
 /** What a visitor of a DO block's statements learns about each one before it runs. */
 export interface Visit {
@@ -15,6 +21,7 @@ export interface Visit {
 }
 
 interface Mode {
+  apply: ApplyNode;
   certain: boolean;
   handled: boolean;
   visit: ((visit: Visit) => void) | undefined;
@@ -26,8 +33,8 @@ interface Mode {
  * guard it cannot decide, a block an EXCEPTION clause may undo) is applied to a fork of the state, and
  * what the fork changed becomes unknown. `visit` sees each statement with the state before it.
  */
-export function walkDo(state: SchemaState, body: DoBody, origin: Origin, visit?: (visit: Visit) => void): void {
-  walkList(body.steps, state, origin, { certain: true, handled: false, visit });
+export function walkDo(state: SchemaState, body: DoBody, origin: Origin, apply: ApplyNode, visit?: (visit: Visit) => void): void {
+  walkList(body.steps, state, origin, { apply, certain: true, handled: false, visit });
 }
 
 /** Returns false when a RETURN or RAISE EXCEPTION ended the block. */
@@ -37,7 +44,7 @@ function walkList(steps: PlStep[], state: SchemaState, origin: Origin, mode: Mod
       case 'sql': {
         mode.visit?.({ statement: step.statement, state, certain: mode.certain, handled: mode.handled });
         const at = { ...origin, step: step.statement.index, line: step.statement.line };
-        if (step.statement.node) applyNode(state, step.statement.node, at);
+        if (step.statement.node) mode.apply(state, step.statement.node, at);
         else forgetWords(state, step.statement.sql);
         break;
       }

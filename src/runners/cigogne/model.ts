@@ -44,28 +44,31 @@ const OPTIONS: Record<string, string> = {
  * COMMIT; a `disable_transaction` migration runs alone, its single statement and then its tracker
  * row each autocommitting.
  */
-export const cigogne: RunnerModel = {
+export const cigogne: RunnerModel<CigognePlan> = {
   name: 'cigogne',
   format: 'cigogne',
   summary: 'cigogne: all pending transactional migrations in one transaction; disable_transaction ones alone; _migrations with sha256',
   tracker: { schema: SCHEMA, table: TABLE, volatile: ['id', 'appliedat'] },
   options: OPTIONS,
 
-  plan(set: MigrationSet, options: RunnerOptions = {}): Plan {
-    settings(options);
-    return { runner: 'cigogne', blocks: chunks(set.migrations) };
+  plan(set: MigrationSet, options: RunnerOptions = {}): CigognePlan {
+    return { runner: 'cigogne', set, blocks: chunks(set.migrations), ...settings(options) };
   },
 
-  run(set: MigrationSet, db: DatabaseHandle, options: RunOptions = {}): Promise<Trace> {
-    const { hashCheck } = settings(options.runnerOptions ?? {});
+  run(plan: CigognePlan, db: DatabaseHandle, options: RunOptions = {}): Promise<Trace> {
     // cigogne has no retries: a policy is a supervisor running cigogne again.
-    return runWithRetries(options, (once) => runOnce(set, db, once, hashCheck));
+    return runWithRetries(options, (once) => runOnce(plan, db, once));
   },
 };
 
+/** cigogne's plan: its blocks, and whether runs compare the hashes of applied files. */
+interface CigognePlan extends Plan {
+  hashCheck: boolean;
+}
+
 /** One run of cigogne's migrate-up: every pending migration, the transactional ones in one transaction. */
-async function runOnce(set: MigrationSet, db: DatabaseHandle, options: RunOptions, hashCheck: boolean): Promise<Trace> {
-  const planned = chunks(set.migrations);
+async function runOnce(plan: CigognePlan, db: DatabaseHandle, options: RunOptions): Promise<Trace> {
+  const { set, hashCheck, blocks: planned } = plan;
   const client = quiet(await db.connect());
   try {
     await ensureTracker(client);

@@ -1,9 +1,9 @@
 import type { MigrationSet } from '../../migrations/types.js';
 import { initParser } from '../../migrations/split.js';
 import type { DatabaseHandle } from '../../postgres/types.js';
-import type { Block, InherentStop, Plan, RunOptions, RunnerModel, RunnerOptions, Trace } from '../types.js';
+import type { Block, InherentStop, RunOptions, RunnerModel, RunnerOptions, Trace } from '../types.js';
 import { CoddCluster } from './cluster.js';
-import { blocksOf, OPTIONS, settings } from './plan.js';
+import { blocksOf, OPTIONS, settings, type CoddPlan } from './plan.js';
 import { CoddRun } from './run.js';
 import { unrecordedDatabase } from './stop.js';
 import { SCHEMA, TABLE } from './tracker.js';
@@ -31,7 +31,7 @@ export const CODD_DEFAULT_RETRY = 'max 2 backoff exponential 1s';
  * database they name, mapped onto the server under test and, for databases and roles the set
  * creates, onto objects of the case's own, which `cluster` keeps.
  */
-export function coddModel(cluster: CoddCluster = new CoddCluster()): RunnerModel & { cluster: CoddCluster } {
+export function coddModel(cluster: CoddCluster = new CoddCluster()): RunnerModel<CoddPlan> & { cluster: CoddCluster } {
   return {
     name: 'codd',
     format: 'codd',
@@ -46,14 +46,13 @@ export function coddModel(cluster: CoddCluster = new CoddCluster()): RunnerModel
       separate: 'give it a migration of its own (-- codd: no-txn for ALTER TYPE … ADD VALUE)',
     },
 
-    plan(set: MigrationSet, options: RunnerOptions = {}): Plan {
-      settings(set, options);
-      return { runner: 'codd', blocks: blocksOf(set) };
+    plan(set: MigrationSet, options: RunnerOptions = {}): CoddPlan {
+      return { runner: 'codd', set, blocks: blocksOf(set), settings: settings(set, options) };
     },
 
-    async run(set: MigrationSet, db: DatabaseHandle, options: RunOptions = {}): Promise<Trace> {
+    async run(plan: CoddPlan, db: DatabaseHandle, options: RunOptions = {}): Promise<Trace> {
       await initParser();
-      const run = new CoddRun(cluster, set, db, settings(set, options.runnerOptions), blocksOf(set));
+      const run = new CoddRun(cluster, plan.set, db, plan.settings, plan.blocks);
       try {
         return await run.go(options);
       } finally {
@@ -61,14 +60,14 @@ export function coddModel(cluster: CoddCluster = new CoddCluster()): RunnerModel
       }
     },
 
-    async inherentStop(set: MigrationSet, db: DatabaseHandle, trace: Trace, options: RunOptions = {}): Promise<InherentStop | undefined> {
+    async inherentStop(plan: CoddPlan, db: DatabaseHandle, trace: Trace): Promise<InherentStop | undefined> {
       await initParser();
-      return unrecordedDatabase(cluster, db, trace, settings(set, options.runnerOptions));
+      return unrecordedDatabase(cluster, db, trace, plan.settings);
     },
 
-    async replay(set: MigrationSet, db: DatabaseHandle, block: Block, count: number, options: RunOptions = {}): Promise<void> {
+    async replay(plan: CoddPlan, db: DatabaseHandle, block: Block, count: number): Promise<void> {
       await initParser();
-      const run = new CoddRun(cluster, set, db, settings(set, options.runnerOptions), blocksOf(set));
+      const run = new CoddRun(cluster, plan.set, db, plan.settings, plan.blocks);
       try {
         await run.replay(block, count);
       } finally {

@@ -1,6 +1,6 @@
 import type { Node } from 'libpg-query';
 import { InputError, type Migration, type MigrationSet, type Statement } from '../../migrations/types.js';
-import type { Block, RunnerOptions } from '../types.js';
+import type { Block, Plan, RunnerOptions } from '../types.js';
 import { coddConnection, isNoTxn } from './format.js';
 import { createdName, parseOne } from './sql.js';
 
@@ -20,6 +20,11 @@ export interface Settings {
   /** Whether the set itself creates the default database (codd's bootstrap). */
   createsDefault: boolean;
   user?: string;
+}
+
+/** codd's plan: its blocks, and the default database and user its runs connect with. */
+export interface CoddPlan extends Plan {
+  settings: Settings;
 }
 
 export function settings(set: MigrationSet, options: RunnerOptions = {}): Settings {

@@ -78,24 +78,23 @@ export const dbmate: RunnerModel = {
 
   plan(set: MigrationSet, options: RunnerOptions = {}): Plan {
     settings(options);
-    return { runner: 'dbmate', blocks: blocksOf(set) };
+    return { runner: 'dbmate', set, blocks: blocksOf(set) };
   },
 
-  run(set: MigrationSet, db: DatabaseHandle, options: RunOptions = {}): Promise<Trace> {
-    settings(options.runnerOptions);
+  run(plan: Plan, db: DatabaseHandle, options: RunOptions = {}): Promise<Trace> {
     // dbmate has no retries: a policy is a supervisor running `dbmate up` again.
-    return runWithRetries(options, (once) => runOnce(set, db, once));
+    return runWithRetries(options, (once) => runOnce(plan, db, once));
   },
 };
 
 /** One `dbmate up`: every version not yet in schema_migrations, in file order. */
-async function runOnce(set: MigrationSet, db: DatabaseHandle, options: RunOptions): Promise<Trace> {
+async function runOnce(plan: Plan, db: DatabaseHandle, options: RunOptions): Promise<Trace> {
   const client = quiet(await db.connect());
   try {
     await client.query(CREATE_TRACKER);
     const applied = new Set((await client.query<{ version: string }>(SELECT_APPLIED)).rows.map((row) => row.version));
     // Not only newer versions: dbmate applies every version it has not recorded (without --strict).
-    const pending = blocksOf(set).filter((block) => !applied.has(block.migrations[0]!.id));
+    const pending = plan.blocks.filter((block) => !applied.has(block.migrations[0]!.id));
     return await runBlocks(db, pending, options, (c, block) => runMigration(c, block, faultsIn(options.faults, block.index)), client);
   } finally {
     await client.end().catch(() => undefined);

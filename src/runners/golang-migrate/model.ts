@@ -29,6 +29,11 @@ interface Settings {
   transactions: boolean;
 }
 
+/** golang-migrate's plan: its blocks, and the options its runs follow. */
+interface GolangMigratePlan extends Plan {
+  settings: Settings;
+}
+
 /** strconv.ParseBool, which golang-migrate uses for its URL options. */
 function parseBool(name: string, value: string | undefined): boolean {
   if (value === undefined) return false;
@@ -288,30 +293,29 @@ async function runFile(client: pg.Client, block: Block, fault?: Faults): Promise
  * naively at every `;` with x-multi-statement; `schema_migrations(version, dirty)` holds one row,
  * and a dirty row makes every later run refuse until `migrate force`.
  */
-export const golangMigrate: RunnerModel = {
+export const golangMigrate: RunnerModel<GolangMigratePlan> = {
   name: 'golang-migrate',
   format: 'golang-migrate',
   summary: 'golang-migrate: each file as one string between SetVersion(v, dirty) and SetVersion(v, clean); a dirty version refuses every later run',
   tracker: TRACKER_SPEC,
   options: OPTIONS,
 
-  plan(set: MigrationSet, options: RunnerOptions = {}): Plan {
-    return { runner: 'golang-migrate', blocks: blocksOf(set, settingsOf(options)) };
+  plan(set: MigrationSet, options: RunnerOptions = {}): GolangMigratePlan {
+    const settings = settingsOf(options);
+    return { runner: 'golang-migrate', set, blocks: blocksOf(set, settings), settings };
   },
 
-  run(set: MigrationSet, db: DatabaseHandle, options: RunOptions = {}): Promise<Trace> {
-    const settings = settingsOf(options.runnerOptions);
-    const plan: Plan = { runner: 'golang-migrate', blocks: blocksOf(set, settings) };
+  run(plan: GolangMigratePlan, db: DatabaseHandle, options: RunOptions = {}): Promise<Trace> {
     // golang-migrate has no retries: a policy is a supervisor running `migrate up` again, which a
     // dirty version makes refuse.
-    return runWithRetries(options, (once) => runOnce(db, plan, settings, once));
+    return runWithRetries(options, (once) => runOnce(db, plan, plan.settings, once));
   },
 
-  async inherentStop(set: MigrationSet, db: DatabaseHandle, trace: Trace, options: RunOptions = {}) {
+  async inherentStop(plan: GolangMigratePlan, db: DatabaseHandle, trace: Trace) {
     if (!trace.refusal) return undefined;
     const row = await readVersion(db);
     if (!row?.dirty) return undefined;
-    return dirtyVersionStop(blocksOf(set, settingsOf(options.runnerOptions)), BigInt(row.version));
+    return dirtyVersionStop(plan.blocks, BigInt(row.version));
   },
 };
 

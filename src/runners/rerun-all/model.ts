@@ -23,11 +23,10 @@ export const rerunAll: RunnerModel = {
       statements: migration.up.statements,
       text: migration.up.text,
     }));
-    return { runner: 'rerun-all', blocks };
+    return { runner: 'rerun-all', set, blocks };
   },
 
-  run(set: MigrationSet, db: DatabaseHandle, options: RunOptions = {}): Promise<Trace> {
-    const plan = this.plan(set);
+  run(plan: Plan, db: DatabaseHandle, options: RunOptions = {}): Promise<Trace> {
     // No retries of its own: under a policy the service is restarted, and runs every file again.
     return runWithRetries(options, (once) =>
       runBlocks(db, plan.blocks, once, (client, block) => runScript(client, block, faultsIn(once.faults, block.index))),

@@ -1,0 +1,88 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { runChecks, type RunRequest } from '../run.js';
+import type { RunReport } from '../checks/types.js';
+import { toJson } from '../report/json.js';
+import { toJunit } from '../report/junit.js';
+import { toGithub } from '../report/github.js';
+import { TextReporter } from '../report/text.js';
+import { UsageError } from './errors.js';
+
+/*
+ * Running a check request and printing its report in the chosen formats: what the command line's
+ * `check` does, and what `run` (src/cli/scenario.ts) does for each set of a scenario.
+ */
+
+export type Format = 'text' | 'json' | 'junit' | 'github';
+const FORMATS: Format[] = ['text', 'json', 'junit', 'github'];
+/** Formats for a log: they go to stdout, beside a file format written to --out. */
+const LOG_FORMATS: Format[] = ['text', 'github'];
+
+export interface Output {
+  format: Format;
+  out?: string;
+  /** With `out`: a second format printed on stdout, e.g. `--format github,junit --out junit.xml`. */
+  stdout?: 'text' | 'github';
+}
+
+/** `--format F`, or `--format LOG,FILE --out FILE`: a log format on stdout and a file format in the file. */
+export function parseOutput(value: string, out: string | undefined): Output {
+  const formats = value.split(',').map((f) => f.trim());
+  const unknown = formats.find((f) => !FORMATS.includes(f as Format));
+  if (unknown !== undefined) throw new UsageError(`--format takes ${FORMATS.join(', ')}, not '${unknown}'`);
+  if (formats.length === 1) return { format: formats[0] as Format, ...(out ? { out } : {}) };
+  const log = formats.filter((f) => LOG_FORMATS.includes(f as Format));
+  const file = formats.filter((f) => !LOG_FORMATS.includes(f as Format));
+  if (formats.length !== 2 || log.length !== 1 || file.length !== 1 || !out) {
+    throw new UsageError(
+      `--format '${value}': two formats are one for the log (text or github) and one for the file --out names (json or junit), e.g. --format github,junit --out junit.xml`,
+    );
+  }
+  return { format: file[0] as Format, out, stdout: log[0] as 'text' | 'github' };
+}
+
+function render(report: RunReport, format: Format): string {
+  switch (format) {
+    case 'json':
+      return toJson(report) + '\n';
+    case 'junit':
+      return toJunit(report);
+    case 'github':
+      return toGithub(report);
+    case 'text':
+      throw new Error('text output is written as the run goes');
+  }
+}
+
+/** Writes a report to `--out`, making its folder first: a CI job's test-results/ may not exist yet. */
+export function writeReport(file: string, text: string): void {
+  mkdirSync(dirname(file), { recursive: true });
+  writeFileSync(file, text);
+}
+
+/** Runs one request and prints it; returns the exit code. */
+export async function check(request: RunRequest, output: Output): Promise<{ code: number; report: RunReport }> {
+  const tty = process.stdout.isTTY === true && !process.env.CI;
+  const textOnStdout = output.format === 'text' || output.stdout === 'text';
+  // Text alone with --out keeps its old meaning: plain text, nothing live.
+  const live = tty && (output.format === 'text' ? !output.out : true);
+  const color = textOnStdout && live && !process.env.NO_COLOR;
+  // `--format text --out FILE`: the text goes to the file, written once the run is over.
+  const textFile = output.format === 'text' && output.out ? output.out : undefined;
+  const buffered: string[] = [];
+  const text = textOnStdout
+    ? new TextReporter({ color, live, write: (s) => (textFile ? buffered.push(s) : process.stdout.write(s)) })
+    : undefined;
+  // The environment a set reads (`${VAR}` substitution) is the process's: read here, at the edge.
+  const report = await runChecks({ env: process.env, ...request }, text ?? {});
+  text?.summary(report);
+  if (textFile) writeReport(textFile, buffered.join(''));
+  if (output.format !== 'text') {
+    const rendered = render(report, output.format);
+    if (output.out) writeReport(output.out, rendered);
+    else process.stdout.write(rendered);
+  }
+  if (output.stdout === 'github') process.stdout.write(toGithub(report));
+  return { code: report.ok ? 0 : 1, report };
+}
+

@@ -1,0 +1,110 @@
+import { States, type RunSettings } from './checks/states.js';
+import { loadForLint, type LoadedForLint } from './lint/load.js';
+import { loadSet } from './migrations/load.js';
+import { initParser } from './migrations/split.js';
+import type { Env, MigrationSet } from './migrations/types.js';
+import { serverStarts, type ProviderRequest } from './postgres/providers.js';
+import type { Server, StartOptions } from './postgres/types.js';
+import { runnerModel } from './runners/registry.js';
+import { effectiveRetry } from './runners/retry.js';
+import type { Plan, RunnerModel, RunnerOptions } from './runners/types.js';
+
+/*
+ * The start every command that runs a set shares (`check`, `snapshot`, `lint`): the runner model,
+ * the set read and parsed, the model's plan of it (made once: every run and replay gets it), how
+ * runs are configured, and where the servers come from. Bad input is refused here, before any
+ * server starts: an unknown runner or option, an unreadable set, a malformed retry policy, a
+ * provider that cannot serve the versions asked for.
+ */
+
+export interface PrepareRequest {
+  dir: string;
+  runner: string;
+  /** `--runner-option name=value` pairs. */
+  runnerOptions?: RunnerOptions;
+  /** The environment variables the set may read (`${VAR}` substitution); none when absent. */
+  env?: Env;
+  /** The retry policy given (`--retry`, a scenario's `retry`); absent: the tool's own, if it has one. */
+  retry?: string;
+  /**
+   * How the set is read. `lint` reads it as lint does: what the tool's parser refuses but lint
+   * reports (a psql meta-command) is kept as `loading`, and the rest of the set is still read.
+   */
+  load?: 'run' | 'lint';
+  /** Where the servers come from; absent: no server (lint). */
+  servers?: (ProviderRequest & { postgres: number[] }) | { server: Server };
+  /** The command's own checks of its input, once the set is planned and before servers are chosen. */
+  validate?(prepared: Omit<Prepared, 'servers'>): void;
+}
+
+/** Where a run's servers come from: one entry per PostgreSQL version. */
+export interface Servers {
+  starts: StartOptions[];
+  /** Starts the server of one entry (a server the caller gave is handed over as it is). */
+  start(start: StartOptions): Promise<Server>;
+  /** Stops a server `start` started; one the caller gave stays up. */
+  release(server: Server): Promise<void>;
+}
+
+export interface Prepared {
+  model: RunnerModel;
+  set: MigrationSet;
+  plan: Plan;
+  settings: RunSettings;
+  servers: Servers;
+  /** With `load: 'lint'`: what the parser refused and lint reports instead. */
+  loading: LoadedForLint['loading'];
+}
+
+const NO_SERVERS: Servers = {
+  starts: [],
+  start: () => Promise.reject(new Error('this command runs no server')),
+  release: () => Promise.resolve(),
+};
+
+export async function prepare(request: PrepareRequest): Promise<Prepared> {
+  const model = runnerModel(request.runner);
+  const env = request.env ?? {};
+  await initParser();
+  const { set, loading } = request.load === 'lint' ? await loadForLint(request.dir, model, env) : { set: await loadSet(request.dir, model.format, env), loading: [] };
+  const runnerOptions = request.runnerOptions ?? {};
+  const plan = model.plan(set, runnerOptions); // refuses unknown runner options
+  const retry = effectiveRetry(model, request.retry); // and a malformed retry policy
+  const settings: RunSettings = { runnerOptions, ...(retry ? { retry } : {}) };
+  request.validate?.({ model, set, plan, settings, loading });
+  return { model, set, plan, settings, servers: serversOf(request.servers), loading };
+}
+
+function serversOf(request: PrepareRequest['servers']): Servers {
+  if (!request) return NO_SERVERS;
+  if ('server' in request) {
+    const given = request.server;
+    return { starts: [{}], start: () => Promise.resolve(given), release: () => Promise.resolve() };
+  }
+  const { provider, starts } = serverStarts(request, request.postgres);
+  return { starts, start: (start) => provider.start(start), release: (server) => server.stop() };
+}
+
+/**
+ * Starts each server of a prepared run in turn and gives `body` the server and the run's states on
+ * it; the states are closed and the server released afterwards, whatever happened.
+ */
+export async function onEachServer(
+  prepared: Prepared,
+  body: (server: Server, states: States, started: { startMs: number }) => Promise<void>,
+): Promise<void> {
+  for (const start of prepared.servers.starts) {
+    const began = Date.now();
+    const server = await prepared.servers.start(start);
+    try {
+      const states = new States(server, prepared.model, prepared.plan, prepared.settings);
+      try {
+        await body(server, states, { startMs: Date.now() - began });
+      } finally {
+        await states.close();
+      }
+    } finally {
+      await prepared.servers.release(server);
+    }
+  }
+}

@@ -1,0 +1,66 @@
+import type { MigrationSet } from './migrations/types.js';
+import { urlWithoutPassword } from './postgres/url.js';
+import { displayPath } from './checks/findings.js';
+import type { CheckName, CheckOptions } from './checks/types.js';
+import type { RunnerOptions } from './runners/types.js';
+
+/*
+ * The command lines a finding prints to reproduce it: for a check (`migtest check`) and for lint
+ * (`migtest lint`). They name the set by its display path and never print a password.
+ */
+
+/** What a reproduce command repeats of a request (a RunRequest has all of it). */
+export interface Reproducible {
+  dir: string;
+  runner: string;
+  provider: string;
+  image?: string;
+  url?: string;
+  runnerOptions?: RunnerOptions;
+  retry?: string;
+  options: Pick<CheckOptions, 'exhaustive' | 'faults' | 'seed' | 'runs'>;
+}
+
+/**
+ * The command line that reproduces one check of a request. `env`: the environment variables the
+ * set reads (the `${VAR}`s its files declare, directive `env-vars`), named before the command as
+ * `A="${A?}"`: never a value, yet the line still runs in a POSIX shell, passing on the value of the
+ * shell it runs in (exported or not), and it stops with the variable's name when that shell does
+ * not have it set, rather than running the set with another value than the one that gave the finding.
+ */
+export function reproduceCommand(request: Reproducible, check: CheckName, major: number, extra: string[] = [], env: string[] = []): string {
+  const parts = [...env.map((name) => `${name}="\${${name}?}"`), 'npx migtest check', quote(displayPath(request.dir)), '--runner', request.runner, '--checks', check, '--pg', String(major)];
+  for (const [name, value] of Object.entries(request.runnerOptions ?? {})) parts.push('--runner-option', quote(`${name}=${value}`));
+  if (request.retry !== undefined) parts.push('--retry', quote(request.retry));
+  if (request.provider !== 'embedded') parts.push('--provider', request.provider);
+  if (request.image !== undefined) parts.push('--image', quote(request.image));
+  // Without its password (PGPASSWORD supplies it); a url from DATABASE_URL stays in the environment.
+  if (request.url !== undefined) parts.push('--url', quote(urlWithoutPassword(request.url)));
+  if (request.options.exhaustive) parts.push('--exhaustive');
+  if (check === 'fault' && request.options.faults && request.options.faults.join(',') !== 'error,terminate') {
+    parts.push('--faults', request.options.faults.join(','));
+  }
+  if (request.options.seed !== undefined && !extra.includes('--seed')) parts.push('--seed', String(request.options.seed));
+  if (request.options.runs !== undefined) parts.push('--runs', String(request.options.runs));
+  return [...parts, ...extra].join(' ');
+}
+
+/** The environment variables a set reads (directive `env-vars`), each once, in the order the files name them. */
+export function setEnvNames(set: MigrationSet): string[] {
+  const names = set.migrations.flatMap((m) => {
+    const declared = m.directives['env-vars'];
+    return Array.isArray(declared) ? declared : [];
+  });
+  return [...new Set(names)].filter((name) => /^[A-Za-z_][A-Za-z0-9_]*$/.test(name));
+}
+
+function quote(arg: string): string {
+  return /^[\w./@:,=+-]+$/.test(arg) ? arg : `'${arg.replaceAll("'", `'\\''`)}'`;
+}
+
+/** The command line that reproduces a lint run. */
+export function lintReproduce(dir: string, runner: string, runnerOptions: RunnerOptions = {}): string {
+  const parts = ['npx migtest lint', quote(displayPath(dir)), '--runner', runner];
+  for (const [name, value] of Object.entries(runnerOptions)) parts.push('--runner-option', quote(`${name}=${value}`));
+  return parts.join(' ');
+}
