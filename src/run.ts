@@ -4,6 +4,7 @@ import type { Env, MigrationSet } from './migrations/types.js';
 import { serverStarts } from './postgres/providers.js';
 import { urlWithoutPassword } from './postgres/url.js';
 import type { Server } from './postgres/types.js';
+import { showDuration, type Limits } from './postgres/limits.js';
 import { runnerModel } from './runners/registry.js';
 import { effectiveRetry } from './runners/retry.js';
 import { check as findCheck } from './checks/index.js';
@@ -32,6 +33,8 @@ export interface RunRequest {
    */
   server?: Server;
   options: CheckOptions;
+  /** `--statement-timeout`, `--case-timeout` (and the connect timeout); absent ones take DEFAULT_LIMITS. */
+  limits?: Partial<Limits>;
   /** `--runner-option name=value` pairs. */
   runnerOptions?: Record<string, string>;
   /**
@@ -119,6 +122,8 @@ export function reproduceCommand(request: RunRequest, check: CheckName, major: n
   // Without its password (PGPASSWORD supplies it); a url from DATABASE_URL stays in the environment.
   if (request.url !== undefined) parts.push('--url', quote(urlWithoutPassword(request.url)));
   if (request.options.exhaustive) parts.push('--exhaustive');
+  if (request.limits?.statementMs !== undefined) parts.push('--statement-timeout', showDuration(request.limits.statementMs));
+  if (request.limits?.caseMs !== undefined) parts.push('--case-timeout', showDuration(request.limits.caseMs));
   if (check === 'fault' && request.options.faults && request.options.faults.join(',') !== 'error,terminate') {
     parts.push('--faults', request.options.faults.join(','));
   }
@@ -171,7 +176,7 @@ export async function runChecks(request: RunRequest, events: RunEvents = {}): Pr
   // A shard that none of the requested checks runs on needs no server.
   for (const start of checks.length > 0 ? starts : []) {
     const started = Date.now();
-    const server = request.server ?? (await provider!.start(start));
+    const server = request.server ?? (await provider!.start({ ...start, ...(request.limits ? { limits: request.limits } : {}) }));
     try {
       report.postgres.push(server.version);
       events.onServer?.({ provider: server.provider, version: server.version, startMs: Date.now() - started });
