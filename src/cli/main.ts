@@ -2,7 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import { parseChecks, DEFAULT_CHECKS } from '../checks/index.js';
-import { interrupted, releaseAll, signalExitCode } from '../postgres/cleanup.js';
+import { install as handleSignals, interrupted, releaseAll, signalExitCode } from '../postgres/cleanup.js';
 import { parseDuration } from '../postgres/limits.js';
 import { DEFAULT_MAJOR } from '../postgres/embedded.js';
 import { DEFAULT_IMAGE } from '../postgres/container.js';
@@ -283,6 +283,7 @@ function program(result: { code: number }): Command {
 /** The command line: returns the exit code (0 passed, 1 findings, 2 usage, input or infrastructure). */
 export async function main(argv: string[]): Promise<number> {
   quietWhenStdoutCloses();
+  handleSignals();
   const code = await command(argv);
   // A signal that stopped the run gives the exit code: 128 + its number.
   return signalExitCode() ?? code;

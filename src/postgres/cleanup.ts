@@ -102,7 +102,11 @@ function onSignal(signal: NodeJS.Signals): void {
   void releaseAll().finally(() => process.exit(code));
 }
 
-function install(): void {
+/**
+ * Installs the signal handlers now, before anything is made: the command line does, so that every
+ * signal ends the process the same way (its code, after the removal), whenever it comes.
+ */
+export function install(): void {
   if (installed) return;
   installed = true;
   // Not `once`: a second signal while the cleanup runs must not kill the process half-way through it.
