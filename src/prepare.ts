@@ -5,6 +5,7 @@ import { initParser } from './migrations/split.js';
 import type { Env, MigrationSet } from './migrations/types.js';
 import { serverStarts, type ProviderRequest } from './postgres/providers.js';
 import type { Server, StartOptions } from './postgres/types.js';
+import type { Limits } from './postgres/limits.js';
 import { runnerModel } from './runners/registry.js';
 import { effectiveRetry } from './runners/retry.js';
 import type { Plan, RunnerModel, RunnerOptions } from './runners/types.js';
@@ -32,7 +33,7 @@ export interface PrepareRequest {
    */
   load?: 'run' | 'lint';
   /** Where the servers come from; absent: no server (lint). */
-  servers?: (ProviderRequest & { postgres: number[] }) | { server: Server };
+  servers?: (ProviderRequest & { postgres: number[]; limits?: Partial<Limits> }) | { server: Server };
   /** The command's own checks of its input, once the set is planned and before servers are chosen. */
   validate?(prepared: Omit<Prepared, 'servers'>): void;
 }
@@ -82,7 +83,8 @@ function serversOf(request: PrepareRequest['servers']): Servers {
     return { starts: [{}], start: () => Promise.resolve(given), release: () => Promise.resolve() };
   }
   const { provider, starts } = serverStarts(request, request.postgres);
-  return { starts, start: (start) => provider.start(start), release: (server) => server.stop() };
+  const limits = request.limits;
+  return { starts, start: (start) => provider.start({ ...start, ...(limits ? { limits } : {}) }), release: (server) => server.stop() };
 }
 
 /**

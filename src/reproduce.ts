@@ -1,5 +1,6 @@
 import type { MigrationSet } from './migrations/types.js';
 import { urlWithoutPassword } from './postgres/url.js';
+import { showDuration, type Limits } from './postgres/limits.js';
 import { displayPath } from './checks/findings.js';
 import type { CheckName, CheckOptions } from './checks/types.js';
 import type { RunnerOptions } from './runners/types.js';
@@ -19,6 +20,7 @@ export interface Reproducible {
   runnerOptions?: RunnerOptions;
   retry?: string;
   options: Pick<CheckOptions, 'exhaustive' | 'faults' | 'seed' | 'runs'>;
+  limits?: Partial<Limits>;
 }
 
 /**
@@ -37,6 +39,8 @@ export function reproduceCommand(request: Reproducible, check: CheckName, major:
   // Without its password (PGPASSWORD supplies it); a url from DATABASE_URL stays in the environment.
   if (request.url !== undefined) parts.push('--url', quote(urlWithoutPassword(request.url)));
   if (request.options.exhaustive) parts.push('--exhaustive');
+  if (request.limits?.statementMs !== undefined) parts.push('--statement-timeout', showDuration(request.limits.statementMs));
+  if (request.limits?.caseMs !== undefined) parts.push('--case-timeout', showDuration(request.limits.caseMs));
   if (check === 'fault' && request.options.faults && request.options.faults.join(',') !== 'error,terminate') {
     parts.push('--faults', request.options.faults.join(','));
   }

@@ -1,5 +1,6 @@
 import type { Env } from './migrations/types.js';
 import type { Server } from './postgres/types.js';
+import type { Limits } from './postgres/limits.js';
 import { runnerModel } from './runners/registry.js';
 import { check as findCheck } from './checks/index.js';
 import type { RunSettings } from './checks/states.js';
@@ -29,6 +30,8 @@ export interface RunRequest {
    */
   server?: Server;
   options: CheckOptions;
+  /** `--statement-timeout`, `--case-timeout` (and the connect timeout); absent ones take DEFAULT_LIMITS. */
+  limits?: Partial<Limits>;
   /** `--runner-option name=value` pairs. */
   runnerOptions?: Record<string, string>;
   /**

@@ -1,6 +1,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import { parseChecks, DEFAULT_CHECKS } from '../checks/index.js';
-import { interrupted, releaseAll } from '../postgres/cleanup.js';
+import { install as handleSignals, interrupted, releaseAll, signalExitCode } from '../postgres/cleanup.js';
+import { parseDuration } from '../postgres/limits.js';
 import { DEFAULT_MAJOR } from '../postgres/embedded.js';
 import { DEFAULT_IMAGE } from '../postgres/container.js';
 import { PROVIDERS } from '../postgres/providers.js';
@@ -68,6 +69,19 @@ function parseInteger(name: string) {
   };
 }
 
+/** --statement-timeout and --case-timeout, as the run's limits. */
+function timeoutOptions(opts: Record<string, unknown>): Pick<RunRequest, 'limits'> {
+  const statement = opts.statementTimeout as string | undefined;
+  const kase = opts.caseTimeout as string | undefined;
+  if (statement === undefined && kase === undefined) return {};
+  return {
+    limits: {
+      ...(statement !== undefined ? { statementMs: parseDuration(statement, '--statement-timeout') } : {}),
+      ...(kase !== undefined ? { caseMs: parseDuration(kase, '--case-timeout') } : {}),
+    },
+  };
+}
+
 function program(result: { code: number }): Command {
   const cli = new Command('migtest')
     .description('Tests PostgreSQL migration sets the way their tool runs them: fresh, twice, after faults.')
@@ -92,6 +106,8 @@ function program(result: { code: number }): Command {
     .option('--exhaustive', 'enumerate every case instead of sampling')
     .option('--shard <i/n>', 'run shard i of n: the cases of resume, fault and retry split across n machines (same --seed on each); fresh, twice and lint on shard 1')
     .option('--faults <kinds>', 'fault kinds for check fault: error, terminate, crash (embedded and container)', 'error,terminate')
+    .option('--statement-timeout <duration>', 'longest one statement of a migration may run, e.g. 500ms, 30s, 5m: past it, a finding (default 5m)')
+    .option('--case-timeout <duration>', 'longest one run of the set on a case\'s database may take, even with statement_timeout turned off (default 15m)')
     .option('--path <path>', "replay one shrunk case: fast-check's counterexample path, with --seed")
     .option('--runner-option <name=value>', 'an option of the runner model (repeatable), e.g. transactions=true', collectOption, {})
     .option('--retry <policy>', retryHelp())
@@ -119,6 +135,7 @@ function program(result: { code: number }): Command {
         },
         runnerOptions: opts.runnerOption as Record<string, string>,
         ...(opts.retry !== undefined ? { retry: opts.retry as string } : {}),
+        ...timeoutOptions(opts),
       };
       if (opts.config !== undefined) {
         request = await requestFromConfig(opts.config as string, request, (flag) => command.getOptionValueSource(flag) === 'cli');
@@ -189,6 +206,14 @@ function program(result: { code: number }): Command {
 
 /** The command line: returns the exit code (0 passed, 1 findings, 2 usage, input or infrastructure). */
 export async function main(argv: string[]): Promise<number> {
+  quietWhenStdoutCloses();
+  handleSignals();
+  const code = await command(argv);
+  // A signal that stopped the run gives the exit code: 128 + its number.
+  return signalExitCode() ?? code;
+}
+
+async function command(argv: string[]): Promise<number> {
   const result = { code: 0 };
   try {
     await program(result).parseAsync(argv, { from: 'user' });
@@ -208,6 +233,22 @@ export async function main(argv: string[]): Promise<number> {
   } finally {
     await releaseAll();
   }
+}
+
+/**
+ * A reader that stops reading (`migtest check … | head -1`) or a full disk (stdout on /dev/full)
+ * ends what migtest prints, not the run: the exit code still says whether the set passed.
+ */
+function quietWhenStdoutCloses(): void {
+  let closed = false;
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    // Once closed, every later write fails too (a destroyed stream): all of them are that one end.
+    if (closed || error.code === 'EPIPE' || error.code === 'ENOSPC') {
+      closed = true;
+      return;
+    }
+    throw error;
+  });
 }
 
 /**

@@ -8,6 +8,7 @@ import { InputError } from '../migrations/types.js';
 import { DEFAULT_MAJOR } from '../postgres/embedded.js';
 import { PROVIDERS } from '../postgres/providers.js';
 import { parseRetryPolicy } from '../runners/retry.js';
+import { parseDuration } from '../postgres/limits.js';
 import { TOOL_NAMES, type ToolName } from '../runners/registry.js';
 import type { RunRequest } from '../run.js';
 
@@ -23,6 +24,20 @@ const CheckNameSchema = z.string().refine((name) => name in CHECKS, {
 });
 
 const Major = z.number().int().min(14, 'PostgreSQL 14 to 18').max(18, 'PostgreSQL 14 to 18');
+
+/** A duration field, checked as the command line checks its option. */
+function duration(field: string) {
+  return z
+    .string()
+    .superRefine((text, ctx) => {
+      try {
+        parseDuration(text, field);
+      } catch (error) {
+        ctx.addIssue({ code: 'custom', message: (error as Error).message });
+      }
+    })
+    .optional();
+}
 
 const ConfigSchema = z
   .object({
@@ -86,6 +101,9 @@ const ConfigSchema = z
       .array(z.enum(FAULT_KINDS, { error: () => `a fault kind is one of ${FAULT_KINDS.join(', ')}` }))
       .min(1)
       .optional(),
+    /** As `--statement-timeout` and `--case-timeout`: `500ms`, `30s`, `5m`. */
+    statementTimeout: duration('statementTimeout'),
+    caseTimeout: duration('caseTimeout'),
     /** `migtest/vitest`: milliseconds each check's test may take (the first also starts the server). */
     timeout: z.number().int().positive().optional(),
   })
@@ -242,5 +260,13 @@ export function configRequest(config: MigtestConfig): RunRequest {
     },
     runnerOptions: config.runnerOptions,
     ...(config.retry !== undefined ? { retry: config.retry } : {}),
+    ...(config.statementTimeout !== undefined || config.caseTimeout !== undefined
+      ? {
+          limits: {
+            ...(config.statementTimeout !== undefined ? { statementMs: parseDuration(config.statementTimeout, 'statementTimeout') } : {}),
+            ...(config.caseTimeout !== undefined ? { caseMs: parseDuration(config.caseTimeout, 'caseTimeout') } : {}),
+          },
+        }
+      : {}),
   };
 }

@@ -69,6 +69,11 @@ export async function requestFromConfig(arg: string, flags: Partial<RunRequest>,
     ...(given('pg') && flags.postgres ? { postgres: flags.postgres } : server && versionsDefaulted(config) ? { postgres: [] } : {}),
     ...(given('retry') && flags.retry !== undefined ? { retry: flags.retry } : {}),
     runnerOptions: { ...fromConfig.runnerOptions, ...(given('runnerOption') ? flags.runnerOptions : {}) },
+    limits: {
+      ...fromConfig.limits,
+      ...(given('statementTimeout') && flags.limits?.statementMs !== undefined ? { statementMs: flags.limits.statementMs } : {}),
+      ...(given('caseTimeout') && flags.limits?.caseMs !== undefined ? { caseMs: flags.limits.caseMs } : {}),
+    },
     options,
   };
 }

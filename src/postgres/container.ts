@@ -3,7 +3,9 @@ import { randomBytes } from 'node:crypto';
 import type { StartedPostgreSqlContainer } from '@testcontainers/postgresql';
 import pg from 'pg';
 import { InputError } from '../migrations/types.js';
-import { track } from './cleanup.js';
+import { refuseWhenStopping, track } from './cleanup.js';
+import { ownerAlive, ownerRecord, parseOwnerRecord } from './owner.js';
+import { tellReaped } from './reap.js';
 import { FAST_SETTINGS, freePort } from './embedded.js';
 import { ServerSession } from './server.js';
 import { InfrastructureError, type Provider, type Server, type StartOptions } from './types.js';
@@ -15,6 +17,8 @@ const PLACEHOLDER = '{pg}';
 const RUN_LABEL = 'org.migtest.run';
 /** And this one tells the starts of one process apart (a library user may run several servers at once). */
 const START_LABEL = 'org.migtest.start';
+/** The owner record (owner.ts): a later run removes the containers of a process that is gone. */
+const OWNER_LABEL = 'org.migtest.owner';
 const USER = 'postgres';
 
 /** The image for one `--pg` version: `{pg}` replaced; an image without it is taken as it is. */
@@ -85,6 +89,31 @@ async function imageIsLocal(image: string): Promise<boolean> {
   }
 }
 
+let reaped: Promise<void> | undefined;
+
+/** Once per process, before its first container: the containers of runs that are gone. */
+function reapOnce(): Promise<void> {
+  reaped ??= (async () => {
+    const { getContainerRuntimeClient } = await import('testcontainers');
+    const client = await getContainerRuntimeClient();
+    const dockerode = (client.container as unknown as { dockerode: import('dockerode') }).dockerode;
+    const found = await dockerode.listContainers({ all: true, filters: { label: [OWNER_LABEL] } });
+    const removed: string[] = [];
+    for (const info of found) {
+      const owner = parseOwnerRecord(info.Labels[OWNER_LABEL] ?? '');
+      if (!owner || ownerAlive(owner) !== false) continue;
+      try {
+        await dockerode.getContainer(info.Id).remove({ force: true, v: true });
+        removed.push(`container ${info.Id.slice(0, 12)}`);
+      } catch {
+        // Removed by another run meanwhile.
+      }
+    }
+    tellReaped(removed);
+  })().catch(() => undefined);
+  return reaped;
+}
+
 function removeRunContainersSync(): void {
   // The exit handler cannot await: the docker command line does it, where there is one.
   try {
@@ -112,6 +141,8 @@ export async function startContainer(options: StartOptions): Promise<Server> {
       'start Docker (or set DOCKER_HOST to one), or use --provider embedded',
     );
   }
+  await reapOnce();
+  refuseWhenStopping('starting a container');
   const { PostgreSqlContainer } = await import('@testcontainers/postgresql');
   const { Wait } = await import('testcontainers');
   const password = randomBytes(18).toString('base64url');
@@ -121,7 +152,10 @@ export async function startContainer(options: StartOptions): Promise<Server> {
   let container: StartedPostgreSqlContainer | undefined;
   let starting = false;
   const start = randomBytes(4).toString('hex');
-  const remove = async (): Promise<void> => {
+  // Once: the end of a run and a signal's cleanup may both ask.
+  let removing: Promise<void> | undefined;
+  const remove = (): Promise<void> => (removing ??= removeNow());
+  const removeNow = async (): Promise<void> => {
     if (container) {
       await container.stop({ remove: true, removeVolumes: true, timeout: 0 }).catch(() => undefined);
       return;
@@ -148,7 +182,7 @@ export async function startContainer(options: StartOptions): Promise<Server> {
             .withDatabase('postgres')
             .withExposedPorts({ container: 5432, host: port })
             .withCommand(command)
-            .withLabels({ [RUN_LABEL]: runToken, [START_LABEL]: start })
+            .withLabels({ [RUN_LABEL]: runToken, [START_LABEL]: start, [OWNER_LABEL]: ownerRecord() })
             // The health check alone (pg_isready in the container): the module's default also
             // polls the port with three `docker exec`s at a time, which on two cores slows initdb
             // severalfold.
@@ -173,6 +207,11 @@ export async function startContainer(options: StartOptions): Promise<Server> {
       throw new InfrastructureError(`the container ${image} did not start: ${message.split('\n')[0]}`);
     }
     starting = false;
+    if (removing) {
+      // Started after a signal's cleanup had looked for it: removed here, the last to know of it.
+      await container!.stop({ remove: true, removeVolumes: true, timeout: 0 }).catch(() => undefined);
+      throw new InfrastructureError(`the container ${image} started after the run began to stop`);
+    }
     const started = container;
     const base: pg.ClientConfig = { host: started.getHost(), port: started.getPort(), user: USER, password };
     const dataDirectory = await queryOne(base, `SELECT current_setting('data_directory') AS value`);
@@ -194,10 +233,11 @@ export async function startContainer(options: StartOptions): Promise<Server> {
       base,
       adminDatabase: 'postgres',
       dropOnStop: false,
+      ...(options.limits ? { limits: options.limits } : {}),
       crash: { sql: crashSql, restart },
       shutdown: async () => {
-        untrack();
         await remove();
+        untrack();
       },
       shutdownSync: removeRunContainersSync,
     });
@@ -210,8 +250,8 @@ export async function startContainer(options: StartOptions): Promise<Server> {
     }
     return session;
   } catch (error) {
-    untrack();
     await remove();
+    untrack();
     throw error;
   }
 }

@@ -7,9 +7,11 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import pg from 'pg';
-import { track } from './cleanup.js';
+import { refuseWhenStopping, track } from './cleanup.js';
+import { ownerRecord } from './owner.js';
+import { OWNER_FILE, reapEmbedded, tellReaped } from './reap.js';
 import { ServerSession } from './server.js';
-import { InfrastructureError, type Provider, type Server } from './types.js';
+import { InfrastructureError, type Provider, type Server, type StartOptions } from './types.js';
 
 export const DEFAULT_MAJOR = 17;
 /** The OS user the server runs as when migtest runs as root (initdb and postgres refuse root). */
@@ -127,7 +129,7 @@ function serverIdentity(): { uid: number; gid: number } | undefined {
  * room, since every case copies a database and a slow or throttled disk would dominate the run;
  * else the system's temp folder.
  */
-function clusterParent(): string {
+export function clusterParent(): string {
   if (process.env.MIGTEST_TMPDIR) return process.env.MIGTEST_TMPDIR;
   try {
     const shm = '/dev/shm';
@@ -166,8 +168,10 @@ function run(file: string, args: string[], identity: { uid: number; gid: number 
 }
 
 /** Starts one PostgreSQL server from the npm-shipped binaries; it serves a whole run. */
-export async function startEmbedded(options: { major?: number } = {}): Promise<Server> {
+export async function startEmbedded(options: { major?: number; limits?: StartOptions['limits'] } = {}): Promise<Server> {
   const { major, bin } = findBinaries(options.major ?? DEFAULT_MAJOR);
+  await reapOnce();
+  refuseWhenStopping('starting a server');
   const identity = serverIdentity();
   const root = mkdtempSync(join(clusterParent(), 'migtest-pg-'));
   let child: ChildProcess | undefined;
@@ -176,7 +180,11 @@ export async function startEmbedded(options: { major?: number } = {}): Promise<S
     if (child && child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
     rmSync(root, { recursive: true, force: true });
   };
-  const remove = async (): Promise<void> => {
+  // Once: the end of a run and a signal's cleanup may both ask, and two removals of one folder at
+  // the same time trip over each other's half-deleted files.
+  let removing: Promise<void> | undefined;
+  const remove = (): Promise<void> => (removing ??= removeNow());
+  const removeNow = async (): Promise<void> => {
     if (child && child.exitCode === null && child.signalCode === null) {
       const exited = new Promise<void>((resolve) => child!.once('exit', () => resolve()));
       // SIGQUIT is PostgreSQL's immediate shutdown: nothing in this cluster is worth a checkpoint.
@@ -190,6 +198,8 @@ export async function startEmbedded(options: { major?: number } = {}): Promise<S
   const untrack = track({ label: `embedded PostgreSQL ${major} in ${root}`, release: remove, releaseSync: removeSync });
 
   try {
+    // First, so that a run killed from here on leaves a folder a later run knows to remove.
+    writeFileSync(join(root, OWNER_FILE), ownerRecord() + '\n');
     const data = join(root, 'data');
     const sockets = join(root, 'run');
     const passwordFile = join(root, 'password');
@@ -207,6 +217,8 @@ export async function startEmbedded(options: { major?: number } = {}): Promise<S
       ],
       identity,
     );
+    // initdb runs synchronously: a signal that came meanwhile is handled only now.
+    refuseWhenStopping('starting a server');
 
     let port = 0;
     let log = '';
@@ -214,6 +226,9 @@ export async function startEmbedded(options: { major?: number } = {}): Promise<S
       const args = ['-D', data, '-p', String(port), '-c', 'listen_addresses=127.0.0.1', '-c', `unix_socket_directories=${sockets}`];
       for (const [key, value] of Object.entries(FAST_SETTINGS)) args.push('-c', `${key}=${value}`);
       log = '';
+      // Never a server again once its folder is being removed (a crash fault's restart, late).
+      if (removing) throw new InfrastructureError(`PostgreSQL ${major} is being removed`);
+      refuseWhenStopping('starting a server');
       child = spawn(join(bin, 'postgres'), args, {
         stdio: ['ignore', 'pipe', 'pipe'],
         env: { LC_ALL: 'C', LANG: 'C', PATH: '/usr/bin:/bin' },
@@ -270,19 +285,28 @@ export async function startEmbedded(options: { major?: number } = {}): Promise<S
       base,
       adminDatabase: 'postgres',
       dropOnStop: false,
+      ...(options.limits ? { limits: options.limits } : {}),
       crash: { sql: crashSql, restart },
       shutdown: async () => {
-        untrack();
         await remove();
+        untrack();
       },
       shutdownSync: removeSync,
     });
     return session;
   } catch (error) {
-    untrack();
     await remove();
+    untrack();
     throw error;
   }
+}
+
+let reaped: Promise<void> | undefined;
+
+/** Once per process, before its first server: the folders and postmasters of runs that are gone. */
+function reapOnce(): Promise<void> {
+  reaped ??= reapEmbedded([clusterParent(), '/dev/shm', tmpdir()]).then(tellReaped, () => undefined);
+  return reaped;
 }
 
 async function ready(child: ChildProcess, host: string, port: number): Promise<boolean> {

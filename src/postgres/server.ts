@@ -1,7 +1,9 @@
 import pg from 'pg';
 import { randomBytes } from 'node:crypto';
 import type { CrashSupport, DatabaseHandle, Server } from './types.js';
-import { track } from './cleanup.js';
+import { refuseWhenStopping, RunStopping, track } from './cleanup.js';
+import { databasePrefix } from './owner.js';
+import { boundConnection, DEFAULT_LIMITS, type Limits } from './limits.js';
 import { databaseSettingsQuery, settingStatements, type DatabaseSettingRow } from './database-settings.js';
 
 /** Idle connections kept at most, well below the server's max_connections. */
@@ -32,12 +34,14 @@ export class ServerSession implements Server {
     private readonly shutdown: () => Promise<void>,
     private readonly shutdownSync: () => void,
     private readonly dropOnStop: boolean,
+    readonly limits: Limits,
     readonly crash?: CrashSupport,
   ) {
     this.#admin = admin;
-    this.#prefix = `migtest_${process.pid}_${randomBytes(3).toString('hex')}_`;
+    // The owner in the name: a later run drops what a run killed outright left (reap.ts).
+    this.#prefix = databasePrefix(randomBytes(3).toString('hex'));
     // Registered after the provider's own resource, so databases are dropped before the server
-    // goes away (release runs newest first).
+    // goes away (release runs newest first). It stays registered until stop() has finished.
     this.#untrack = track({
       label: `databases on ${provider} server`,
       release: () => this.stop(),
@@ -53,9 +57,12 @@ export class ServerSession implements Server {
     shutdownSync: () => void;
     /** Drop every created database at stop (a server migtest did not start); else the server goes whole. */
     dropOnStop: boolean;
+    limits?: Partial<Limits>;
     crash?: CrashSupport;
   }): Promise<ServerSession> {
-    const admin = new pg.Pool({ ...options.base, database: options.adminDatabase, max: 4 });
+    const limits = { ...DEFAULT_LIMITS, ...options.limits };
+    const base: pg.ClientConfig = { connectionTimeoutMillis: limits.connectMs, ...options.base };
+    const admin = new pg.Pool({ ...base, database: options.adminDatabase, max: 4 });
     admin.on('error', () => {
       // An idle admin connection that dies (server stopping) is not an error of the run.
     });
@@ -68,11 +75,12 @@ export class ServerSession implements Server {
       options.provider,
       Math.floor(Number(row.num) / 10000),
       row.server_version.split(' ')[0]!,
-      options.base,
+      base,
       admin,
       options.shutdown,
       options.shutdownSync,
       options.dropOnStop,
+      limits,
       options.crash,
     );
   }
@@ -96,6 +104,7 @@ export class ServerSession implements Server {
     const close = client.end.bind(client) as () => Promise<void>;
     this.#close.set(client, () => close().catch(() => undefined));
     (client as { end: () => Promise<void> }).end = async () => {
+      this.#lift.get(client)?.();
       if (broken || this.#stopped || this.#idle.has(name)) return close().catch(() => undefined);
       try {
         await client.query('ROLLBACK');
@@ -111,6 +120,20 @@ export class ServerSession implements Server {
     return client;
   }
 
+  /** Lifts the case timeout of a connection when it ends (or goes back to the idle pool). */
+  readonly #lift = new WeakMap<pg.Client, () => void>();
+
+  /** A connection to a case's database under the case timeout, which the migration cannot lift. */
+  private bounded(client: pg.Client): pg.Client {
+    this.#lift.set(
+      client,
+      boundConnection(client, this.limits.caseMs, async (pid) => {
+        await this.#admin.query('SELECT pg_terminate_backend($1)', [pid]);
+      }),
+    );
+    return client;
+  }
+
   /** Ends the idle connection to `name`: a template must have none, and so must a database to drop. */
   private async closeIdle(name: string): Promise<void> {
     const client = this.#idle.get(name);
@@ -120,7 +143,9 @@ export class ServerSession implements Server {
   }
 
   handle(name: string): DatabaseHandle {
-    const config: pg.ClientConfig = { ...this.base, database: name };
+    const ours = this.#created.has(name);
+    // A case's migrations run on these connections: each statement under statement_timeout.
+    const config: pg.ClientConfig = { ...this.base, database: name, ...(ours ? { statement_timeout: this.limits.statementMs } : {}) };
     return {
       name,
       config,
@@ -128,14 +153,14 @@ export class ServerSession implements Server {
         const idle = this.#idle.get(name);
         if (idle) {
           this.#idle.delete(name);
-          return idle;
+          return this.bounded(idle);
         }
         // Right after a crash the server may still be recovering (57P03) for a moment.
         for (let attempt = 0; ; attempt++) {
           const client = new pg.Client(config);
           try {
             await client.connect();
-            return this.#created.has(name) ? this.reusable(client, name) : client;
+            return this.#created.has(name) ? this.bounded(this.reusable(client, name)) : client;
           } catch (error) {
             await client.end().catch(() => undefined);
             if ((error as { code?: string }).code !== '57P03' || attempt >= 50) throw error;
@@ -146,7 +171,22 @@ export class ServerSession implements Server {
     };
   }
 
+  /** CREATE DATABASEs under way: stop() waits for them, so that none lands after the drops. */
+  readonly #creating = new Set<Promise<unknown>>();
+
   async createDatabase(options: { template?: string } = {}): Promise<DatabaseHandle> {
+    if (this.#stopped) throw new RunStopping('creating a database');
+    refuseWhenStopping('creating a database');
+    const work = this.#create(options);
+    this.#creating.add(work);
+    try {
+      return await work;
+    } finally {
+      this.#creating.delete(work);
+    }
+  }
+
+  async #create(options: { template?: string }): Promise<DatabaseHandle> {
     const name = `${this.#prefix}${++this.#counter}`;
     const template = options.template ?? 'template0';
     if (options.template !== undefined && !this.#created.has(options.template)) {
@@ -177,16 +217,33 @@ export class ServerSession implements Server {
   }
 
   #stopped = false;
-  async stop(): Promise<void> {
-    if (this.#stopped) return;
+  #stopping: Promise<void> | undefined;
+  /** Stops once; a second call (the signal handler's, say) waits for the first to finish. */
+  stop(): Promise<void> {
+    this.#stopping ??= this.#stop();
+    return this.#stopping;
+  }
+
+  async #stop(): Promise<void> {
     this.#stopped = true;
-    this.#untrack();
-    for (const name of [...this.#idle.keys()]) await this.closeIdle(name);
     try {
-      if (this.dropOnStop) for (const name of [...this.#created]) await this.dropDatabase(name);
+      await Promise.allSettled([...this.#creating]);
+      for (const name of [...this.#idle.keys()]) await this.closeIdle(name);
+      try {
+        if (this.dropOnStop) {
+          let failure: unknown;
+          for (const name of [...this.#created]) {
+            // One database that cannot be dropped does not keep the others.
+            await this.dropDatabase(name).catch((error: unknown) => (failure ??= error));
+          }
+          if (failure !== undefined) throw failure;
+        }
+      } finally {
+        await this.#admin.end().catch(() => undefined);
+        await this.shutdown();
+      }
     } finally {
-      await this.#admin.end().catch(() => undefined);
-      await this.shutdown();
+      this.#untrack();
     }
   }
 }

@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import type { Limits } from './limits.js';
 
 /** A database on a server under test, created by migtest (and so migtest's to drop). */
 export interface DatabaseHandle {
@@ -48,6 +49,8 @@ export interface StartOptions {
   image?: string;
   /** `url`: the connection string of an existing server (it may hold a password: never print it). */
   url?: string;
+  /** Timeouts; absent ones take DEFAULT_LIMITS. */
+  limits?: Partial<Limits>;
 }
 
 export interface Provider {

@@ -3,6 +3,9 @@ import { createRequire } from 'node:module';
 import pg from 'pg';
 import { parseIntoClientConfig } from 'pg-connection-string';
 import { InputError } from '../migrations/types.js';
+import { refuseWhenStopping } from './cleanup.js';
+import { DEFAULT_LIMITS, showDuration } from './limits.js';
+import { reapDatabases, tellReaped } from './reap.js';
 import { ServerSession } from './server.js';
 import { InfrastructureError, type Provider, type Server, type StartOptions } from './types.js';
 
@@ -111,8 +114,11 @@ export async function startUrl(options: StartOptions): Promise<Server> {
   const config = parseUrl(url);
   const password = typeof config.password === 'string' ? config.password : undefined;
   const shown = maskUrl(url);
+  const connectMs = options.limits?.connectMs ?? DEFAULT_LIMITS.connectMs;
+  refuseWhenStopping('connecting to a server');
 
-  const client = new pg.Client(config);
+  const client = new pg.Client({ ...config, connectionTimeoutMillis: connectMs });
+  client.on('error', () => undefined);
   let role: { name: string; superuser: boolean; createdb: boolean };
   try {
     await client.connect();
@@ -120,11 +126,10 @@ export async function startUrl(options: StartOptions): Promise<Server> {
       'SELECT rolname, rolsuper, rolcreatedb FROM pg_roles WHERE rolname = current_user',
     );
     role = { name: rows[0]!.rolname, superuser: rows[0]!.rolsuper, createdb: rows[0]!.rolcreatedb };
+    // What runs killed outright left on this server (their owner is gone): dropped, and said so.
+    tellReaped(await reapDatabases(client).catch(() => []));
   } catch (error) {
-    throw new InfrastructureError(
-      `cannot connect to ${shown}: ${scrub(error instanceof Error ? error.message : String(error), password)}`,
-      'check the host, port, user and database of the URL, and the password (PGPASSWORD or the URL)',
-    );
+    throw connectFailure(error, shown, password, connectMs);
   } finally {
     await client.end().catch(() => undefined);
   }
@@ -142,6 +147,7 @@ export async function startUrl(options: StartOptions): Promise<Server> {
     base: config,
     adminDatabase,
     dropOnStop: true,
+    ...(options.limits ? { limits: options.limits } : {}),
     shutdown: async () => undefined,
     shutdownSync: () => dropSync({ ...config, database: adminDatabase }, session?.databases ?? []),
   });
@@ -154,6 +160,32 @@ export async function startUrl(options: StartOptions): Promise<Server> {
     );
   }
   return session;
+}
+
+/**
+ * Why the first connection failed, said so that a url at something that is not a PostgreSQL
+ * server (an HTTP port, a socket that never answers) reads as that, not as a bad password.
+ */
+function connectFailure(error: unknown, shown: string, password: string | undefined, connectMs: number): InfrastructureError {
+  const message = scrub(error instanceof Error ? error.message : String(error), password);
+  if (/timeout expired|ETIMEDOUT/i.test(message)) {
+    return new InfrastructureError(
+      `cannot connect to ${shown}: no PostgreSQL answer within the connect timeout (${showDuration(connectMs)})`,
+      'check that the host and port of the URL are a PostgreSQL server\'s, and that it is reachable from here',
+    );
+  }
+  const code = (error as { code?: string }).code;
+  // A server that speaks another protocol answers with bytes node-postgres cannot read, or hangs up.
+  if (code === undefined && /terminated unexpectedly|unexpected|invalid|Unknown message|protocol/i.test(message)) {
+    return new InfrastructureError(
+      `cannot connect to ${shown}: the server there does not speak PostgreSQL's protocol (${message})`,
+      'check that the host and port of the URL are a PostgreSQL server\'s, not another service',
+    );
+  }
+  return new InfrastructureError(
+    `cannot connect to ${shown}: ${message}`,
+    'check the host, port, user and database of the URL, and the password (PGPASSWORD or the URL)',
+  );
 }
 
 function roleIdent(name: string): string {

@@ -7,6 +7,9 @@ import { armed, fire, faultSql, FAULT_MESSAGE, injectIntoScript, listOf, type Fa
 import { locateInScript, placeError, sendWatched } from './place.js';
 import type { Block, BlockTrace, PgError, StatementOutcome } from './types.js';
 
+const STATEMENT_TIMEOUT_HINT =
+  'the statement ran longer than the statement timeout (--statement-timeout, default 5m): make it faster, or raise the limit if production gives it that long';
+
 /** What node-postgres reports for a server error or a lost connection, as a PgError. */
 export function toPgError(error: unknown): PgError {
   const e = error as {
@@ -24,6 +27,8 @@ export function toPgError(error: unknown): PgError {
   const out: PgError = { sqlstate, message: e.message ?? String(error) };
   if (e.detail) out.detail = e.detail;
   if (e.hint) out.hint = e.hint;
+  // PostgreSQL's cancel by statement_timeout: migtest's limit, so say which option moves it.
+  else if (sqlstate === '57014' && /statement timeout/.test(out.message)) out.hint = STATEMENT_TIMEOUT_HINT;
   if (e.position) out.position = Number(e.position);
   if (e.where) out.where = e.where;
   if (e.internalQuery) out.internalQuery = e.internalQuery;
