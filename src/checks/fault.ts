@@ -43,7 +43,8 @@ export function durablePrefix(block: Block, at: number): number {
       let open: number | undefined;
       for (let i = 0; i < at; i++) {
         const kind = block.statements[i]!.detail?.transaction;
-        if (kind === 'BEGIN' || kind === 'START') open = i;
+        // A BEGIN inside an open transaction only warns (25001): the transaction is still the first one's.
+        if (kind === 'BEGIN' || kind === 'START') open ??= i;
         else if (kind === 'COMMIT' || kind === 'ROLLBACK' || kind === 'COMMIT_PREPARED') open = undefined;
       }
       return open ?? at;
