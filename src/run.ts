@@ -8,7 +8,7 @@ import { runnerModel } from './runners/registry.js';
 import { effectiveRetry } from './runners/retry.js';
 import { check as findCheck } from './checks/index.js';
 import { States } from './checks/states.js';
-import { displayPath } from './checks/findings.js';
+import { argumentPath, displayPath } from './checks/findings.js';
 import type { CheckName, CheckOptions, CheckResult, Shard } from './checks/types.js';
 import { InputError } from './migrations/types.js';
 import { VERSION } from './version.js';
@@ -111,7 +111,7 @@ export interface RunEvents {
  * not have it set, rather than running the set with another value than the one that gave the finding.
  */
 export function reproduceCommand(request: RunRequest, check: CheckName, major: number, extra: string[] = [], env: string[] = []): string {
-  const parts = [...env.map((name) => `${name}="\${${name}?}"`), 'npx migtest check', quote(displayPath(request.dir)), '--runner', request.runner, '--checks', check, '--pg', String(major)];
+  const parts = [...env.map((name) => `${name}="\${${name}?}"`), 'npx migtest check', quote(argumentPath(request.dir)), '--runner', request.runner, '--checks', check, '--pg', String(major)];
   for (const [name, value] of Object.entries(request.runnerOptions ?? {})) parts.push('--runner-option', quote(`${name}=${value}`));
   if (request.retry !== undefined) parts.push('--retry', quote(request.retry));
   if (request.provider !== 'embedded') parts.push('--provider', request.provider);

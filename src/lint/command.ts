@@ -1,5 +1,5 @@
 import pc from 'picocolors';
-import { displayPath } from '../checks/findings.js';
+import { argumentPath, displayPath } from '../checks/findings.js';
 import type { CheckResult, Finding } from '../checks/types.js';
 import type { RunReport } from '../run.js';
 import { runnerModel } from '../runners/registry.js';
@@ -18,7 +18,7 @@ export interface LintCommandOptions {
 
 /** The command line that reproduces a lint run. */
 export function lintReproduce(dir: string, runner: string, runnerOptions: RunnerOptions = {}): string {
-  const parts = ['npx migtest lint', quote(displayPath(dir)), '--runner', runner];
+  const parts = ['npx migtest lint', quote(argumentPath(dir)), '--runner', runner];
   for (const [name, value] of Object.entries(runnerOptions)) parts.push('--runner-option', quote(`${name}=${value}`));
   return parts.join(' ');
 }
