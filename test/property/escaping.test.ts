@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import path from 'node:path';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -40,11 +40,17 @@ const VARIABLES = ['APP_ROLE', 'PGDATABASE', 'X1'];
  * runs in a subshell with only the variables given, and `npx` prints its arguments, NUL-separated.
  */
 class Shell {
-  readonly #child = spawn('sh', [], { stdio: ['pipe', 'pipe', 'ignore'], env: { PATH: process.env.PATH } });
+  #child!: ChildProcessWithoutNullStreams;
   #out = '';
   #waiting: ((out: string) => void) | undefined;
 
   constructor() {
+    this.#start();
+  }
+
+  #start(): void {
+    this.#out = '';
+    this.#child = spawn('sh', [], { env: { PATH: process.env.PATH } });
     this.#child.stdout.setEncoding('utf8');
     this.#child.stdout.on('data', (chunk: string) => {
       this.#out += chunk;
@@ -62,7 +68,13 @@ class Shell {
   run(command: string, env: Record<string, string> = {}): Promise<{ status: number; args: string[] }> {
     const set = Object.entries(env).map(([name, value]) => `${name}='${value}'; export ${name}; `).join('');
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`the shell did not finish (an unclosed quote?): ${command}`)), 10_000);
+      const timer = setTimeout(() => {
+        // A command that leaves a quote open keeps the shell reading: start a new one.
+        this.#waiting = undefined;
+        this.#child.kill();
+        this.#start();
+        reject(new Error(`the shell did not finish the command (an unclosed quote?): ${command}`));
+      }, 3000);
       this.#waiting = (out) => {
         clearTimeout(timer);
         this.#waiting = undefined;
@@ -74,7 +86,7 @@ class Shell {
   }
 
   close(): void {
-    this.#child.stdin.end();
+    this.#child.kill();
   }
 }
 
