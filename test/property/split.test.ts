@@ -30,7 +30,7 @@ describe('the splitter gives back each statement of a script, where it is', () =
         }
         expect(statements.map((s) => s.detail?.transaction)).toEqual(script.statements.map((s) => s.transaction));
       }),
-      { numRuns: 150 },
+      { numRuns: 100 },
     );
   });
 
