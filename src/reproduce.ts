@@ -1,7 +1,7 @@
 import type { MigrationSet } from './migrations/types.js';
 import { urlWithoutPassword } from './postgres/url.js';
 import { showDuration, type Limits } from './postgres/limits.js';
-import { displayPath } from './checks/findings.js';
+import { argumentPath } from './checks/findings.js';
 import type { CheckName, CheckOptions } from './checks/types.js';
 import type { RunnerOptions } from './runners/types.js';
 
@@ -31,7 +31,7 @@ export interface Reproducible {
  * not have it set, rather than running the set with another value than the one that gave the finding.
  */
 export function reproduceCommand(request: Reproducible, check: CheckName, major: number, extra: string[] = [], env: string[] = []): string {
-  const parts = [...env.map((name) => `${name}="\${${name}?}"`), 'npx migtest check', quote(displayPath(request.dir)), '--runner', request.runner, '--checks', check, '--pg', String(major)];
+  const parts = [...env.map((name) => `${name}="\${${name}?}"`), 'npx migtest check', quote(argumentPath(request.dir)), '--runner', request.runner, '--checks', check, '--pg', String(major)];
   for (const [name, value] of Object.entries(request.runnerOptions ?? {})) parts.push('--runner-option', quote(`${name}=${value}`));
   if (request.retry !== undefined) parts.push('--retry', quote(request.retry));
   if (request.provider !== 'embedded') parts.push('--provider', request.provider);
@@ -64,7 +64,7 @@ function quote(arg: string): string {
 
 /** The command line that reproduces a lint run. */
 export function lintReproduce(dir: string, runner: string, runnerOptions: RunnerOptions = {}): string {
-  const parts = ['npx migtest lint', quote(displayPath(dir)), '--runner', runner];
+  const parts = ['npx migtest lint', quote(argumentPath(dir)), '--runner', runner];
   for (const [name, value] of Object.entries(runnerOptions)) parts.push('--runner-option', quote(`${name}=${value}`));
   return parts.join(' ');
 }

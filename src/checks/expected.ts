@@ -5,7 +5,7 @@ import { diffSnapshots, type DiffOptions } from '../snapshot/diff.js';
 import { majorFolder, readObjects, type ExpectedObjects } from '../snapshot/files.js';
 import { describeObject } from '../snapshot/format.js';
 import type { Difference, Snapshot } from '../snapshot/types.js';
-import { displayPath } from './findings.js';
+import { argumentPath, displayPath } from './findings.js';
 import type { Check, CheckContext, CheckName, CheckOptions, Finding } from './types.js';
 import { appliedSet } from './applies.js';
 
@@ -63,7 +63,7 @@ export function snapshotCommand(
   folder: string,
   runnerOptions: Record<string, string> = {},
 ): string {
-  const parts = ['npx migtest snapshot', quote(displayPath(setDir)), '--runner', runner, ...(majors.length > 0 ? ['--pg', majors.join(',')] : [])];
+  const parts = ['npx migtest snapshot', quote(argumentPath(setDir)), '--runner', runner, ...(majors.length > 0 ? ['--pg', majors.join(',')] : [])];
   if (resolve(folder) !== defaultExpectedFolder(setDir)) parts.push('--out', quote(displayPath(folder)));
   for (const [name, value] of Object.entries(runnerOptions)) parts.push('--runner-option', quote(`${name}=${value}`));
   return parts.join(' ');

@@ -11,6 +11,12 @@ export function displayPath(file: string): string {
   return rel.startsWith('..') ? file : rel;
 }
 
+/** A path as a command's positional argument: a relative one that starts with `-` would be read as an option. */
+export function argumentPath(file: string): string {
+  const shown = displayPath(file);
+  return shown.startsWith('-') ? `./${shown}` : shown;
+}
+
 /** Where a finding points: the statement's file (as a person types it), line, column and text. */
 export function at(statement: Statement | undefined): Pick<Finding, 'file' | 'line' | 'column' | 'statement'> {
   return {
