@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { UniqueVersions } from '../../migrations/versions.js';
 import { migrationFile, toScript } from '../../migrations/script.js';
 import { fileNamed, fileNames, parsing, type Folder, type FolderFile, type Parsed } from '../../migrations/folder.js';
 import { InputError, type Env, type Migration, type MigrationSet, type Script } from '../../migrations/types.js';
@@ -46,23 +47,13 @@ function parseFolder(folder: Folder): MigrationSet {
       `pass the folder that directly holds the migrations, named ${CIGOGNE_PATTERN} (cigogne reads priv/migrations/*.sql)`,
     );
   }
-  const byStamp = new Map<string, string>();
+  const versions = new UniqueVersions();
   const migrations: Migration[] = [];
   for (const name of names.sort()) {
     const source = fileNamed(folder, name);
     const file = source.path;
     const { stamp } = parseFileName(name, file);
-    const other = byStamp.get(stamp);
-    if (other !== undefined) {
-      throw new InputError(
-        `two migrations have the timestamp ${stamp}: ${other} and ${name}`,
-        file,
-        undefined,
-        undefined,
-        `give one of them a later timestamp (rename ${name}); the timestamp is the migration's version and must be unique`,
-      );
-    }
-    byStamp.set(stamp, name);
+    versions.claim(stamp, name, file, `give one of them a later timestamp (rename ${name}); the timestamp is the migration's version and must be unique`);
     migrations.push(parseMigration(source, name));
   }
   migrations.sort((a, b) => (a.orderKey < b.orderKey ? -1 : a.orderKey > b.orderKey ? 1 : 0));

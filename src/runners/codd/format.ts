@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { UniqueVersions } from '../../migrations/versions.js';
 import { byBytes, fileNamed, fileNames, parsing, type Folder, type FolderFile, type Parsed } from '../../migrations/folder.js';
 import { migrationFile } from '../../migrations/script.js';
 import { splitStatements } from '../../migrations/split.js';
@@ -39,23 +40,13 @@ function parseFolder(folder: Folder, env: Env): MigrationSet {
       `pass the folder that directly holds the migrations (CODD_MIGRATION_DIRS), named ${CODD_PATTERN}`,
     );
   }
-  const byStamp = new Map<string, string>();
+  const versions = new UniqueVersions();
   const migrations: Migration[] = [];
   for (const name of names) {
     const source = fileNamed(folder, name);
     const file = source.path;
     const stamp = timestampOf(name, file);
-    const other = byStamp.get(stamp);
-    if (other !== undefined) {
-      throw new InputError(
-        `two migrations have the timestamp ${stamp}: ${other} and ${name}`,
-        file,
-        undefined,
-        undefined,
-        `give ${name} a later timestamp: codd.sql_migrations has UNIQUE (migration_timestamp), so codd cannot record both`,
-      );
-    }
-    byStamp.set(stamp, name);
+    versions.claim(stamp, name, file, `give ${name} a later timestamp: codd.sql_migrations has UNIQUE (migration_timestamp), so codd cannot record both`);
     migrations.push(parseMigration(source, name, env));
   }
   return { dir: root, format: 'codd', migrations };
