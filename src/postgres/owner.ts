@@ -95,7 +95,8 @@ export function databasePrefix(tag: string, owner: Owner = selfOwner()): string 
   return `migtest_${owner.pid}_${tag}_${owner.start ?? 'x'}_${owner.host}_`;
 }
 
-const DATABASE_NAME = /^migtest_(\d+)_[0-9a-f]{6}_(\d+|x)_([0-9a-f]{8})_\d+$/;
+// A case database, or one a tool's model made for that case (its name, then `__` and the set's name).
+const DATABASE_NAME = /^migtest_(\d+)_[0-9a-f]{6}_(\d+|x)_([0-9a-f]{8})_\d+(__[a-z0-9_]*)?$/;
 
 /** The owner a scratch database's name records; undefined for any other name (older runs' names included). */
 export function databaseOwner(name: string): Owner | undefined {

@@ -202,7 +202,14 @@ describe.each([14, 15, 16, 17, 18])('PostgreSQL %i', (major) => {
     const copy = await server.createDatabase({ template: db.name });
     const [copied, timeout] = await withClient(copy, async (client) => [
       await takeSnapshot(client),
-      (await client.query<{ statement_timeout: string }>('SHOW statement_timeout')).rows[0]?.statement_timeout,
+      // Read from the catalog: migtest's own connections set statement_timeout (--statement-timeout).
+      (
+        await client.query<{ statement_timeout: string }>(
+          `SELECT substr(s, length('statement_timeout=') + 1) AS statement_timeout
+             FROM pg_db_role_setting, unnest(setconfig) AS s
+            WHERE setdatabase = (SELECT oid FROM pg_database WHERE datname = current_database()) AND setrole = 0 AND s LIKE 'statement_timeout=%'`,
+        )
+      ).rows[0]?.statement_timeout,
     ] as const);
     expect(timeout).toBe('5s');
     expect(diffSnapshots(snapshot, copied)).toEqual([]);

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { caseDatabaseName } from '../../src/runners/codd/cluster.js';
 import { databaseOwner, databasePrefix, ownerAlive, ownerRecord, parseOwnerRecord, processStart, selfOwner } from '../../src/postgres/owner.js';
 import { parseDuration, showDuration } from '../../src/postgres/limits.js';
 
@@ -8,6 +9,10 @@ describe('owner records', () => {
     expect(parseOwnerRecord(ownerRecord(me))).toEqual(me);
     expect(databaseOwner(`${databasePrefix('a1b2c3', me)}17`)).toEqual(me);
     expect(`${databasePrefix('a1b2c3', me)}17`.length).toBeLessThanOrEqual(63);
+    // A database a tool's model makes for the case (codd's cluster) carries the case's owner too.
+    const made = caseDatabaseName(`${databasePrefix('a1b2c3', me)}17`, 'orders');
+    expect(made.length).toBeLessThanOrEqual(63);
+    expect(databaseOwner(made)).toEqual(me);
     for (const name of ['migtest_123_abcdef_1', 'migtest_bystander', 'migtest_1_abcdef_2_0f0f0f0f', 'app']) expect(databaseOwner(name)).toBeUndefined();
     expect(parseOwnerRecord('pid=1')).toBeUndefined();
   });

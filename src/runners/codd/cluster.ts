@@ -40,12 +40,15 @@ function lineageKey(db: DatabaseHandle): string {
 
 /**
  * A database the set names, made for one case: the case's name, the set's name and a hash (the
- * set's name may need quoting or be long), within PostgreSQL's 63 bytes.
+ * set's name may need quoting or be long), within PostgreSQL's 63 bytes. The case's name comes
+ * first and whole whenever it fits, so that the owner record in a scratch database's name
+ * (postgres/owner.ts) covers the databases a run makes for it too: a later run reaps them.
  */
 export function caseDatabaseName(caseDatabase: string, setName: string): string {
-  const slug = setName.toLowerCase().replace(/[^a-z0-9_]+/g, '_').slice(0, 20);
   const hash = createHash('sha256').update(setName).digest('hex').slice(0, 6);
-  const base = caseDatabase.length <= 32 ? caseDatabase : `mt_${createHash('sha256').update(caseDatabase).digest('hex').slice(0, 12)}`;
+  const room = 63 - caseDatabase.length - '__'.length - '_'.length - hash.length;
+  const base = room >= 0 ? caseDatabase : `mt_${createHash('sha256').update(caseDatabase).digest('hex').slice(0, 12)}`;
+  const slug = setName.toLowerCase().replace(/[^a-z0-9_]+/g, '_').slice(0, room >= 0 ? Math.min(20, room) : 20);
   return `${base}__${slug}_${hash}`;
 }
 
