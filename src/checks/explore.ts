@@ -1,4 +1,5 @@
 import fc from 'fast-check';
+import { InputError } from '../migrations/types.js';
 import { causeKey, findingGroups } from './findings.js';
 import type { CheckContext, CheckName, CheckOutcome, Finding, Shard } from './types.js';
 
@@ -160,6 +161,16 @@ export async function explore<C>(context: CheckContext, space: CaseSpace<C>): Pr
     },
   );
   const cases = ran.size;
+  if (context.options.path !== undefined && details.numRuns === 0) {
+    // Known only now: how far a path reaches depends on the set's cases.
+    throw new InputError(
+      `--path ${context.options.path} leads to no case of check ${space.check} with seed ${seed}`,
+      undefined,
+      undefined,
+      undefined,
+      "copy --seed, --path and --checks together from the finding's reproduce command: a path names a case of one check's sample of one seed",
+    );
+  }
   if (!details.failed) {
     if (shard && cases === 0) return noneHere(`${details.numRuns} sampled cases`);
     return { status: 'pass', cases, findings: [], details: { ran: [...ran] } };

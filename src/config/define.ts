@@ -93,7 +93,7 @@ const ConfigSchema = z
         }
       })
       .optional(),
-    seed: z.number().int().optional(),
+    seed: z.number().int().refine(Number.isSafeInteger, 'a seed migtest can hold exactly: at most 2^53-1 (9007199254740991)').optional(),
     runs: z.number().int().positive().optional(),
     exhaustive: z.boolean().optional(),
     /** Fault kinds of the `fault` check; `crash` needs a provider that can crash its server. */

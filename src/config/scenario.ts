@@ -45,7 +45,7 @@ const RetryPolicyText = z.string().superRefine((text, ctx) => {
 /** Settings of the property-based checks (fault, resume, retry). */
 const PropertySettings = z
   .object({
-    seed: z.number().int().optional(),
+    seed: z.number().int().refine(Number.isSafeInteger, 'a seed migtest can hold exactly: at most 2^53-1').optional(),
     runs: z.number().int().positive().optional(),
     exhaustive: z.boolean().optional(),
   })
@@ -87,7 +87,7 @@ export const ScenarioSchema = z
     story: z.string().min(1),
     runner: z.string().min(1),
     checks: z.array(z.enum(CHECK_NAMES)).min(1),
-    postgres: z.array(z.number().int().min(14).max(18)).min(1).default([17]),
+    postgres: z.array(z.number().int().min(14).max(18)).min(1).default([17]).transform((v) => [...new Set(v)]),
     runnerOptions: RunnerOptions.default({}),
     /** The retry policy (`--retry`); absent, the tool's own (RunnerModel.retry; none for most). */
     retry: RetryPolicyText.optional(),
