@@ -229,6 +229,8 @@ async function command(argv: string[]): Promise<number> {
     if (error instanceof CommanderError) {
       // Help and version are not errors; every other commander error is a usage error (commander printed it).
       if (error.exitCode === 0 || error.code === 'commander.helpDisplayed' || error.code === 'commander.version') return 0;
+      // commander printed what is wrong; the line every usage error ends with says where to look.
+      process.stderr.write('  see: migtest --help\n');
       reportJsonError(argv, new UsageError(error.message.replace(/^error: /, '')));
       return 2;
     }
