@@ -1,5 +1,5 @@
 import { accessSync, constants, existsSync, mkdirSync, realpathSync, statSync, writeFileSync } from 'node:fs';
-import { basename, dirname, join, relative, resolve, sep } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { InputError } from '../migrations/types.js';
 
 /*
@@ -13,23 +13,24 @@ export class OutRefused extends InputError {}
 const FILE_FIX = 'write the report outside the migration set, e.g. --out test-results/migtest.xml';
 
 /**
- * Refuses an `--out` that is inside the set's folder (or is a migration file of it), or that cannot
- * be written: a file that is a folder or read-only, a folder that cannot be made (a file in the
- * way, no permission, a read-only file system). `kind`: the report file of check and lint, or the
- * folder of snapshot. Nothing is created.
+ * Refuses an `--out` where the tool reads migrations, or that cannot be written. A report file
+ * directly in the set's folder could overwrite a migration, or be read as one (golang-migrate
+ * takes `1_x.up.json` too); a subfolder is read by no tool, so a report there is left alone. The
+ * snapshot folder may not be the set's folder. Cannot be written: a file that is a folder or
+ * read-only, a folder that cannot be made (a file in the way, no permission, a read-only file
+ * system). `kind`: the report file of check and lint, or the folder of snapshot. Nothing is created.
  */
 export function checkOut(out: string, setDir: string, kind: 'file' | 'folder', label = `--out ${out}`): void {
   const target = resolve(out);
   const set = realPath(resolve(setDir));
   const real = realPath(target);
-  if (real === set || real.startsWith(set + sep)) {
-    const inSet = relative(set, real);
+  if (real === set || (kind === 'file' && dirname(real) === set)) {
     const what =
       real === set
-        ? 'it is the migration set\'s folder'
-        : kind === 'file' && existsSync(real) && !statSync(real).isDirectory()
-          ? `it names ${inSet}, a file of the migration set, which the report would overwrite`
-          : `it is inside the migration set's folder (${inSet})`;
+        ? "it is the migration set's folder"
+        : existsSync(real) && !statSync(real).isDirectory()
+          ? `it names ${basename(real)}, a file of the migration set, which the report would overwrite`
+          : "it is directly in the migration set's folder, where the tool reads its migrations";
     throw new OutRefused(`${label}: ${what}`, undefined, undefined, undefined, kind === 'file' ? FILE_FIX : 'write the expected-schema files outside the set folder (the default is expected-schema/ beside it)');
   }
   if (existsSync(target)) {

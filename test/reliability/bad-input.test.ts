@@ -108,7 +108,7 @@ const ROWS: Row[] = [
   { name: 'a file that is not UTF-8', args: () => check(set('latin1', { ...GOOD, '000002_b.up.sql': 'SELECT 1;\n' }, (d) => writeFileSync(join(d, '000002_b.up.sql'), Buffer.from([0x53, 0x45, 0xe9, 0x0a])))), names: ['000002_b.up.sql', 'UTF-8'] },
 
   // --out (item 6), checked before the run.
-  { name: 'check --out inside the set', args: () => check(set('out-inside', GOOD), '--format', 'json', '--out', join(work, 'out-inside', 'report.json')), names: ['--out', 'inside the migration set'] },
+  { name: 'check --out directly in the set folder', args: () => check(set('out-inside', GOOD), '--format', 'json', '--out', join(work, 'out-inside', '2_report.up.json')), names: ['--out', "directly in the migration set's folder"] },
   {
     name: 'check --out naming a migration file (left as it was)',
     args: () => check(set('out-migration', GOOD), '--format', 'json', '--out', join(work, 'out-migration', '000001_a.up.sql')),
@@ -118,9 +118,9 @@ const ROWS: Row[] = [
   { name: 'check --out under a file', args: () => check(set('out-file', GOOD), '--format', 'junit', '--out', join(outFile, 'junit.xml')), names: ['--out', 'a-file'] },
   { name: 'check --out that is a folder', args: () => check(set('out-folder', GOOD), '--format', 'json', '--out', work), names: ['--out', 'is a folder'] },
   { name: 'check --out in a read-only folder', args: () => check(set('out-ro', GOOD), '--format', 'json', '--out', join(readOnly, 'r.json')), names: ['--out', 'read-only'], skip: root },
-  { name: 'lint --out inside the set', args: () => ['lint', set('lint-out', GOOD), '--runner', 'golang-migrate', '--out', join(work, 'lint-out', 'lint.txt')], names: ['--out', 'inside the migration set'] },
+  { name: 'lint --out directly in the set folder', args: () => ['lint', set('lint-out', GOOD), '--runner', 'golang-migrate', '--out', join(work, 'lint-out', 'lint.txt')], names: ['--out', "directly in the migration set's folder"] },
   { name: 'lint --out under a file', args: () => ['lint', set('lint-out-file', GOOD), '--runner', 'golang-migrate', '--out', join(outFile, 'x', 'lint.txt')], names: ['--out', 'a-file'] },
-  { name: 'snapshot --out inside the set', args: () => ['snapshot', set('snap-out', GOOD), '--runner', 'golang-migrate', '--out', join(work, 'snap-out', 'expected')], names: ['--out', 'inside the migration set'] },
+  { name: 'snapshot --out the set folder', args: () => ['snapshot', set('snap-out', GOOD), '--runner', 'golang-migrate', '--out', join(work, 'snap-out')], names: ['--out', "the migration set's folder"] },
   { name: 'snapshot --out under a file', args: () => ['snapshot', set('snap-out-file', GOOD), '--runner', 'golang-migrate', '--out', join(outFile, 'expected')], names: ['--out', 'a-file'] },
 
   // Options that would be ignored, rounded or vacuous (item 6).
