@@ -6,6 +6,7 @@ import type { Env, MigrationSet } from './migrations/types.js';
 import { serverStarts, type ProviderRequest } from './postgres/providers.js';
 import type { Server, StartOptions } from './postgres/types.js';
 import type { Limits } from './postgres/limits.js';
+import { exhausted } from './postgres/exhausted.js';
 import { runnerModel } from './runners/registry.js';
 import { effectiveRetry } from './runners/retry.js';
 import type { Plan, RunnerModel, RunnerOptions } from './runners/types.js';
@@ -95,18 +96,25 @@ export async function onEachServer(
   prepared: Prepared,
   body: (server: Server, states: States, started: { startMs: number }) => Promise<void>,
 ): Promise<void> {
-  for (const start of prepared.servers.starts) {
-    const began = Date.now();
-    const server = await prepared.servers.start(start);
-    try {
-      const states = new States(server, prepared.model, prepared.plan, prepared.settings);
+  let provider: string | undefined;
+  try {
+    for (const start of prepared.servers.starts) {
+      const began = Date.now();
+      const server = await prepared.servers.start(start);
+      provider = server.provider;
       try {
-        await body(server, states, { startMs: Date.now() - began });
+        const states = new States(server, prepared.model, prepared.plan, prepared.settings);
+        try {
+          await body(server, states, { startMs: Date.now() - began });
+        } finally {
+          await states.close();
+        }
       } finally {
-        await states.close();
+        await prepared.servers.release(server);
       }
-    } finally {
-      await prepared.servers.release(server);
     }
+  } catch (error) {
+    // Disk or memory of the test machine running out (a folder made, a database copied) is exit 2 saying which.
+    throw exhausted(error, provider) ?? error;
   }
 }

@@ -12,6 +12,7 @@ import { reproduceCommand, setEnvNames } from './reproduce.js';
 import { VERSION } from './version.js';
 import { pairFindings } from './checks/lint.js';
 import { cannotRun, SetDoesNotApply } from './checks/applies.js';
+import { validateCheckOptions } from './checks/options.js';
 
 export interface RunRequest {
   dir: string;
@@ -94,6 +95,7 @@ export interface RunEvents {
 export async function runChecks(request: RunRequest, events: RunEvents = {}): Promise<RunReport> {
   runnerModel(request.runner); // an unknown runner is refused first
   const shard = validateShard(request);
+  validateCheckOptions(request.options);
   const checks = request.checks.map(findCheck).filter((c) => runsOnShard(c.name, shard));
   const prepared = await prepare({
     dir: request.dir,

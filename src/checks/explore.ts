@@ -1,4 +1,5 @@
 import fc from 'fast-check';
+import { InputError } from '../migrations/types.js';
 import { causeKey, findingGroups } from './findings.js';
 import type { CheckContext, CheckName, CheckOutcome, Finding, Shard } from './types.js';
 
@@ -140,7 +141,15 @@ export async function explore<C>(context: CheckContext, space: CaseSpace<C>): Pr
   // Progress counts draws, until a failure: how long shrinking takes is not known in advance.
   let drawn = 0;
   const drew = (): void => context.progress?.(Math.min(++drawn, numRuns), numRuns);
-  const details = await fc.check(
+  const noCase = (): InputError =>
+    new InputError(
+      `--path ${context.options.path} leads to no case of check ${space.check} with seed ${seed}`,
+      undefined,
+      undefined,
+      undefined,
+      "copy --seed, --path and --checks together from the finding's reproduce command: a path names a case of one check's sample of one seed",
+    );
+  const replay = (): Promise<fc.RunDetails<[C]>> => fc.check(
     fc.asyncProperty(space.arbitrary, async (c) => {
       // Shrinking follows a failure wherever its smaller cases fall, as an unsharded run would, so
       // the seed and path it prints replay the same case without --shard.
@@ -159,7 +168,17 @@ export async function explore<C>(context: CheckContext, space: CaseSpace<C>): Pr
       ...(context.options.path ? { path: context.options.path } : {}),
     },
   );
+  let details: fc.RunDetails<[C]>;
+  try {
+    details = await replay();
+  } catch (error) {
+    // fast-check refuses (synchronously) a path that leaves its tree of cases; it names no option.
+    if (context.options.path !== undefined && /Unable to replay/.test((error as Error).message)) throw noCase();
+    throw error;
+  }
   const cases = ran.size;
+  // Known only now: how far a path reaches depends on the set's cases.
+  if (context.options.path !== undefined && details.numRuns === 0) throw noCase();
   if (!details.failed) {
     if (shard && cases === 0) return noneHere(`${details.numRuns} sampled cases`);
     return { status: 'pass', cases, findings: [], details: { ran: [...ran] } };

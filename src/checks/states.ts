@@ -7,6 +7,7 @@ import { takeSnapshot } from '../snapshot/snapshot.js';
 import { stateHash, type StateHash } from '../snapshot/hash.js';
 import type { Snapshot } from '../snapshot/types.js';
 import type pg from 'pg';
+import { exhaustedByStatement } from '../postgres/exhausted.js';
 import { calibrate, referenceOf, type Calibration, type RelaxedReference } from './calibration.js';
 
 /** Case databases kept after use before the oldest are dropped (about 8 MB each). */
@@ -71,14 +72,23 @@ export class States {
    * tool again, and applies only where a check asks for it (`options.retry`): elsewhere the
    * checks look at one run and, when it matters, the next.
    */
-  run(db: DatabaseHandle, options: RunOptions = {}): Promise<Trace> {
+  async run(db: DatabaseHandle, options: RunOptions = {}): Promise<Trace> {
     const retry = 'retry' in options ? options.retry : this.model.retry ? this.settings.retry : undefined;
     const { retry: _given, ...rest } = options;
-    return this.model.run(this.plan, db, {
+    const trace = await this.model.run(this.plan, db, {
       clock: new VirtualClock(),
       ...rest,
       ...(retry ? { retry } : {}),
     });
+    // The test server's disk or memory running out says nothing about the set: no check may
+    // turn it into a finding (nor into a pass), so the run stops with exit 2.
+    const failure = trace.failure;
+    if (failure && !failure.faulted) {
+      const place = failure.statement ?? { file: failure.block.migrations[0]?.file ?? this.set.dir };
+      const exhausted = exhaustedByStatement(failure.error, place, this.server.provider);
+      if (exhausted) throw exhausted;
+    }
+    return trace;
   }
 
   async snapshot(db: DatabaseHandle): Promise<Snapshot> {

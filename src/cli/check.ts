@@ -1,5 +1,3 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
 import { runChecks, type RunRequest } from '../run.js';
 import type { RunReport } from '../checks/types.js';
 import { toJson } from '../report/json.js';
@@ -7,6 +5,9 @@ import { toJunit } from '../report/junit.js';
 import { toGithub } from '../report/github.js';
 import { TextReporter } from '../report/text.js';
 import { UsageError } from './errors.js';
+import { checkOut, writeReport } from './out.js';
+
+export { writeReport } from './out.js';
 
 /*
  * Running a check request and printing its report in the chosen formats: what the command line's
@@ -54,14 +55,10 @@ function render(report: RunReport, format: Format): string {
   }
 }
 
-/** Writes a report to `--out`, making its folder first: a CI job's test-results/ may not exist yet. */
-export function writeReport(file: string, text: string): void {
-  mkdirSync(dirname(file), { recursive: true });
-  writeFileSync(file, text);
-}
-
 /** Runs one request and prints it; returns the exit code. */
 export async function check(request: RunRequest, output: Output): Promise<{ code: number; report: RunReport }> {
+  // Before the run: a report that cannot be written would be lost after it.
+  if (output.out !== undefined) checkOut(output.out, request.dir, 'file');
   const tty = process.stdout.isTTY === true && !process.env.CI;
   const textOnStdout = output.format === 'text' || output.stdout === 'text';
   // Text alone with --out keeps its old meaning: plain text, nothing live.

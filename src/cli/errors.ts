@@ -1,12 +1,14 @@
 import { InputError } from '../migrations/types.js';
 import { InfrastructureError } from '../postgres/types.js';
 import { displayPath } from '../checks/findings.js';
+import { exhausted } from '../postgres/exhausted.js';
 
 /** Thrown for a bad command line; exit code 2 like every usage error. */
 export class UsageError extends Error {}
 
 /** Bad input and infrastructure failures as a person reads them: where, what, what to do; no stack. */
 export function describeError(error: unknown): string {
+  error = exhausted(error) ?? error;
   if (error instanceof InputError) {
     const where = error.file
       ? `${displayPath(error.file)}${error.line ? `:${error.line}${error.column ? `:${error.column}` : ''}` : ''}: `
@@ -34,6 +36,7 @@ export interface ErrorReport {
 
 /** The same error describeError tells a person, as fields. */
 export function errorReport(error: unknown): ErrorReport {
+  error = exhausted(error) ?? error;
   if (error instanceof InputError) {
     return { message: error.message, file: error.file ? displayPath(error.file) : null, line: error.line ?? null, fix: error.fix ?? null };
   }

@@ -16,6 +16,7 @@ import { lintCommand } from '../lint/command.js';
 import { formatLint } from '../report/lint.js';
 import { checksWithExpected, parseIgnore } from '../checks/expected.js';
 import { snapshotCommand } from './snapshot.js';
+import { checkOut, OutRefused } from './out.js';
 import { requestFromConfig } from '../config/file.js';
 
 /** `--shard i/n` with 1 ≤ i ≤ n. */
@@ -32,7 +33,8 @@ export function parseShard(value: string): { index: number; count: number } {
 function parseVersions(value: string): number[] {
   const versions = value.split(',').map((v) => v.trim());
   if (versions.some((v) => !/^\d{2}$/.test(v))) throw new UsageError(`--pg takes major versions such as 17 or 14,15,16,17,18, not '${value}'`);
-  return versions.map(Number);
+  // 17,17 is one version: each runs every check on a server of its own, so twice would run all twice.
+  return [...new Set(versions.map(Number))];
 }
 
 function parseFaults(value: string): ('error' | 'terminate' | 'crash')[] {
@@ -62,10 +64,14 @@ function serverOptions(opts: Record<string, unknown>): { provider: string; image
   };
 }
 
-function parseInteger(name: string) {
+/** A whole number given exactly: never one that a double would round (above 2^53-1), which would print as another. */
+function parseInteger(name: string, least = 0) {
   return (value: string): number => {
     if (!/^\d+$/.test(value)) throw new UsageError(`${name} takes a whole number, not '${value}'`);
-    return Number(value);
+    const n = Number(value);
+    if (!Number.isSafeInteger(n)) throw new UsageError(`${name} ${value} is above ${Number.MAX_SAFE_INTEGER} (2^53-1), the largest whole number migtest holds exactly`);
+    if (n < least) throw new UsageError(`${name} takes ${least} or more, not ${value}: a check that samples no case would pass having tried nothing`);
+    return n;
   };
 }
 
@@ -102,7 +108,7 @@ function program(result: { code: number }): Command {
     .option('--image <image>', `container image; {pg} stands for each --pg version (default ${DEFAULT_IMAGE})`)
     .option('--url <url>', 'postgres:// URL of an existing server for --provider url (default: DATABASE_URL); its role needs CREATEDB')
     .option('--seed <n>', 'seed for property-based checks', parseInteger('--seed'))
-    .option('--runs <n>', 'cases per property-based check', parseInteger('--runs'))
+    .option('--runs <n>', 'cases per property-based check', parseInteger('--runs', 1))
     .option('--exhaustive', 'enumerate every case instead of sampling')
     .option('--shard <i/n>', 'run shard i of n: the cases of resume, fault and retry split across n machines (same --seed on each); fresh, twice and lint on shard 1')
     .option('--faults <kinds>', 'fault kinds for check fault: error, terminate, crash (embedded and container)', 'error,terminate')
@@ -160,6 +166,7 @@ function program(result: { code: number }): Command {
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
     .option('--out <file>', 'write the report to a file instead of stdout')
     .action(async (dir: string, opts: Record<string, unknown>) => {
+      if (opts.out !== undefined) checkOut(opts.out as string, dir, 'file');
       const { report, code } = await lintCommand(dir, opts.runner as string, { runnerOptions: opts.runnerOption as Record<string, string>, env: process.env });
       const color = opts.format === 'text' && !opts.out && process.stdout.isTTY === true && !process.env.CI && !process.env.NO_COLOR;
       const text = opts.format === 'json' ? toJson(report) + '\n' : formatLint(report, { color });
@@ -222,6 +229,8 @@ async function command(argv: string[]): Promise<number> {
     if (error instanceof CommanderError) {
       // Help and version are not errors; every other commander error is a usage error (commander printed it).
       if (error.exitCode === 0 || error.code === 'commander.helpDisplayed' || error.code === 'commander.version') return 0;
+      // commander printed what is wrong; the line every usage error ends with says where to look.
+      process.stderr.write('  see: migtest --help\n');
       reportJsonError(argv, new UsageError(error.message.replace(/^error: /, '')));
       return 2;
     }
@@ -275,7 +284,8 @@ function reportJsonError(argv: readonly string[], error: unknown): void {
   const target = jsonTarget(argv);
   if (!target) return;
   const text = errorJson(errorReport(error)) + '\n';
-  if (target.out !== undefined) {
+  // An error about --out itself is never written there: it may name a migration file.
+  if (target.out !== undefined && !(error instanceof OutRefused)) {
     try {
       writeReport(target.out, text);
       return;

@@ -7,6 +7,7 @@ import { reproduceCommand } from '../reproduce.js';
 import { TextReporter } from '../report/text.js';
 import { assertWritable, majorFolder, writeObjects, type WriteResult } from '../snapshot/files.js';
 import { VERSION } from '../version.js';
+import { checkOut } from './out.js';
 
 export interface SnapshotRequest {
   dir: string;
@@ -32,6 +33,7 @@ export async function snapshotCommand(request: SnapshotRequest, write: (text: st
   const c = pc.createColors(color);
   runnerModel(request.runner); // an unknown runner is refused first
   const folder = expectedFolder(request.dir, request.out);
+  checkOut(folder, request.dir, 'folder', request.out !== undefined ? `--out ${request.out}` : `the expected-schema folder ${displayPath(folder)}`);
   const prepared = await prepare({
     dir: request.dir,
     runner: request.runner,

@@ -71,12 +71,13 @@ const ConfigSchema = z
       .union([Major, z.array(Major).min(1, 'name at least one version')])
       .transform((v) => [...new Set(Array.isArray(v) ? v : [v])])
       .optional(),
+    /** Absent: container with an image, url with a url, else embedded (as on the command line). */
     provider: z
       .string()
-      .default('embedded')
       .refine((name) => name in PROVIDERS, {
         error: (issue) => `unknown provider '${String(issue.input)}': use one of ${Object.keys(PROVIDERS).join(', ')}`,
-      }),
+      })
+      .optional(),
     /** The container provider's image, as `--image`; `{pg}` stands for each version. */
     image: z.string().min(1).optional(),
     /** The url provider's server, as `--url`; absent: DATABASE_URL. Keep passwords out of the file: PGPASSWORD works. */
@@ -93,7 +94,7 @@ const ConfigSchema = z
         }
       })
       .optional(),
-    seed: z.number().int().optional(),
+    seed: z.number().int().refine(Number.isSafeInteger, 'a seed migtest can hold exactly: at most 2^53-1 (9007199254740991)').optional(),
     runs: z.number().int().positive().optional(),
     exhaustive: z.boolean().optional(),
     /** Fault kinds of the `fault` check; `crash` needs a provider that can crash its server. */
@@ -113,7 +114,8 @@ const ConfigSchema = z
 export type MigtestConfigInput = z.input<typeof ConfigSchema>;
 
 /** A validated config: defaults filled in, `root` known. */
-export type MigtestConfig = Omit<z.output<typeof ConfigSchema>, 'postgres'> & {
+export type MigtestConfig = Omit<z.output<typeof ConfigSchema>, 'postgres' | 'provider'> & {
+  provider: string;
   /** Empty: the one server's own version (a url, an image without `{pg}`). */
   postgres: number[];
   root: string;
@@ -163,13 +165,32 @@ export function validateConfig(raw: unknown, file?: string): MigtestConfig {
     );
   }
   const base = file ? dirname(file) : process.cwd();
+  const { image, url } = parsed.data;
+  const provider = parsed.data.provider ?? (image !== undefined ? 'container' : url !== undefined ? 'url' : 'embedded');
+  for (const [field, wants] of [['image', 'container'], ['url', 'url']] as const) {
+    if (parsed.data[field] === undefined || provider === wants) continue;
+    let text: string | undefined;
+    try {
+      text = file ? readFileSync(file, 'utf8') : undefined;
+    } catch {
+      text = undefined;
+    }
+    const where = placeOf(text, field);
+    throw new InputError(
+      `${file ? '' : 'migtest config: '}${field} is for provider '${wants}', and the config says provider '${provider}'`,
+      file,
+      where.line ?? (file ? 1 : undefined),
+      where.column,
+      `set provider: '${wants}', or remove ${field} (an ${field === 'url' ? 'url' : 'image'} alone chooses provider '${wants}')`,
+    );
+  }
   const root = parsed.data.root === undefined ? base : resolve(base, parsed.data.root);
   const stated = parsed.data.postgres;
   // As on the command line without --pg: a server that is one version (a url, an image without
   // {pg}) runs its own, and is not refused for not being 17.
-  const oneServer = parsed.data.provider === 'url' || (parsed.data.provider === 'container' && parsed.data.image !== undefined && !parsed.data.image.includes('{pg}'));
+  const oneServer = provider === 'url' || (provider === 'container' && image !== undefined && !image.includes('{pg}'));
   const postgres = stated ?? (oneServer ? [] : [DEFAULT_MAJOR]);
-  const config: MigtestConfig = { ...parsed.data, postgres, root, ...(file ? { file } : {}) };
+  const config: MigtestConfig = { ...parsed.data, provider, postgres, root, ...(file ? { file } : {}) };
   if (stated === undefined) Object.defineProperty(config, DEFAULT_VERSIONS, { value: true, enumerable: false });
   // Marked, so that migtestSuite and the command line do not validate it again (and lose its file).
   Object.defineProperty(config, VALIDATED, { value: true, enumerable: false });

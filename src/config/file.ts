@@ -33,13 +33,38 @@ export async function loadConfigFile(arg: string): Promise<MigtestConfig> {
       const e = error as InputError;
       throw new InputError(e.message, e.file, e.line, e.column, e.fix);
     }
-    // The config's own code failed (a syntax error, a missing import): say which file, not our stack.
-    const loc = (error as { loc?: { line?: number; column?: number } } | null)?.loc;
+    // The config's own code failed (a syntax error, a missing import): say which file and line, not our stack.
     const message = (error instanceof Error ? error.message : String(error)).split('\n')[0]!.trim();
-    throw new InputError(`could not load the config: ${message}`, file, loc?.line, loc?.column === undefined ? undefined : loc.column + 1, FIX);
+    const at: { line?: number; column?: number } = (await placeInConfig(error, file)) ?? {};
+    throw new InputError(`could not load the config: ${message}`, file, at.line ?? 1, at.column, FIX);
   }
   if (loaded === undefined) throw new InputError('the config has no default export', file, 1, 1, FIX);
   return asConfig(loaded, file);
+}
+
+/**
+ * Where in the config file its load failed. jiti (babel) puts `file:line:column` (column 0-based)
+ * in its message; a runtime error has the file in its stack; Node's own SyntaxError for a .js or
+ * .mjs carries no place, so the file is parsed again through jiti to find it.
+ */
+async function placeInConfig(error: unknown, file: string): Promise<{ line: number; column?: number } | undefined> {
+  const text = error instanceof Error ? `${error.message}\n${error.stack ?? ''}` : String(error);
+  const escaped = file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const babel = new RegExp(`(?:^|\\s)${escaped}:(\\d+):(\\d+)`, 'm').exec(error instanceof Error ? error.message : '');
+  if (babel) return { line: Number(babel[1]), column: Number(babel[2]) + 1 };
+  const loc = (error as { loc?: { line?: number; column?: number } } | null)?.loc;
+  if (loc?.line !== undefined) return { line: loc.line, ...(loc.column !== undefined ? { column: loc.column + 1 } : {}) };
+  const frame = new RegExp(`(?:file://)?${escaped}:(\\d+):(\\d+)`).exec(text);
+  if (frame) return { line: Number(frame[1]), column: Number(frame[2]) };
+  if (error instanceof SyntaxError) {
+    try {
+      const { createJiti } = await import('jiti');
+      await createJiti(import.meta.url, { moduleCache: false }).import(file, { default: true });
+    } catch (again) {
+      if (!(again instanceof SyntaxError)) return placeInConfig(again, file);
+    }
+  }
+  return undefined;
 }
 
 /**

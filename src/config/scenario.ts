@@ -3,6 +3,7 @@ import { dirname, resolve } from 'node:path';
 import { z } from 'zod';
 import { InputError } from '../migrations/types.js';
 import { parseRetryPolicy } from '../runners/retry.js';
+import { excerpt, hasUnsafe } from './excerpt.js';
 
 const CHECK_NAMES = ['fresh', 'twice', 'resume', 'fault', 'retry', 'down', 'expected', 'lint'] as const;
 
@@ -45,7 +46,7 @@ const RetryPolicyText = z.string().superRefine((text, ctx) => {
 /** Settings of the property-based checks (fault, resume, retry). */
 const PropertySettings = z
   .object({
-    seed: z.number().int().optional(),
+    seed: z.number().int().refine(Number.isSafeInteger, 'a seed migtest can hold exactly: at most 2^53-1').optional(),
     runs: z.number().int().positive().optional(),
     exhaustive: z.boolean().optional(),
   })
@@ -87,7 +88,7 @@ export const ScenarioSchema = z
     story: z.string().min(1),
     runner: z.string().min(1),
     checks: z.array(z.enum(CHECK_NAMES)).min(1),
-    postgres: z.array(z.number().int().min(14).max(18)).min(1).default([17]),
+    postgres: z.array(z.number().int().min(14).max(18)).min(1).default([17]).transform((v) => [...new Set(v)]),
     runnerOptions: RunnerOptions.default({}),
     /** The retry policy (`--retry`); absent, the tool's own (RunnerModel.retry; none for most). */
     retry: RetryPolicyText.optional(),
@@ -122,18 +123,81 @@ function lineOf(text: string, offset: number): { line: number; column: number } 
   return { line: before.length, column: before[before.length - 1]!.length + 1 };
 }
 
+/** The first string in a parsed scenario that holds a control character, with its path. */
+function unsafeString(value: unknown, path = ''): { path: string; value: string } | undefined {
+  if (typeof value === 'string') return hasUnsafe(value) ? { path, value } : undefined;
+  if (Array.isArray(value)) {
+    for (const [i, item] of value.entries()) {
+      const found = unsafeString(item, `${path}[${i}]`);
+      if (found) return found;
+    }
+  } else if (typeof value === 'object' && value !== null) {
+    for (const [key, item] of Object.entries(value)) {
+      const at = `${path ? `${path}.` : ''}${key}`;
+      if (hasUnsafe(key)) return { path: path || 'scenario', value: key };
+      const found = unsafeString(item, at);
+      if (found) return found;
+    }
+  }
+  return undefined;
+}
+
+/** Where Node's JSON.parse gave no position: the first character that cannot start JSON text sensibly. */
+function firstUnsafe(text: string): number {
+  const index = [...text].findIndex((c) => hasUnsafe(c));
+  return index >= 0 ? [...text].slice(0, index).join('').length : 0;
+}
+
+function firstInvalidUtf8(bytes: Buffer): number {
+  const decoder = new TextDecoder('utf-8', { fatal: true });
+  let low = 0;
+  let high = bytes.length;
+  // The longest prefix that decodes (a cut in the middle of a character may fail: then one shorter).
+  while (low < high) {
+    const mid = Math.ceil((low + high) / 2);
+    try {
+      decoder.decode(bytes.subarray(0, mid));
+      low = mid;
+    } catch {
+      high = mid - 1;
+    }
+  }
+  return low;
+}
+
 /** Reads and validates a scenario; every error names the file, the line and the field. */
 export function loadScenario(arg: string): Scenario {
   const file = scenarioFile(arg);
-  const text = readFileSync(file, 'utf8');
+  const bytes = readFileSync(file);
+  let text: string;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    const bad = firstInvalidUtf8(bytes);
+    const where = lineOf(bytes.subarray(0, bad).toString('utf8'), bytes.subarray(0, bad).toString('utf8').length);
+    throw new InputError('not a UTF-8 text file: a scenario is JSON', file, where.line, where.column, 'see docs/scenarios.md for the format');
+  }
   let raw: unknown;
   try {
     raw = JSON.parse(text);
   } catch (error) {
-    const message = (error as Error).message;
-    const at = /position (\d+)/.exec(message);
-    const where = at ? lineOf(text, Number(at[1])) : { line: 1, column: 1 };
-    throw new InputError(`not valid JSON: ${message}`, file, where.line, where.column, 'fix the JSON syntax');
+    // Node's message quotes the text around the error as it is: garbage bytes would reach the terminal.
+    const at = /position (\d+)/.exec((error as Error).message);
+    const offset = at ? Number(at[1]) : firstUnsafe(text);
+    const where = lineOf(text, offset);
+    throw new InputError(`not valid JSON at ${excerpt(text.slice(offset), 24)}`, file, where.line, where.column, 'fix the JSON syntax (see docs/scenarios.md for the format)');
+  }
+  const unsafe = unsafeString(raw);
+  if (unsafe) {
+    const offset = text.indexOf(JSON.stringify(unsafe.value).slice(1, 8));
+    const where = offset >= 0 ? lineOf(text, offset) : { line: 1, column: 1 };
+    throw new InputError(
+      `${unsafe.path || 'scenario'}: control characters in ${excerpt(unsafe.value, 24)}`,
+      file,
+      where.line,
+      where.column,
+      'a scenario holds plain text: remove the control characters',
+    );
   }
   const parsed = ScenarioSchema.safeParse(raw);
   if (!parsed.success) {

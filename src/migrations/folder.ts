@@ -1,4 +1,5 @@
-import { readdir, readFile, stat } from 'node:fs/promises';
+import type { Dirent, Stats } from 'node:fs';
+import { readdir, readFile, readlink, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { InputError, type MigrationSet } from './types.js';
 
@@ -9,13 +10,18 @@ export interface FolderFile {
   path: string;
   /** The file's bytes; absent when it could not be read. */
   bytes?: Uint8Array;
-  /** Why the file could not be read (the system's message), when it could not. */
+  /** Why the file could not be read (a folder, a dangling link, a FIFO, no permission), when it could not. */
   unreadable?: string;
+  /** What to do about it, with `unreadable`. */
+  fix?: string;
 }
 
 /**
- * A migration folder as read from disk: every regular file directly in it (or link to one), in
- * the order the system lists them. The only I/O of loading; parsers are pure functions of it.
+ * A migration folder as read from disk: every entry directly in it, in the order the system lists
+ * them; a regular file (or a link to one) with its bytes, anything else (a folder, a dangling link,
+ * a FIFO) with why it cannot be read. A parser refuses such an entry when its name is one the tool
+ * would run, and skips it like any other name otherwise. The only I/O of loading; parsers are pure
+ * functions of it.
  */
 export interface Folder {
   /** Absolute path. */
@@ -33,12 +39,13 @@ export interface Parsed {
 }
 
 /**
- * Reads `dir`: its file names and every file's bytes. No tool reads subfolders, so none is read.
- * What cannot be read is recorded, not thrown: a parser reports it only if it needs that file.
+ * Reads `dir`: its entry names and every regular file's bytes. No tool reads subfolders, so none is
+ * read. What cannot be read is recorded, not thrown: a parser reports it only if it needs that
+ * entry. A FIFO or device is never opened: reading one would wait for a writer, forever.
  */
 export async function readFolder(dir: string): Promise<Folder> {
   const root = path.resolve(dir);
-  let entries;
+  let entries: Dirent[];
   try {
     entries = await readdir(root, { withFileTypes: true });
   } catch (error) {
@@ -52,24 +59,47 @@ export async function readFolder(dir: string): Promise<Folder> {
     return { dir: root, files: [], unreadable: problem };
   }
   const files: FolderFile[] = [];
-  for (const entry of entries) {
-    const file = path.join(root, entry.name);
-    if (!entry.isFile() && !(entry.isSymbolicLink() && (await isFile(file)))) continue;
-    try {
-      files.push({ name: entry.name, path: file, bytes: await readFile(file) });
-    } catch (error) {
-      files.push({ name: entry.name, path: file, unreadable: (error as Error).message });
-    }
-  }
+  for (const entry of entries) files.push(await readEntry(root, entry));
   return { dir: root, files };
 }
 
-async function isFile(file: string): Promise<boolean> {
+const LINK_FIX = 'point the link at the migration file, or remove it';
+
+async function readEntry(root: string, entry: Dirent): Promise<FolderFile> {
+  const file = path.join(root, entry.name);
+  const refused = (unreadable: string, fix: string): FolderFile => ({ name: entry.name, path: file, unreadable, fix });
+  let stats: Stats;
   try {
-    return (await stat(file)).isFile();
-  } catch {
-    return false; // a dangling link is not a migration
+    stats = await stat(file); // follows a link: what a tool opening the name would get
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const target = await readlink(file).catch(() => undefined);
+    if (code === 'ENOENT' && target !== undefined) return refused(`a symbolic link to ${target}, which does not exist`, LINK_FIX);
+    if (code === 'ELOOP') return refused(`a symbolic link that leads back to itself${target !== undefined ? ` (through ${target})` : ''}`, LINK_FIX);
+    return refused(`cannot read the file (${(error as Error).message})`, 'check that the file exists and is readable');
   }
+  const kind = stats.isFile() ? undefined : kindOf(stats);
+  if (kind !== undefined) {
+    return kind === 'a folder'
+      ? refused('a folder, not a file, though it is named like a migration: the tool reads only the files directly in the set folder, so nothing in it would run', 'rename the folder, or move it out of the set folder')
+      : refused(`${kind}, not a regular file: migtest does not open it, since reading one may wait forever`, 'replace it with the migration file itself, or remove it');
+  }
+  try {
+    return { name: entry.name, path: file, bytes: await readFile(file) };
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    return code === 'EACCES' || code === 'EPERM'
+      ? refused('permission denied: migtest cannot read the file', 'make it readable by the user migtest runs as (chmod a+r), as the tool needs it to be')
+      : refused(`cannot read the file (${(error as Error).message})`, 'check that the file exists and is readable');
+  }
+}
+
+function kindOf(stats: Stats): string {
+  if (stats.isDirectory()) return 'a folder';
+  if (stats.isFIFO()) return 'a named pipe (FIFO)';
+  if (stats.isSocket()) return 'a socket';
+  if (stats.isCharacterDevice() || stats.isBlockDevice()) return 'a device';
+  return 'an entry of an unknown kind';
 }
 
 /**

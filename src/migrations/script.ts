@@ -21,13 +21,7 @@ export function migrationFile(source: FolderFile): MigrationFile {
   const file = source.path;
   const bytes = source.bytes;
   if (bytes === undefined) {
-    throw new InputError(
-      `cannot read the migration file (${source.unreadable ?? 'unknown error'})`,
-      file,
-      undefined,
-      undefined,
-      'check that the file exists and is readable',
-    );
+    throw new InputError(source.unreadable ?? 'cannot read the migration file', file, undefined, undefined, source.fix ?? 'check that the file exists and is readable');
   }
   let text: string;
   try {
@@ -41,7 +35,26 @@ export function migrationFile(source: FolderFile): MigrationFile {
       'save the file as UTF-8',
     );
   }
+  const nul = text.indexOf('\0');
+  if (nul >= 0) {
+    // The server reads SQL text as a C string: it would answer 08P01 (invalid message format), at
+    // the statement's start, for a NUL anywhere in it. The file's own place says more.
+    const { line, column } = placeOf(text, nul);
+    throw new InputError(
+      'a NUL byte (0x00) in the file: PostgreSQL cannot receive one in SQL text, so the tool would fail here',
+      file,
+      line,
+      column,
+      'remove the NUL byte (an editor or a bad copy put it there); data that needs it goes in a bytea literal such as \'\\x00\'::bytea',
+    );
+  }
   return { text, checksum: createHash('sha256').update(bytes).digest('hex') };
+}
+
+function placeOf(text: string, offset: number): { line: number; column: number } {
+  const before = text.slice(0, offset);
+  const lineStart = before.lastIndexOf('\n') + 1;
+  return { line: before.split('\n').length, column: offset - lineStart + 1 };
 }
 
 /** A script over `text`, which starts at `startLine`:`startColumn` of `file`. */

@@ -65,6 +65,30 @@ describe('defineConfig', () => {
     expect(validateConfig({ ...base, provider: 'url', postgres: 16 }).postgres).toEqual([16]);
   });
 
+  it('a url alone chooses the url provider, an image alone the container one; beside another provider each is refused naming the file and line', () => {
+    const base = { set: 'db', runner: 'dbmate' } as const;
+    expect(validateConfig({ ...base, url: 'postgres://localhost/x' })).toMatchObject({ provider: 'url', postgres: [] });
+    expect(validateConfig({ ...base, image: 'postgres:{pg}' })).toMatchObject({ provider: 'container', postgres: [17] });
+    const file = join(dir, 'url-embedded.mjs');
+    writeFileSync(file, "export default {\n  set: 'db',\n  runner: 'dbmate',\n  provider: 'embedded',\n  url: 'postgres://localhost/x',\n};\n");
+    const error = inputError(() => validateConfig({ ...base, provider: 'embedded', url: 'postgres://localhost/x' }, file));
+    expect(error).toMatchObject({ file, line: 5, message: expect.stringContaining("url is for provider 'url'") });
+    expect(error.fix).toContain("provider: 'url'");
+  });
+
+  it('a config that does not load names its file, line and column', async () => {
+    const syntax = join(dir, 'syntax.mjs');
+    writeFileSync(syntax, "export default {\n  set: 'db',\n  runner: 'dbmate'\n  checks: ['fresh'],\n};\n");
+    // (Under vitest, vite parses a .mjs and places the column its own way; the CLI's is the bad-input table's.)
+    expect(await rejection(loadConfigFile(syntax))).toMatchObject({ file: syntax, line: 4 });
+    const ts = join(dir, 'syntax.ts');
+    writeFileSync(ts, "export default {\n  set: 'db',\n  runner: 'dbmate'\n  checks: ['fresh'],\n};\n");
+    expect(await rejection(loadConfigFile(ts))).toMatchObject({ file: ts, line: 4, column: 3 });
+    const thrown = join(dir, 'thrown.mjs');
+    writeFileSync(thrown, "export default {\n  set: 'db',\n  runner: nope,\n};\n");
+    expect(await rejection(loadConfigFile(thrown))).toMatchObject({ file: thrown, line: 3 });
+  });
+
   it('finds the config file of defineConfig in a folder whose name has spaces and parentheses', async () => {
     const folder = join(dir, 'My Projects (old)', 'app');
     mkdirSync(folder, { recursive: true });

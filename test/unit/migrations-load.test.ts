@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { mkdir, symlink, writeFile } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
+import { mkdir, rm, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadSet } from '../../src/migrations/load.js';
@@ -84,13 +85,37 @@ describe('loadRerunAll', () => {
     expect(migration?.up.statements[1]).toMatchObject({ offset: 34, line: 2, column: 1 });
   });
 
-  it('follows links to files and skips folders named like migrations', async () => {
-    await write({ 'target.sql': 'SELECT 1;' });
+  it('follows links to files, and refuses what is named like a migration but cannot be read, naming it', async () => {
+    await write({ 'target.sql': 'SELECT 1;', 'sub/notes.txt': 'a folder not named like a migration is skipped' });
     await symlink(path.join(dir, 'target.sql'), path.join(dir, '1_link.up.sql'));
-    await symlink(path.join(dir, 'missing.sql'), path.join(dir, '2_dangling.up.sql'));
-    await mkdir(path.join(dir, '3_folder.up.sql'));
     const set = await loadRerunAll(dir);
     expect(set.migrations.map((m) => m.id)).toEqual(['1_link.up.sql']);
+
+    const refusal = async (name: string, make: (file: string) => Promise<unknown>) => {
+      const file = path.join(dir, name);
+      await make(file);
+      try {
+        return await rejection(loadRerunAll(dir));
+      } finally {
+        await rm(file, { recursive: true, force: true });
+      }
+    };
+    const dangling = await refusal('2_dangling.up.sql', (file) => symlink(path.join(dir, 'missing.sql'), file));
+    expect(dangling).toMatchObject({ file: path.join(dir, '2_dangling.up.sql'), fix: expect.stringContaining('link') });
+    expect(dangling.message).toContain('does not exist');
+    const loop = await refusal('2_loop.up.sql', (file) => symlink(file, file));
+    expect(loop).toMatchObject({ file: path.join(dir, '2_loop.up.sql'), message: expect.stringContaining('leads back to itself') });
+    const folder = await refusal('3_folder.up.sql', (file) => mkdir(file));
+    expect(folder).toMatchObject({ file: path.join(dir, '3_folder.up.sql'), message: expect.stringContaining('a folder') });
+    // Never opened: reading a FIFO would wait for a writer forever.
+    const fifo = await refusal('4_pipe.up.sql', async (file) => execFileSync('mkfifo', [file]));
+    expect(fifo).toMatchObject({ file: path.join(dir, '4_pipe.up.sql'), message: expect.stringContaining('FIFO') });
+  });
+
+  it('refuses a NUL byte at its line and column', async () => {
+    await write({ '1.up.sql': "SELECT 1;\nSELECT 'a\0b';\n" });
+    const error = await rejection(loadRerunAll(dir));
+    expect(error).toMatchObject({ file: path.join(dir, '1.up.sql'), line: 2, column: 10, message: expect.stringContaining('NUL') });
   });
 
   it('resolves a relative folder to an absolute path', async () => {

@@ -1,0 +1,37 @@
+import { InputError } from '../migrations/types.js';
+import type { CheckOptions } from './types.js';
+
+/*
+ * The property-based checks' options, refused before any server starts where they would be
+ * ignored, rounded or vacuous: a run that passes because it tried nothing is not a pass.
+ */
+
+/** fast-check's counterexample path: case indexes joined by colons, as a finding prints it. */
+const PATH = /^\d+(:\d+)*$/;
+
+/** Refuses options that a command line, a config or a scenario gave but that cannot mean what they say. */
+export function validateCheckOptions(options: CheckOptions): void {
+  const { seed, runs, path } = options;
+  if (seed !== undefined && !Number.isSafeInteger(seed)) {
+    throw new InputError(
+      `--seed ${seed} is not a whole number migtest can hold exactly (at most ${Number.MAX_SAFE_INTEGER})`,
+      undefined,
+      undefined,
+      undefined,
+      'give the seed a finding printed, or any whole number up to 2^53-1',
+    );
+  }
+  if (runs !== undefined && (!Number.isSafeInteger(runs) || runs < 1)) {
+    throw new InputError(`--runs ${runs}: a check that samples no case would pass having tried nothing`, undefined, undefined, undefined, 'give --runs 1 or more (the default samples up to 25 cases)');
+  }
+  if (path === undefined) return;
+  if (!PATH.test(path)) {
+    throw new InputError(`--path '${path}' is not a case path`, undefined, undefined, undefined, "copy --path from a finding's reproduce command: whole numbers joined by colons, e.g. --path 3:0:1");
+  }
+  if (seed === undefined) {
+    throw new InputError('--path replays one case of one seed, and no --seed was given', undefined, undefined, undefined, "give the --seed of the finding's reproduce command with its --path");
+  }
+  if (options.exhaustive) {
+    throw new InputError('--path replays one sampled case, and --exhaustive samples none', undefined, undefined, undefined, 'leave out --exhaustive when you give --path');
+  }
+}
