@@ -3,12 +3,14 @@ import { startEmbedded } from '../../src/postgres/embedded.js';
 import type { DatabaseHandle, Server } from '../../src/postgres/types.js';
 import { runChecks, type RunRequest } from '../../src/run.js';
 import type { RunReport } from '../../src/checks/types.js';
+import { displayReport } from '../../src/report/paths.js';
 
 /**
  * One embedded server for a whole test file, instead of one per command line run: `runChecks`
  * with it is what `migtest check` does with a server of its own (the CLI's `check` calls it),
  * less a process and a server start (about 2 s each on a 2-core machine). The databases a run
  * made are dropped when it ends, so that a file of many runs does not fill the cluster's memory.
+ * The report is the one the CLI prints: paths shown from the current directory (src/report/paths.ts).
  */
 export function sharedServer(major = 17): { run(request: Omit<RunRequest, 'server' | 'provider' | 'postgres'>): Promise<RunReport>; server(): Server } {
   let server: Server | undefined;
@@ -45,7 +47,7 @@ export function sharedServer(major = 17): { run(request: Omit<RunRequest, 'serve
     async run(request) {
       const mine = new Set<string>();
       try {
-        return await runChecks({ ...request, provider: 'embedded', postgres: [major], server: tracked(mine) });
+        return displayReport(await runChecks({ ...request, provider: 'embedded', postgres: [major], server: tracked(mine) }));
       } finally {
         for (const name of mine) await server!.dropDatabase(name).catch(() => undefined);
       }
