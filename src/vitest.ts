@@ -125,7 +125,7 @@ export function migtestSuite(config: MigtestConfig | MigtestConfigInput, options
             name,
             async (context) => {
               const result = await run.result(name);
-              if (result.status === 'skip') context.skip(result.reason ?? `${name} does not apply`);
+              if (result.status === 'skip') context.skip(result.reason ? displayText(result.reason) : `${name} does not apply`);
               if (result.status === 'fail') throw new MigtestFindings(result);
             },
             timeout,

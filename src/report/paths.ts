@@ -50,7 +50,9 @@ export function displayFinding(f: Finding, cwd = process.cwd()): Finding {
     file: f.file === null ? null : displayPath(f.file, cwd),
     ...(f.blame ? { blame: place(f.blame) } : {}),
     ...(f.rule ? { rule: { ...f.rule, ...(f.rule.effect ? { effect: place(f.rule.effect) } : {}) } } : {}),
-    ...(f.cause ? { cause: { ...f.cause, file: f.cause.file === null ? null : displayPath(f.cause.file, cwd) } } : {}),
+    ...(f.cause
+      ? { cause: { ...f.cause, file: f.cause.file === null ? null : displayPath(f.cause.file, cwd), message: f.cause.message === null ? null : displayText(f.cause.message, cwd) } }
+      : {}),
     message: displayText(f.message, cwd),
     ...(f.detail ? { detail: displayText(f.detail, cwd) } : {}),
     hint: f.hint === null ? null : displayText(f.hint, cwd),

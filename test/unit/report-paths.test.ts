@@ -57,7 +57,7 @@ describe('reports shown from a directory', () => {
     reproduce: `npx migtest check ${argumentIn('/home/dev/app/db')} --runner rerun-all`,
     case: { fault: 'error', point: { file: '/home/dev/app/db/1.sql', line: 3 }, faults: [{ file: '/tmp/x.sql' }] },
     blame: { file: '/home/dev/app/db/2.sql', line: 4 },
-    cause: { file: '/home/dev/app/db/2.sql', line: 4, sqlstate: '23505', message: 'duplicate key', diff: null },
+    cause: { file: '/home/dev/app/db/2.sql', line: 4, sqlstate: '23505', message: `a retry failed at ${pathIn('/home/dev/app/db/2.sql')}:4:1`, diff: null },
   };
   const report: RunReport = {
     ok: false,
@@ -95,7 +95,7 @@ describe('reports shown from a directory', () => {
     expect(check.notes).toEqual([{ check: 'fault', file: 'app/db/1.sql', message: 'm app/db/1.sql', action: 'fix app/db/1.sql' }]);
     expect(check.details).toEqual({ ackLost: [{ migration: '1', file: 'app/db/1.sql' }], label: 'at app/db/1.sql' });
     expect(f.blame).toEqual({ file: 'app/db/2.sql', line: 4 });
-    expect(f.cause).toEqual({ ...finding.cause, file: 'app/db/2.sql' });
+    expect(f.cause).toEqual({ ...finding.cause, file: 'app/db/2.sql', message: 'a retry failed at app/db/2.sql:4:1' });
     // Nothing shown keeps a marker.
     expect(JSON.stringify(shown)).not.toContain('\\u0000');
   });
