@@ -1,5 +1,14 @@
-export { runChecks, type RunRequest } from './run.js';
-export type { RunReport } from './checks/types.js';
+import { runChecks as runInCore, type RunEvents, type RunRequest } from './run.js';
+import type { RunReport } from './checks/types.js';
+import { displayReport } from './report/paths.js';
+
+export type { RunRequest, RunEvents, RunReport };
+export { displayPath, displayReport } from './report/paths.js';
+
+/** Runs the checks of a request: the report as `--format json` prints it, paths shown from the current directory. */
+export async function runChecks(request: RunRequest, events?: RunEvents): Promise<RunReport> {
+  return displayReport(await runInCore(request, events));
+}
 export { defineConfig, configRequest, type MigtestConfig, type MigtestConfigInput, type RunnerName } from './config/define.js';
 export { loadSet } from './migrations/load.js';
 export { startEmbedded } from './postgres/embedded.js';

@@ -1,13 +1,15 @@
+import { resolve } from 'node:path';
 import type { MigrationSet } from './migrations/types.js';
 import { urlWithoutPassword } from './postgres/url.js';
 import { showDuration, type Limits } from './postgres/limits.js';
-import { argumentPath } from './checks/findings.js';
+import { argumentIn, shellWord as quote } from './checks/paths.js';
 import type { CheckName, CheckOptions } from './checks/types.js';
 import type { RunnerOptions } from './runners/types.js';
 
 /*
  * The command lines a finding prints to reproduce it: for a check (`migtest check`) and for lint
- * (`migtest lint`). They name the set by its display path and never print a password.
+ * (`migtest lint`). They name the set by its absolute path, marked for the reporter to show (src/checks/paths.ts),
+ * and never print a password.
  */
 
 /** What a reproduce command repeats of a request (a RunRequest has all of it). */
@@ -31,7 +33,7 @@ export interface Reproducible {
  * not have it set, rather than running the set with another value than the one that gave the finding.
  */
 export function reproduceCommand(request: Reproducible, check: CheckName, major: number, extra: string[] = [], env: string[] = []): string {
-  const parts = [...env.map((name) => `${name}="\${${name}?}"`), 'npx migtest check', quote(argumentPath(request.dir)), '--runner', request.runner, '--checks', check, '--pg', String(major)];
+  const parts = [...env.map((name) => `${name}="\${${name}?}"`), 'npx migtest check', argumentIn(resolve(request.dir)), '--runner', request.runner, '--checks', check, '--pg', String(major)];
   for (const [name, value] of Object.entries(request.runnerOptions ?? {})) parts.push('--runner-option', quote(`${name}=${value}`));
   if (request.retry !== undefined) parts.push('--retry', quote(request.retry));
   if (request.provider !== 'embedded') parts.push('--provider', request.provider);
@@ -58,13 +60,9 @@ export function setEnvNames(set: MigrationSet): string[] {
   return [...new Set(names)].filter((name) => /^[A-Za-z_][A-Za-z0-9_]*$/.test(name));
 }
 
-function quote(arg: string): string {
-  return /^[\w./@:,=+-]+$/.test(arg) ? arg : `'${arg.replaceAll("'", `'\\''`)}'`;
-}
-
 /** The command line that reproduces a lint run. */
 export function lintReproduce(dir: string, runner: string, runnerOptions: RunnerOptions = {}): string {
-  const parts = ['npx migtest lint', quote(argumentPath(dir)), '--runner', runner];
+  const parts = ['npx migtest lint', argumentIn(resolve(dir)), '--runner', runner];
   for (const [name, value] of Object.entries(runnerOptions)) parts.push('--runner-option', quote(`${name}=${value}`));
   return parts.join(' ');
 }

@@ -5,7 +5,6 @@ import { runnerModel } from './runners/registry.js';
 import { check as findCheck } from './checks/index.js';
 import type { RunSettings } from './checks/states.js';
 import { onEachServer, prepare } from './prepare.js';
-import { displayPath } from './checks/findings.js';
 import type { CheckName, CheckOptions, CheckResult, RunReport, Shard } from './checks/types.js';
 import { InputError } from './migrations/types.js';
 import { reproduceCommand, setEnvNames } from './reproduce.js';
@@ -116,7 +115,7 @@ export async function runChecks(request: RunRequest, events: RunEvents = {}): Pr
     ok: true,
     tool: 'migtest',
     version: VERSION,
-    set: displayPath(set.dir),
+    set: set.dir,
     runner: model.name,
     postgres: [],
     ...(shard ? { shard } : {}),

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, test } from 'vitest';
-import { displayPath } from './checks/findings.js';
+import { displayPath, displayText } from './report/paths.js';
 import type { CheckName, CheckResult } from './checks/types.js';
 import { describeError } from './cli/errors.js';
 import { asConfig, configRequest, type MigtestConfig, type MigtestConfigInput } from './config/define.js';
@@ -25,7 +25,7 @@ export class MigtestFindings extends Error {
     const text = new TextReporter({ color: false, live: false, write: () => {} });
     const count = `${result.findings.length} finding${result.findings.length === 1 ? '' : 's'}`;
     // A check that could not run (the set does not apply) fails with the first run's error as its finding.
-    const why = result.reason ? `${result.reason}, ${count}` : count;
+    const why = result.reason ? `${displayText(result.reason)}, ${count}` : count;
     const notes = (result.notes ?? []).map((n) => text.note(n)).join('');
     super(`${result.name} failed on PostgreSQL ${result.postgres}: ${why}\n${notes}${result.findings.map((f) => text.finding(f)).join('')}`);
     this.name = 'MigtestFindings';
@@ -125,7 +125,7 @@ export function migtestSuite(config: MigtestConfig | MigtestConfigInput, options
             name,
             async (context) => {
               const result = await run.result(name);
-              if (result.status === 'skip') context.skip(result.reason ?? `${name} does not apply`);
+              if (result.status === 'skip') context.skip(result.reason ? displayText(result.reason) : `${name} does not apply`);
               if (result.status === 'fail') throw new MigtestFindings(result);
             },
             timeout,

@@ -5,7 +5,7 @@ import { diffSnapshots, type DiffOptions } from '../snapshot/diff.js';
 import { majorFolder, readObjects, type ExpectedObjects } from '../snapshot/files.js';
 import { describeObject } from '../snapshot/format.js';
 import type { Difference, Snapshot } from '../snapshot/types.js';
-import { argumentPath, displayPath } from './findings.js';
+import { argumentIn, pathIn, shellWord } from './paths.js';
 import type { Check, CheckContext, CheckName, CheckOptions, Finding } from './types.js';
 import { appliedSet } from './applies.js';
 
@@ -51,9 +51,6 @@ export function diffOptionsOf(ignore: readonly Ignorable[] = []): DiffOptions {
   };
 }
 
-function quote(arg: string): string {
-  return /^[\w./@:,=+-]+$/.test(arg) ? arg : `'${arg.replaceAll("'", `'\\''`)}'`;
-}
 
 /** The command that writes the expected-schema files of a set for one or more majors. */
 export function snapshotCommand(
@@ -63,9 +60,9 @@ export function snapshotCommand(
   folder: string,
   runnerOptions: Record<string, string> = {},
 ): string {
-  const parts = ['npx migtest snapshot', quote(argumentPath(setDir)), '--runner', runner, ...(majors.length > 0 ? ['--pg', majors.join(',')] : [])];
-  if (resolve(folder) !== defaultExpectedFolder(setDir)) parts.push('--out', quote(displayPath(folder)));
-  for (const [name, value] of Object.entries(runnerOptions)) parts.push('--runner-option', quote(`${name}=${value}`));
+  const parts = ['npx migtest snapshot', argumentIn(resolve(setDir)), '--runner', runner, ...(majors.length > 0 ? ['--pg', majors.join(',')] : [])];
+  if (resolve(folder) !== defaultExpectedFolder(setDir)) parts.push('--out', argumentIn(resolve(folder)));
+  for (const [name, value] of Object.entries(runnerOptions)) parts.push('--runner-option', shellWord(`${name}=${value}`));
   return parts.join(' ');
 }
 
@@ -82,7 +79,7 @@ export const expected: Check = {
     const folder = expectedFolder(set.dir, options.expected);
     if (existsSync(folder)) return;
     throw new InputError(
-      `no expected-schema folder ${displayPath(folder)} for check expected`,
+      `no expected-schema folder ${pathIn(folder)} for check expected`,
       undefined,
       undefined,
       undefined,
@@ -101,7 +98,7 @@ export const expected: Check = {
         status: 'skip',
         cases: 0,
         findings: [],
-        reason: `${displayPath(majorFolder(folder, major))} does not exist: write it with ${make}`,
+        reason: `${pathIn(majorFolder(folder, major))} does not exist: write it with ${make}`,
       };
     }
     const fresh = await appliedSet(context);
@@ -127,7 +124,7 @@ export const expected: Check = {
 /** `--expected` when not the default folder, `--ignore` when given: the command must compare the same way. */
 function reproduceOptions(context: CheckContext, folder: string): string[] {
   const extra: string[] = [];
-  if (folder !== defaultExpectedFolder(context.set.dir)) extra.push('--expected', quote(displayPath(folder)));
+  if (folder !== defaultExpectedFolder(context.set.dir)) extra.push('--expected', argumentIn(folder));
   const ignore = context.options.ignore ?? [];
   if (ignore.length > 0) extra.push('--ignore', ignore.join(','));
   return extra;
@@ -146,7 +143,7 @@ function findingOf(d: Difference, files: ExpectedObjects, reproduce: string, hin
   const file = files.files[d.path];
   return {
     check: 'expected',
-    file: file ? displayPath(file) : null,
+    file: file ? resolve(file) : null,
     line: file ? 1 : null,
     column: file ? 1 : null,
     statement: null,

@@ -1,26 +1,13 @@
-import { relative } from 'node:path';
 import type { Statement } from '../migrations/types.js';
 import type { PgError } from '../runners/types.js';
 import type { Difference } from '../snapshot/types.js';
 import { hintFor } from './hints.js';
 import type { Cause, CheckName, Finding } from './types.js';
 
-/** A path as a person types it: relative to the current directory. */
-export function displayPath(file: string): string {
-  const rel = relative(process.cwd(), file);
-  return rel.startsWith('..') ? file : rel;
-}
-
-/** A path as a command's positional argument: a relative one that starts with `-` would be read as an option. */
-export function argumentPath(file: string): string {
-  const shown = displayPath(file);
-  return shown.startsWith('-') ? `./${shown}` : shown;
-}
-
-/** Where a finding points: the statement's file (as a person types it), line, column and text. */
+/** Where a finding points: the statement's file (absolute, as all paths until src/report/), line, column and text. */
 export function at(statement: Statement | undefined): Pick<Finding, 'file' | 'line' | 'column' | 'statement'> {
   return {
-    file: statement ? displayPath(statement.file) : null,
+    file: statement?.file ?? null,
     line: statement?.line ?? null,
     column: statement?.column ?? null,
     statement: statement?.sql ?? null,

@@ -1,7 +1,6 @@
 import { lintReproduce } from '../reproduce.js';
 import { lintSet } from '../lint/engine.js';
 import type { Plan } from '../runners/types.js';
-import { displayPath } from './findings.js';
 import type { Check, CheckName, CheckResult, Finding, Place } from './types.js';
 
 /**
@@ -68,7 +67,7 @@ function orderOf(plan: Plan): (place: Place) => number | undefined {
   for (const block of plan.blocks) {
     for (const migration of block.migrations) {
       for (const s of migration.up.statements) {
-        spans.push({ file: displayPath(s.file), line: s.line, endLine: s.line + s.sql.split('\n').length - 1, order: order++ });
+        spans.push({ file: s.file, line: s.line, endLine: s.line + s.sql.split('\n').length - 1, order: order++ });
       }
     }
   }

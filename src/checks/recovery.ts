@@ -3,7 +3,8 @@ import type { DatabaseHandle } from '../postgres/types.js';
 import type { InherentStop, PgError, Trace } from '../runners/types.js';
 import type { Difference } from '../snapshot/types.js';
 import { compareStates, relaxedNote } from './compare.js';
-import { at, diffSignature, displayPath, errorAt } from './findings.js';
+import { at, diffSignature, errorAt } from './findings.js';
+import { pathIn } from './paths.js';
 import { hintFor } from './hints.js';
 import type { State, States } from './states.js';
 import type { CaseScope, CheckName, Finding, Note } from './types.js';
@@ -115,7 +116,7 @@ export class Recoveries {
     }
     return [...kept.values()]
       .sort((a, b) => (a.kind < b.kind ? -1 : a.kind > b.kind ? 1 : 0))
-      .map((stop) => ({ check, file: stop.file ? displayPath(stop.file) : null, message: stop.message, action: stop.action }));
+      .map((stop) => ({ check, file: stop.file ?? null, message: stop.message, action: stop.action }));
   }
 
   async #copy(db: DatabaseHandle): Promise<DatabaseHandle> {
@@ -203,7 +204,7 @@ export function recoveryFinding(check: CheckName, point: CasePoint, recovery: Re
     check,
     ...at(point.statement),
     // With no statement (an empty migration), the migration's file at least.
-    file: point.statement ? displayPath(point.statement.file) : point.migration ? displayPath(point.migration.file) : null,
+    file: point.statement?.file ?? point.migration?.file ?? null,
     sqlstate: null,
     message: '',
     hint: null,
@@ -223,7 +224,7 @@ export function recoveryFinding(check: CheckName, point: CasePoint, recovery: Re
     case 'failed': {
       // Where the server placed the error, not only where its statement starts.
       const place = recovery.statement ? errorAt(recovery.statement, recovery.error) : undefined;
-      const where = place ? ` at ${place.file}:${place.line}:${place.column} (${firstLine(recovery.statement!.sql)})` : '';
+      const where = place ? ` at ${pathIn(place.file!)}:${place.line}:${place.column} (${firstLine(recovery.statement!.sql)})` : '';
       // What broke is the statement the next run fails at, not the case's point. (Blame is kept to
       // the plain next run, as the pairing with lint has always read it: not a run after an
       // operator's action, nor the retry check's retried run.)
@@ -270,7 +271,7 @@ function writtenBy(recovery: Extract<Recovery, { kind: 'diverged' }>): { at: Pic
   if (named.length === 0) return undefined;
   const place = (w: Writer): string => {
     const { line, column } = w.inBody ?? w.statement;
-    return `${displayPath(w.statement.file)}:${line}:${column}${w.inBody ? ` inside the DO block at line ${w.statement.line}` : ''}`;
+    return `${pathIn(w.statement.file)}:${line}:${column}${w.inBody ? ` inside the DO block at line ${w.statement.line}` : ''}`;
   };
   const byPlace = new Map<string, string[]>();
   for (const n of named) byPlace.set(place(n.writer), [...(byPlace.get(place(n.writer)) ?? []), n.path]);

@@ -5,13 +5,14 @@ export type CheckName = 'fresh' | 'twice' | 'resume' | 'fault' | 'retry' | 'down
 /** A check's verdict on one case. Fields follow the JSON contract of DESIGN.md. */
 export interface Finding {
   check: CheckName;
-  /** Relative to the current directory. */
+  /** Absolute; a reporter shows it relative to the current directory (src/report/paths.ts). */
   file: string | null;
   line: number | null;
   column: number | null;
   /** The statement's text (the first line of it in text output). */
   statement: string | null;
   sqlstate: string | null;
+  /** Paths in it are marked (src/checks/paths.ts) and shown by the reporter; so in hint, reproduce, notes and reasons. */
   message: string;
   detail?: string | null;
   hint: string | null;
@@ -95,7 +96,7 @@ export interface Cause {
  */
 export interface Note {
   check: CheckName;
-  /** Relative to the current directory, or null when the note is about the whole set. */
+  /** Absolute (shown by the reporter), or null when the note is about the whole set. */
   file: string | null;
   message: string;
   /** What an operator does about it (e.g. `migrate force 2`, then `migrate up`). */
@@ -125,6 +126,7 @@ export interface RunReport {
   ok: boolean;
   tool: 'migtest';
   version: string;
+  /** The set's folder: absolute in the core, shown from the current directory by the reporters. */
   set: string;
   runner: string;
   postgres: string[];

@@ -1,6 +1,6 @@
 import { InputError } from '../migrations/types.js';
 import { InfrastructureError } from '../postgres/types.js';
-import { displayPath } from '../checks/findings.js';
+import { displayPath, displayText } from '../report/paths.js';
 import { exhausted } from '../postgres/exhausted.js';
 
 /** Thrown for a bad command line; exit code 2 like every usage error. */
@@ -13,7 +13,7 @@ export function describeError(error: unknown): string {
     const where = error.file
       ? `${displayPath(error.file)}${error.line ? `:${error.line}${error.column ? `:${error.column}` : ''}` : ''}: `
       : '';
-    return `migtest: ${where}${error.message}${error.fix ? `\n  fix: ${error.fix}` : ''}`;
+    return `migtest: ${where}${displayText(error.message)}${error.fix ? `\n  fix: ${displayText(error.fix)}` : ''}`;
   }
   if (error instanceof InfrastructureError) {
     return `migtest: ${error.message}${error.fix ? `\n  fix: ${error.fix}` : ''}`;
@@ -38,7 +38,7 @@ export interface ErrorReport {
 export function errorReport(error: unknown): ErrorReport {
   error = exhausted(error) ?? error;
   if (error instanceof InputError) {
-    return { message: error.message, file: error.file ? displayPath(error.file) : null, line: error.line ?? null, fix: error.fix ?? null };
+    return { message: displayText(error.message), file: error.file ? displayPath(error.file) : null, line: error.line ?? null, fix: error.fix ? displayText(error.fix) : null };
   }
   if (error instanceof InfrastructureError) return { message: error.message, file: null, line: null, fix: error.fix ?? null };
   if (error instanceof UsageError) return { message: error.message, file: null, line: null, fix: 'see migtest --help' };

@@ -5,6 +5,7 @@ import type { Ignorable } from '../checks/expected.js';
 import type { Finding, Note } from '../checks/types.js';
 import { check, type Format } from './check.js';
 import { describeError } from './errors.js';
+import { displayReport, displayText } from '../report/paths.js';
 import { InputError } from '../migrations/types.js';
 
 function matches(expected: ExpectedFinding, found: Finding): boolean {
@@ -73,7 +74,7 @@ async function expectRejection(
     const ok =
       (expected.file === undefined || (error.file ?? '').endsWith(expected.file)) &&
       (expected.line === undefined || expected.line === error.line) &&
-      (expected.message === undefined || error.message.includes(expected.message));
+      (expected.message === undefined || displayText(error.message).includes(expected.message));
     return { ok, text };
   }
   return { ok: false, text: 'the set was accepted, and its checks ran' };
@@ -120,7 +121,7 @@ export async function runScenario(arg: string, format: Format): Promise<number> 
       }
       continue;
     }
-    const { report } = await check(
+    const { report: checked } = await check(
       {
         dir,
         runner: scenario.runner,
@@ -133,6 +134,8 @@ export async function runScenario(arg: string, format: Format): Promise<number> 
       },
       format === 'text' ? { format: 'text' } : { format: 'json', out: '/dev/null' },
     );
+    // Compared and printed as the reader sees it: paths from the current directory.
+    const report = displayReport(checked);
     const found = report.checks.flatMap((r) => r.findings);
     const { missing, unexpected } = comparePrediction(set.expect, found);
     // Notes are compared only where the scenario predicts them.

@@ -1,5 +1,6 @@
 import pc from 'picocolors';
-import { displayPath, errorFinding } from '../checks/findings.js';
+import { errorFinding } from '../checks/findings.js';
+import { displayPath } from '../report/paths.js';
 import { expectedFolder } from '../checks/expected.js';
 import { onEachServer, prepare } from '../prepare.js';
 import { runnerModel } from '../runners/registry.js';

@@ -1,4 +1,3 @@
-import { displayPath } from '../checks/findings.js';
 import type { CheckResult, RunReport } from '../checks/types.js';
 import { lintReproduce } from '../reproduce.js';
 import { prepare } from '../prepare.js';
@@ -37,7 +36,7 @@ export async function lintCommand(dir: string, runner: string, options: LintComm
     ok: findings.length === 0,
     tool: 'migtest',
     version: VERSION,
-    set: displayPath(set.dir),
+    set: set.dir,
     runner: model.name,
     postgres: [],
     checks: [result],

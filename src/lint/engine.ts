@@ -1,4 +1,3 @@
-import { displayPath } from '../checks/findings.js';
 import type { Finding } from '../checks/types.js';
 import type { MigrationSet } from '../migrations/types.js';
 import type { Plan, RunnerModel, RunnerOptions } from '../runners/types.js';
@@ -114,7 +113,7 @@ export function toFinding(rule: Rule, problem: Problem, reproduce: string): Find
   const statement = isStatement(at) ? at : undefined;
   return {
     check: 'lint',
-    file: displayPath(place.file),
+    file: place.file,
     line: problem.inner?.line ?? place.line,
     column: problem.inner?.column ?? (statement ? statement.statement.column : (at as TextPlace).column),
     statement: problem.inner?.sql ?? (statement ? statement.statement.sql : ((at as TextPlace).text ?? null)),
@@ -129,7 +128,7 @@ export function toFinding(rule: Rule, problem: Problem, reproduce: string): Find
       endLine: place.endLine,
       ...(problem.sqlstate ? { expects: problem.sqlstate } : {}),
       ...(statement ? { order: statement.order } : {}),
-      ...(problem.effect ? { effect: { file: displayPath(problem.effect.file), line: problem.effect.line } } : {}),
+      ...(problem.effect ? { effect: { file: problem.effect.file, line: problem.effect.line } } : {}),
     },
     case: {
       rule: rule.id,
@@ -138,7 +137,7 @@ export function toFinding(rule: Rule, problem: Problem, reproduce: string): Find
       ...(statement?.rerun ? { rerun: statement.rerun } : {}),
       ...(problem.sqlstate ? { expects: problem.sqlstate } : {}),
       ...(statement ? { block: statement.block.index, order: statement.order } : {}),
-      ...(problem.effect ? { effect: { file: displayPath(problem.effect.file), line: problem.effect.line } } : {}),
+      ...(problem.effect ? { effect: { file: problem.effect.file, line: problem.effect.line } } : {}),
     },
   };
 }

@@ -1,20 +1,28 @@
-import { isAbsolute, relative, resolve } from 'node:path';
+import { isAbsolute, relative, resolve, sep } from 'node:path';
 import type { CheckResult, Finding, Note } from '../checks/types.js';
 import type { RunReport } from '../checks/types.js';
 import { checksSummary, moreCases } from './text.js';
+import { displayFinding, displayNote, displayPath, displayText } from './paths.js';
+
+/** Where the log is read from: the repository's root on the runner (default GITHUB_WORKSPACE), and the directory migtest ran in. */
+export interface GithubPlaces {
+  workspace?: string | undefined;
+  cwd?: string;
+}
 
 /**
  * GitHub Actions workflow commands: an `::error` annotation per finding, on its file and line
- * when it has one, then a plain line per check and a summary line for the log.
+ * when it has one, then a plain line per check and a summary line for the log. Annotations name
+ * files from the workspace, as GitHub places them; texts for the log show paths from `cwd`.
  */
-export function toGithub(report: RunReport): string {
+export function toGithub(report: RunReport, places: GithubPlaces = {}): string {
   const lines: string[] = [];
   for (const result of report.checks) {
-    for (const finding of result.findings) lines.push(annotation(report, result, finding));
-    for (const note of result.notes ?? []) lines.push(noteAnnotation(report, result, note));
+    for (const finding of result.findings) lines.push(annotation(report, result, finding, places));
+    for (const note of result.notes ?? []) lines.push(noteAnnotation(report, result, note, places));
   }
-  for (const result of report.checks) lines.push(checkLine(result));
-  lines.push(summaryLine(report));
+  for (const result of report.checks) lines.push(checkLine(result, places.cwd));
+  lines.push(summaryLine(report, places.cwd));
   return lines.join('\n') + '\n';
 }
 
@@ -24,10 +32,11 @@ function title(report: RunReport, result: CheckResult, f: Finding): string {
   return `migtest ${result.name} · PostgreSQL ${result.postgres}${shard}${f.sqlstate ? ` · ${f.sqlstate}` : ''}`;
 }
 
-export function annotation(report: RunReport, result: CheckResult, f: Finding): string {
+export function annotation(report: RunReport, result: CheckResult, finding: Finding, places: GithubPlaces = {}): string {
+  const f = displayFinding(finding, places.cwd);
   const properties: string[] = [];
-  if (f.file) {
-    properties.push(`file=${escapeProperty(workspacePath(f.file))}`);
+  if (finding.file) {
+    properties.push(`file=${escapeProperty(workspacePath(finding.file, places.workspace, places.cwd))}`);
     if (f.line !== null) properties.push(`line=${f.line}`);
     if (f.column !== null) properties.push(`col=${f.column}`);
   }
@@ -37,35 +46,40 @@ export function annotation(report: RunReport, result: CheckResult, f: Finding): 
 }
 
 /** A note is a warning, never an error: what the tool always does, with what an operator does about it. */
-export function noteAnnotation(report: RunReport, result: CheckResult, n: Note): string {
+export function noteAnnotation(report: RunReport, result: CheckResult, note: Note, places: GithubPlaces = {}): string {
+  const n = displayNote(note, places.cwd);
   const shard = report.shard && report.shard.count > 1 ? ` shard ${report.shard.index}/${report.shard.count}` : '';
   const properties = [
-    ...(n.file ? [`file=${escapeProperty(workspacePath(n.file))}`] : []),
+    ...(note.file ? [`file=${escapeProperty(workspacePath(note.file, places.workspace, places.cwd))}`] : []),
     `title=${escapeProperty(`migtest ${result.name} · PostgreSQL ${result.postgres}${shard} · note`)}`,
   ];
   return `::warning ${properties.join(',')}::${escapeData(`${n.message}\naction: ${n.action}`)}`;
 }
 
 /**
- * GitHub places an annotation by its path from the repository's root (GITHUB_WORKSPACE); findings
- * name files from the current directory, which differs when migtest runs in a subfolder.
+ * GitHub places an annotation by its path from the repository's root (GITHUB_WORKSPACE), which
+ * differs from the current directory when migtest runs in a subfolder. A file outside the
+ * workspace, or with no workspace, is shown by the display rule (src/report/paths.ts).
  */
 export function workspacePath(file: string, workspace = process.env.GITHUB_WORKSPACE, cwd = process.cwd()): string {
-  if (!workspace) return file;
-  const inWorkspace = relative(workspace, resolve(cwd, file));
-  return inWorkspace.startsWith('..') || isAbsolute(inWorkspace) ? file : inWorkspace;
+  const absolute = resolve(cwd, file);
+  if (workspace) {
+    const inWorkspace = relative(workspace, absolute);
+    if (inWorkspace !== '..' && !inWorkspace.startsWith(`..${sep}`) && !isAbsolute(inWorkspace)) return inWorkspace;
+  }
+  return displayPath(absolute, cwd);
 }
 
-function checkLine(r: CheckResult): string {
+function checkLine(r: CheckResult, cwd?: string): string {
   const mark = r.status === 'pass' ? 'ok  ' : r.status === 'fail' ? 'FAIL' : 'skip';
   const findings = r.findings.length > 0 ? `, ${r.findings.length} finding${r.findings.length === 1 ? '' : 's'}` : '';
-  const reason = !r.reason ? '' : r.status === 'fail' ? ` (${r.reason})` : ` (skipped: ${r.reason})`;
+  const reason = !r.reason ? '' : r.status === 'fail' ? ` (${displayText(r.reason, cwd)})` : ` (skipped: ${displayText(r.reason, cwd)})`;
   return `${mark} ${r.name} pg ${r.postgres}: ${r.cases} case${r.cases === 1 ? '' : 's'}${findings}${reason}`;
 }
 
-function summaryLine(report: RunReport): string {
+function summaryLine(report: RunReport, cwd?: string): string {
   const shard = report.shard ? `, shard ${report.shard.index}/${report.shard.count}` : '';
-  const where = `${report.set}, runner ${report.runner}, PostgreSQL ${report.postgres.join(', ') || 'none'}${shard}`;
+  const where = `${displayPath(report.set, cwd)}, runner ${report.runner}, PostgreSQL ${report.postgres.join(', ') || 'none'}${shard}`;
   return `migtest: ${report.ok ? 'PASS' : 'FAIL'} ${checksSummary(report)} (${where})`;
 }
 

@@ -1,9 +1,11 @@
 import type { RunReport } from '../checks/types.js';
 import { withUnified } from '../snapshot/format.js';
 import { VERSION } from '../version.js';
+import { displayReport } from './paths.js';
 
-/** The machine contract of DESIGN.md: one object, stable field order. */
-export function toJson(report: RunReport): string {
+/** The machine contract of DESIGN.md: one object, stable field order; paths shown from `cwd` (src/report/paths.ts). */
+export function toJson(run: RunReport, cwd = process.cwd()): string {
+  const report = displayReport(run, cwd);
   const checks = report.checks.map((r) => ({
     name: r.name,
     postgres: r.postgres,

@@ -2,13 +2,16 @@ import type { CheckResult, Finding, Note } from '../checks/types.js';
 import { moreCases } from './text.js';
 import type { RunReport } from '../checks/types.js';
 import { formatDifferences } from '../snapshot/format.js';
+import { displayReport } from './paths.js';
 
 /**
  * JUnit XML as Jenkins, GitLab and the GitHub test-report actions read it (the Ant/Surefire
  * dialect): `testsuites` > `testsuite` per PostgreSQL version > `testcase` per check, or per
- * finding of a failing check, each with `failure` or `skipped`. Times are in seconds.
+ * finding of a failing check, each with `failure` or `skipped`. Times are in seconds. Paths are
+ * shown from `cwd` (src/report/paths.ts).
  */
-export function toJunit(report: RunReport): string {
+export function toJunit(run: RunReport, cwd = process.cwd()): string {
+  const report = displayReport(run, cwd);
   const majors = [...new Set(report.checks.map((r) => r.postgres))];
   const suites = majors.map((major) => suite(report, major, report.checks.filter((r) => r.postgres === major)));
   const totals = count(report.checks);

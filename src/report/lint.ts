@@ -1,8 +1,10 @@
 import pc from 'picocolors';
 import type { Finding, RunReport } from '../checks/types.js';
+import { displayReport } from './paths.js';
 
 /** The text output of `migtest lint`: one block per finding, then a summary line. */
-export function formatLint(report: RunReport, options: { color?: boolean } = {}): string {
+export function formatLint(run: RunReport, options: { color?: boolean; cwd?: string } = {}): string {
+  const report = displayReport(run, options.cwd);
   const c = pc.createColors(options.color ?? false);
   const result = report.checks.find((r) => r.name === 'lint');
   const findings = result?.findings ?? [];

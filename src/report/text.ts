@@ -5,6 +5,7 @@ import { formatDifferences } from '../snapshot/format.js';
 import type { RunReport } from '../checks/types.js';
 import type { RunEvents } from '../run.js';
 import { VERSION } from '../version.js';
+import { displayFinding, displayNote, displayPath, displayResult } from './paths.js';
 
 export interface TextOptions {
   color: boolean;
@@ -16,6 +17,8 @@ export interface TextOptions {
   write(text: string): void;
   /** Milliseconds now; tests give their own clock. */
   now?: () => number;
+  /** The directory paths are shown from (src/report/paths.ts); the current one by default. */
+  cwd?: string;
 }
 
 /** A plain progress line at each further tenth of the cases, but not more often than this … */
@@ -40,13 +43,16 @@ function policyLine(details: Record<string, unknown>): string {
 export class TextReporter implements RunEvents {
   readonly #c: ReturnType<typeof pc.createColors>;
 
+  readonly #cwd: string;
+
   constructor(private readonly out: TextOptions) {
     this.#c = pc.createColors(out.color);
+    this.#cwd = out.cwd ?? process.cwd();
   }
 
   onLoaded(info: { set: string; runner: string; migrations: number; shard?: { index: number; count: number } }): void {
     const shard = info.shard ? ` · shard ${info.shard.index}/${info.shard.count}` : '';
-    this.out.write(`${this.#c.bold('migtest')} ${VERSION} · ${info.set} · ${info.migrations} migrations · runner ${info.runner}${shard}\n`);
+    this.out.write(`${this.#c.bold('migtest')} ${VERSION} · ${displayPath(info.set, this.#cwd)} · ${info.migrations} migrations · runner ${info.runner}${shard}\n`);
   }
 
   onServer(info: { provider: string; version: string; startMs: number }): void {
@@ -99,7 +105,8 @@ export class TextReporter implements RunEvents {
   /** Errors already printed in full, per PostgreSQL version: a check that could not run points back at them. */
   readonly #printed = new Set<string>();
 
-  onCheckEnd(result: CheckResult): void {
+  onCheckEnd(checked: CheckResult): void {
+    const result = displayResult(checked, this.#cwd);
     if (this.out.live) this.out.write('\r\x1b[K');
     const c = this.#c;
     const mark = result.status === 'pass' ? c.green('✓') : result.status === 'fail' ? c.red('✗') : c.yellow('-');
@@ -107,7 +114,7 @@ export class TextReporter implements RunEvents {
     const reason = !result.reason ? '' : result.status === 'fail' ? c.red(`  ${result.reason}`) : c.yellow(`  skipped: ${result.reason}`);
     this.out.write(`  ${mark} ${result.name.padEnd(8)} pg ${result.postgres}  ${cases}  ${c.dim(seconds(result.durationMs))}${reason}\n`);
     if (result.details && 'policy' in result.details) this.out.write(c.dim(`    ${policyLine(result.details)}\n`));
-    for (const note of result.notes ?? []) this.out.write(this.note(note));
+    for (const note of result.notes ?? []) this.out.write(this.#note(note));
     for (const finding of result.findings) {
       // The first run's error, once per version: fresh (or the first check that could not run) prints it in full.
       const error = finding.sqlstate && finding.cause?.message ? `${result.postgres} ${finding.file}:${finding.line} ${finding.sqlstate} ${finding.cause.message}` : undefined;
@@ -116,16 +123,25 @@ export class TextReporter implements RunEvents {
         continue;
       }
       if (error) this.#printed.add(error);
-      this.out.write(this.finding(finding));
+      this.out.write(this.#finding(finding));
     }
   }
 
   /** What the tool always does: one dimmed line, with what an operator does about it. */
   note(n: Note): string {
+    return this.#note(displayNote(n, this.#cwd));
+  }
+
+  #note(n: Note): string {
     return this.#c.dim(`    note: ${n.file ? `${n.file}: ` : ''}${n.message}; action: ${n.action}`) + '\n';
   }
 
+  /** A finding as the check's end prints it. */
   finding(f: Finding): string {
+    return this.#finding(displayFinding(f, this.#cwd));
+  }
+
+  #finding(f: Finding): string {
     const c = this.#c;
     const lines: string[] = [];
     lines.push(`    ${c.red('✗')} ${c.bold(where(f))}`);

@@ -186,7 +186,8 @@ async function checkWithLint(
   checks: string,
   options: CheckOptions = {},
 ): Promise<CheckResult[]> {
-  const report = await shared.run({ dir, runner, runnerOptions, checks: ['lint', ...checks.split(',')] as CheckName[], options });
+  // Paired on the core's report: its paths are absolute, as the plan's.
+  const report = await shared.runInCore({ dir, runner, runnerOptions, checks: ['lint', ...checks.split(',')] as CheckName[], options });
   await initParser();
   const model = runnerModel(runner);
   const plan = model.plan(await loadSet(dir, model.format), runnerOptions);

@@ -2,7 +2,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmbedded } from '../../src/postgres/embedded.js';
 import type { Server } from '../../src/postgres/types.js';
-import { runChecks, type RunRequest } from '../../src/run.js';
+import { runChecks, type RunRequest } from '../../src/index.js';
 import type { CheckName, CheckResult } from '../../src/checks/types.js';
 import { migtest, ROOT, type JsonReport } from '../helpers/cli.js';
 import { tempFolder } from '../helpers/folders.js';

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Server } from '../../src/postgres/types.js';
-import { runChecks, type RunRequest } from '../../src/run.js';
+import { runChecks, type RunRequest } from '../../src/index.js';
 import { migtest, ROOT, type JsonReport } from '../helpers/cli.js';
 import { sql } from '../helpers/db.js';
 

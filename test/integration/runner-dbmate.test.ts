@@ -10,7 +10,7 @@ import type { RunOptions, RunnerOptions, Trace } from '../../src/runners/types.j
 
 /** A run's options, with the runner options the set is planned under. */
 type Options = RunOptions & { runnerOptions?: RunnerOptions };
-import { runChecks } from '../../src/run.js';
+import { runChecks } from '../../src/index.js';
 import { ROOT } from '../helpers/cli.js';
 import { sql } from '../helpers/db.js';
 import { loadSet } from '../../src/migrations/load.js';

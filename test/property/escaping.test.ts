@@ -7,6 +7,7 @@ import { lintReproduce, reproduceCommand } from '../../src/reproduce.js';
 import { snapshotCommand } from '../../src/checks/expected.js';
 import { escapeSegment, objectFile, objectPathOf, unescapeSegment } from '../../src/snapshot/files.js';
 import { escapeData, escapeProperty } from '../../src/report/github.js';
+import { displayText } from '../../src/report/paths.js';
 
 /*
  * Names that leave migtest in a command line, a file name or an annotation: a reproduce command
@@ -116,7 +117,7 @@ describe('reproduce commands give back their arguments through a shell', () => {
           runnerOptions: options,
           ...(retry !== undefined ? { retry } : {}),
         };
-        const { status, args } = await argumentsOf(reproduceCommand(request, 'fresh', 17, ['--path', '1:2']));
+        const { status, args } = await argumentsOf(displayText(reproduceCommand(request, 'fresh', 17, ['--path', '1:2'])));
         expect(status).toBe(0);
         expect(args.slice(0, 2)).toEqual(['migtest', 'check']);
         expect(path.resolve(args[2]!)).toBe(dir);
@@ -134,7 +135,8 @@ describe('reproduce commands give back their arguments through a shell', () => {
     await fc.assert(
       fc.asyncProperty(setDir, fc.uniqueArray(fc.constantFrom(...VARIABLES), { minLength: 1, maxLength: 3 }), fc.nat(), async (dir, names, value) => {
         const request: RunRequest = { dir, runner: 'codd', checks: ['fresh'], postgres: [17], provider: 'embedded', options: {} };
-        const command = reproduceCommand(request, 'fresh', 17, [], names);
+        // As a reporter prints it: the set's absolute path shown from the current directory.
+        const command = displayText(reproduceCommand(request, 'fresh', 17, [], names));
         const secret = `secret-${value}`;
         expect(command.includes(secret)).toBe(false);
         const env = Object.fromEntries(names.map((n) => [n, secret]));
@@ -150,7 +152,7 @@ describe('reproduce commands give back their arguments through a shell', () => {
   it('snapshot and lint: the set folder, the --out folder and runner options, each one argument', async () => {
     await fc.assert(
       fc.asyncProperty(setDir, setDir, runnerOptions, async (dir, out, options) => {
-        const snapshot = await argumentsOf(snapshotCommand(dir, 'codd', [16, 17], out, options));
+        const snapshot = await argumentsOf(displayText(snapshotCommand(dir, 'codd', [16, 17], out, options)));
         expect(snapshot.status).toBe(0);
         expect(snapshot.args.slice(0, 2)).toEqual(['migtest', 'snapshot']);
         expect(path.resolve(snapshot.args[2]!)).toBe(dir);
@@ -158,7 +160,7 @@ describe('reproduce commands give back their arguments through a shell', () => {
         expect(valuesOf(snapshot.args, '--out').map((o) => path.resolve(o))).toEqual([out]);
         expect(valuesOf(snapshot.args, '--runner-option')).toEqual(Object.entries(options).map(([n, v]) => `${n}=${v}`));
 
-        const lint = await argumentsOf(lintReproduce(dir, 'codd', options));
+        const lint = await argumentsOf(displayText(lintReproduce(dir, 'codd', options)));
         expect(lint.status).toBe(0);
         expect(lint.args.slice(0, 2)).toEqual(['migtest', 'lint']);
         expect(path.resolve(lint.args[2]!)).toBe(dir);

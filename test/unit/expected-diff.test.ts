@@ -4,6 +4,7 @@ import { diffSnapshots } from '../../src/snapshot/diff.js';
 import { describeObject, formatDifferences, withUnified } from '../../src/snapshot/format.js';
 import { TextReporter } from '../../src/report/text.js';
 import type { Snapshot, SnapshotObject } from '../../src/snapshot/types.js';
+import { displayText } from '../../src/report/paths.js';
 
 function snapshot(objects: Record<string, SnapshotObject>): Snapshot {
   return { format: 2, objects, data: {}, trackers: {} };
@@ -122,10 +123,10 @@ describe('diff output', () => {
 describe('commands', () => {
   test('the snapshot command names --out only when it is not the default folder', () => {
     const dir = `${process.cwd()}/migrations-under-test/schema-drift/fixed`;
-    expect(snapshotCommand(dir, 'golang-migrate', [17], `${process.cwd()}/migrations-under-test/schema-drift/expected-schema`)).toBe(
+    expect(displayText(snapshotCommand(dir, 'golang-migrate', [17], `${process.cwd()}/migrations-under-test/schema-drift/expected-schema`))).toBe(
       'npx migtest snapshot migrations-under-test/schema-drift/fixed --runner golang-migrate --pg 17',
     );
-    expect(snapshotCommand(dir, 'golang-migrate', [14, 17], `${process.cwd()}/elsewhere`, { transactions: 'true' })).toBe(
+    expect(displayText(snapshotCommand(dir, 'golang-migrate', [14, 17], `${process.cwd()}/elsewhere`, { transactions: 'true' }))).toBe(
       'npx migtest snapshot migrations-under-test/schema-drift/fixed --runner golang-migrate --pg 14,17 --out elsewhere --runner-option transactions=true',
     );
   });

@@ -7,6 +7,8 @@ import { initParser, splitStatements } from '../../src/migrations/split.js';
 import { runnerModel } from '../../src/runners/registry.js';
 import type { Plan } from '../../src/runners/types.js';
 import { memorySet } from './lint-set.js';
+import { pathIn } from '../../src/checks/paths.js';
+import { displayText } from '../../src/report/paths.js';
 
 const FILES = {
   '004.up.sql': '-- constraints\nALTER TABLE c\n  ADD CONSTRAINT c_status_check CHECK (status <> \'\');\nALTER TABLE c ADD CONSTRAINT c_serial_key UNIQUE (serial);',
@@ -67,7 +69,9 @@ describe('pairFindings', () => {
     const failed = { kind: 'failed' as const, statement: failing!, error: { sqlstate: '42710', message: 'enum label "c" already exists' } };
     const finding = recoveryFinding('fault', { statement: point!, label: 'fault terminate after the last statement of block 2 (no-txn)', details: {} }, failed, 'r')!;
     expect([finding.file, finding.line]).toEqual(['/sets/x.sql', 1]);
-    expect(finding.message).toContain('the next run fails at /sets/x.sql:2:1');
+    // The message marks the path; a reporter shows it (an absolute path outside the current directory stays absolute).
+    expect(displayText(finding.message)).toContain('the next run fails at /sets/x.sql:2:1');
+    expect(finding.message).toContain(`the next run fails at ${pathIn('/sets/x.sql')}:2:1`);
     expect(blameOf(finding)).toEqual({ file: '/sets/x.sql', line: 2 });
     // After an operator's modelled action, the finding blames its own place, as pairing always has.
     const operated = recoveryFinding('fault', { statement: point!, label: 'fault', details: {} }, { ...failed, operator: { label: 'migrate force 1' } }, 'r')!;

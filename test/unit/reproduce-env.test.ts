@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import type { RunRequest } from '../../src/run.js';
 import { reproduceCommand, setEnvNames } from '../../src/reproduce.js';
+import { displayText } from '../../src/report/paths.js';
 import { tempFolder } from '../helpers/folders.js';
 import { loadSet } from '../../src/migrations/load.js';
 import type { Env, MigrationSet } from '../../src/migrations/types.js';
@@ -24,7 +25,8 @@ describe('reproduce commands of a set that reads environment variables', () => {
     const names = setEnvNames(set);
     expect(names).toEqual(['APP_ROLE', 'APP_DB']);
     const command = reproduceCommand(request('sets/a'), 'fault', 17, ['--path', '0:1'], names);
-    expect(command).toBe('APP_ROLE="${APP_ROLE?}" APP_DB="${APP_DB?}" npx migtest check sets/a --runner codd --checks fault --pg 17 --seed 5 --path 0:1');
+    // The set is named by its absolute path, shown from the current directory by the reporter.
+    expect(displayText(command)).toBe('APP_ROLE="${APP_ROLE?}" APP_DB="${APP_DB?}" npx migtest check sets/a --runner codd --checks fault --pg 17 --seed 5 --path 0:1');
     expect(command).not.toContain('s3cret_role');
     expect(command).not.toContain('orders');
   });

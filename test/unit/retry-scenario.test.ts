@@ -5,6 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { loadScenario } from '../../src/config/scenario.js';
 import { InputError } from '../../src/migrations/types.js';
 import { reproduceCommand } from '../../src/reproduce.js';
+import { displayText } from '../../src/report/paths.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'migtest-retry-scenarios-'));
 mkdirSync(join(dir, 'set'));
@@ -45,6 +46,6 @@ describe('retry policies in scenarios', () => {
       'retry',
       17,
     );
-    expect(command).toBe("npx migtest check migrations-under-test/duplicate-rows/broken --runner rerun-all --checks retry --pg 17 --retry 'max 3 backoff constant 5s'");
+    expect(displayText(command)).toBe("npx migtest check migrations-under-test/duplicate-rows/broken --runner rerun-all --checks retry --pg 17 --retry 'max 3 backoff constant 5s'");
   });
 });

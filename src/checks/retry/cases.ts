@@ -2,7 +2,7 @@ import { CONNECTION_LOST } from '../../faults/inject.js';
 import { isCommit } from '../../migrations/transactions.js';
 import type { Statement } from '../../migrations/types.js';
 import type { Block, BlockTrace, Trace } from '../../runners/types.js';
-import { displayPath } from '../findings.js';
+import { pathIn } from '../paths.js';
 import { hintFor } from '../hints.js';
 import type { Finding } from '../types.js';
 import type { PlannedFault, RetryCase, RetryRules, UnitTries } from './oracle.js';
@@ -69,7 +69,7 @@ export function caseReport(blocks: Block[], rules: RetryRules, c: RetryCase, tra
         at: f.at,
         rule: block.rule,
         migration: migrationOf(block, statement) ?? null,
-        ...(statement ? { file: displayPath(statement.file), line: statement.line } : {}),
+        ...(statement ? { file: statement.file, line: statement.line } : {}),
       };
     }),
     ok: trace.ok,
@@ -134,7 +134,7 @@ export function blockReport(trace: Trace): BlockReport[] {
             const statement = b.block.statements[s.statement];
             return {
               statement: s.statement,
-              ...(statement ? { file: displayPath(statement.file), line: statement.line } : {}),
+              ...(statement ? { file: statement.file, line: statement.line } : {}),
               tries: s.tries,
               waitsMs: s.waitsMs,
               errors: s.errors,
@@ -167,7 +167,7 @@ export function retryHint(block: Block, sqlstate: string, statement: Statement |
   const commit = block.rule === 'in-txn' ? block.statements.find(isCommit) : undefined;
   if (commit) {
     return (
-      `the block's own COMMIT at ${displayPath(commit.file)}:${commit.line} makes the work before it durable, and a retry of the whole block runs that work again: ` +
+      `the block's own COMMIT at ${pathIn(commit.file)}:${commit.line} makes the work before it durable, and a retry of the whole block runs that work again: ` +
       `${separate}, or make it safe to run twice (ADD VALUE IF NOT EXISTS)`
     );
   }

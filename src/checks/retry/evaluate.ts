@@ -3,7 +3,8 @@ import { FAULT_MESSAGE } from '../../faults/inject.js';
 import { durablePrefix } from '../../migrations/transactions.js';
 import type { Block, Trace } from '../../runners/types.js';
 import { compareStates, relaxedNote } from '../compare.js';
-import { diffSignature, displayPath } from '../findings.js';
+import { diffSignature } from '../findings.js';
+import { pathIn } from '../paths.js';
 import { hasDataDifference, Recoveries, recoveryFinding, type CasePoint } from '../recovery.js';
 import type { State } from '../states.js';
 import type { Cause, CheckContext, Finding } from '../types.js';
@@ -94,7 +95,7 @@ export class RetryCases {
       const caseOf = (message: string, extra: Partial<Finding> = {}): CaseResult => ({
         finding: {
           check: 'retry',
-          file: at ? displayPath(at.file) : null,
+          file: at?.file ?? null,
           line: at?.line ?? null,
           column: at?.column ?? null,
           statement: at?.sql ?? null,
@@ -124,9 +125,9 @@ export class RetryCases {
         if (failure && !injected) {
           const s = failure.statement;
           return caseOf(
-            `every unit fails fewer times than its ${this.rules.tries} tries, so the run must succeed, but a retry failed${s ? ` at ${displayPath(s.file)}:${s.line}:${s.column}` : ''}: ${failure.error.message}`,
+            `every unit fails fewer times than its ${this.rules.tries} tries, so the run must succeed, but a retry failed${s ? ` at ${pathIn(s.file)}:${s.line}:${s.column}` : ''}: ${failure.error.message}`,
             {
-              ...(s ? { file: displayPath(s.file), line: s.line, column: s.column, statement: s.sql } : {}),
+              ...(s ? { file: s.file, line: s.line, column: s.column, statement: s.sql } : {}),
               sqlstate: failure.error.sqlstate,
               hint: retryHint(failure.block, failure.error.sqlstate, s, this.context.model.retry?.separate),
             },
