@@ -16,7 +16,7 @@ export function describeError(error: unknown): string {
     return `migtest: ${where}${displayText(error.message)}${error.fix ? `\n  fix: ${displayText(error.fix)}` : ''}`;
   }
   if (error instanceof InfrastructureError) {
-    return `migtest: ${error.message}${error.fix ? `\n  fix: ${error.fix}` : ''}`;
+    return `migtest: ${displayText(error.message)}${error.fix ? `\n  fix: ${displayText(error.fix)}` : ''}`;
   }
   if (error instanceof UsageError) return `migtest: ${error.message}\n  see: migtest --help`;
   const message = error instanceof Error ? error.message : String(error);
@@ -40,7 +40,7 @@ export function errorReport(error: unknown): ErrorReport {
   if (error instanceof InputError) {
     return { message: displayText(error.message), file: error.file ? displayPath(error.file) : null, line: error.line ?? null, fix: error.fix ? displayText(error.fix) : null };
   }
-  if (error instanceof InfrastructureError) return { message: error.message, file: null, line: null, fix: error.fix ?? null };
+  if (error instanceof InfrastructureError) return { message: displayText(error.message), file: null, line: null, fix: error.fix ? displayText(error.fix) : null };
   if (error instanceof UsageError) return { message: error.message, file: null, line: null, fix: 'see migtest --help' };
   const message = error instanceof Error ? error.message : String(error);
   return { message, file: null, line: null, fix: 'an unexpected failure: set MIGTEST_DEBUG=1 for the stack, and report it' };

@@ -1,5 +1,5 @@
 import { tmpdir } from 'node:os';
-import { relative } from 'node:path';
+import { pathIn } from '../checks/paths.js';
 import { InfrastructureError } from './types.js';
 
 /*
@@ -59,8 +59,7 @@ export function exhaustedByStatement(
 ): InfrastructureError | undefined {
   const resource = serverResource(error.sqlstate);
   if (resource === undefined) return undefined;
-  const near = relative(process.cwd(), place.file);
-  const at = `${near && !near.startsWith('..') ? near : place.file}${place.line !== undefined ? `:${place.line}` : ''}`;
+  const at = `${pathIn(place.file)}${place.line !== undefined ? `:${place.line}` : ''}`;
   return new InfrastructureError(
     `the test server ran out of ${resource} while the set ran (${error.sqlstate}: ${error.message}, at ${at}): a limit of the machine migtest tests on, not a defect of the set, so no verdict`,
     serverFix(resource, provider),
