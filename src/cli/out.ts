@@ -14,8 +14,8 @@ const FILE_FIX = 'write the report outside the migration set, e.g. --out test-re
 
 /**
  * Refuses an `--out` where the tool reads migrations, or that cannot be written. A report file
- * directly in the set's folder could overwrite a migration, or be read as one (golang-migrate
- * takes `1_x.up.json` too); a subfolder is read by no tool, so a report there is left alone. The
+ * directly in the set's folder could overwrite a migration, or be read as one (a tool that
+ * ignores the extension takes `1_x.up.json` too); a subfolder is read by no tool, so a report there is left alone. The
  * snapshot folder may not be the set's folder. Cannot be written: a file that is a folder or
  * read-only, a folder that cannot be made (a file in the way, no permission, a read-only file
  * system). `kind`: the report file of check and lint, or the folder of snapshot. Nothing is created.

@@ -4,6 +4,7 @@ import { serverStarts } from '../../src/postgres/providers.js';
 import { maskUrl, parseUrl, urlWithoutPassword } from '../../src/postgres/url.js';
 import type { RunRequest } from '../../src/run.js';
 import { reproduceCommand } from '../../src/reproduce.js';
+import { displayText } from '../../src/report/paths.js';
 
 describe('which servers a run starts', () => {
   const starts = (provider: string, majors: number[], extra: { image?: string; url?: string } = {}) =>
@@ -49,7 +50,7 @@ describe('urls and passwords', () => {
     expect(urlWithoutPassword(url)).toBe('postgres://app@db.internal/orders?sslmode=require');
     expect(() => parseUrl(url.replace('postgres:', 'mysql:'))).toThrow('not mysql://app@db.internal/orders?sslmode=require&password=***&sslpassword=***');
     const request: RunRequest = { dir: 'sets/a', runner: 'rerun-all', checks: ['twice'], postgres: [], provider: 'url', options: {}, url };
-    expect(reproduceCommand(request, 'twice', 16)).not.toMatch(/hunter2|s3cret/);
+    expect(displayText(reproduceCommand(request, 'twice', 16))).not.toMatch(/hunter2|s3cret/);
   });
 
   it('refuses what is not a postgres URL without echoing its password', () => {
@@ -59,11 +60,11 @@ describe('urls and passwords', () => {
 
   it('reproduce commands carry the provider and image, and the url without its password', () => {
     const request: RunRequest = { dir: 'sets/a', runner: 'rerun-all', checks: ['twice'], postgres: [], provider: 'url', options: {}, url: 'postgres://app:hunter2@db.internal/orders' };
-    expect(reproduceCommand(request, 'twice', 16)).toBe('npx migtest check sets/a --runner rerun-all --checks twice --pg 16 --provider url --url postgres://app@db.internal/orders');
+    expect(displayText(reproduceCommand(request, 'twice', 16))).toBe('npx migtest check sets/a --runner rerun-all --checks twice --pg 16 --provider url --url postgres://app@db.internal/orders');
     const fromEnv = { ...request, url: undefined };
     delete fromEnv.url;
-    expect(reproduceCommand(fromEnv, 'twice', 16)).toBe('npx migtest check sets/a --runner rerun-all --checks twice --pg 16 --provider url');
+    expect(displayText(reproduceCommand(fromEnv, 'twice', 16))).toBe('npx migtest check sets/a --runner rerun-all --checks twice --pg 16 --provider url');
     const container: RunRequest = { ...fromEnv, provider: 'container', image: 'postgres:{pg}' };
-    expect(reproduceCommand(container, 'twice', 15)).toBe("npx migtest check sets/a --runner rerun-all --checks twice --pg 15 --provider container --image 'postgres:{pg}'");
+    expect(displayText(reproduceCommand(container, 'twice', 15))).toBe("npx migtest check sets/a --runner rerun-all --checks twice --pg 15 --provider container --image 'postgres:{pg}'");
   });
 });
