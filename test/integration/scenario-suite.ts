@@ -121,6 +121,12 @@ function shell(command: string): Promise<{ code: number | null; stdout: string; 
   });
 }
 
+/**
+ * A scenario runs every check of every set it names, some with every case: on a loaded 2-core
+ * machine the heaviest take over two minutes, so they get more than the suite's default.
+ */
+const SCENARIO_TIMEOUT_MS = 360_000;
+
 /** The predictions and the reproduce commands of each of `names`, from one run of each. */
 export function describeScenarios(names: readonly string[]): void {
   describe.each(names)('scenarios/%s', (name) => {
@@ -138,7 +144,7 @@ export function describeScenarios(names: readonly string[]): void {
       // Every story has its broken side: a set that gives findings, or one refused as bad input.
       expect(report.sets.map((s) => s.set)).toContain('broken');
       expect(code).toBe(0);
-    });
+    }, SCENARIO_TIMEOUT_MS);
 
     it(`${name}: every printed command gives its findings back`, async () => {
       const { report } = await scenarioRun(name);
@@ -157,6 +163,6 @@ export function describeScenarios(names: readonly string[]): void {
         const found = (JSON.parse(replay.stdout) as { checks: { findings: Finding[] }[] }).checks.flatMap((c) => c.findings).map(identity).sort();
         expect(found, command).toEqual(findings.map(identity).sort());
       }
-    });
+    }, SCENARIO_TIMEOUT_MS);
   });
 }
