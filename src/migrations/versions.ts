@@ -16,3 +16,8 @@ export class UniqueVersions {
     this.seen.set(version, name);
   }
 }
+
+/** A folder holding no migration the tool would apply: bad input, named by what was looked for. */
+export function noMigrations(dir: string, what: string, fix: string): InputError {
+  return new InputError(`no ${what} in this folder`, dir, undefined, undefined, fix);
+}

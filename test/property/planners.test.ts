@@ -7,7 +7,7 @@ import { TOOLS, toolNamed, type ToolName } from '../../src/runners/registry.js';
 import type { Block, RunnerOptions, TxnRule } from '../../src/runners/types.js';
 import { durablePrefix } from '../../src/checks/fault.js';
 import { naiveSplit } from '../../src/runners/golang-migrate/model.js';
-import { offsetOfPlace, scriptArbitrary, type PooledStatement, type ScriptSpec } from './sql.js';
+import { blockOf, offsetOfPlace, scriptArbitrary, type PooledStatement, type ScriptSpec } from './sql.js';
 
 /*
  * The planner of every tool, over random migration sets written in memory in the tool's own
@@ -300,28 +300,13 @@ describe('the registry', () => {
 });
 
 /** A block of synthetic statements: what durability reads of a statement is its transaction kind. */
-const syntheticBlock = (rule: TxnRule, kinds: (PooledStatement['transaction'] | undefined)[]): Block => ({
-  index: 0,
-  rule,
-  migrations: [],
-  statements: kinds.map((transaction, i) => ({
-    file: '/m/1.sql',
-    line: i + 1,
-    column: 1,
-    sql: transaction ?? 'SELECT 1',
-    offset: 0,
-    length: 0,
-    kind: transaction ? 'TransactionStmt' : 'SelectStmt',
-    ...(transaction ? { detail: { transaction } } : {}),
-  })),
-});
 const kinds = fc.array(fc.constantFrom(undefined, undefined, 'BEGIN', 'START', 'COMMIT', 'ROLLBACK') as fc.Arbitrary<PooledStatement['transaction'] | undefined>, { maxLength: 10 });
 
 describe('what is durable at a boundary', () => {
   it('never more than ran, never less as more runs, and a durable prefix is durable on its own', () => {
     fc.assert(
       fc.property(kinds, fc.constantFrom<TxnRule>('in-txn', 'no-txn', 'script'), (ks, rule) => {
-        const block = syntheticBlock(rule, ks);
+        const block = blockOf(0, rule, ks);
         let previous = 0;
         for (let at = 0; at <= ks.length; at++) {
           const d = durablePrefix(block, at);
@@ -339,7 +324,7 @@ describe('what is durable at a boundary', () => {
     fc.assert(
       fc.property(kinds, fc.nat(), (ks, n) => {
         const at = n % (ks.length + 1);
-        const [inTxn, script, noTxn] = (['in-txn', 'script', 'no-txn'] as const).map((rule) => durablePrefix(syntheticBlock(rule, ks), at));
+        const [inTxn, script, noTxn] = (['in-txn', 'script', 'no-txn'] as const).map((rule) => durablePrefix(blockOf(0, rule, ks), at));
         expect(inTxn).toBe(0);
         expect(script).toBeLessThanOrEqual(noTxn!);
         // Without transaction statements, one string keeps nothing and autocommit keeps everything that ran.

@@ -5,6 +5,7 @@ import { caseKey, designedCases, observedUnits, predict, unitOf, type PlannedFau
 import { durablePrefix } from '../../src/checks/fault.js';
 import { parseRetryPolicy, waitBefore, waitsOf } from '../../src/runners/retry.js';
 import type { Block, BlockTrace, Trace, TxnRule } from '../../src/runners/types.js';
+import { blockOf, type TransactionKind } from './sql.js';
 
 /*
  * The retry oracle predicts, from the plan and the policy alone, what a run with transient faults
@@ -12,23 +13,8 @@ import type { Block, BlockTrace, Trace, TxnRule } from '../../src/runners/types.
  * through. These laws state what that prediction is, independently of how `predict` computes it.
  */
 
-type Transaction = 'BEGIN' | 'START' | 'COMMIT' | 'ROLLBACK' | undefined;
+type Transaction = TransactionKind;
 
-const blockOf = (index: number, rule: TxnRule, kinds: Transaction[]): Block => ({
-  index,
-  rule,
-  migrations: [],
-  statements: kinds.map((transaction, i) => ({
-    file: '/m/1.sql',
-    line: i + 1,
-    column: 1,
-    sql: transaction ?? 'SELECT 1',
-    offset: 0,
-    length: 0,
-    kind: transaction ? 'TransactionStmt' : 'SelectStmt',
-    ...(transaction ? { detail: { transaction } } : {}),
-  })),
-});
 
 const blocksArbitrary: fc.Arbitrary<Block[]> = fc
   .array(

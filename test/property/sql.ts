@@ -1,4 +1,5 @@
 import fc from 'fast-check';
+import type { Block, TxnRule } from '../../src/runners/types.js';
 
 /*
  * Arbitrary SQL scripts for the property tests, built from statements whose exact text is known,
@@ -74,3 +75,23 @@ export function offsetOfPlace(text: string, line: number, column: number): numbe
   for (let l = 1; l < line; l++) offset = text.indexOf('\n', offset) + 1;
   return offset + column - 1;
 }
+
+/** A transaction statement's kind, or undefined for any other statement. */
+export type TransactionKind = 'BEGIN' | 'START' | 'COMMIT' | 'ROLLBACK' | undefined;
+
+/** A block of one file whose statements are the given transaction statements, `SELECT 1` elsewhere. */
+export const blockOf = (index: number, rule: TxnRule, kinds: readonly (PooledStatement['transaction'] | TransactionKind)[]): Block => ({
+  index,
+  rule,
+  migrations: [],
+  statements: kinds.map((transaction, i) => ({
+    file: '/m/1.sql',
+    line: i + 1,
+    column: 1,
+    sql: transaction ?? 'SELECT 1',
+    offset: 0,
+    length: 0,
+    kind: transaction ? 'TransactionStmt' : 'SelectStmt',
+    ...(transaction ? { detail: { transaction } } : {}),
+  })),
+});

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { UniqueVersions } from '../../migrations/versions.js';
+import { noMigrations, UniqueVersions } from '../../migrations/versions.js';
 import { migrationFile, toScript } from '../../migrations/script.js';
 import { fileNamed, fileNames, parsing, type Folder, type FolderFile, type Parsed } from '../../migrations/folder.js';
 import { InputError, type Env, type Migration, type MigrationSet, type Script } from '../../migrations/types.js';
@@ -39,13 +39,7 @@ function parseFolder(folder: Folder): MigrationSet {
   const root = folder.dir;
   const names = fileNames(folder, `${CIGOGNE_PATTERN} files`).filter((name) => name.endsWith('.sql'));
   if (names.length === 0) {
-    throw new InputError(
-      'no *.sql files in this folder',
-      root,
-      undefined,
-      undefined,
-      `pass the folder that directly holds the migrations, named ${CIGOGNE_PATTERN} (cigogne reads priv/migrations/*.sql)`,
-    );
+    throw noMigrations(root, '*.sql files', `pass the folder that directly holds the migrations, named ${CIGOGNE_PATTERN} (cigogne reads priv/migrations/*.sql)`);
   }
   const versions = new UniqueVersions();
   const migrations: Migration[] = [];

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { UniqueVersions } from '../../migrations/versions.js';
+import { noMigrations, UniqueVersions } from '../../migrations/versions.js';
 import { byBytes, fileNamed, fileNames, parsing, type Folder, type FolderFile, type Parsed } from '../../migrations/folder.js';
 import { migrationFile } from '../../migrations/script.js';
 import { splitStatements } from '../../migrations/split.js';
@@ -32,13 +32,7 @@ function parseFolder(folder: Folder, env: Env): MigrationSet {
   const root = folder.dir;
   const names = fileNames(folder, `${CODD_PATTERN} files`).filter((name) => name.endsWith('.sql')).sort(byBytes);
   if (names.length === 0) {
-    throw new InputError(
-      'no *.sql files in this folder',
-      root,
-      undefined,
-      undefined,
-      `pass the folder that directly holds the migrations (CODD_MIGRATION_DIRS), named ${CODD_PATTERN}`,
-    );
+    throw noMigrations(root, '*.sql files', `pass the folder that directly holds the migrations (CODD_MIGRATION_DIRS), named ${CODD_PATTERN}`);
   }
   const versions = new UniqueVersions();
   const migrations: Migration[] = [];

@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { noMigrations } from '../../migrations/versions.js';
 import { migrationFile, toScript } from '../../migrations/script.js';
 import { TextIndex } from '../../migrations/text-index.js';
 import { InputError, type DirectiveValue, type Env, type Migration, type MigrationSet } from '../../migrations/types.js';
@@ -60,7 +61,7 @@ function parseFolder(folder: Folder): MigrationSet {
     files.push({ name, version });
   }
   if (files.length === 0) {
-    throw new InputError('no dbmate migration files in this folder', root, undefined, undefined, 'pass the folder that directly holds the VERSION_name.sql files (dbmate --migrations-dir)');
+    throw noMigrations(root, 'dbmate migration files', 'pass the folder that directly holds the VERSION_name.sql files (dbmate --migrations-dir)');
   }
   const migrations: Migration[] = [];
   for (const { name, version } of files) migrations.push(parseMigration(fileNamed(folder, name), name, version));

@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { noMigrations } from '../../migrations/versions.js';
 import { migrationFile, toScript } from '../../migrations/script.js';
 import { byBytes, fileNamed, fileNames, parsing, type Folder, type Parsed } from '../../migrations/folder.js';
 import { InputError, type Env, type Migration, type MigrationSet } from '../../migrations/types.js';
@@ -58,13 +59,7 @@ function parseFolder(folder: Folder): MigrationSet {
     versions.set(parsed.version, files);
   }
   if (versions.size === 0) {
-    throw new InputError(
-      'no golang-migrate migration files in this folder',
-      root,
-      undefined,
-      undefined,
-      'pass the folder that directly holds the NUMBER_NAME.up.sql and NUMBER_NAME.down.sql files',
-    );
+    throw noMigrations(root, 'golang-migrate migration files', 'pass the folder that directly holds the NUMBER_NAME.up.sql and NUMBER_NAME.down.sql files');
   }
   const migrations: Migration[] = [];
   for (const version of [...versions.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))) {

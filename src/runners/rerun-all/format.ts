@@ -1,6 +1,7 @@
 import { migrationFile, toScript } from '../../migrations/script.js';
+import { noMigrations } from '../../migrations/versions.js';
 import { byBytes, fileNamed, fileNames, parsing, type Folder, type Parsed } from '../../migrations/folder.js';
-import { InputError, type Env, type Migration, type MigrationSet } from '../../migrations/types.js';
+import { type Env, type Migration, type MigrationSet } from '../../migrations/types.js';
 
 const UP = '.up.sql';
 const DOWN = '.down.sql';
@@ -19,14 +20,8 @@ function parseFolder(folder: Folder): MigrationSet {
   const files = fileNames(folder, '*.up.sql files');
   const ups = files.filter((name) => name.endsWith(UP)).sort(byBytes);
   if (ups.length === 0) {
-    throw new InputError(
-      `no *${UP} files in this folder`,
-      root,
-      undefined,
-      undefined,
-      `pass the folder that directly holds the migrations; the rerun-all runner applies only ` +
-        `files named NAME${UP} (not subfolders, not .down.sql)`,
-    );
+    throw noMigrations(root, `*${UP} files`, `pass the folder that directly holds the migrations; the rerun-all runner applies only ` +
+        `files named NAME${UP} (not subfolders, not .down.sql)`);
   }
   const downs = new Set(files.filter((name) => name.endsWith(DOWN)));
   const migrations: Migration[] = [];
