@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { migtest, type JsonReport } from '../helpers/cli.js';
+import { UNGUARDED_ROLE_BOOTSTRAP } from '../helpers/codd-bootstrap.js';
 
 const SETS = 'migrations-under-test';
 
@@ -86,18 +87,7 @@ describe('cluster-level objects (codd bootstrap)', () => {
   it('tells apart states that differ only outside the database: the recovery fails only where the second role was made', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'migtest-bootstrap-'));
     try {
-      writeFileSync(
-        join(dir, '2024-06-01-08-00-00-bootstrap.sql'),
-        [
-          '-- codd: no-txn',
-          '-- codd-connection: postgres://postgres@localhost:5432/postgres',
-          "DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = 'orders_owner') THEN CREATE ROLE orders_owner LOGIN; END IF; END $$;",
-          'CREATE DATABASE orders OWNER orders_owner;',
-          'CREATE ROLE orders_reader;',
-          '',
-        ].join('\n'),
-      );
-      writeFileSync(join(dir, '2024-06-01-08-01-00-create-customers.sql'), 'CREATE TABLE customers (id bigint PRIMARY KEY, email text NOT NULL UNIQUE);\n');
+      for (const [name, text] of Object.entries(UNGUARDED_ROLE_BOOTSTRAP)) writeFileSync(join(dir, name), text);
       const { code, report } = await run(['check', dir, '--runner', 'codd', '--runner-option', 'user=orders_owner', '--checks', 'fault', '--exhaustive']);
       expect(code).toBe(1);
       const findings = report.checks[0]!.findings;

@@ -6,6 +6,7 @@ import { runChecks, type RunRequest } from '../../src/index.js';
 import type { CheckName, CheckResult } from '../../src/checks/types.js';
 import { migtest, ROOT, type JsonReport } from '../helpers/cli.js';
 import { tempFolder } from '../helpers/folders.js';
+import { UNGUARDED_ROLE_BOOTSTRAP } from '../helpers/codd-bootstrap.js';
 
 /*
  * What the tool always does after a failure is a note, not a finding: golang-migrate's dirty
@@ -118,17 +119,7 @@ describe("codd: a CREATE DATABASE that ran but was never recorded is a note; `dr
   const folder = tempFolder('migtest-notes-codd-', (d) => (dir = d));
 
   it('a recovery that fails is a finding, named after the modelled action: a second role created without a guard', async () => {
-    await folder.write({
-      '2024-06-01-08-00-00-bootstrap.sql': [
-        '-- codd: no-txn',
-        '-- codd-connection: postgres://postgres@localhost:5432/postgres',
-        "DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = 'orders_owner') THEN CREATE ROLE orders_owner LOGIN; END IF; END $$;",
-        'CREATE DATABASE orders OWNER orders_owner;',
-        'CREATE ROLE orders_reader;',
-        '',
-      ].join('\n'),
-      '2024-06-01-08-01-00-create-customers.sql': 'CREATE TABLE customers (id bigint PRIMARY KEY, email text NOT NULL UNIQUE);\n',
-    });
+    await folder.write(UNGUARDED_ROLE_BOOTSTRAP);
     const report = await runChecks(request(dir, 'codd', ['resume'], { exhaustive: true }, BOOTSTRAP));
     const resume = only(report, 'resume');
     expect(resume.status).toBe('fail');
