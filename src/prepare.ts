@@ -6,6 +6,7 @@ import type { Env, MigrationSet } from './migrations/types.js';
 import { serverStarts, type ProviderRequest } from './postgres/providers.js';
 import type { Server, StartOptions } from './postgres/types.js';
 import type { Limits } from './postgres/limits.js';
+import { refuseClusterChanges } from './postgres/url-guard.js';
 import { runnerModel } from './runners/registry.js';
 import { effectiveRetry } from './runners/retry.js';
 import type { Plan, RunnerModel, RunnerOptions } from './runners/types.js';
@@ -73,7 +74,14 @@ export async function prepare(request: PrepareRequest): Promise<Prepared> {
   const retry = effectiveRetry(model, request.retry); // and a malformed retry policy
   const settings: RunSettings = { runnerOptions, ...(retry ? { retry } : {}) };
   request.validate?.({ model, set, plan, settings, loading });
+  if (onUrl(request.servers)) refuseClusterChanges(set, model.cluster ? ['database'] : []);
   return { model, set, plan, settings, servers: serversOf(request.servers), loading };
+}
+
+/** Whether the run's server is an existing one (not migtest's to change beyond its scratch databases). */
+function onUrl(request: PrepareRequest['servers']): boolean {
+  if (!request) return false;
+  return 'server' in request ? request.server.provider === 'url' : request.provider === 'url';
 }
 
 function serversOf(request: PrepareRequest['servers']): Servers {
