@@ -7,6 +7,7 @@ import { takeSnapshot } from '../snapshot/snapshot.js';
 import { stateHash, type StateHash } from '../snapshot/hash.js';
 import type { Snapshot } from '../snapshot/types.js';
 import type pg from 'pg';
+import { RunAs } from '../postgres/run-as.js';
 import { calibrate, referenceOf, type Calibration, type RelaxedReference } from './calibration.js';
 
 /** Case databases kept after use before the oldest are dropped (about 8 MB each). */
@@ -37,6 +38,8 @@ export interface RunSettings {
    * as `twice`'s is: kept to measure what the calibration costs.
    */
   relaxed?: boolean;
+  /** `--role`: the role the set runs as, which owns each case's database (snapshots read as the superuser). */
+  role?: string;
 }
 
 /**
@@ -45,6 +48,7 @@ export interface RunSettings {
  */
 export class States {
   readonly #reached = new Map<string, Promise<State>>();
+  readonly #runAs: RunAs | undefined;
 
   /** `plan`: the model's plan of the set, made once for the whole run (see src/prepare.ts). */
   constructor(
@@ -52,7 +56,14 @@ export class States {
     readonly model: RunnerModel,
     readonly plan: Plan,
     readonly settings: RunSettings = { runnerOptions: {} },
-  ) {}
+  ) {
+    this.#runAs = settings.role !== undefined ? new RunAs(settings.role) : undefined;
+  }
+
+  /** The database as the set's runs reach it: as `--role` when given, else as it is. */
+  private runner(db: DatabaseHandle): Promise<DatabaseHandle> {
+    return this.#runAs ? this.#runAs.handle(db) : Promise.resolve(db);
+  }
 
   get set(): MigrationSet {
     return this.plan.set;
@@ -71,10 +82,10 @@ export class States {
    * tool again, and applies only where a check asks for it (`options.retry`): elsewhere the
    * checks look at one run and, when it matters, the next.
    */
-  run(db: DatabaseHandle, options: RunOptions = {}): Promise<Trace> {
+  async run(db: DatabaseHandle, options: RunOptions = {}): Promise<Trace> {
     const retry = 'retry' in options ? options.retry : this.model.retry ? this.settings.retry : undefined;
     const { retry: _given, ...rest } = options;
-    return this.model.run(this.plan, db, {
+    return this.model.run(this.plan, await this.runner(db), {
       clock: new VirtualClock(),
       ...rest,
       ...(retry ? { retry } : {}),
@@ -230,10 +241,10 @@ export class States {
       const block = this.plan.blocks[b]!;
       if (this.model.replay) {
         // The model sends them its own way (other connections, COPY data), tracker untouched.
-        await this.model.replay(this.plan, db, block, durable);
+        await this.model.replay(this.plan, await this.runner(db), block, durable);
       } else {
         const statements: Statement[] = block.statements.slice(0, durable);
-        const client = await db.connect();
+        const client = await (await this.runner(db)).connect();
         try {
           const run = await execStatements(client, statements);
           if (run.error) throw new Error(`replaying the first ${durable} statements of block ${b} failed: ${run.error.message}`);

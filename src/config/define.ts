@@ -93,6 +93,8 @@ const ConfigSchema = z
         }
       })
       .optional(),
+    /** As `--role`: the role the set runs as (no superuser, owner of each case's database). */
+    role: z.string().min(1).max(63).optional(),
     seed: z.number().int().optional(),
     runs: z.number().int().positive().optional(),
     exhaustive: z.boolean().optional(),
@@ -260,6 +262,7 @@ export function configRequest(config: MigtestConfig): RunRequest {
     },
     runnerOptions: config.runnerOptions,
     ...(config.retry !== undefined ? { retry: config.retry } : {}),
+    ...(config.role !== undefined ? { role: config.role } : {}),
     ...(config.statementTimeout !== undefined || config.caseTimeout !== undefined
       ? {
           limits: {
