@@ -139,6 +139,27 @@ describe('--role: the set runs as a deploy role, no superuser, that owns the cas
   });
 });
 
+describe('ALTER SYSTEM is per case: each case starts from the server settings of the state it copies', () => {
+  it('a setting a set reloads reaches the second run (a true finding), and no case that starts before it', async () => {
+    const dir = await setOf('freeze', {
+      '000001_t.up.sql': 'CREATE TABLE IF NOT EXISTS t (id int PRIMARY KEY);\nINSERT INTO t VALUES (1) ON CONFLICT DO NOTHING;\n',
+      '000002_freeze.up.sql': '-- the service becomes a read-only replica-to-be\nALTER SYSTEM SET default_transaction_read_only = on;\n',
+      '000003_reload.up.sql': 'SELECT pg_reload_conf();\n',
+    });
+    const result = await migtest(['check', dir, '--runner', 'rerun-all', '--checks', 'fresh,twice,fault,resume', '--exhaustive', '--format', 'json']);
+    expect(result.stderr).toBe('');
+    const report = JSON.parse(result.stdout) as JsonReport;
+    const byName = Object.fromEntries(report.checks.map((c) => [c.name, c]));
+    // The second boot runs under the setting the first one wrote and reloaded: in production too.
+    expect(byName['twice']!.findings.map((f) => `${f.sqlstate} ${path.basename(f.file ?? '')}:${f.line}`)).toEqual(['25006 000001_t.up.sql:1']);
+    // Cases that start before the ALTER SYSTEM run without it (before, they ran read-only and the run crashed).
+    expect(byName['fault']!.findings).toEqual([]);
+    expect(byName['fault']!.cases).toBe(14);
+    expect(byName['resume']!.findings).toEqual([]);
+    expect(result.code).toBe(1);
+  });
+});
+
 describe('an embedded run\'s secrets', () => {
   it('its folder is 0700 and the run\'s, its socket folder too, and no password file is left once the server runs', async () => {
     const server = await startEmbedded({ major: 17 });
