@@ -2,11 +2,13 @@ import { States, type RunSettings } from './checks/states.js';
 import { loadForLint, type LoadedForLint } from './lint/load.js';
 import { loadSet } from './migrations/load.js';
 import { initParser } from './migrations/split.js';
-import type { Env, MigrationSet } from './migrations/types.js';
+import { InputError, type Env, type MigrationSet } from './migrations/types.js';
 import { serverStarts, type ProviderRequest } from './postgres/providers.js';
 import type { Server, StartOptions } from './postgres/types.js';
 import type { Limits } from './postgres/limits.js';
 import { exhausted } from './postgres/exhausted.js';
+import { refuseRole } from './postgres/run-as.js';
+import { refuseClusterChanges } from './postgres/url-guard.js';
 import { runnerModel } from './runners/registry.js';
 import { effectiveRetry } from './runners/retry.js';
 import type { Plan, RunnerModel, RunnerOptions } from './runners/types.js';
@@ -24,6 +26,8 @@ export interface PrepareRequest {
   runner: string;
   /** `--runner-option name=value` pairs. */
   runnerOptions?: RunnerOptions;
+  /** `--role`: the role the set runs as (embedded and container). */
+  role?: string;
   /** The environment variables the set may read (`${VAR}` substitution); none when absent. */
   env?: Env;
   /** The retry policy given (`--retry`, a scenario's `retry`); absent: the tool's own, if it has one. */
@@ -72,9 +76,28 @@ export async function prepare(request: PrepareRequest): Promise<Prepared> {
   const runnerOptions = request.runnerOptions ?? {};
   const plan = model.plan(set, runnerOptions); // refuses unknown runner options
   const retry = effectiveRetry(model, request.retry); // and a malformed retry policy
-  const settings: RunSettings = { runnerOptions, ...(retry ? { retry } : {}) };
+  if (request.role !== undefined) refuseRole(request.role);
+  const settings: RunSettings = { runnerOptions, ...(retry ? { retry } : {}), ...(request.role !== undefined ? { role: request.role } : {}) };
   request.validate?.({ model, set, plan, settings, loading });
+  if (onUrl(request.servers)) {
+    refuseClusterChanges(set, model.cluster ? ['database'] : []);
+    if (request.role !== undefined) {
+      throw new InputError(
+        '--role is for the embedded and container providers: migtest makes the role on a server of its own, and does not make roles on an existing server',
+        undefined,
+        undefined,
+        undefined,
+        'with --provider url, put the deploy role in the url itself (postgres://app_owner:…@host/db): the set then runs as that role',
+      );
+    }
+  }
   return { model, set, plan, settings, servers: serversOf(request.servers), loading };
+}
+
+/** Whether the run's server is an existing one (not migtest's to change beyond its scratch databases). */
+function onUrl(request: PrepareRequest['servers']): boolean {
+  if (!request) return false;
+  return 'server' in request ? request.server.provider === 'url' : request.provider === 'url';
 }
 
 function serversOf(request: PrepareRequest['servers']): Servers {

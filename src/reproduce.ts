@@ -21,6 +21,7 @@ export interface Reproducible {
   url?: string;
   runnerOptions?: RunnerOptions;
   retry?: string;
+  role?: string;
   options: Pick<CheckOptions, 'exhaustive' | 'faults' | 'seed' | 'runs'>;
   limits?: Partial<Limits>;
 }
@@ -36,6 +37,7 @@ export function reproduceCommand(request: Reproducible, check: CheckName, major:
   const parts = [...env.map((name) => `${name}="\${${name}?}"`), 'npx migtest check', argumentIn(resolve(request.dir)), '--runner', request.runner, '--checks', check, '--pg', String(major)];
   for (const [name, value] of Object.entries(request.runnerOptions ?? {})) parts.push('--runner-option', quote(`${name}=${value}`));
   if (request.retry !== undefined) parts.push('--retry', quote(request.retry));
+  if (request.role !== undefined) parts.push('--role', quote(request.role));
   if (request.provider !== 'embedded') parts.push('--provider', request.provider);
   if (request.image !== undefined) parts.push('--image', quote(request.image));
   // Without its password (PGPASSWORD supplies it); a url from DATABASE_URL stays in the environment.

@@ -34,6 +34,8 @@ export interface RunRequest {
   limits?: Partial<Limits>;
   /** `--runner-option name=value` pairs. */
   runnerOptions?: Record<string, string>;
+  /** `--role`: run the set as this role, no superuser, owner of each case's database. */
+  role?: string;
   /**
    * `--retry "max N backoff (constant|exponential) T(s|ms)"`. Absent: the tool's own policy
    * (RunnerModel.retry), none for a tool without retries.
@@ -102,6 +104,7 @@ export async function runChecks(request: RunRequest, events: RunEvents = {}): Pr
     runnerOptions: request.runnerOptions ?? {},
     env: request.env ?? {},
     ...(request.retry !== undefined ? { retry: request.retry } : {}),
+    ...(request.role !== undefined ? { role: request.role } : {}),
     servers: request.server ? { server: request.server } : { ...request, postgres: request.postgres },
     validate: ({ set, model, settings }) => {
       const options = withRetry(request.options, settings);

@@ -106,7 +106,7 @@ export async function explore<C>(context: CheckContext, space: CaseSpace<C>): Pr
     const mine = shardOfEnumeration(space.all, shard);
     if (mine.length === 0) return noneHere(`${space.all.length} cases`);
     const findings: (Finding | null)[] = new Array(mine.length).fill(null);
-    const concurrency = context.states.settings.reuse === false ? 1 : CONCURRENCY;
+    const concurrency = context.states.settings.reuse === false || context.states.serial ? 1 : CONCURRENCY;
     const shared = mine.map((c, i) => [c, i] as const).filter(([c]) => !space.alone?.(c));
     const alone = mine.map((c, i) => [c, i] as const).filter(([c]) => space.alone?.(c));
     let next = 0;

@@ -8,6 +8,9 @@ import { stateHash, type StateHash } from '../snapshot/hash.js';
 import type { Snapshot } from '../snapshot/types.js';
 import type pg from 'pg';
 import { exhaustedByStatement } from '../postgres/exhausted.js';
+import { RunAs } from '../postgres/run-as.js';
+import { clusterChanges } from '../migrations/cluster.js';
+import { readSystemSettings, restoreSystemSettings, sameSettings, type SystemSettings } from '../postgres/system-settings.js';
 import { calibrate, referenceOf, type Calibration, type RelaxedReference } from './calibration.js';
 
 /** Case databases kept after use before the oldest are dropped (about 8 MB each). */
@@ -19,6 +22,8 @@ export interface State {
   trace: Trace;
   /** Server-side hashes: how states are compared. The full snapshot is read only to explain a difference. */
   hash: StateHash;
+  /** For a set that runs ALTER SYSTEM: the server's postgresql.auto.conf as this state's run left it. */
+  system?: SystemSettings;
 }
 
 /** How a run of the set is configured, the same for every case of a check. */
@@ -38,6 +43,8 @@ export interface RunSettings {
    * as `twice`'s is: kept to measure what the calibration costs.
    */
   relaxed?: boolean;
+  /** `--role`: the role the set runs as, which owns each case's database (snapshots read as the superuser). */
+  role?: string;
 }
 
 /**
@@ -46,6 +53,7 @@ export interface RunSettings {
  */
 export class States {
   readonly #reached = new Map<string, Promise<State>>();
+  readonly #runAs: RunAs | undefined;
 
   /** `plan`: the model's plan of the set, made once for the whole run (see src/prepare.ts). */
   constructor(
@@ -53,7 +61,75 @@ export class States {
     readonly model: RunnerModel,
     readonly plan: Plan,
     readonly settings: RunSettings = { runnerOptions: {} },
-  ) {}
+  ) {
+    this.#runAs = settings.role !== undefined ? new RunAs(settings.role) : undefined;
+    this.#system = server.provider !== 'url' && clusterChanges(plan.set.migrations.flatMap((m) => m.up.statements)).some((c) => c.object === 'setting');
+  }
+
+  /** The set runs ALTER SYSTEM: every case starts from its state's server settings. */
+  readonly #system: boolean;
+  #baseline: Promise<SystemSettings> | undefined;
+
+  /**
+   * Whether cases must run one at a time: the server's settings are per case, and two cases at
+   * once would run under each other's.
+   */
+  get serial(): boolean {
+    return this.#system;
+  }
+
+  /** The database as the set's runs reach it: as `--role` when given, else as it is. */
+  private runner(db: DatabaseHandle): Promise<DatabaseHandle> {
+    return this.#runAs ? this.#runAs.handle(db) : Promise.resolve(db);
+  }
+
+  /** The server's settings as the last run on each database left them (for a set that runs ALTER SYSTEM). */
+  readonly #settingsOf = new Map<string, SystemSettings>();
+
+  /**
+   * Runs `work` on `db` under the server settings of its lineage (the file as the last run on it,
+   * or on the state it was copied from, left it; at first, the server's own), records what the
+   * run made of them, and puts the server's own back: migtest's own work (copies, hashes, other
+   * cases' starts) always runs under those.
+   */
+  private async withSettings<T>(db: DatabaseHandle, work: () => Promise<T>): Promise<T> {
+    if (!this.#system) return work();
+    const baseline = await this.baseline(db);
+    await this.applySettings(db, this.#settingsOf.get(db.name) ?? baseline);
+    try {
+      return await work();
+    } finally {
+      const client = await this.settingsClient(db);
+      try {
+        this.#settingsOf.set(db.name, await readSystemSettings(client));
+      } finally {
+        await client.end();
+      }
+      await this.applySettings(db, baseline);
+    }
+  }
+
+  private baseline(db: DatabaseHandle): Promise<SystemSettings> {
+    return (this.#baseline ??= this.settingsClient(db).then((c) => readSystemSettings(c).finally(() => c.end())));
+  }
+
+  /** A superuser session that a set's settings (read-only transactions, short timeouts) do not hinder. */
+  private async settingsClient(db: DatabaseHandle): Promise<pg.Client> {
+    const client = await db.connect();
+    await client.query('SET default_transaction_read_only = off; SET statement_timeout = 0; SET lock_timeout = 0');
+    return client;
+  }
+
+  private async applySettings(db: DatabaseHandle, wanted: SystemSettings): Promise<void> {
+    const client = await this.settingsClient(db);
+    try {
+      if (!sameSettings(await readSystemSettings(client), wanted)) {
+        await restoreSystemSettings(client, wanted, () => this.settingsClient(db));
+      }
+    } finally {
+      await client.end();
+    }
+  }
 
   get set(): MigrationSet {
     return this.plan.set;
@@ -75,11 +151,14 @@ export class States {
   async run(db: DatabaseHandle, options: RunOptions = {}): Promise<Trace> {
     const retry = 'retry' in options ? options.retry : this.model.retry ? this.settings.retry : undefined;
     const { retry: _given, ...rest } = options;
-    const trace = await this.model.run(this.plan, db, {
-      clock: new VirtualClock(),
-      ...rest,
-      ...(retry ? { retry } : {}),
-    });
+    const runner = await this.runner(db);
+    const trace = await this.withSettings(db, () =>
+      this.model.run(this.plan, runner, {
+        clock: new VirtualClock(),
+        ...rest,
+        ...(retry ? { retry } : {}),
+      }),
+    );
     // The test server's disk or memory running out says nothing about the set: no check may
     // turn it into a finding (nor into a pass), so the run stops with exit 2.
     const failure = trace.failure;
@@ -137,7 +216,10 @@ export class States {
   }
 
   private async keep(db: DatabaseHandle, trace: Trace): Promise<State> {
-    return { db, trace, hash: await this.hash(db) };
+    const state: State = { db, trace, hash: await this.hash(db) };
+    const system = this.#settingsOf.get(db.name);
+    if (system) state.system = system;
+    return state;
   }
 
   readonly #snapshots = new WeakMap<State, Promise<Snapshot>>();
@@ -219,7 +301,7 @@ export class States {
     if (this.settings.reuse === false) {
       return (async () => {
         const db = await this.server.createDatabase();
-        return this.keep(db, await this.run(db, { until: b }));
+          return this.keep(db, await this.run(db, { until: b }));
       })();
     }
     return this.reach(`before:${b}`, async () => {
@@ -240,10 +322,11 @@ export class States {
       const block = this.plan.blocks[b]!;
       if (this.model.replay) {
         // The model sends them its own way (other connections, COPY data), tracker untouched.
-        await this.model.replay(this.plan, db, block, durable);
+        const runner = await this.runner(db);
+        await this.withSettings(db, () => this.model.replay!(this.plan, runner, block, durable));
       } else {
         const statements: Statement[] = block.statements.slice(0, durable);
-        const client = await db.connect();
+        const client = await (await this.runner(db)).connect();
         try {
           const run = await execStatements(client, statements);
           if (run.error) throw new Error(`replaying the first ${durable} statements of block ${b} failed: ${run.error.message}`);
@@ -262,6 +345,7 @@ export class States {
   async copy(state: State): Promise<DatabaseHandle> {
     const db = await this.server.createDatabase({ template: state.db.name });
     await this.model.cluster?.copy(state.db, db);
+    if (this.#system) this.#settingsOf.set(db.name, state.system ?? (await this.baseline(db)));
     return db;
   }
 

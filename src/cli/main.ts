@@ -113,6 +113,7 @@ function program(result: { code: number }): Command {
     .option('--shard <i/n>', 'run shard i of n: the cases of resume, fault and retry split across n machines (same --seed on each); fresh, twice and lint on shard 1')
     .option('--faults <kinds>', 'fault kinds for check fault: error, terminate, crash (embedded and container)', 'error,terminate')
     .option('--statement-timeout <duration>', 'longest one statement of a migration may run, e.g. 500ms, 30s, 5m: past it, a finding (default 5m)')
+    .option('--role <name>', 'run the set as this role (LOGIN, no superuser, owner of each case\'s database), as a production deploy user; embedded and container')
     .option('--case-timeout <duration>', 'longest one run of the set on a case\'s database may take, even with statement_timeout turned off (default 15m)')
     .option('--path <path>', "replay one shrunk case: fast-check's counterexample path, with --seed")
     .option('--runner-option <name=value>', 'an option of the runner model (repeatable), e.g. transactions=true', collectOption, {})
@@ -141,6 +142,7 @@ function program(result: { code: number }): Command {
         },
         runnerOptions: opts.runnerOption as Record<string, string>,
         ...(opts.retry !== undefined ? { retry: opts.retry as string } : {}),
+        ...(opts.role !== undefined ? { role: opts.role as string } : {}),
         ...timeoutOptions(opts),
       };
       if (opts.config !== undefined) {

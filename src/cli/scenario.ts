@@ -109,7 +109,7 @@ export async function runScenario(arg: string, format: Format): Promise<number> 
     if (set.rejects) {
       const verdict = await expectRejection(() =>
         check(
-          { dir, runner: scenario.runner, checks: set.checks ?? scenario.checks, postgres: scenario.postgres, provider: 'embedded', options: { ...scenario.properties, ...expectedOf(scenario, set) }, runnerOptions: { ...scenario.runnerOptions, ...set.runnerOptions }, ...retryOf(scenario, set) },
+          { dir, runner: scenario.runner, checks: set.checks ?? scenario.checks, postgres: scenario.postgres, provider: 'embedded', options: { ...scenario.properties, ...expectedOf(scenario, set) }, runnerOptions: { ...scenario.runnerOptions, ...set.runnerOptions }, ...retryOf(scenario, set), ...(scenario.role !== undefined ? { role: scenario.role } : {}) },
           { format: 'json', out: '/dev/null' },
         ),
         set.rejects,
@@ -131,6 +131,7 @@ export async function runScenario(arg: string, format: Format): Promise<number> 
         options: { ...scenario.properties, ...expectedOf(scenario, set) },
         runnerOptions: { ...scenario.runnerOptions, ...set.runnerOptions },
         ...retryOf(scenario, set),
+        ...(scenario.role !== undefined ? { role: scenario.role } : {}),
       },
       format === 'text' ? { format: 'text' } : { format: 'json', out: '/dev/null' },
     );

@@ -94,6 +94,8 @@ const ConfigSchema = z
         }
       })
       .optional(),
+    /** As `--role`: the role the set runs as (no superuser, owner of each case's database). */
+    role: z.string().min(1).max(63).optional(),
     seed: z.number().int().refine(Number.isSafeInteger, 'a seed migtest can hold exactly: at most 2^53-1 (9007199254740991)').optional(),
     runs: z.number().int().positive().optional(),
     exhaustive: z.boolean().optional(),
@@ -281,6 +283,7 @@ export function configRequest(config: MigtestConfig): RunRequest {
     },
     runnerOptions: config.runnerOptions,
     ...(config.retry !== undefined ? { retry: config.retry } : {}),
+    ...(config.role !== undefined ? { role: config.role } : {}),
     ...(config.statementTimeout !== undefined || config.caseTimeout !== undefined
       ? {
           limits: {

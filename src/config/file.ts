@@ -93,6 +93,7 @@ export async function requestFromConfig(arg: string, flags: Partial<RunRequest>,
     // A config without versions has its provider's default; another server has its own (serverStarts).
     ...(given('pg') && flags.postgres ? { postgres: flags.postgres } : server && versionsDefaulted(config) ? { postgres: [] } : {}),
     ...(given('retry') && flags.retry !== undefined ? { retry: flags.retry } : {}),
+    ...(given('role') && flags.role !== undefined ? { role: flags.role } : {}),
     runnerOptions: { ...fromConfig.runnerOptions, ...(given('runnerOption') ? flags.runnerOptions : {}) },
     limits: {
       ...fromConfig.limits,

@@ -92,6 +92,8 @@ export const ScenarioSchema = z
     runnerOptions: RunnerOptions.default({}),
     /** The retry policy (`--retry`); absent, the tool's own (RunnerModel.retry; none for most). */
     retry: RetryPolicyText.optional(),
+    /** The role the sets run as (`--role`): no superuser, owner of each case's database. */
+    role: z.string().min(1).max(63).optional(),
     /**
      * The expected-schema folder of check `expected` (`--expected`), relative to the scenario
      * file; absent, each set's default: `expected-schema/` beside the set.

@@ -204,8 +204,11 @@ export async function startEmbedded(options: { major?: number; limits?: StartOpt
     const sockets = join(root, 'run');
     const passwordFile = join(root, 'password');
     const password = randomBytes(18).toString('base64url');
+    // The run's secrets: its folder is the run's alone (mkdtemp makes it 0700), and so are the
+    // password, which initdb reads once and which is then removed, and the socket folder, where
+    // local connections are trusted.
     writeFileSync(passwordFile, password, { mode: 0o600 });
-    execFileSync('mkdir', ['-p', sockets]);
+    execFileSync('mkdir', ['-p', '-m', '0700', sockets]);
     if (identity) {
       for (const path of [root, sockets, passwordFile]) chownSync(path, identity.uid, identity.gid);
     }
@@ -217,6 +220,7 @@ export async function startEmbedded(options: { major?: number; limits?: StartOpt
       ],
       identity,
     );
+    rmSync(passwordFile, { force: true });
     // initdb runs synchronously: a signal that came meanwhile is handled only now.
     refuseWhenStopping('starting a server');
 

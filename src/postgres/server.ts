@@ -149,6 +149,7 @@ export class ServerSession implements Server {
     return {
       name,
       config,
+      as: (login) => this.loginHandle(name, { ...config, ...login }),
       connect: async () => {
         const idle = this.#idle.get(name);
         if (idle) {
@@ -167,6 +168,34 @@ export class ServerSession implements Server {
             await new Promise((resolve) => setTimeout(resolve, 100));
           }
         }
+      },
+    };
+  }
+
+  /**
+   * `name` reached as another role: never from or into the idle pool, which holds the superuser's
+   * sessions; still under the statement and case timeouts.
+   */
+  private loginHandle(name: string, config: pg.ClientConfig): DatabaseHandle {
+    return {
+      name,
+      config,
+      connect: async () => {
+        const client = new pg.Client(config);
+        try {
+          await client.connect();
+        } catch (error) {
+          await client.end().catch(() => undefined);
+          throw error;
+        }
+        if (!this.#created.has(name)) return client;
+        const bounded = this.bounded(client);
+        const close = client.end.bind(client) as () => Promise<void>;
+        (bounded as { end: () => Promise<void> }).end = async () => {
+          this.#lift.get(bounded)?.();
+          await close().catch(() => undefined);
+        };
+        return bounded;
       },
     };
   }

@@ -8,6 +8,17 @@ export interface DatabaseHandle {
   config: pg.ClientConfig;
   /** A new connected client on this database. The caller ends it. */
   connect(): Promise<pg.Client>;
+  /**
+   * The same database reached as another role (`--role`): what a set's run connects with, while
+   * snapshots keep reading as the server's superuser. Absent where the provider cannot.
+   */
+  as?(login: Login): DatabaseHandle;
+}
+
+/** A role to log in as, and its password where the server asks for one (never printed). */
+export interface Login {
+  user: string;
+  password?: string;
 }
 
 /** A running PostgreSQL server that serves a whole run. */

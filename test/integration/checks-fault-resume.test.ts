@@ -42,7 +42,7 @@ describe('checks fault and resume under rerun-all', () => {
       // One root cause (the unguarded ADD CONSTRAINT of 000004 fails on the next boot), one finding.
       expect(rest).toEqual([]);
       expect(finding!.sqlstate).toBe('42710');
-      expect(finding!.message).toMatch(/^fault error before statement 1 of block 5 \(script\): the next run fails at .*000004_certificate_constraints\.up\.sql:2:1/);
+      expect(finding!.message).toMatch(/^fault error before statement 1 of block 5 \(no-txn\): the next run fails at .*000004_certificate_constraints\.up\.sql:2:1/);
       // Faults in files 1 to 4 roll back within the first boot's implicit transactions, so the next
       // boot never finds the constraint; every boundary of files 5 to 8 (13) with both kinds does.
       expect(finding!.cases).toBe(26);
@@ -63,7 +63,7 @@ describe('checks fault and resume under rerun-all', () => {
     const [finding] = first.report.checks[0]!.findings;
     expect(finding).toBeDefined();
     expect((finding as { case?: unknown }).case).toEqual({
-      fault: 'error', block: 4, at: 0, rule: 'script', boundary: 'before', migration: '000005_create_notification_settings.up.sql',
+      fault: 'error', block: 4, at: 0, rule: 'no-txn', boundary: 'before', migration: '000005_create_notification_settings.up.sql',
     });
     const path = /--path (\S+)/.exec(finding!.reproduce)?.[1];
     expect(path).toBeDefined();

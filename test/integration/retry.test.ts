@@ -316,7 +316,8 @@ describe('a supervisor that runs a tool without retries again (--retry on other 
 
   it('rerun-all: a lost ack on a seed without ON CONFLICT makes the restart insert its rows again', async () => {
     const states = await statesOf(path.join(SETS, 'duplicate-rows/broken'), rerunAll, policy);
-    const { db, trace } = await runCase(states, [f(2, 1, 'ack-lost', 1)]);
+    // The seed is one statement, so its file is a no-txn block: the lost ack is that of statement 1.
+    const { db, trace } = await runCase(states, [f(2, 0, 'ack-lost', 1)]);
     expect(trace.ok).toBe(true);
     expect(trace.retry?.runs).toBe(2);
     expect(await query(db, `SELECT count(*)::int AS n FROM notification_templates`)).toEqual([{ n: 6 }]);

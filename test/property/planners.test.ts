@@ -86,7 +86,7 @@ const FORMATS: Format[] = [
     ],
     order: byName,
     options: fc.constant({}),
-    blocks: each(() => 'script'),
+    blocks: each((m) => (m.script.statements.length === 1 ? 'no-txn' : 'script')),
   },
   {
     tool: 'golang-migrate',
