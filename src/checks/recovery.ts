@@ -119,10 +119,8 @@ export class Recoveries {
       .map((stop) => ({ check, file: stop.file ?? null, message: stop.message, action: stop.action }));
   }
 
-  async #copy(db: DatabaseHandle): Promise<DatabaseHandle> {
-    const copy = await this.states.server.createDatabase({ template: db.name });
-    await this.states.model.cluster?.copy(db, copy);
-    return copy;
+  #copy(db: DatabaseHandle): Promise<DatabaseHandle> {
+    return this.states.copyDatabase(db);
   }
 
   /**

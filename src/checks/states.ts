@@ -10,7 +10,7 @@ import type pg from 'pg';
 import { exhaustedByStatement } from '../postgres/exhausted.js';
 import { RunAs } from '../postgres/run-as.js';
 import { clusterChanges } from '../migrations/cluster.js';
-import { readSystemSettings, restoreSystemSettings, sameSettings, type SystemSettings } from '../postgres/system-settings.js';
+import { ClusterLineage, type ClusterState } from './lineage.js';
 import { calibrate, referenceOf, type Calibration, type RelaxedReference } from './calibration.js';
 
 /** Case databases kept after use before the oldest are dropped (about 8 MB each). */
@@ -22,8 +22,8 @@ export interface State {
   trace: Trace;
   /** Server-side hashes: how states are compared. The full snapshot is read only to explain a difference. */
   hash: StateHash;
-  /** For a set that runs ALTER SYSTEM: the server's postgresql.auto.conf as this state's run left it. */
-  system?: SystemSettings;
+  /** For a set that changes the server outside its database: that part as this state's lineage left it (src/checks/lineage.ts). */
+  cluster?: ClusterState;
 }
 
 /** How a run of the set is configured, the same for every case of a check. */
@@ -63,72 +63,27 @@ export class States {
     readonly settings: RunSettings = { runnerOptions: {} },
   ) {
     this.#runAs = settings.role !== undefined ? new RunAs(settings.role) : undefined;
-    this.#system = server.provider !== 'url' && clusterChanges(plan.set.migrations.flatMap((m) => m.up.statements)).some((c) => c.object === 'setting');
+    const changes = server.provider === 'url' ? [] : clusterChanges(plan.set.migrations.flatMap((m) => m.up.statements));
+    this.#cluster = new ClusterLineage(
+      changes.some((c) => c.object === 'setting'),
+      changes.some((c) => c.object === 'role'),
+    );
   }
 
-  /** The set runs ALTER SYSTEM: every case starts from its state's server settings. */
-  readonly #system: boolean;
-  #baseline: Promise<SystemSettings> | undefined;
+  /** The server-wide state (settings, roles) of each database's lineage, for a set that changes it. */
+  readonly #cluster: ClusterLineage;
 
   /**
-   * Whether cases must run one at a time: the server's settings are per case, and two cases at
-   * once would run under each other's.
+   * Whether cases must run one at a time: the server's settings and roles are per case, and two
+   * cases at once would run under each other's.
    */
   get serial(): boolean {
-    return this.#system;
+    return this.#cluster.active;
   }
 
   /** The database as the set's runs reach it: as `--role` when given, else as it is. */
   private runner(db: DatabaseHandle): Promise<DatabaseHandle> {
     return this.#runAs ? this.#runAs.handle(db) : Promise.resolve(db);
-  }
-
-  /** The server's settings as the last run on each database left them (for a set that runs ALTER SYSTEM). */
-  readonly #settingsOf = new Map<string, SystemSettings>();
-
-  /**
-   * Runs `work` on `db` under the server settings of its lineage (the file as the last run on it,
-   * or on the state it was copied from, left it; at first, the server's own), records what the
-   * run made of them, and puts the server's own back: migtest's own work (copies, hashes, other
-   * cases' starts) always runs under those.
-   */
-  private async withSettings<T>(db: DatabaseHandle, work: () => Promise<T>): Promise<T> {
-    if (!this.#system) return work();
-    const baseline = await this.baseline(db);
-    await this.applySettings(db, this.#settingsOf.get(db.name) ?? baseline);
-    try {
-      return await work();
-    } finally {
-      const client = await this.settingsClient(db);
-      try {
-        this.#settingsOf.set(db.name, await readSystemSettings(client));
-      } finally {
-        await client.end();
-      }
-      await this.applySettings(db, baseline);
-    }
-  }
-
-  private baseline(db: DatabaseHandle): Promise<SystemSettings> {
-    return (this.#baseline ??= this.settingsClient(db).then((c) => readSystemSettings(c).finally(() => c.end())));
-  }
-
-  /** A superuser session that a set's settings (read-only transactions, short timeouts) do not hinder. */
-  private async settingsClient(db: DatabaseHandle): Promise<pg.Client> {
-    const client = await db.connect();
-    await client.query('SET default_transaction_read_only = off; SET statement_timeout = 0; SET lock_timeout = 0');
-    return client;
-  }
-
-  private async applySettings(db: DatabaseHandle, wanted: SystemSettings): Promise<void> {
-    const client = await this.settingsClient(db);
-    try {
-      if (!sameSettings(await readSystemSettings(client), wanted)) {
-        await restoreSystemSettings(client, wanted, () => this.settingsClient(db));
-      }
-    } finally {
-      await client.end();
-    }
   }
 
   get set(): MigrationSet {
@@ -152,7 +107,7 @@ export class States {
     const retry = 'retry' in options ? options.retry : this.model.retry ? this.settings.retry : undefined;
     const { retry: _given, ...rest } = options;
     const runner = await this.runner(db);
-    const trace = await this.withSettings(db, () =>
+    const trace = await this.#cluster.around(db, () =>
       this.model.run(this.plan, runner, {
         clock: new VirtualClock(),
         ...rest,
@@ -171,6 +126,10 @@ export class States {
   }
 
   async snapshot(db: DatabaseHandle): Promise<Snapshot> {
+    return this.#cluster.read(db, () => this.readSnapshot(db));
+  }
+
+  private async readSnapshot(db: DatabaseHandle): Promise<Snapshot> {
     const client = await db.connect();
     try {
       const snapshot = await takeSnapshot(client, { trackers: this.trackers });
@@ -186,6 +145,10 @@ export class States {
    * template left as it was, in a fraction of the time.
    */
   async hash(db: DatabaseHandle, options: { canonical?: boolean; reference?: StateHash } = {}): Promise<StateHash> {
+    return this.#cluster.read(db, () => this.readHash(db, options));
+  }
+
+  private async readHash(db: DatabaseHandle, options: { canonical?: boolean; reference?: StateHash }): Promise<StateHash> {
     const client = await db.connect();
     try {
       return await stateHash(client, { trackers: this.trackers, volatile: this.model.tracker?.volatile ?? [], ...options });
@@ -217,8 +180,8 @@ export class States {
 
   private async keep(db: DatabaseHandle, trace: Trace): Promise<State> {
     const state: State = { db, trace, hash: await this.hash(db) };
-    const system = this.#settingsOf.get(db.name);
-    if (system) state.system = system;
+    const cluster = this.#cluster.stateOf(db);
+    if (cluster) state.cluster = cluster;
     return state;
   }
 
@@ -245,12 +208,14 @@ export class States {
   async readCopy<T>(state: State, read: (client: pg.Client) => Promise<T>): Promise<T> {
     const db = await this.copy(state);
     try {
-      const client = await db.connect();
-      try {
-        return await read(client);
-      } finally {
-        await client.end();
-      }
+      return await this.#cluster.read(db, async () => {
+        const client = await db.connect();
+        try {
+          return await read(client);
+        } finally {
+          await client.end();
+        }
+      });
     } finally {
       await this.drop(db);
     }
@@ -323,7 +288,7 @@ export class States {
       if (this.model.replay) {
         // The model sends them its own way (other connections, COPY data), tracker untouched.
         const runner = await this.runner(db);
-        await this.withSettings(db, () => this.model.replay!(this.plan, runner, block, durable));
+        await this.#cluster.around(db, () => this.model.replay!(this.plan, runner, block, durable));
       } else {
         const statements: Statement[] = block.statements.slice(0, durable);
         const client = await (await this.runner(db)).connect();
@@ -345,7 +310,15 @@ export class States {
   async copy(state: State): Promise<DatabaseHandle> {
     const db = await this.server.createDatabase({ template: state.db.name });
     await this.model.cluster?.copy(state.db, db);
-    if (this.#system) this.#settingsOf.set(db.name, state.system ?? (await this.baseline(db)));
+    await this.#cluster.inherit(db, state.cluster);
+    return db;
+  }
+
+  /** A copy of a case's database as a run left it, continuing its lineage (see copy). */
+  async copyDatabase(from: DatabaseHandle): Promise<DatabaseHandle> {
+    const db = await this.server.createDatabase({ template: from.name });
+    await this.model.cluster?.copy(from, db);
+    await this.#cluster.inherit(db, this.#cluster.stateOf(from));
     return db;
   }
 
