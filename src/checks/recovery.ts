@@ -91,7 +91,7 @@ export class Recoveries {
     try {
       for (const [i, action] of stop.actions.entries()) {
         const left = i === 0 ? db : i === last ? spare! : await this.#copy(spare!);
-        const target = await action.apply(left, () => this.states.server.createDatabase());
+        const target = await action.apply(left, () => this.states.emptyAfter(left));
         try {
           const recovery = await this.run(target, false, attribute);
           if (recovery.kind === 'converged') return { ...recovery, operator: { label: action.label } };

@@ -314,6 +314,16 @@ export class States {
     return db;
   }
 
+  /**
+   * An empty database on the server as runs on `after` left it: what an operator makes after
+   * dropping a database keeps the server's roles and settings, so it continues `after`'s lineage.
+   */
+  async emptyAfter(after: DatabaseHandle): Promise<DatabaseHandle> {
+    const db = await this.server.createDatabase();
+    await this.#cluster.inherit(db, this.#cluster.stateOf(after));
+    return db;
+  }
+
   /** A copy of a case's database as a run left it, continuing its lineage (see copy). */
   async copyDatabase(from: DatabaseHandle): Promise<DatabaseHandle> {
     const db = await this.server.createDatabase({ template: from.name });

@@ -10,7 +10,7 @@ import { InputError, type MigrationSet } from '../migrations/types.js';
 
 /**
  * Refuses the first statement of the set that changes the server outside the case's database.
- * `perCase`: the objects the runner model itself maps onto objects of each case's own (codd
+ * `perCase`: the objects the runner model itself maps onto objects of each case's own (a model that
  * gives every database a set names a copy per case), which are the case's and so allowed.
  */
 export function refuseClusterChanges(set: MigrationSet, perCase: readonly ClusterObject[] = []): void {

@@ -105,7 +105,7 @@ describe('migtest check --checks retry (the built CLI, a real PostgreSQL)', () =
     ]);
     expect(code).toBe(1);
     const [finding] = report.checks[0]!.findings;
-    expect(finding!.message).toMatch(/^ack lost after the implicit COMMIT at the end of block 3 \(script\), so the retry does the committed work again/);
+    expect(finding!.message).toMatch(/^ack lost after statement 1 of block 3 \(no-txn\), so the retry does the committed work again/);
     expect(finding!.diff).toEqual([expect.objectContaining({ path: 'data:public.notification_templates' })]);
     expect(finding!.reproduce).toContain("--retry 'max 3 backoff constant 5s'");
     expect(report.checks[0]!.details).toMatchObject({ policy: 'max 3 backoff constant 5s', tries: 4, waitsMs: [5000, 5000, 5000], lostConnection: 'retried' });

@@ -19,5 +19,5 @@ describe('--pg 14,15,16,17,18 on the embedded provider', () => {
       }
       expect(result.code).toBe(ok ? 0 : 1);
     }
-  });
+  }, 360_000);
 });
