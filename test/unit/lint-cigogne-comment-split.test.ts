@@ -36,7 +36,7 @@ describe(RULE, () => {
     const findings = of(await lint(files, 'cigogne'), RULE);
     expect(where(findings)).toEqual([`${RULE} ${F}:2`]);
     expect(findings[0]!.column).toBe(10);
-    expect(findings[0]!.sqlstate).toBe('42601');
+    expect(findings[0]!.case?.expects).toBe('42601');
     expect(findings[0]!.message).toContain("a ' inside a comment: cigogne's statement splitter does not skip comments and takes it for the start of a string literal");
     expect(findings[0]!.message).toContain('lines 2–5 as ONE prepared statement');
     expect(findings[0]!.hint).toContain('take the \' out of the comment');
