@@ -56,8 +56,9 @@ export function reproduceCommand(request: Reproducible, check: CheckName, major:
 
 /**
  * The environment variables a run reads: those the set's files declare (directive `env-vars`), each
- * once, in the order the files name them; then the tool's own retry variable (codd's
- * `CODD_RETRY_POLICY`) when the run's policy came from it (set in `env`, no `retry` given).
+ * once, in the order the files name them; then the environment variable the tool reads its retry
+ * policy from (RunnerModel.retry.environment) when the run's policy came from it (set in `env`, no
+ * `retry` given).
  */
 export function setEnvNames(set: MigrationSet, model?: Pick<RunnerModel, 'retry'>, retry?: string, env: Env = {}): string[] {
   const names = set.migrations.flatMap((m) => {

@@ -196,7 +196,7 @@ export interface RetrySemantics {
   /** The policy the tool uses when none is given. */
   defaultPolicy: string;
   /**
-   * Where the tool reads its policy from its environment (codd: `CODD_RETRY_POLICY`), and how it
+   * The environment variable the tool reads its policy from, if it has one, and how it
    * parses it: when set, the tool's policy instead of `defaultPolicy`. A policy given to migtest
    * (`--retry`, a scenario's `retry`) still wins.
    */
