@@ -33,7 +33,12 @@ export function cigogneSplit(text: string, comments: readonly Range[] = []): Cig
   let state: State = { k: 'simple' };
   let start = 0;
   let misread: CigogneSplit['misread'];
-  const inComment = (at: number): boolean => comments.some((c) => c.start <= at && at < c.end);
+  // Offsets only grow: one pointer walks the (ordered) comments.
+  let next = 0;
+  const inComment = (at: number): boolean => {
+    while (next < comments.length && comments[next]!.end <= at) next++;
+    return next < comments.length && comments[next]!.start <= at;
+  };
   for (let i = 0; i < text.length; i++) {
     const g = text[i]!;
     const before = state;
@@ -58,7 +63,8 @@ export function cigogneSplit(text: string, comments: readonly Range[] = []): Cig
     }
     // `$1` leaves the simple context for one character only: not a misreading.
     const harmlessDollar = g === '$' && /[0-9]/.test(text[i + 1] ?? '');
-    if (!misread && before.k === 'simple' && (state.k !== 'simple' || g === ';') && !harmlessDollar && inComment(i)) misread = { at: i, char: g };
+    const inside = inComment(i);
+    if (!misread && before.k === 'simple' && (state.k !== 'simple' || g === ';') && !harmlessDollar && inside) misread = { at: i, char: g };
   }
   if (start < text.length) pieces.push({ start, end: text.length });
   const unfinished = state.k === 'simple' ? undefined : state.k === 'string' ? 'string literal' : state.k === 'tag' ? 'dollar tag' : `dollar quoted text with tag '${state.tag}'`;
