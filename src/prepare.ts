@@ -75,7 +75,7 @@ export async function prepare(request: PrepareRequest): Promise<Prepared> {
   const { set, loading } = request.load === 'lint' ? await loadForLint(request.dir, model, env) : { set: await loadSet(request.dir, model.format, env), loading: [] };
   const runnerOptions = request.runnerOptions ?? {};
   const plan = model.plan(set, runnerOptions); // refuses unknown runner options
-  const retry = effectiveRetry(model, request.retry); // and a malformed retry policy
+  const retry = effectiveRetry(model, request.retry, env); // and a malformed retry policy (given, or the tool's variable)
   if (request.role !== undefined) refuseRole(request.role);
   const settings: RunSettings = { runnerOptions, ...(retry ? { retry } : {}), ...(request.role !== undefined ? { role: request.role } : {}) };
   request.validate?.({ model, set, plan, settings, loading });

@@ -1,10 +1,11 @@
 import { resolve } from 'node:path';
-import type { MigrationSet } from './migrations/types.js';
+import type { Env, MigrationSet } from './migrations/types.js';
+import { ownRetryVariable } from './runners/retry.js';
 import { urlWithoutPassword } from './postgres/url.js';
 import { showDuration, type Limits } from './postgres/limits.js';
 import { argumentIn, shellWord as quote } from './checks/paths.js';
 import type { CheckName, CheckOptions } from './checks/types.js';
-import type { RunnerOptions } from './runners/types.js';
+import type { RunnerModel, RunnerOptions } from './runners/types.js';
 
 /*
  * The command lines a finding prints to reproduce it: for a check (`migtest check`) and for lint
@@ -53,13 +54,19 @@ export function reproduceCommand(request: Reproducible, check: CheckName, major:
   return [...parts, ...extra].join(' ');
 }
 
-/** The environment variables a set reads (directive `env-vars`), each once, in the order the files name them. */
-export function setEnvNames(set: MigrationSet): string[] {
+/**
+ * The environment variables a run reads: those the set's files declare (directive `env-vars`), each
+ * once, in the order the files name them; then the environment variable the tool reads its retry
+ * policy from (RunnerModel.retry.environment) when the run's policy came from it (set in `env`, no
+ * `retry` given).
+ */
+export function setEnvNames(set: MigrationSet, model?: Pick<RunnerModel, 'retry'>, retry?: string, env: Env = {}): string[] {
   const names = set.migrations.flatMap((m) => {
     const declared = m.directives['env-vars'];
     return Array.isArray(declared) ? declared : [];
   });
-  return [...new Set(names)].filter((name) => /^[A-Za-z_][A-Za-z0-9_]*$/.test(name));
+  const own = model ? ownRetryVariable(model, retry, env) : undefined;
+  return [...new Set([...names, ...(own ? [own] : [])])].filter((name) => /^[A-Za-z_][A-Za-z0-9_]*$/.test(name));
 }
 
 /** The command line that reproduces a lint run. */

@@ -113,7 +113,7 @@ export async function runChecks(request: RunRequest, events: RunEvents = {}): Pr
   });
   const { model, set, plan, settings } = prepared;
   const options = withRetry(request.options, settings);
-  const envNames = setEnvNames(set);
+  const envNames = setEnvNames(set, model, request.retry, request.env);
   const report: RunReport = {
     ok: true,
     tool: 'migtest',

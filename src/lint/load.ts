@@ -29,13 +29,15 @@ export async function loadForLint(dir: string, model: RunnerModel, env: Env = {}
   let folder = await readFolder(dir);
   const loading: LoadedForLint['loading'] = [];
   const restored = new Map<string, Tolerated[]>();
+  const originals = new Map<string, string>();
   for (;;) {
     const parsed = parseSet(folder, model.format, env);
     const error = parsed.problems[0];
     if (!error) {
       const set = parsed.set!;
       for (const migration of set.migrations) {
-        for (const tolerance of restored.get(path.basename(migration.file)) ?? []) tolerance.restore(migration);
+        const name = path.basename(migration.file);
+        for (const tolerance of restored.get(name) ?? []) tolerance.restore(migration, originals.get(name) ?? '');
       }
       return { set, loading };
     }
@@ -56,6 +58,7 @@ export async function loadForLint(dir: string, model: RunnerModel, env: Env = {}
       next = tolerance.neutralise(text);
     }
     if (next === undefined || next === text) throw error;
+    if (!originals.has(name)) originals.set(name, text);
     folder = withText(folder, name, next);
   }
 }

@@ -120,11 +120,30 @@ export class VirtualClock implements Clock {
   }
 }
 
+interface OwnRetry {
+  defaultPolicy: string;
+  environment?: { variable: string; parse(value: string): RetryPolicy };
+}
+
 /**
- * The policy a run uses: the one given (`--retry`, a scenario's `retry`), else the tool's own
- * default (RunnerModel.retry), else none: one try.
+ * The policy a run uses: the one given (`--retry`, a scenario's `retry`), else the tool's own:
+ * the one its environment variable sets (RunnerModel.retry.environment, read from `env`), else
+ * its default (RunnerModel.retry); else none: one try.
  */
-export function effectiveRetry(model: { retry?: { defaultPolicy: string } | undefined }, given?: string): RetryPolicy | undefined {
+export function effectiveRetry(model: { retry?: OwnRetry | undefined }, given?: string, env: Record<string, string | undefined> = {}): RetryPolicy | undefined {
   if (given !== undefined) return parseRetryPolicy(given);
-  return model.retry ? parseRetryPolicy(model.retry.defaultPolicy) : undefined;
+  if (!model.retry) return undefined;
+  const fromEnv = ownRetryVariable(model, given, env);
+  if (fromEnv !== undefined) return model.retry.environment!.parse(env[fromEnv]!);
+  return parseRetryPolicy(model.retry.defaultPolicy);
+}
+
+/**
+ * The name of the tool's retry variable when a run takes its policy from it (set, and no policy
+ * given): a reproduce command names it, never its value.
+ */
+export function ownRetryVariable(model: { retry?: OwnRetry | undefined }, given: string | undefined, env: Record<string, string | undefined>): string | undefined {
+  const variable = model.retry?.environment?.variable;
+  if (given !== undefined || variable === undefined || env[variable] === undefined) return undefined;
+  return variable;
 }

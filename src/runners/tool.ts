@@ -63,6 +63,6 @@ export interface Tolerated {
   is(error: InputError): boolean;
   /** The file's text without what the parser refuses, every position kept. */
   neutralise(text: string): string;
-  /** Puts back on the parsed migration what `neutralise` took out, for the rule to see. */
-  restore(migration: Migration): void;
+  /** Puts back on the parsed migration what `neutralise` took out, for the rule to see (`original`: the file's text as read). */
+  restore(migration: Migration, original: string): void;
 }

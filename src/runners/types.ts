@@ -195,6 +195,12 @@ export interface RunOptions {
 export interface RetrySemantics {
   /** The policy the tool uses when none is given. */
   defaultPolicy: string;
+  /**
+   * The environment variable the tool reads its policy from, if it has one, and how it
+   * parses it: when set, the tool's policy instead of `defaultPolicy`. A policy given to migtest
+   * (`--retry`, a scenario's `retry`) still wins.
+   */
+  environment?: { variable: string; parse(value: string): RetryPolicy };
   /** A no-txn block is retried from the statement that failed (or its explicit BEGIN), not whole. */
   noTxnByStatement: boolean;
   /** A lost connection ends the run at once: the tool cannot retry on it. */

@@ -93,6 +93,12 @@ const EXPECTED: Record<string, string[]> = {
   'volatile-seeds/broken': ['insert-without-on-conflict 000005_create_welcome_messages.up.sql:8'],
   'rerun-all-retry/broken': ['insert-without-on-conflict 000003_seed_notification_templates.up.sql:2'],
   'cigogne-single-transaction/broken': ['psql-meta-command 20250301092000-SeedRoomRates.sql:3'],
+  'cigogne-two-dash-marker/broken': [
+    'cigogne-comment-split 20250410081000-CreateMemberships.sql:10',
+    'cigogne-marker 20250410082000-SeedPlans.sql:2',
+    'cigogne-marker 20250410082000-SeedPlans.sql:10',
+    'cigogne-marker 20250410082000-SeedPlans.sql:12',
+  ],
   'golang-migrate-dirty/broken': ['create-if-not-exists 000003_normalize_customer_emails.up.sql:3'],
   'golang-migrate-dirty/broken-transactions': [
     'transaction-nesting 000003_normalize_customer_emails.up.sql:2',

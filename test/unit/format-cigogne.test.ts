@@ -87,15 +87,38 @@ describe('loadCigogne: sections and positions', () => {
     expect(m!.directives).toEqual({});
   });
 
-  it('accepts the two-dash markers of the seed text and CRLF line ends', async () => {
+  it('accepts CRLF line ends', async () => {
     await write({
-      '20240101000000-Two.sql': '-- migration:up\r\nSELECT 1;\r\nSELECT 2;\r\n-- migration:down\r\nSELECT 0;\r\n-- migration:end\r\n',
+      '20240101000000-Two.sql': '--- migration:up\r\nSELECT 1;\r\nSELECT 2;\r\n--- migration:down\r\nSELECT 0;\r\n--- migration:end\r\n',
     });
     const [m] = (await loadCigogne(dir)).migrations;
     expect(m!.up.statements.map((s) => [s.line, s.sql])).toEqual([
       [2, 'SELECT 1'],
       [3, 'SELECT 2'],
     ]);
+  });
+
+  it('refuses the two-dash markers of the seed text, as cigogne does (MissingUpGuard), at the first one', async () => {
+    await write({ '20240101000000-Two.sql': '-- seed\r\n-- migration:up\r\nSELECT 1;\r\n-- migration:down\r\nSELECT 0;\r\n-- migration:end\r\n' });
+    const error = await rejection(loadCigogne(dir));
+    expect([error.line, error.column]).toEqual([2, 1]);
+    expect(error.message).toBe(
+      '"-- migration:up" is not cigogne\'s migration:up marker: it has two dashes, and cigogne looks for the text "--- migration:up" (three dashes, one space): ' +
+        'it finds none in the file and refuses it (MissingUpGuard), so no migration of the set runs',
+    );
+    expect(error.fix).toContain('"--- migration:up"');
+  });
+
+  it('refuses a marker cigogne does not find for its spacing, and only where the exact one is missing', async () => {
+    await write({ '20240101000000-Sp.sql': '--- migration:up\nSELECT 1;\n---migration:down\nSELECT 0;\n--- migration:end\n' });
+    const error = await rejection(loadCigogne(dir));
+    expect([error.line, error.message]).toEqual([3, expect.stringContaining('has no space between the dashes and "migration:"') as unknown]);
+    expect(error.message).toContain('(MissingDownGuard)');
+
+    // Four dashes hold cigogne's three; a two-dash line beside the exact marker is a comment to it.
+    await write({ '20240101000000-Sp.sql': '---- migration:up\n-- migration:up (see below)\nSELECT 1;\n--- migration:down\nSELECT 0;\n--- migration:end\n' });
+    const [m] = (await loadCigogne(dir)).migrations;
+    expect(m!.up.statements.map((s) => [s.line, s.sql])).toEqual([[3, 'SELECT 1']]);
   });
 
   it('reads disable_transaction on the up marker, for a single statement', async () => {
@@ -277,7 +300,7 @@ describe('cigogne plan', () => {
     await write({
       '20240101000000-A.sql': file('CREATE TABLE a (id int);\nINSERT INTO a VALUES (1);'),
       '20240102000000-B.sql': file('CREATE TABLE b (id int);'),
-      '20240103000000-Idx.sql': file('CREATE INDEX CONCURRENTLY a_idx ON a (id);', '-- migration:up disable_transaction'),
+      '20240103000000-Idx.sql': file('CREATE INDEX CONCURRENTLY a_idx ON a (id);', '---- migration:up disable_transaction'),
       '20240104000000-C.sql': file('CREATE TABLE c (id int);'),
       '20240105000000-Idx2.sql': file('CREATE INDEX CONCURRENTLY c_idx ON c (id);', '--- migration:up disable_transaction'),
       '20240106000000-Idx3.sql': file('CREATE INDEX CONCURRENTLY b_idx ON b (id);', '--- migration:up disable_transaction'),

@@ -17,6 +17,13 @@ type MarkerKind = 'up' | 'down' | 'end';
 
 interface Marker {
   kind: MarkerKind;
+  /**
+   * Whether cigogne finds it: its parser looks for the text `--- migration:<kind>` (three dashes,
+   * one space), so `-- migration:up` (two dashes) or `---migration:up` is a plain comment to it.
+   */
+  exact: boolean;
+  /** The marker's text on its line, from its first dash (for messages). */
+  text: string;
   /** 1-based line of the marker in the file. */
   line: number;
   column: number;
@@ -182,7 +189,10 @@ function parseMigration(source: FolderFile, name: string): Migration {
   };
 }
 
-/** The marker lines of a file: `--- migration:up|down|end` and the two-dash form. */
+/**
+ * The marker lines of a file: `--- migration:up|down|end`, and lines written like one that
+ * cigogne does not take for one (`-- migration:up`, `---migration:up`): `exact` tells them apart.
+ */
 function findMarkers(text: string, file: string): Marker[] {
   const markers: Marker[] = [];
   let lineStart = 0;
@@ -191,11 +201,13 @@ function findMarkers(text: string, file: string): Marker[] {
     const lineEnd = newline === -1 ? text.length : newline;
     const nextLineStart = newline === -1 ? text.length + 1 : newline + 1;
     const content = text.slice(lineStart, lineEnd).replace(/\r$/, '');
-    const match = /^(\s*)(-{2,3})\s*migration:(\S+)(.*)$/.exec(content);
+    const match = /^(\s*)(-{2,})([ \t]*)migration:(\S+)(.*)$/.exec(content);
     if (match) {
-      const kind = match[3]!;
+      const kind = match[4]!;
       const column = match[1]!.length + 1;
-      if (kind !== 'up' && kind !== 'down' && kind !== 'end') {
+      // cigogne's guard is a substring: four dashes hold three, one space is the only spacing.
+      const exact = match[2]!.length >= 3 && match[3] === ' ';
+      if (exact && kind !== 'up' && kind !== 'down' && kind !== 'end') {
         throw new InputError(
           `unknown marker "migration:${kind}"`,
           file,
@@ -204,21 +216,85 @@ function findMarkers(text: string, file: string): Marker[] {
           'cigogne knows three markers, one line each: "--- migration:up" (optionally "disable_transaction"), "--- migration:down" and "--- migration:end"',
         );
       }
-      const rest = match[4]!;
-      const restColumn = content.length - rest.length + 1;
-      const options: Marker['options'] = [];
-      for (const option of rest.matchAll(/\S+/g)) options.push({ text: option[0], column: restColumn + option.index });
-      markers.push({ kind, line, column, options, lineStart, nextLineStart: Math.min(nextLineStart, text.length) });
+      if (kind === 'up' || kind === 'down' || kind === 'end') {
+        const rest = match[5]!;
+        const restColumn = content.length - rest.length + 1;
+        const options: Marker['options'] = [];
+        for (const option of rest.matchAll(/\S+/g)) options.push({ text: option[0], column: restColumn + option.index });
+        const written = content.slice(column - 1).trimEnd();
+        markers.push({ kind, exact, text: written, line, column, options, lineStart, nextLineStart: Math.min(nextLineStart, text.length) });
+      }
     }
     lineStart = nextLineStart;
   }
   return markers;
 }
 
+/** What cigogne calls the error of a file without a guard (parser_formatter.gleam's ParserError). */
+const GUARD_ERROR: Record<MarkerKind, string> = { up: 'MissingUpGuard', down: 'MissingDownGuard', end: 'MissingEndGuard' };
+
+/** The first line written like a `kind` marker that cigogne does not find, when the file has no exact one. */
+function missedMarker(markers: Marker[], kind: MarkerKind): Marker | undefined {
+  if (markers.some((m) => m.exact && m.kind === kind)) return undefined;
+  return markers.find((m) => !m.exact && m.kind === kind);
+}
+
+/** Why cigogne does not see `marker` (two dashes, or other spacing), in words. */
+function howWritten(marker: Marker): string {
+  const dashes = /^-+/.exec(marker.text)![0].length;
+  if (dashes === 2) return 'has two dashes';
+  const spacing = /^-+([ \t]*)/.exec(marker.text)![1]!;
+  return spacing === '' ? 'has no space between the dashes and "migration:"' : 'has other spacing than one space between the dashes and "migration:"';
+}
+
+export const MISSED_MARKER = /^"[^"]*" is not cigogne's migration:(up|down|end) marker/;
+
+function missedMarkerError(marker: Marker, file: string): InputError {
+  const exact = `--- migration:${marker.kind}`;
+  return new InputError(
+    `"${marker.text}" is not cigogne's migration:${marker.kind} marker: it ${howWritten(marker)}, and cigogne looks for the text "${exact}" ` +
+      `(three dashes, one space): it finds none in the file and refuses it (${GUARD_ERROR[marker.kind]}), so no migration of the set runs`,
+    file,
+    marker.line,
+    marker.column,
+    `write the marker as cigogne reads it: "${exact}${marker.options.map((o) => ` ${o.text}`).join('')}", and the others the same way (${(['up', 'down', 'end'] as const)
+      .filter((k) => k !== marker.kind)
+      .map((k) => `"--- migration:${k}"`)
+      .join(', ')})`,
+  );
+}
+
+/**
+ * The file's text with each marker cigogne would miss written as it reads it (line numbers kept):
+ * what lint parses to go on and judge the rest of the file.
+ */
+export function withExactMarkers(text: string): { text: string; missed: { line: number; column: number; kind: MarkerKind; text: string }[] } {
+  let markers: Marker[];
+  try {
+    markers = findMarkers(text, '');
+  } catch {
+    return { text, missed: [] };
+  }
+  const missed = (['up', 'down', 'end'] as const).flatMap((kind) => {
+    const m = missedMarker(markers, kind);
+    return m ? [m] : [];
+  });
+  const lines = text.split('\n');
+  for (const m of missed) {
+    const line = lines[m.line - 1]!;
+    lines[m.line - 1] = line.replace(/^(\s*)-{2,}[ \t]*migration:/, '$1--- migration:');
+  }
+  return { text: lines.join('\n'), missed: missed.map((m) => ({ line: m.line, column: m.column, kind: m.kind, text: m.text })) };
+}
+
 function orderedMarkers(markers: Marker[], text: string, file: string): { up: Marker; down: Marker; end: Marker } {
   const expected: MarkerKind[] = ['up', 'down', 'end'];
+  for (const kind of expected) {
+    const missed = missedMarker(markers, kind);
+    if (missed) throw missedMarkerError(missed, file);
+  }
   const found: Partial<Record<MarkerKind, Marker>> = {};
-  for (const marker of markers) {
+  for (const marker of markers.filter((m) => m.exact)) {
     const previous = found[marker.kind];
     if (previous) {
       throw new InputError(

@@ -6,6 +6,7 @@ import { splitStatements } from '../../migrations/split.js';
 import { InputError, type Env, type Migration, type MigrationSet, type Script, type Statement } from '../../migrations/types.js';
 import { parseConnection, type CoddConnection } from './connection-string.js';
 import { cutCopyData } from './copy-data.js';
+import { refuseUnsupportedCopy } from './copy-forms.js';
 import { readHeader } from './header.js';
 import { substitute } from './substitute.js';
 
@@ -178,6 +179,7 @@ function parsedScript(original: string, file: string, values: Map<string, string
     const data = cut.copies.get(statement.offset);
     return { ...statement, line, column, ...(data !== undefined && statement.kind === 'CopyStmt' ? { copyData: data } : {}) };
   });
+  for (const statement of placed) refuseUnsupportedCopy(statement);
   for (const [offset] of cut.copies) {
     if (!placed.some((s) => s.offset === offset && s.copyData !== undefined)) {
       throw new Error(`codd loader: the COPY at offset ${offset} of ${file} does not start a statement of the parser`);

@@ -4,11 +4,12 @@ import type { DatabaseHandle } from '../../postgres/types.js';
 import type { Block, InherentStop, RunOptions, RunnerModel, RunnerOptions, Trace } from '../types.js';
 import { CoddCluster } from './cluster.js';
 import { blocksOf, OPTIONS, settings, type CoddPlan } from './plan.js';
+import { CODD_RETRY_POLICY, parseCoddRetryPolicy } from './retry-policy.js';
 import { CoddRun } from './run.js';
 import { unrecordedDatabase } from './stop.js';
 import { SCHEMA, TABLE } from './tracker.js';
 
-/** codd's defaultRetryPolicy (CODD_RETRY_POLICY unset): 3 tries, waiting 1 s then 2 s. */
+/** codd's defaultRetryPolicy (CODD_RETRY_POLICY unset, src/Codd/Types.hs): 3 tries, waiting 1 s then 2 s. */
 export const CODD_DEFAULT_RETRY = 'max 2 backoff exponential 1s';
 
 /*
@@ -41,6 +42,7 @@ export function coddModel(cluster: CoddCluster = new CoddCluster()): RunnerModel
     cluster,
     retry: {
       defaultPolicy: CODD_DEFAULT_RETRY,
+      environment: { variable: CODD_RETRY_POLICY, parse: parseCoddRetryPolicy },
       noTxnByStatement: true,
       lostConnectionEndsRun: true,
       separate: 'give it a migration of its own (-- codd: no-txn for ALTER TYPE … ADD VALUE)',
