@@ -25,6 +25,8 @@ export interface Output {
   out?: string;
   /** With `out`: a second format printed on stdout, e.g. `--format github,junit --out junit.xml`. */
   stdout?: 'text' | 'github';
+  /** false: no annotations under GitHub Actions (a scenario's findings are predictions, not defects). */
+  annotate?: false;
 }
 
 /** `--format F`, or `--format LOG,FILE --out FILE`: a log format on stdout and a file format in the file. */

@@ -12,6 +12,8 @@ export interface OutputChoice {
   out?: string;
   /** With `out`: the log format printed on stdout beside the file. */
   stdout?: 'text' | 'github';
+  /** false: never (`migtest run`: a scenario's findings are predictions, and its stdout may be JSON). */
+  annotate?: false;
 }
 
 /** The format stdout carries: a log (text, github), a machine format (json, junit), or nothing (all went to --out). */
@@ -33,7 +35,7 @@ export function underGithubActions(env: Record<string, string | undefined>): boo
  * wants both writes the file with --out, or says `--format github,json --out report.json`).
  */
 export function ciAnnotations(report: RunReport, output: OutputChoice, env: Record<string, string | undefined>, cwd = process.cwd()): string {
-  if (!underGithubActions(env)) return '';
+  if (!underGithubActions(env) || output.annotate === false) return '';
   const carries = stdoutFormat(output);
   if (carries !== 'text' && carries !== 'nothing') return '';
   const lines = annotations(report, { workspace: env.GITHUB_WORKSPACE, cwd });

@@ -95,6 +95,13 @@ describe('CI-native output', () => {
     expect(junit.stdout).toContain(`<testcase classname="migtest.lint" name="lint · ${FORCE_FILE}" file="${FORCE_FILE}" line="2"`);
   }, 120_000);
 
+  it('migtest run prints no annotations: a scenario\'s findings are predictions, and its JSON stays one object', async () => {
+    const result = await migtest(['run', 'scenarios/schema-drift.json', '--format', 'json'], { env: GITHUB });
+    expect(result.code).toBe(0);
+    expect(annotationsOf(result.stdout)).toEqual([]);
+    expect((JSON.parse(result.stdout) as { ok: boolean }).ok).toBe(true);
+  }, 180_000);
+
   it('lint refuses a format it does not know, and a log,file pair without --out, as check does', async () => {
     const unknown = await migtest(['lint', FORCE, ...MULTI, '--format', 'sarif']);
     expect(unknown.code).toBe(2);

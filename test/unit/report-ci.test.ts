@@ -24,6 +24,7 @@ describe('annotations under GitHub Actions without --format github', () => {
       expect(lines(output)).toEqual([]);
     }
     expect(lines({ format: 'text' }, {})).toEqual([]);
+    expect(lines({ format: 'text', annotate: false })).toEqual([]);
     expect(lines({ format: 'text' }, { GITHUB_ACTIONS: 'false' })).toEqual([]);
   });
 
