@@ -8,6 +8,7 @@ import type { Difference, Snapshot } from '../snapshot/types.js';
 import { argumentIn, pathIn, shellWord } from './paths.js';
 import type { Check, CheckContext, CheckName, CheckOptions, Finding } from './types.js';
 import { appliedSet } from './applies.js';
+import { definitions, originOf, type Defined } from './expected-origin.js';
 
 /** What `--ignore` can leave out of the comparison with the expected schema. */
 export const IGNORABLE = ['column-order', 'owners', 'privileges'] as const;
@@ -116,7 +117,8 @@ export const expected: Check = {
     const hint =
       `the set no longer gives the schema its expected-schema files hold (a migration edited, renamed or removed?): if the change is meant, write the files again (${make}) and commit them; if not, restore the migration and make the change in a new one` +
       formatNote;
-    const findings = diff.map((d) => findingOf(d, files, reproduce, hint));
+    const defined = definitions(context.set);
+    const findings = diff.map((d) => findingOf(d, files, reproduce, hint, defined));
     return { status: findings.length > 0 ? 'fail' : 'pass', cases, findings };
   },
 };
@@ -130,7 +132,12 @@ function reproduceOptions(context: CheckContext, folder: string): string[] {
   return extra;
 }
 
-function findingOf(d: Difference, files: ExpectedObjects, reproduce: string, hint: string): Finding {
+/**
+ * A difference is placed on the statement that made or last changed its object (a maintainer
+ * edits the migration, not the snapshot file), else on the object's expected-schema file; the
+ * other place is named in the detail.
+ */
+function findingOf(d: Difference, files: ExpectedObjects, reproduce: string, hint: string, defined: readonly Defined[]): Finding {
   // A changed object's difference holds only the attributes that changed: its table is in the file.
   const what = describeObject(d.path, d.change === 'added' ? d.found : files.objects[d.path]);
   const attributes = d.change === 'changed' && d.expected !== null && typeof d.expected === 'object' ? Object.keys(d.expected).sort() : [];
@@ -141,15 +148,19 @@ function findingOf(d: Difference, files: ExpectedObjects, reproduce: string, hin
         ? `${what} missing: in the expected schema, not in the fresh one`
         : `${what} added: in the fresh schema, not in the expected one`;
   const file = files.files[d.path];
+  const origin = originOf(defined, d.path, d.change === 'added' ? d.found : (files.objects[d.path] ?? d.expected));
+  const snapshotFile = file ? `expected-schema file: ${pathIn(resolve(file))}` : null;
+  const detail = !origin
+    ? null
+    : [origin.by === 'table' ? `no statement of the set names it; this statement makes its table` : null, snapshotFile].filter((s) => s !== null).join('; ') || null;
   return {
     check: 'expected',
-    file: file ? resolve(file) : null,
-    line: file ? 1 : null,
-    column: file ? 1 : null,
-    statement: null,
+    ...(origin
+      ? { file: origin.statement.file, line: origin.statement.line, column: origin.statement.column, statement: origin.statement.sql }
+      : { file: file ? resolve(file) : null, line: file ? 1 : null, column: file ? 1 : null, statement: null }),
     sqlstate: null,
     message,
-    detail: null,
+    detail,
     hint,
     diff: [d],
     reproduce,

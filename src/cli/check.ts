@@ -3,6 +3,7 @@ import type { RunReport } from '../checks/types.js';
 import { toJson } from '../report/json.js';
 import { toJunit } from '../report/junit.js';
 import { toGithub } from '../report/github.js';
+import { ciAnnotations } from '../report/ci.js';
 import { TextReporter } from '../report/text.js';
 import { UsageError } from './errors.js';
 import { checkOut, writeReport } from './out.js';
@@ -24,6 +25,8 @@ export interface Output {
   out?: string;
   /** With `out`: a second format printed on stdout, e.g. `--format github,junit --out junit.xml`. */
   stdout?: 'text' | 'github';
+  /** false: no annotations under GitHub Actions (a scenario's findings are predictions, not defects). */
+  annotate?: false;
 }
 
 /** `--format F`, or `--format LOG,FILE --out FILE`: a log format on stdout and a file format in the file. */
@@ -80,6 +83,7 @@ export async function check(request: RunRequest, output: Output): Promise<{ code
     else process.stdout.write(rendered);
   }
   if (output.stdout === 'github') process.stdout.write(toGithub(report));
+  process.stdout.write(ciAnnotations(report, output, process.env));
   return { code: report.ok ? 0 : 1, report };
 }
 

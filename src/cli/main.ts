@@ -7,13 +7,14 @@ import { DEFAULT_IMAGE } from '../postgres/container.js';
 import { PROVIDERS } from '../postgres/providers.js';
 import { TOOL_NAMES, TOOLS } from '../runners/registry.js';
 import type { RunRequest } from '../run.js';
-import { errorJson, toJson } from '../report/json.js';
+import { errorJson } from '../report/json.js';
 import { VERSION } from '../version.js';
 import { describeError, errorReport, UsageError } from './errors.js';
 import { runScenario } from './scenario.js';
 import { check, parseOutput, writeReport, type Format } from './check.js';
 import { lintCommand } from '../lint/command.js';
-import { formatLint } from '../report/lint.js';
+import { renderLint } from '../report/lint.js';
+import { ciAnnotations } from '../report/ci.js';
 import { checksWithExpected, parseIgnore } from '../checks/expected.js';
 import { snapshotCommand } from './snapshot.js';
 import { checkOut, OutRefused } from './out.js';
@@ -165,15 +166,18 @@ function program(result: { code: number }): Command {
     .argument('<dir>', 'the folder of the migration set')
     .addOption(new Option('--runner <model>', 'the runner model that applies the set').choices(TOOL_NAMES).makeOptionMandatory())
     .option('--runner-option <name=value>', 'an option of the runner model (repeatable), e.g. transactions=true', collectOption, {})
-    .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
+    .option('--format <format>', 'output format: text, json, junit or github; or a log and a file format, e.g. github,junit with --out', 'text')
     .option('--out <file>', 'write the report to a file instead of stdout')
     .action(async (dir: string, opts: Record<string, unknown>) => {
-      if (opts.out !== undefined) checkOut(opts.out as string, dir, 'file');
+      const output = parseOutput(opts.format as string, opts.out as string | undefined);
+      if (output.out !== undefined) checkOut(output.out, dir, 'file');
       const { report, code } = await lintCommand(dir, opts.runner as string, { runnerOptions: opts.runnerOption as Record<string, string>, env: process.env });
-      const color = opts.format === 'text' && !opts.out && process.stdout.isTTY === true && !process.env.CI && !process.env.NO_COLOR;
-      const text = opts.format === 'json' ? toJson(report) + '\n' : formatLint(report, { color });
-      if (opts.out) writeReport(opts.out as string, text);
-      else process.stdout.write(text);
+      const color = output.format === 'text' && !output.out && process.stdout.isTTY === true && !process.env.CI && !process.env.NO_COLOR;
+      const rendered = renderLint(report, output.format, { color });
+      if (output.out) writeReport(output.out, rendered);
+      else process.stdout.write(rendered);
+      if (output.stdout) process.stdout.write(renderLint(report, output.stdout));
+      process.stdout.write(ciAnnotations(report, output, process.env));
       result.code = code;
     });
 

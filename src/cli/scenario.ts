@@ -110,7 +110,7 @@ export async function runScenario(arg: string, format: Format): Promise<number> 
       const verdict = await expectRejection(() =>
         check(
           { dir, runner: scenario.runner, checks: set.checks ?? scenario.checks, postgres: scenario.postgres, provider: 'embedded', options: { ...scenario.properties, ...expectedOf(scenario, set) }, runnerOptions: { ...scenario.runnerOptions, ...set.runnerOptions }, ...retryOf(scenario, set), ...(scenario.role !== undefined ? { role: scenario.role } : {}) },
-          { format: 'json', out: '/dev/null' },
+          { format: 'json', out: '/dev/null', annotate: false },
         ),
         set.rejects,
       );
@@ -133,7 +133,7 @@ export async function runScenario(arg: string, format: Format): Promise<number> 
         ...retryOf(scenario, set),
         ...(scenario.role !== undefined ? { role: scenario.role } : {}),
       },
-      format === 'text' ? { format: 'text' } : { format: 'json', out: '/dev/null' },
+      format === 'text' ? { format: 'text', annotate: false } : { format: 'json', out: '/dev/null', annotate: false },
     );
     // Compared and printed as the reader sees it: paths from the current directory.
     const report = displayReport(checked);

@@ -16,20 +16,32 @@ export interface GithubPlaces {
  * files from the workspace, as GitHub places them; texts for the log show paths from `cwd`.
  */
 export function toGithub(report: RunReport, places: GithubPlaces = {}): string {
-  const lines: string[] = [];
-  for (const result of report.checks) {
-    for (const finding of result.findings) lines.push(annotation(report, result, finding, places));
-    for (const note of result.notes ?? []) lines.push(noteAnnotation(report, result, note, places));
-  }
+  const lines: string[] = annotations(report, places);
   for (const result of report.checks) lines.push(checkLine(result, places.cwd));
   lines.push(summaryLine(report, places.cwd));
   return lines.join('\n') + '\n';
 }
 
+/** The workflow commands alone: `::error` per finding, `::warning` per note, as printed beside another log format. */
+export function annotations(report: RunReport, places: GithubPlaces = {}): string[] {
+  const lines: string[] = [];
+  for (const result of report.checks) {
+    for (const finding of result.findings) lines.push(annotation(report, result, finding, places));
+    for (const note of result.notes ?? []) lines.push(noteAnnotation(report, result, note, places));
+  }
+  return lines;
+}
+
 /** The title names the check and the PostgreSQL version, so a matrix's annotations tell apart. */
 function title(report: RunReport, result: CheckResult, f: Finding): string {
   const shard = report.shard && report.shard.count > 1 ? ` shard ${report.shard.index}/${report.shard.count}` : '';
-  return `migtest ${result.name} · PostgreSQL ${result.postgres}${shard}${f.sqlstate ? ` · ${f.sqlstate}` : ''}`;
+  const rule = typeof f.case?.rule === 'string' && result.name === 'lint' ? ` · ${f.case.rule}` : '';
+  return `migtest ${result.name}${postgresOf(result)}${shard}${f.sqlstate ? ` · ${f.sqlstate}` : ''}${rule}`;
+}
+
+/** Lint runs without a server: its title names no version. */
+function postgresOf(result: CheckResult): string {
+  return result.postgres === 'none' ? '' : ` · PostgreSQL ${result.postgres}`;
 }
 
 export function annotation(report: RunReport, result: CheckResult, finding: Finding, places: GithubPlaces = {}): string {
@@ -41,7 +53,7 @@ export function annotation(report: RunReport, result: CheckResult, finding: Find
     if (f.column !== null) properties.push(`col=${f.column}`);
   }
   properties.push(`title=${escapeProperty(title(report, result, f))}`);
-  const message = [f.message + moreCases(f), ...(f.hint ? [`hint: ${f.hint}`] : []), `reproduce: ${f.reproduce}`].join('\n');
+  const message = [f.message + moreCases(f), ...(f.detail ? [`detail: ${f.detail}`] : []), ...(f.hint ? [`hint: ${f.hint}`] : []), `reproduce: ${f.reproduce}`].join('\n');
   return `::error ${properties.join(',')}::${escapeData(message)}`;
 }
 
@@ -51,7 +63,7 @@ export function noteAnnotation(report: RunReport, result: CheckResult, note: Not
   const shard = report.shard && report.shard.count > 1 ? ` shard ${report.shard.index}/${report.shard.count}` : '';
   const properties = [
     ...(note.file ? [`file=${escapeProperty(workspacePath(note.file, places.workspace, places.cwd))}`] : []),
-    `title=${escapeProperty(`migtest ${result.name} · PostgreSQL ${result.postgres}${shard} · note`)}`,
+    `title=${escapeProperty(`migtest ${result.name}${postgresOf(result)}${shard} · note`)}`,
   ];
   return `::warning ${properties.join(',')}::${escapeData(`${n.message}\naction: ${n.action}`)}`;
 }
@@ -74,12 +86,15 @@ function checkLine(r: CheckResult, cwd?: string): string {
   const mark = r.status === 'pass' ? 'ok  ' : r.status === 'fail' ? 'FAIL' : 'skip';
   const findings = r.findings.length > 0 ? `, ${r.findings.length} finding${r.findings.length === 1 ? '' : 's'}` : '';
   const reason = !r.reason ? '' : r.status === 'fail' ? ` (${displayText(r.reason, cwd)})` : ` (skipped: ${displayText(r.reason, cwd)})`;
-  return `${mark} ${r.name} pg ${r.postgres}: ${r.cases} case${r.cases === 1 ? '' : 's'}${findings}${reason}`;
+  return `${mark} ${r.name}${r.postgres === 'none' ? '' : ` pg ${r.postgres}`}: ${r.cases} case${r.cases === 1 ? '' : 's'}${findings}${reason}`;
 }
 
 function summaryLine(report: RunReport, cwd?: string): string {
   const shard = report.shard ? `, shard ${report.shard.index}/${report.shard.count}` : '';
-  const where = `${displayPath(report.set, cwd)}, runner ${report.runner}, PostgreSQL ${report.postgres.join(', ') || 'none'}${shard}`;
+  // Lint alone ran on no server: no PostgreSQL to name.
+  const lintOnly = report.postgres.length === 0 && report.checks.length > 0 && report.checks.every((r) => r.postgres === 'none');
+  const postgres = lintOnly ? '' : `, PostgreSQL ${report.postgres.join(', ') || 'none'}`;
+  const where = `${displayPath(report.set, cwd)}, runner ${report.runner}${postgres}${shard}`;
   return `migtest: ${report.ok ? 'PASS' : 'FAIL'} ${checksSummary(report)} (${where})`;
 }
 

@@ -1,6 +1,24 @@
 import pc from 'picocolors';
 import type { Finding, RunReport } from '../checks/types.js';
 import { displayReport } from './paths.js';
+import { toGithub } from './github.js';
+import { toJson } from './json.js';
+import { toJunit } from './junit.js';
+
+/** `migtest lint --format F`: the same formats as check; text is lint's own (one block per finding). */
+export function renderLint(report: RunReport, format: 'text' | 'json' | 'junit' | 'github', options: { color?: boolean; cwd?: string } = {}): string {
+  const cwd = options.cwd ?? process.cwd();
+  switch (format) {
+    case 'json':
+      return toJson(report, cwd) + '\n';
+    case 'junit':
+      return toJunit(report, { cwd });
+    case 'github':
+      return toGithub(report, { cwd });
+    default:
+      return formatLint(report, { ...options, cwd });
+  }
+}
 
 /** The text output of `migtest lint`: one block per finding, then a summary line. */
 export function formatLint(run: RunReport, options: { color?: boolean; cwd?: string } = {}): string {

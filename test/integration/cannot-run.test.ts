@@ -90,7 +90,7 @@ describe('a check that cannot run because the set does not apply', () => {
     };
     expect(doc.testsuites).toMatchObject({ failures: '1', skipped: '0' });
     const [resume] = doc.testsuites.testsuite.testcase;
-    expect(resume!.name).toBe(`resume · ${divide}:2:1 · 22012`);
+    expect(resume!.name).toBe(`resume · PostgreSQL 17 · ${divide}`);
     expect(resume!.failure).toMatchObject({ type: '22012', message: '22012 the first run fails here, so resume cannot run: division by zero' });
   });
 

@@ -34,14 +34,17 @@ describe('check expected and migtest snapshot', () => {
     expect(result.code).toBe(1);
     const check = expectedCheck(JSON.parse(result.stdout) as JsonReport);
     expect(check.status).toBe('fail');
-    const findings = check.findings.map((f) => ({ file: f.file, message: f.message, diff: f.diff, reproduce: f.reproduce }));
+    const findings = check.findings.map((f) => ({ file: f.file, line: f.line, message: f.message, detail: (f as { detail?: string | null }).detail, diff: f.diff, reproduce: f.reproduce }));
     expect(findings.map((f) => f.message)).toEqual([
       'table public.orders: column total_cents changed (type)',
       'table public.orders: index orders_customer_id_idx missing: in the expected schema, not in the fresh one',
       'view public.customer_totals changed (definition)',
     ]);
     expect(findings[0]).toEqual({
-      file: `${DRIFT}/expected-schema/pg17/column/public.orders.total_cents.json`,
+      // On the migration that makes the column, the expected-schema file in the detail.
+      file: `${DRIFT}/broken/000002_create_orders.up.sql`,
+      line: 2,
+      detail: `expected-schema file: ${DRIFT}/expected-schema/pg17/column/public.orders.total_cents.json`,
       message: 'table public.orders: column total_cents changed (type)',
       diff: [{ path: 'column:public.orders.total_cents', change: 'changed', expected: { type: 'bigint' }, found: { type: 'integer' } }],
       reproduce: `npx migtest check ${DRIFT}/broken --runner golang-migrate --checks expected --pg 17`,

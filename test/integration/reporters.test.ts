@@ -37,9 +37,9 @@ describe('reporters on the certctl double-run story', () => {
     const { suites } = testcases(result.stdout);
     expect(suites.map((s) => s.name)).toEqual([`${BROKEN} · rerun-all · PostgreSQL 17`]);
     const [fresh, twice] = suites[0]!.testcase;
-    expect(fresh).toMatchObject({ classname: 'pg17.fresh', name: 'fresh · 1 case' });
+    expect(fresh).toMatchObject({ classname: 'pg17.fresh', name: 'fresh · PostgreSQL 17' });
     expect(fresh!.failure).toBeUndefined();
-    expect(twice).toMatchObject({ classname: 'pg17.twice', name: `twice · ${CONSTRAINTS}:2:1 · 42710` });
+    expect(twice).toMatchObject({ classname: 'pg17.twice', name: `twice · PostgreSQL 17 · ${CONSTRAINTS}`, file: CONSTRAINTS, line: '2' });
     expect(twice!.failure).toMatchObject({
       type: '42710',
       message: '42710 constraint "certificates_status_check" for relation "certificates" already exists',

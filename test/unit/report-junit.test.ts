@@ -26,7 +26,7 @@ const suitesOf = (doc: Node) => (doc.testsuites as Node).testsuite as Node[];
 const casesOf = (suite: Node) => suite.testcase as Node[];
 
 describe('junit reporter', () => {
-  const xml = toJunit(handMadeReport());
+  const xml = toJunit(handMadeReport(), { cwd: process.cwd(), now: new Date('2026-12-04T23:35:17Z'), hostname: 'runner-1' });
   const doc = parse(xml);
 
   it('writes well-formed XML with one testsuite per PostgreSQL version, named after it', () => {
@@ -42,7 +42,11 @@ describe('junit reporter', () => {
     });
   });
 
-  it('counts a failing check once per finding, and times in seconds', () => {
+  it('says when and where the suites ran: timestamp (UTC, the checks\' time before the report) and hostname', () => {
+    for (const suite of suitesOf(doc)) expect(suite).toMatchObject({ timestamp: '2026-12-04T23:35:12', hostname: 'runner-1' });
+  });
+
+  it('counts a failing check once per file of its findings, and times in seconds', () => {
     const top = doc.testsuites as Node;
     expect(top).toMatchObject({ tests: '5', failures: '2', errors: '0', skipped: '1', time: '4.123' });
     const [pg17, pg16] = suitesOf(doc);
@@ -51,17 +55,19 @@ describe('junit reporter', () => {
     expect(casesOf(pg17!).map((c) => c.classname)).toEqual(['pg17.fresh', 'pg17.fault', 'pg17.fault', 'pg17.resume']);
   });
 
-  it('gives a passing check one testcase that says how many cases passed', () => {
+  it('gives a passing check one testcase named by check and version; the case count is in its output', () => {
     const [fresh] = casesOf(suitesOf(doc)[0]!);
-    expect(fresh).toMatchObject({ name: 'fresh · 1 case', time: '0.120' });
+    expect(fresh).toMatchObject({ name: 'fresh · PostgreSQL 17', time: '0.120' });
     expect(fresh!.failure).toBeUndefined();
     expect(fresh!['system-out']).toBe('fresh on PostgreSQL 17: 1 case passed');
-    expect(casesOf(suitesOf(doc)[1]!)[0]).toMatchObject({ name: 'fault · 22 cases', classname: 'pg16.fault' });
+    expect(casesOf(suitesOf(doc)[1]!)[0]).toMatchObject({ name: 'fault · PostgreSQL 16', classname: 'pg16.fault' });
   });
 
-  it('gives each finding a failing testcase: message, file:line:col, SQLSTATE, hint and reproduce, escaped and read back intact', () => {
+  it('gives each file of a failing check a testcase named by check, version and file, with file and line attributes', () => {
     const finding = casesOf(suitesOf(doc)[0]!)[1]!;
-    expect(finding.name).toBe('fault · sets/a,b/000004_x:y.up.sql:2:5 · 42710');
+    expect(finding.name).toBe('fault · PostgreSQL 17 · sets/a,b/000004_x:y.up.sql');
+    expect(finding).toMatchObject({ file: 'sets/a,b/000004_x:y.up.sql', line: '2' });
+    expect(finding.name).not.toMatch(/:2|:5/);
     expect(finding.time).toBe('1.250');
     const failure = finding.failure as Node;
     expect(failure.message).toBe(`42710 constraint "c" for relation "t" already exists: 100% sure <really> & 'quoted'`);
@@ -73,11 +79,13 @@ describe('junit reporter', () => {
     expect(body).toContain('hint: guard it: IF NOT EXISTS, then\nre-run');
     expect(body).toContain(`reproduce: ${AT_STATEMENT.reproduce}`);
     expect(body).toContain('check ran 22 cases');
+    expect(body).not.toContain('\r');
   });
 
-  it('names a finding without a file by its case, with the case and the diff in the body', () => {
+  it('names the findings without a file by check and version only (never by their case), with the case and the diff in the body', () => {
     const finding = casesOf(suitesOf(doc)[0]!)[2]!;
-    expect(finding.name).toBe('fault · no statement · fault=terminate block=1 at=0 boundary=before rule=in-txn');
+    expect(finding.name).toBe('fault · PostgreSQL 17');
+    expect(finding.file).toBeUndefined();
     const body = (finding.failure as Node)['#text'] as string;
     expect(body.split('\n')[0]).toBe('(no statement)');
     expect(body).toContain(`case: ${JSON.stringify(WITHOUT_FILE.case)}`);
@@ -87,7 +95,7 @@ describe('junit reporter', () => {
 
   it('marks a skipped check with its reason', () => {
     const skipped = casesOf(suitesOf(doc)[0]!)[3]!;
-    expect(skipped.name).toBe('resume');
+    expect(skipped.name).toBe('resume · PostgreSQL 17');
     expect(skipped.skipped).toEqual({ message: 'none of the 22 cases falls on shard 2/4 & <more>' });
   });
 });
@@ -111,5 +119,18 @@ describe('XML escaping', () => {
     report.checks[1]!.findings[0] = { ...AT_STATEMENT, message: odd };
     expect(XMLValidator.validate(toJunit(report))).toBe(true);
     expect(text('emoji 🐘 stays')).toBe('emoji 🐘 stays');
+    expect(text('del\u007f c1\u0085')).toBe('del\\u007f c1\\u0085');
+    expect(text('a\r\nb\rc')).toBe('a\nb\nc');
+  });
+
+  it('puts the findings of one file in one testcase, its line the first of them, the others counted in the message', () => {
+    const report = handMadeReport();
+    report.checks[1]!.findings = [{ ...AT_STATEMENT, line: 7 }, { ...AT_STATEMENT, line: 3, message: 'second' }];
+    const doc = parse(toJunit(report, { cwd: process.cwd() }));
+    const cases = casesOf(suitesOf(doc)[0]!).filter((c) => c.classname === 'pg17.fault');
+    expect(cases).toHaveLength(1);
+    expect(cases[0]).toMatchObject({ line: '3', name: 'fault · PostgreSQL 17 · sets/a,b/000004_x:y.up.sql' });
+    expect((cases[0]!.failure as Node).message).toMatch(/\(and 1 more finding in this file\)$/);
+    expect(((cases[0]!.failure as Node)['#text'] as string).match(/reproduce:/g)).toHaveLength(2);
   });
 });
