@@ -62,7 +62,9 @@ export function startupError(failure: StartupFailure, context: StartupContext, d
   const who = context.serverUser ? `the server's OS user '${context.serverUser}' (PostgreSQL refuses to run as root)` : 'migtest';
   const folder = context.blockedFolder ?? (failure.path ? folderOf(failure.path, failure.syscall) : context.clusterParent);
   const where = failure.syscall ? ` (${failure.syscall})` : '';
-  const inCluster = isInside(folder, context.clusterParent) || isInside(context.clusterParent, folder);
+  // A program that could not be executed is the binaries' folder, wherever the cluster goes.
+  const binaries = failure.syscall?.startsWith('spawn') === true;
+  const inCluster = !binaries && (isInside(folder, context.clusterParent) || isInside(context.clusterParent, folder));
   const fix = inCluster
     ? `set MIGTEST_TMPDIR to a folder ${who === 'migtest' ? 'you can write to' : `'${context.serverUser}' can enter and write to`} (e.g. MIGTEST_TMPDIR=/tmp), or open ${folder} to it`
     : `let ${context.serverUser ?? 'this user'} enter ${folder} (chmod o+x on it and each folder above it), or install the project where it can; MIGTEST_TMPDIR sets where the cluster goes, not the binaries`;

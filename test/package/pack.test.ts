@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
 import { chmodSync, cpSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -44,8 +44,10 @@ describe('the packed tarball, installed into a new project', () => {
   }, 600_000);
 
   afterAll(() => {
+    // What a user's install weighs, for the record (the embedded binaries are most of it).
+    const size = spawnSync('du', ['-sm', join(project, 'node_modules')], { encoding: 'utf8' }).stdout.split('\t')[0];
     rmSync(work, { recursive: true, force: true });
-    console.log(`packed-tarball test: ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    console.log(`packed-tarball test: ${((Date.now() - started) / 1000).toFixed(1)} s, install ${size} MB`);
   });
 
   it('ships its licence, changelog and docs, and no source maps pointing at an unshipped src/', () => {
