@@ -41,11 +41,40 @@ export function checkImageVersions(image: string, majors: number[]): void {
   }
 }
 
+/** The install line for the container provider's optional peer dependencies. */
+export const TESTCONTAINERS_INSTALL = 'npm install --save-dev testcontainers@11 @testcontainers/postgresql@11';
+
+/**
+ * testcontainers and its PostgreSQL module are optional peer dependencies (most of an install's
+ * size, and only `--provider container` needs them): loaded here, on first use, and a missing one
+ * is exit 2 with the line that installs them.
+ */
+async function loadTestcontainers(): Promise<{
+  testcontainers: typeof import('testcontainers');
+  postgresql: typeof import('@testcontainers/postgresql');
+}> {
+  const load = async <T>(name: string, importer: () => Promise<T>): Promise<T> => {
+    try {
+      return await importer();
+    } catch (error) {
+      const code = (error as { code?: string }).code;
+      if (code !== 'ERR_MODULE_NOT_FOUND' && code !== 'MODULE_NOT_FOUND') throw error;
+      throw new InfrastructureError(
+        `--provider container needs the npm package ${name}, which is not installed (migtest lists testcontainers and @testcontainers/postgresql as optional peer dependencies: the embedded and url providers never load them)`,
+        TESTCONTAINERS_INSTALL,
+      );
+    }
+  };
+  const testcontainers = await load('testcontainers', () => import('testcontainers'));
+  const postgresql = await load('@testcontainers/postgresql', () => import('@testcontainers/postgresql'));
+  return { testcontainers, postgresql };
+}
+
 /** Whether a Docker engine answers; the reason when it does not. */
 export async function dockerAvailable(): Promise<{ ok: true } | { ok: false; reason: string }> {
   disableRyukUnlessAsked();
   try {
-    const { getContainerRuntimeClient } = await import('testcontainers');
+    const { getContainerRuntimeClient } = (await loadTestcontainers()).testcontainers;
     await getContainerRuntimeClient();
     return { ok: true };
   } catch (error) {
@@ -69,7 +98,7 @@ export const containerLabel = { key: RUN_LABEL, value: runToken } as const;
 
 /** Removes the containers of one start, also one whose start was cut short (its id never came back). */
 async function removeStarted(start: string): Promise<void> {
-  const { getContainerRuntimeClient } = await import('testcontainers');
+  const { getContainerRuntimeClient } = (await loadTestcontainers()).testcontainers;
   const client = await getContainerRuntimeClient();
   const dockerode = (client.container as unknown as { dockerode: import('dockerode') }).dockerode;
   const found = await dockerode.listContainers({ all: true, filters: { label: [`${RUN_LABEL}=${runToken}`, `${START_LABEL}=${start}`] } });
@@ -79,7 +108,7 @@ async function removeStarted(start: string): Promise<void> {
 /** Whether the engine has `image` already; a failed start of an image it lacks is a failed pull. */
 async function imageIsLocal(image: string): Promise<boolean> {
   try {
-    const { getContainerRuntimeClient } = await import('testcontainers');
+    const { getContainerRuntimeClient } = (await loadTestcontainers()).testcontainers;
     const client = await getContainerRuntimeClient();
     const dockerode = (client.container as unknown as { dockerode: import('dockerode') }).dockerode;
     await dockerode.getImage(image).inspect();
@@ -94,7 +123,7 @@ let reaped: Promise<void> | undefined;
 /** Once per process, before its first container: the containers of runs that are gone. */
 function reapOnce(): Promise<void> {
   reaped ??= (async () => {
-    const { getContainerRuntimeClient } = await import('testcontainers');
+    const { getContainerRuntimeClient } = (await loadTestcontainers()).testcontainers;
     const client = await getContainerRuntimeClient();
     const dockerode = (client.container as unknown as { dockerode: import('dockerode') }).dockerode;
     const found = await dockerode.listContainers({ all: true, filters: { label: [OWNER_LABEL] } });
@@ -134,6 +163,7 @@ function describe(error: unknown): string {
 /** Starts one PostgreSQL container from `image`; it serves a whole run. */
 export async function startContainer(options: StartOptions): Promise<Server> {
   const image = imageFor(options.image ?? DEFAULT_IMAGE, options.major);
+  const { testcontainers, postgresql } = await loadTestcontainers();
   const available = await dockerAvailable();
   if (!available.ok) {
     throw new InfrastructureError(
@@ -143,8 +173,8 @@ export async function startContainer(options: StartOptions): Promise<Server> {
   }
   await reapOnce();
   refuseWhenStopping('starting a container');
-  const { PostgreSqlContainer } = await import('@testcontainers/postgresql');
-  const { Wait } = await import('testcontainers');
+  const { PostgreSqlContainer } = postgresql;
+  const { Wait } = testcontainers;
   const password = randomBytes(18).toString('base64url');
   const command = ['postgres'];
   for (const [key, value] of Object.entries(FAST_SETTINGS)) command.push('-c', `${key}=${value}`);

@@ -1,6 +1,6 @@
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { accessSync, chownSync, constants, existsSync, mkdtempSync, readFileSync, rmSync, statfsSync, writeFileSync } from 'node:fs';
+import { accessSync, chownSync, constants, existsSync, mkdtempSync, readFileSync, rmSync, statfsSync, statSync, writeFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { createRequire } from 'node:module';
@@ -11,6 +11,7 @@ import { refuseWhenStopping, track } from './cleanup.js';
 import { ownerRecord } from './owner.js';
 import { OWNER_FILE, reapEmbedded, tellReaped } from './reap.js';
 import { ServerSession } from './server.js';
+import { classifyStartupFailure, firstClosedFolder, startupError, type StartupEvidence } from './embedded-startup.js';
 import { InfrastructureError, type Provider, type Server, type StartOptions } from './types.js';
 
 export const DEFAULT_MAJOR = 17;
@@ -43,6 +44,8 @@ export const FAST_SETTINGS: Record<string, string> = {
 interface Binaries {
   major: number;
   bin: string;
+  /** The package as node_modules names it (an alias for majors beside the default): what `npm rebuild` takes. */
+  packageName: string;
 }
 
 const require = createRequire(import.meta.url);
@@ -64,7 +67,7 @@ export function findBinaries(major: number): Binaries {
     const version = (JSON.parse(readFileSync(manifest, 'utf8')) as { version: string }).version;
     if (Number(version.split('.')[0]) !== major) continue;
     const bin = join(dirname(manifest), 'native', 'bin');
-    if (existsSync(join(bin, 'postgres'))) return { major, bin };
+    if (existsSync(join(bin, 'postgres'))) return { major, bin, packageName: name };
   }
   const release = EMBEDDED_RELEASES[major];
   if (release === undefined) {
@@ -154,26 +157,80 @@ export async function freePort(): Promise<number> {
   });
 }
 
-function run(file: string, args: string[], identity: { uid: number; gid: number } | undefined): void {
+/** Where a start failed, for its message: the binaries' package and who the server runs as. */
+interface StartSite {
+  major: number;
+  packageName: string;
+  parent: string;
+  identity: { uid: number; gid: number } | undefined;
+}
+
+/**
+ * The error for a start that failed: a missing shared library or a denied folder gets its own
+ * message and fix (embedded-startup.ts); anything else keeps `fallback`.
+ */
+function startFailure(site: StartSite, program: string, evidence: StartupEvidence, detail: string, fallback: () => InfrastructureError): InfrastructureError {
+  const failure = classifyStartupFailure(evidence);
+  if (!failure) return fallback();
+  const closed = failure.kind === 'access' && site.identity && failure.path
+    ? firstClosedFolder(dirname(failure.path), site.identity, (folder) => {
+        try {
+          return statSync(folder);
+        } catch {
+          return undefined;
+        }
+      })
+    : undefined;
+  return startupError(
+    failure,
+    {
+      program,
+      packageName: site.packageName,
+      clusterParent: site.parent,
+      ...(site.identity ? { serverUser: SERVER_USER } : {}),
+      ...(closed ? { blockedFolder: closed } : {}),
+    },
+    detail,
+  );
+}
+
+function run(file: string, args: string[], site: StartSite): void {
+  const program = file.split('/').pop()!;
   try {
     execFileSync(file, args, {
       stdio: ['ignore', 'pipe', 'pipe'],
       env: { LC_ALL: 'C', LANG: 'C', PATH: process.env.PATH ?? '/usr/bin:/bin' },
-      ...identity,
+      ...site.identity,
     });
   } catch (error) {
-    const stderr = (error as { stderr?: Buffer }).stderr?.toString() ?? String(error);
-    throw new InfrastructureError(`${file.split('/').pop()} failed: ${stderr.trim()}`);
+    const failed = error as NodeJS.ErrnoException & { stderr?: Buffer };
+    const stderr = failed.stderr?.toString().trim() || String(error);
+    const evidence: StartupEvidence = { stderr, ...(failed.code ? { code: failed.code } : {}), ...(failed.syscall ? { syscall: failed.syscall } : {}), ...(failed.path ? { path: failed.path } : {}) };
+    throw startFailure(site, program, evidence, stderr, () => new InfrastructureError(`${program} failed: ${stderr}`));
+  }
+}
+
+/** The run's own folder under `parent`; a parent migtest may not write to is told with MIGTEST_TMPDIR. */
+function makeRoot(site: StartSite): string {
+  try {
+    return mkdtempSync(join(site.parent, 'migtest-pg-'));
+  } catch (error) {
+    const failed = error as NodeJS.ErrnoException;
+    const evidence: StartupEvidence = { ...(failed.code ? { code: failed.code } : {}), ...(failed.syscall ? { syscall: failed.syscall } : {}), path: site.parent };
+    throw startFailure(site, `PostgreSQL ${site.major}`, evidence, '', () => {
+      throw error;
+    });
   }
 }
 
 /** Starts one PostgreSQL server from the npm-shipped binaries; it serves a whole run. */
 export async function startEmbedded(options: { major?: number; limits?: StartOptions['limits'] } = {}): Promise<Server> {
-  const { major, bin } = findBinaries(options.major ?? DEFAULT_MAJOR);
+  const { major, bin, packageName } = findBinaries(options.major ?? DEFAULT_MAJOR);
   await reapOnce();
   refuseWhenStopping('starting a server');
   const identity = serverIdentity();
-  const root = mkdtempSync(join(clusterParent(), 'migtest-pg-'));
+  const site: StartSite = { major, packageName, parent: clusterParent(), identity };
+  const root = makeRoot(site);
   let child: ChildProcess | undefined;
 
   const removeSync = (): void => {
@@ -218,7 +275,7 @@ export async function startEmbedded(options: { major?: number; limits?: StartOpt
         '-D', data, '-U', 'postgres', '--pwfile', passwordFile, '-E', 'UTF8', '--locale', 'C',
         '--auth-local', 'trust', '--auth-host', 'scram-sha-256', '--no-sync', '--no-instructions',
       ],
-      identity,
+      site,
     );
     rmSync(passwordFile, { force: true });
     // initdb runs synchronously: a signal that came meanwhile is handled only now.
@@ -226,6 +283,7 @@ export async function startEmbedded(options: { major?: number; limits?: StartOpt
 
     let port = 0;
     let log = '';
+    let spawnError: NodeJS.ErrnoException | undefined;
     const launch = async (): Promise<boolean> => {
       const args = ['-D', data, '-p', String(port), '-c', 'listen_addresses=127.0.0.1', '-c', `unix_socket_directories=${sockets}`];
       for (const [key, value] of Object.entries(FAST_SETTINGS)) args.push('-c', `${key}=${value}`);
@@ -238,6 +296,8 @@ export async function startEmbedded(options: { major?: number; limits?: StartOpt
         env: { LC_ALL: 'C', LANG: 'C', PATH: '/usr/bin:/bin' },
         ...identity,
       });
+      // A program that cannot be executed is an 'error' event, never an exit: kept for the message.
+      child.on('error', (error: NodeJS.ErrnoException) => (spawnError = error));
       child.stdout?.on('data', (chunk: Buffer) => (log = (log + chunk.toString()).slice(-8000)));
       child.stderr?.on('data', (chunk: Buffer) => (log = (log + chunk.toString()).slice(-8000)));
       if (await ready(child, sockets, port)) return true;
@@ -248,7 +308,14 @@ export async function startEmbedded(options: { major?: number; limits?: StartOpt
       port = await freePort();
       if (await launch()) break;
       if (!/could not bind|address already in use/i.test(log)) {
-        throw new InfrastructureError(`PostgreSQL ${major} did not start:\n${log.trim()}`);
+        const evidence: StartupEvidence = {
+          stderr: log,
+          ...(spawnError?.code ? { code: spawnError.code } : {}),
+          ...(spawnError?.syscall ? { syscall: spawnError.syscall } : {}),
+          ...(spawnError?.path ? { path: spawnError.path } : {}),
+        };
+        const detail = log.trim() || String(spawnError ?? '');
+        throw startFailure(site, 'postgres', evidence, detail, () => new InfrastructureError(`PostgreSQL ${major} did not start:\n${detail}`));
       }
     }
     if (!child || child.exitCode !== null) {
@@ -316,7 +383,8 @@ function reapOnce(): Promise<void> {
 async function ready(child: ChildProcess, host: string, port: number): Promise<boolean> {
   const deadline = Date.now() + 30_000;
   while (Date.now() < deadline) {
-    if (child.exitCode !== null || child.signalCode !== null) return false;
+    // No pid: the program could not be executed at all (its 'error' event says why).
+    if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return false;
     const client = new pg.Client({ host, port, user: 'postgres', database: 'postgres' });
     try {
       await client.connect();
