@@ -11,7 +11,9 @@ import { errorJson, toJson } from '../report/json.js';
 import { VERSION } from '../version.js';
 import { describeError, errorReport, UsageError } from './errors.js';
 import { runScenario } from './scenario.js';
-import { check, parseOutput, writeReport, type Format } from './check.js';
+import { check, parseOutput, writeReport, type Format, type Output } from './check.js';
+import { resolve } from 'node:path';
+import { InputError } from '../migrations/types.js';
 import { lintCommand } from '../lint/command.js';
 import { formatLint } from '../report/lint.js';
 import { checksWithExpected, parseIgnore } from '../checks/expected.js';
@@ -176,7 +178,7 @@ function program(result: { code: number }): Command {
           request = { ...request, checks: checksWithExpected(request.checks, request.dir, opts.expected as string | undefined) };
         }
       }
-      const output = parseOutput(opts.format as string, opts.out as string | undefined);
+      const output = outputOf(opts, command, found);
       result.code = (await check(request, output, { quiet: opts.quiet === true, ...(found ? { config: found.file } : {}) })).code;
     });
 
@@ -257,6 +259,24 @@ function program(result: { code: number }): Command {
       result.code = await runScenario(file, opts.format as Format, limits ? { limits } : {});
     });
   return cli;
+}
+
+/**
+ * check's output: `--format` and `--out`, else the config's `format` and `out`. They are one
+ * setting: either on the command line replaces both (a json `--format` must not go to the
+ * config's junit file).
+ */
+function outputOf(opts: Record<string, unknown>, command: Command, found: CommandConfig | undefined): Output {
+  const config = found?.config;
+  const fromCli = command.getOptionValueSource('format') === 'cli' || opts.out !== undefined;
+  if (fromCli || !config || (config.format === undefined && config.out === undefined)) return parseOutput(opts.format as string, opts.out as string | undefined);
+  const out = config.out !== undefined ? resolve(config.root, config.out) : undefined;
+  try {
+    return parseOutput(config.format ?? 'text', out);
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    throw new InputError(`format '${config.format}' with ${out === undefined ? 'no out' : `out '${config.out}'`}`, found!.file, undefined, undefined, "give one format, or a log and a file format with out, e.g. format: 'github,junit', out: 'test-results/migtest.xml'");
+  }
 }
 
 /** The set, runner and runner options lint reads: the command line's, else the config's. */

@@ -18,6 +18,8 @@ export const RUNNER_NAMES = TOOL_NAMES;
 export type RunnerName = ToolName;
 
 const FAULT_KINDS = ['error', 'terminate', 'crash'] as const;
+/** The report formats of `migtest check --format`. */
+const OUTPUT_FORMATS = ['text', 'json', 'junit', 'github'];
 
 /** Only the checks that exist: a config naming `down` before it is implemented is refused, not ignored. */
 const CheckNameSchema = z.string().refine((name) => name in CHECKS, {
@@ -119,6 +121,18 @@ const ConfigSchema = z
       .union([z.enum(IGNORABLE), z.array(z.enum(IGNORABLE))], { error: () => `ignore takes ${IGNORABLE.join(', ')} (one, or a list)` })
       .transform((v) => [...new Set(Array.isArray(v) ? v : [v])].sort() as Ignorable[])
       .optional(),
+    /**
+     * As `--format` and `--out` of `migtest check`: the report's format, or a log and a file format
+     * (`'github,junit'` with `out`); `out` relative to `root`. Either on the command line replaces both.
+     */
+    format: z
+      .string()
+      .superRefine((text, ctx) => {
+        const unknown = text.split(',').map((f) => f.trim()).find((f) => !OUTPUT_FORMATS.includes(f));
+        if (unknown !== undefined) ctx.addIssue({ code: 'custom', message: `unknown format '${unknown}': use ${OUTPUT_FORMATS.join(', ')}, or a log and a file format with out, e.g. 'github,junit'` });
+      })
+      .optional(),
+    out: z.string().min(1).optional(),
     /** `migtest/vitest`: milliseconds each check's test may take (the first also starts the server). */
     timeout: z.number().int().positive().optional(),
   })

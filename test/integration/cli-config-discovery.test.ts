@@ -143,3 +143,34 @@ describe('colour when piped', () => {
     expect(off.stdout).not.toContain('\x1b[');
   });
 });
+
+describe('the output settings of a config', () => {
+  const app = join(scratch, 'output');
+  beforeAll(() => {
+    cpSync(join(ROOT, 'migrations-under-test/certctl-double-run/fixed'), join(app, 'db'), { recursive: true });
+    mkdirSync(join(app, 'src'), { recursive: true });
+  });
+
+  // Shard 2 of 2 with single-case checks only: the run needs no server.
+  it("writes the config's format to its out (relative to the config); --format on the command line replaces both", async () => {
+    writeFileSync(join(app, 'migtest.config.mjs'), `export default { set: 'db', runner: 'rerun-all', checks: ['fresh'], format: 'junit', out: 'results/migtest.xml' };\n`);
+    const configured = await migtest(['check', '--shard', '2/2'], { cwd: join(app, 'src') });
+    expect(configured.stderr).toBe('');
+    expect(configured.code).toBe(0);
+    expect(configured.stdout).toBe('');
+    expect(existsSync(join(app, 'results/migtest.xml'))).toBe(true);
+    rmSync(join(app, 'results'), { recursive: true });
+
+    const replaced = await migtest(['check', '--shard', '2/2', '--format', 'json'], { cwd: join(app, 'src') });
+    expect(json(replaced.stdout).ok).toBe(true);
+    expect(existsSync(join(app, 'results'))).toBe(false);
+  });
+
+  it('refuses a log and a file format without out, naming the config', async () => {
+    const file = join(app, 'migtest.config.mjs');
+    writeFileSync(file, `export default { set: 'db', runner: 'rerun-all', format: 'github,junit' };\n`);
+    const result = await migtest(['check', '--shard', '2/2'], { cwd: join(app, 'src') });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain(`migtest: ${file}: format 'github,junit' with no out\n  fix: `);
+  });
+});
