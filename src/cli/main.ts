@@ -124,7 +124,7 @@ function program(result: { code: number }): Command {
     .option('--config <file>', CONFIG_HELP)
     .option('--no-config', NO_CONFIG_HELP)
     .option('--quiet', 'print only the failed checks with their findings, and the verdict line: no header, no progress')
-    .option('--checks <list>', `checks to run, comma-separated`, DEFAULT_CHECKS.join(','))
+    .option('--checks <list>', `checks to run, comma-separated (default: the config's; without one, ${DEFAULT_CHECKS.join(',')} and expected when the set has an expected-schema folder)`)
     .option('--pg <versions>', `PostgreSQL major versions, comma-separated: 14 to 18 (embedded; default ${DEFAULT_MAJOR}); with an image without {pg} or a url, the server's own`)
     .addOption(new Option('--provider <name>', 'where PostgreSQL comes from: embedded (npm binaries), container (Docker, --image), url (an existing server, --url or DATABASE_URL); default: container with --image, url with --url, else embedded').choices(Object.keys(PROVIDERS)))
     .option('--image <image>', `container image; {pg} stands for each --pg version (default ${DEFAULT_IMAGE})`)
@@ -150,7 +150,7 @@ function program(result: { code: number }): Command {
       let request: RunRequest = {
         dir: dir ?? '',
         runner: opts.runner as string,
-        checks: parseChecks(opts.checks as string),
+        checks: parseChecks((opts.checks as string | undefined) ?? DEFAULT_CHECKS.join(',')),
         postgres: opts.pg !== undefined ? parseVersions(opts.pg as string) : [],
         ...serverOptions(opts),
         options: {
@@ -174,7 +174,7 @@ function program(result: { code: number }): Command {
       } else {
         if (dir === undefined || opts.runner === undefined) throw needsSet('check', dir);
         // Without --checks, a set with an expected-schema folder is also compared with it.
-        if (command.getOptionValueSource('checks') === 'default') {
+        if (opts.checks === undefined) {
           request = { ...request, checks: checksWithExpected(request.checks, request.dir, opts.expected as string | undefined) };
         }
       }
