@@ -29,7 +29,7 @@ function fixFor(code: string, suggestion: string | undefined, help: string): str
       return `a command takes one folder or file: quote a path that has spaces, and give each option as --name value (${help})`;
     case 'commander.optionMissingArgument':
     case 'commander.missingMandatoryOptionValue':
-      return `give the option its value, e.g. --runner rerun-all (${help})`;
+      return `give the option its value, e.g. --pg 17 (${help})`;
     default:
       return `see ${help}`;
   }

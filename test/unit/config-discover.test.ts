@@ -154,7 +154,7 @@ describe('the command line in migtest words', () => {
     const unknown = commanderError(new CommanderError(1, 'commander.unknownOption', "error: unknown option '--runz'\n(Did you mean --runs?)"), ['check', '--runz']);
     expect([unknown.message, unknown.fix]).toEqual(["unknown option '--runz'", 'did you mean --runs? (migtest check --help lists the rest)']);
     const missing = commanderError(new CommanderError(1, 'commander.optionMissingArgument', "error: option '--pg <versions>' argument missing"), ['snapshot', '--pg']);
-    expect([missing.message, missing.fix]).toEqual(["option '--pg <versions>' argument missing", 'give the option its value, e.g. --runner rerun-all (migtest snapshot --help)']);
+    expect([missing.message, missing.fix]).toEqual(["option '--pg <versions>' argument missing", 'give the option its value, e.g. --pg 17 (migtest snapshot --help)']);
     const command = commanderError(new CommanderError(1, 'commander.unknownCommand', "error: unknown command 'verify'"), ['verify']);
     expect(command.fix).toBe('the commands are check, lint, snapshot, run; migtest --help says more');
   });
