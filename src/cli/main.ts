@@ -22,7 +22,7 @@ import { checkOut, OutRefused } from './out.js';
 import { requestFromConfig } from '../config/file.js';
 import { configRequest } from '../config/define.js';
 import { CONFIG_NAMES } from '../config/discover.js';
-import { commandConfig, type CommandConfig } from './config.js';
+import { checkConfigExpected, commandConfig, type CommandConfig } from './config.js';
 import { wantsColor } from './color.js';
 import { commanderError } from './commander-errors.js';
 
@@ -171,6 +171,7 @@ function program(result: { code: number }): Command {
       if (found) {
         // A config's checks are its own (with expected where its set has an expected-schema folder).
         request = await requestFromConfig(found.config, request, (flag) => command.getOptionValueSource(flag) === 'cli');
+        checkConfigExpected(found, request, opts.expected !== undefined);
       } else {
         if (dir === undefined || opts.runner === undefined) throw needsSet('check', dir);
         // Without --checks, a set with an expected-schema folder is also compared with it.

@@ -164,6 +164,15 @@ function placeOf(text: string | undefined, key: string | undefined): { line?: nu
   return match ? lineOf(text, match.index) : {};
 }
 
+/** Where a field is written in a config file: its line and column, if the file reads and names it. */
+export function fieldPlace(file: string | undefined, key: string): { line?: number; column?: number } {
+  try {
+    return placeOf(file ? readFileSync(file, 'utf8') : undefined, key);
+  } catch {
+    return {};
+  }
+}
+
 /**
  * Validates a config object. `file` is the config file, if known: paths are relative to its folder
  * and an error names it, with the line of the offending field.

@@ -174,3 +174,20 @@ describe('the output settings of a config', () => {
     expect(result.stderr).toContain(`migtest: ${file}: format 'github,junit' with no out\n  fix: `);
   });
 });
+
+describe('a config whose expected folder is missing', () => {
+  it('is refused at the config line that names it, before any server starts', async () => {
+    const app = join(scratch, 'no-schema');
+    cpSync(join(ROOT, 'migrations-under-test/certctl-double-run/fixed'), join(app, 'db'), { recursive: true });
+    const file = join(app, 'migtest.config.mjs');
+    writeFileSync(file, `export default {\n  set: 'db',\n  runner: 'rerun-all',\n  expected: 'schema',\n};\n`);
+    const result = await migtest([], { cwd: app });
+    expect(result.code).toBe(2);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toBe(
+      // Inside the current folder, paths are shown relative to it.
+      "migtest: migtest.config.mjs:4:3: expected: no expected-schema folder schema for check expected\n" +
+        "  fix: write it with npx migtest snapshot (it writes to the config's expected folder), review and commit it; or correct expected\n",
+    );
+  });
+});
