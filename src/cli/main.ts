@@ -11,9 +11,7 @@ import { errorJson, toJson } from '../report/json.js';
 import { VERSION } from '../version.js';
 import { describeError, errorReport, UsageError } from './errors.js';
 import { runScenario } from './scenario.js';
-import { check, parseOutput, writeReport, type Format, type Output } from './check.js';
-import { resolve } from 'node:path';
-import { InputError } from '../migrations/types.js';
+import { check, writeReport, type Format } from './check.js';
 import { lintCommand } from '../lint/command.js';
 import { formatLint } from '../report/lint.js';
 import { checksWithExpected, parseIgnore } from '../checks/expected.js';
@@ -22,7 +20,7 @@ import { checkOut, OutRefused } from './out.js';
 import { requestFromConfig } from '../config/file.js';
 import { configRequest } from '../config/define.js';
 import { CONFIG_NAMES } from '../config/discover.js';
-import { checkConfigExpected, commandConfig, type CommandConfig } from './config.js';
+import { checkConfigExpected, commandConfig, lintTarget, needsSet, outputOf } from './config.js';
 import { wantsColor } from './color.js';
 import { commanderError } from './commander-errors.js';
 
@@ -66,14 +64,6 @@ function collectList(value: string, previous: string[] | undefined): string[] {
 const CONFIG_HELP = `a config file (default: the nearest ${CONFIG_NAMES.join(', ')} from the current folder upward); the options given here replace its settings`;
 const NO_CONFIG_HELP = 'use no config file, even if one is found';
 
-/** What a command lacks without a config: the folder and the runner, or a config to give them. */
-function needsSet(command: string, dir: string | undefined): UsageError {
-  const what = dir === undefined ? 'the folder of a migration set and --runner <model>' : '--runner <model>';
-  return new UsageError(
-    `${command} needs ${what}, or a migtest config: there is no ${CONFIG_NAMES[0]} (or .mts, .mjs, .js) in ${process.cwd()} or a folder above it`,
-    `run migtest ${command} <dir> --runner <model>, or write a migtest.config.ts (docs/config.md) and run migtest ${command} beside it`,
-  );
-}
 
 /** --provider, --image and --url: an image alone means container, a url alone means url. */
 function serverOptions(opts: Record<string, unknown>): { provider: string; image?: string; url?: string } {
@@ -262,31 +252,7 @@ function program(result: { code: number }): Command {
   return cli;
 }
 
-/**
- * check's output: `--format` and `--out`, else the config's `format` and `out`. They are one
- * setting: either on the command line replaces both (a json `--format` must not go to the
- * config's junit file).
- */
-function outputOf(opts: Record<string, unknown>, command: Command, found: CommandConfig | undefined): Output {
-  const config = found?.config;
-  const fromCli = command.getOptionValueSource('format') === 'cli' || opts.out !== undefined;
-  if (fromCli || !config || (config.format === undefined && config.out === undefined)) return parseOutput(opts.format as string, opts.out as string | undefined);
-  const out = config.out !== undefined ? resolve(config.root, config.out) : undefined;
-  try {
-    return parseOutput(config.format ?? 'text', out);
-  } catch (error) {
-    if (!(error instanceof UsageError)) throw error;
-    throw new InputError(`format '${config.format}' with ${out === undefined ? 'no out' : `out '${config.out}'`}`, found!.file, undefined, undefined, "give one format, or a log and a file format with out, e.g. format: 'github,junit', out: 'test-results/migtest.xml'");
-  }
-}
 
-/** The set, runner and runner options lint reads: the command line's, else the config's. */
-function lintTarget(dir: string | undefined, opts: Record<string, unknown>, found: CommandConfig | undefined): { dir: string; runner: string; runnerOptions: Record<string, string> } {
-  const runner = (opts.runner as string | undefined) ?? found?.config.runner;
-  const target = dir ?? (found ? configRequest(found.config).dir : undefined);
-  if (target === undefined || runner === undefined) throw needsSet('lint', dir);
-  return { dir: target, runner, runnerOptions: { ...found?.config.runnerOptions, ...(opts.runnerOption as Record<string, string> | undefined) } };
-}
 
 /** The command line: returns the exit code (0 passed, 1 findings, 2 usage, input or infrastructure). */
 export async function main(argv: string[]): Promise<number> {

@@ -171,7 +171,7 @@ describe('the output settings of a config', () => {
     writeFileSync(file, `export default { set: 'db', runner: 'rerun-all', format: 'github,junit' };\n`);
     const result = await migtest(['check', '--shard', '2/2'], { cwd: join(app, 'src') });
     expect(result.code).toBe(2);
-    expect(result.stderr).toContain(`migtest: ${file}: format 'github,junit' with no out\n  fix: `);
+    expect(result.stderr).toContain(`migtest: ${file}:1:50: format 'github,junit' with no out\n  fix: `);
   });
 });
 
