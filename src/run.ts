@@ -87,8 +87,12 @@ export interface RunEvents {
   onLoaded?(info: { set: string; runner: string; migrations: number; shard?: Shard }): void;
   onServer?(info: { provider: string; version: string; startMs: number }): void;
   onCheckStart?(name: CheckName, postgres: string): void;
-  /** Cases of the running check done so far, of `total`. */
-  onProgress?(name: CheckName, done: number, total: number): void;
+  /**
+   * Progress of the running check: `done` of `total`. An enumeration counts its cases; a sample
+   * counts fast-check's draws, of which there are `total` but which can repeat a case, so the
+   * check ends with as many cases as or fewer than its draws.
+   */
+  onProgress?(name: CheckName, done: number, total: number, unit?: 'cases' | 'draws'): void;
   onCheckEnd?(result: CheckResult): void;
 }
 
@@ -135,7 +139,7 @@ export async function runChecks(request: RunRequest, events: RunEvents = {}): Pr
       const begun = performance.now();
       const reproduce = (name: CheckName, extra?: string[]): string => reproduceCommand(request, name, server.major, extra, envNames);
       const outcome = await check
-        .run({ set, model, server, states, options, reproduce, progress: (done, total) => events.onProgress?.(check.name, done, total) })
+        .run({ set, model, server, states, options, reproduce, progress: (done, total) => events.onProgress?.(check.name, done, total, options.exhaustive ? 'cases' : 'draws') })
         // The one place where a check that cannot run becomes a failure, whatever --checks holds.
         .catch((error: unknown) => {
           if (error instanceof SetDoesNotApply) return cannotRun(check.name, error.trace, reproduce(check.name));

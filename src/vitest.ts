@@ -6,6 +6,7 @@ import { asConfig, configRequest, type MigtestConfig, type MigtestConfigInput } 
 import { releaseAll } from './postgres/cleanup.js';
 import { TextReporter } from './report/text.js';
 import { runChecks, type RunRequest } from './run.js';
+import { lintCommand } from './lint/command.js';
 
 export { defineConfig, type MigtestConfig, type MigtestConfigInput } from './config/define.js';
 
@@ -27,7 +28,9 @@ export class MigtestFindings extends Error {
     // A check that could not run (the set does not apply) fails with the first run's error as its finding.
     const why = result.reason ? `${displayText(result.reason)}, ${count}` : count;
     const notes = (result.notes ?? []).map((n) => text.note(n)).join('');
-    super(`${result.name} failed on PostgreSQL ${result.postgres}: ${why}\n${notes}${result.findings.map((f) => text.finding(f)).join('')}`);
+    // lint reads no server: it has no PostgreSQL version to name.
+    const where = result.postgres === 'none' ? '' : ` on PostgreSQL ${result.postgres}`;
+    super(`${result.name} failed${where}: ${why}\n${notes}${result.findings.map((f) => text.finding(f)).join('')}`);
     this.name = 'MigtestFindings';
     // Not enumerable: vitest prints an error's own fields, and the text above already says it all.
     Object.defineProperty(this, 'result', { value: result, enumerable: false });
@@ -102,10 +105,29 @@ class VersionRun {
   }
 }
 
+/** The `lint` test of a set: static, so one for the set, whatever the versions. */
+function lintTest(request: RunRequest, timeout: number): void {
+  test(
+    'lint',
+    async () => {
+      let result: CheckResult;
+      try {
+        const { report } = await lintCommand(request.dir, request.runner, { runnerOptions: request.runnerOptions ?? {}, env: request.env ?? {} });
+        result = report.checks[0]!;
+      } catch (error) {
+        throw new MigtestRunError(error);
+      }
+      if (result.status === 'fail') throw new MigtestFindings(result);
+    },
+    timeout,
+  );
+}
+
 /**
  * Registers migtest's checks in the calling vitest file: one `describe` per PostgreSQL version,
  * one `test` per check. A version's server starts before its first check and stops after its
- * last, also when a test fails or times out.
+ * last, also when a test fails or times out. `lint` reads no server and gives the same findings
+ * on every version: it is one test of the set, beside the versions.
  */
 export function migtestSuite(config: MigtestConfig | MigtestConfigInput, options: SuiteOptions = {}): void {
   const valid = asConfig(config);
@@ -113,14 +135,17 @@ export function migtestSuite(config: MigtestConfig | MigtestConfigInput, options
   const request: RunRequest = { ...configRequest(valid), env: process.env };
   const timeout = valid.timeout ?? DEFAULT_CHECK_TIMEOUT_MS;
   describe(options.name ?? `migtest ${displayPath(request.dir)} (${request.runner})`, () => {
+    if (request.checks.includes('lint')) lintTest(request, timeout);
+    const checks = request.checks.filter((name) => name !== 'lint');
+    if (checks.length === 0) return;
     // No version: one server (a url, an image without {pg}) whose own version the run takes.
     const majors: (number | undefined)[] = request.postgres.length > 0 ? request.postgres : [undefined];
     for (const major of majors) {
       describe(major === undefined ? `PostgreSQL (the server's version)` : `PostgreSQL ${major}`, () => {
-        const run = new VersionRun({ ...request, postgres: major === undefined ? [] : [major] });
+        const run = new VersionRun({ ...request, checks, postgres: major === undefined ? [] : [major] });
         beforeAll(() => run.start());
         afterAll(() => run.stop(), timeout);
-        for (const name of request.checks) {
+        for (const name of checks) {
           test(
             name,
             async (context) => {

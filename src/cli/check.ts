@@ -1,4 +1,6 @@
-import { runChecks, type RunRequest } from '../run.js';
+import { runChecks, type RunEvents, type RunRequest } from '../run.js';
+import { displayPath } from '../report/paths.js';
+import { wantsColor } from './color.js';
 import type { RunReport } from '../checks/types.js';
 import { toJson } from '../report/json.js';
 import { toJunit } from '../report/junit.js';
@@ -58,23 +60,30 @@ function render(report: RunReport, format: Format): string {
   }
 }
 
+export interface TextSettings {
+  /** `--quiet`: the failed checks with their findings, and the verdict line; no header, no progress. */
+  quiet?: boolean;
+  /** The config file the request came from: the header names it. */
+  config?: string;
+}
+
 /** Runs one request and prints it; returns the exit code. */
-export async function check(request: RunRequest, output: Output): Promise<{ code: number; report: RunReport }> {
+export async function check(request: RunRequest, output: Output, settings: TextSettings = {}): Promise<{ code: number; report: RunReport }> {
   // Before the run: a report that cannot be written would be lost after it.
   if (output.out !== undefined) checkOut(output.out, request.dir, 'file');
   const tty = process.stdout.isTTY === true && !process.env.CI;
   const textOnStdout = output.format === 'text' || output.stdout === 'text';
-  // Text alone with --out keeps its old meaning: plain text, nothing live.
-  const live = tty && (output.format === 'text' ? !output.out : true);
-  const color = textOnStdout && live && !process.env.NO_COLOR;
   // `--format text --out FILE`: the text goes to the file, written once the run is over.
   const textFile = output.format === 'text' && output.out ? output.out : undefined;
+  // Text alone with --out keeps its old meaning: plain text, nothing live; quiet has no progress to redraw.
+  const live = tty && !settings.quiet && (output.format === 'text' ? !output.out : true);
+  // FORCE_COLOR colours a pipe too (a CI log that renders ANSI), never a file.
+  const color = textOnStdout && !textFile && wantsColor(process.stdout.isTTY);
   const buffered: string[] = [];
-  const text = textOnStdout
-    ? new TextReporter({ color, live, write: (s) => (textFile ? buffered.push(s) : process.stdout.write(s)) })
-    : undefined;
+  const write = (s: string): void => void (textFile ? buffered.push(s) : process.stdout.write(s));
+  const text = textOnStdout ? new TextReporter({ color, live, write }) : undefined;
   // The environment a set reads (`${VAR}` substitution) is the process's: read here, at the edge.
-  const report = await runChecks({ env: process.env, ...request }, text ?? {});
+  const report = await runChecks({ env: process.env, ...request }, text ? textEvents(text, settings, write) : {});
   text?.summary(report);
   if (textFile) writeReport(textFile, buffered.join(''));
   if (output.format !== 'text') {
@@ -85,5 +94,24 @@ export async function check(request: RunRequest, output: Output): Promise<{ code
   if (output.stdout === 'github') process.stdout.write(toGithub(report));
   process.stdout.write(ciAnnotations(report, output, process.env));
   return { code: report.ok ? 0 : 1, report };
+}
+
+/**
+ * The events the text output prints. Quiet: only a failed check's line (it says which check and
+ * version its findings belong to) with its findings; the summary prints the verdict. Otherwise
+ * everything, and under the header the config the settings came from.
+ */
+function textEvents(text: TextReporter, settings: TextSettings, write: (s: string) => void): RunEvents {
+  if (settings.quiet) return { onCheckEnd: (result) => result.status === 'fail' && text.onCheckEnd({ ...result, notes: [] }) };
+  return {
+    onLoaded: (info) => {
+      text.onLoaded(info);
+      if (settings.config !== undefined) write(`config ${displayPath(settings.config)}\n`);
+    },
+    onServer: (info) => text.onServer(info),
+    onCheckStart: (name, postgres) => text.onCheckStart(name, postgres),
+    onProgress: (name, done, total, unit) => text.onProgress(name, done, total, unit),
+    onCheckEnd: (result) => text.onCheckEnd(result),
+  };
 }
 

@@ -3,8 +3,15 @@ import { InfrastructureError } from '../postgres/types.js';
 import { displayPath, displayText } from '../report/paths.js';
 import { exhausted } from '../postgres/exhausted.js';
 
-/** Thrown for a bad command line; exit code 2 like every usage error. */
-export class UsageError extends Error {}
+/** Thrown for a bad command line; exit code 2 like every usage error. `fix`: what to do, if more than reading --help. */
+export class UsageError extends Error {
+  constructor(
+    message: string,
+    readonly fix = 'see migtest --help',
+  ) {
+    super(message);
+  }
+}
 
 /** Bad input and infrastructure failures as a person reads them: where, what, what to do; no stack. */
 export function describeError(error: unknown): string {
@@ -18,7 +25,7 @@ export function describeError(error: unknown): string {
   if (error instanceof InfrastructureError) {
     return `migtest: ${displayText(error.message)}${error.fix ? `\n  fix: ${displayText(error.fix)}` : ''}`;
   }
-  if (error instanceof UsageError) return `migtest: ${error.message}\n  see: migtest --help`;
+  if (error instanceof UsageError) return `migtest: ${error.message}\n  fix: ${error.fix}`;
   const message = error instanceof Error ? error.message : String(error);
   const stack = process.env.MIGTEST_DEBUG && error instanceof Error ? `\n${error.stack}` : '';
   return `migtest: ${message}${stack}\n  (an unexpected failure: set MIGTEST_DEBUG=1 for the stack, and report it)`;
@@ -41,7 +48,7 @@ export function errorReport(error: unknown): ErrorReport {
     return { message: displayText(error.message), file: error.file ? displayPath(error.file) : null, line: error.line ?? null, fix: error.fix ? displayText(error.fix) : null };
   }
   if (error instanceof InfrastructureError) return { message: displayText(error.message), file: null, line: null, fix: error.fix ? displayText(error.fix) : null };
-  if (error instanceof UsageError) return { message: error.message, file: null, line: null, fix: 'see migtest --help' };
+  if (error instanceof UsageError) return { message: error.message, file: null, line: null, fix: error.fix };
   const message = error instanceof Error ? error.message : String(error);
   return { message, file: null, line: null, fix: 'an unexpected failure: set MIGTEST_DEBUG=1 for the stack, and report it' };
 }

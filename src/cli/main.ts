@@ -19,6 +19,11 @@ import { checksWithExpected, parseIgnore } from '../checks/expected.js';
 import { snapshotCommand } from './snapshot.js';
 import { checkOut, OutRefused } from './out.js';
 import { requestFromConfig } from '../config/file.js';
+import { configRequest } from '../config/define.js';
+import { CONFIG_NAMES } from '../config/discover.js';
+import { checkConfigExpected, commandConfig, lintTarget, needsSet, outputOf } from './config.js';
+import { wantsColor } from './color.js';
+import { commanderError } from './commander-errors.js';
 
 /** `--shard i/n` with 1 ≤ i ≤ n. */
 export function parseShard(value: string): { index: number; count: number } {
@@ -46,15 +51,20 @@ function parseFaults(value: string): ('error' | 'terminate' | 'crash')[] {
   return [...new Set(kinds)] as ('error' | 'terminate' | 'crash')[];
 }
 
-function collectOption(value: string, previous: Record<string, string>): Record<string, string> {
+/* No default value for the repeatable options: commander would print `(default: {})` in --help. */
+function collectOption(value: string, previous: Record<string, string> | undefined): Record<string, string> {
   const match = /^([\w-]+)=(.*)$/.exec(value);
   if (!match) throw new UsageError(`--runner-option takes name=value, e.g. transactions=true, not '${value}'`);
   return { ...previous, [match[1]!]: match[2]! };
 }
 
-function collectList(value: string, previous: string[]): string[] {
-  return [...previous, value];
+function collectList(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), value];
 }
+
+const CONFIG_HELP = `a config file (default: the nearest ${CONFIG_NAMES.join(', ')} from the current folder upward); the options given here replace its settings`;
+const NO_CONFIG_HELP = 'use no config file, even if one is found';
+
 
 /** --provider, --image and --url: an image alone means container, a url alone means url. */
 function serverOptions(opts: Record<string, unknown>): { provider: string; image?: string; url?: string } {
@@ -94,16 +104,18 @@ function program(result: { code: number }): Command {
     .description('Tests PostgreSQL migration sets the way their tool runs them: fresh, twice, after faults.')
     .version(VERSION)
     .exitOverride()
-    .configureOutput({ writeErr: (s) => process.stderr.write(s) })
+    .configureOutput({ writeErr: (s) => process.stderr.write(s), outputError: () => {} })
     .showHelpAfterError(false);
 
   cli
     .command('check')
-    .description('run checks on a migration set')
-    .argument('[dir]', 'the folder of the migration set (with --config: its set by default)')
-    .addOption(new Option('--runner <model>', 'the runner model that applies the set (required without --config)').choices(TOOL_NAMES))
-    .option('--config <file>', 'a migtest.config.ts (or .mjs, .js): its settings, which the options given here replace')
-    .option('--checks <list>', `checks to run, comma-separated`, DEFAULT_CHECKS.join(','))
+    .description('run checks on a migration set (the default command: `migtest` alone runs the checks of the config found)')
+    .argument('[dir]', "the folder of the migration set (with a config: the config's set by default)")
+    .addOption(new Option('--runner <model>', 'the runner model that applies the set (required without a config)').choices(TOOL_NAMES))
+    .option('--config <file>', CONFIG_HELP)
+    .option('--no-config', NO_CONFIG_HELP)
+    .option('--quiet', 'print only the failed checks with their findings, and the verdict line: no header, no progress')
+    .option('--checks <list>', `checks to run, comma-separated (default: the config's; without one, ${DEFAULT_CHECKS.join(',')} and expected when the set has an expected-schema folder)`)
     .option('--pg <versions>', `PostgreSQL major versions, comma-separated: 14 to 18 (embedded; default ${DEFAULT_MAJOR}); with an image without {pg} or a url, the server's own`)
     .addOption(new Option('--provider <name>', 'where PostgreSQL comes from: embedded (npm binaries), container (Docker, --image), url (an existing server, --url or DATABASE_URL); default: container with --image, url with --url, else embedded').choices(Object.keys(PROVIDERS)))
     .option('--image <image>', `container image; {pg} stands for each --pg version (default ${DEFAULT_IMAGE})`)
@@ -117,18 +129,19 @@ function program(result: { code: number }): Command {
     .option('--role <name>', 'run the set as this role (LOGIN, no superuser, owner of each case\'s database), as a production deploy user; embedded and container')
     .option('--case-timeout <duration>', 'longest one run of the set on a case\'s database may take, even with statement_timeout turned off (default 15m)')
     .option('--path <path>', "replay one shrunk case: fast-check's counterexample path, with --seed")
-    .option('--runner-option <name=value>', 'an option of the runner model (repeatable), e.g. transactions=true', collectOption, {})
+    .option('--runner-option <name=value>', 'an option of the runner model (repeatable), e.g. transactions=true', collectOption)
     .option('--retry <policy>', retryHelp())
     .option('--format <format>', 'output format: text, json, junit or github; or a log and a file format, e.g. github,junit with --out', 'text')
     .option('--out <file>', 'write the report to a file instead of stdout')
     .option('--expected <folder>', 'expected-schema folder of check expected (default: expected-schema/ beside the set)')
-    .option('--ignore <what>', 'leave out of check expected: column-order, owners, privileges (repeatable or comma-separated)', collectList, [])
+    .option('--ignore <what>', 'leave out of check expected: column-order, owners, privileges (repeatable or comma-separated)', collectList)
     .action(async (dir: string | undefined, opts: Record<string, unknown>, command: Command) => {
-      const ignore = parseIgnore(opts.ignore as string[]);
+      const found = await commandConfig(opts.config);
+      const ignore = parseIgnore((opts.ignore as string[] | undefined) ?? []);
       let request: RunRequest = {
         dir: dir ?? '',
         runner: opts.runner as string,
-        checks: parseChecks(opts.checks as string),
+        checks: parseChecks((opts.checks as string | undefined) ?? DEFAULT_CHECKS.join(',')),
         postgres: opts.pg !== undefined ? parseVersions(opts.pg as string) : [],
         ...serverOptions(opts),
         options: {
@@ -141,38 +154,42 @@ function program(result: { code: number }): Command {
           ...(opts.expected !== undefined ? { expected: opts.expected as string } : {}),
           ...(ignore.length > 0 ? { ignore } : {}),
         },
-        runnerOptions: opts.runnerOption as Record<string, string>,
+        runnerOptions: (opts.runnerOption as Record<string, string> | undefined) ?? {},
         ...(opts.retry !== undefined ? { retry: opts.retry as string } : {}),
         ...(opts.role !== undefined ? { role: opts.role as string } : {}),
         ...timeoutOptions(opts),
       };
-      if (opts.config !== undefined) {
-        request = await requestFromConfig(opts.config as string, request, (flag) => command.getOptionValueSource(flag) === 'cli');
-      } else if (dir === undefined || opts.runner === undefined) {
-        throw new UsageError(dir === undefined ? 'check needs the folder of a migration set, or --config' : 'check needs --runner <model>, or --config');
-      }
-      // A config's checks are its own, but a folder given with --expected is meant to be used.
-      if (command.getOptionValueSource('checks') === 'default' && (opts.config === undefined || opts.expected !== undefined)) {
+      if (found) {
+        // A config's checks are its own (with expected where its set has an expected-schema folder).
+        request = await requestFromConfig(found.config, request, (flag) => command.getOptionValueSource(flag) === 'cli');
+        checkConfigExpected(found, request, opts.expected !== undefined);
+      } else {
+        if (dir === undefined || opts.runner === undefined) throw needsSet('check', dir);
         // Without --checks, a set with an expected-schema folder is also compared with it.
-        request = { ...request, checks: checksWithExpected(request.checks, request.dir, opts.expected as string | undefined) };
+        if (opts.checks === undefined) {
+          request = { ...request, checks: checksWithExpected(request.checks, request.dir, opts.expected as string | undefined) };
+        }
       }
-      const output = parseOutput(opts.format as string, opts.out as string | undefined);
-      result.code = (await check(request, output)).code;
+      const output = outputOf(opts, command, found);
+      result.code = (await check(request, output, { quiet: opts.quiet === true, ...(found ? { config: found.file } : {}) })).code;
     });
 
   cli
     .command('lint')
     .description('lint a migration set under the semantics of its runner, without a server')
-    .argument('<dir>', 'the folder of the migration set')
-    .addOption(new Option('--runner <model>', 'the runner model that applies the set').choices(TOOL_NAMES).makeOptionMandatory())
-    .option('--runner-option <name=value>', 'an option of the runner model (repeatable), e.g. transactions=true', collectOption, {})
+    .argument('[dir]', "the folder of the migration set (with a config: the config's set by default)")
+    .addOption(new Option('--runner <model>', 'the runner model that applies the set (required without a config)').choices(TOOL_NAMES))
+    .option('--config <file>', CONFIG_HELP)
+    .option('--no-config', NO_CONFIG_HELP)
+    .option('--runner-option <name=value>', 'an option of the runner model (repeatable), e.g. transactions=true', collectOption)
     .option('--format <format>', 'output format: text, json, junit or github; or a log and a file format, e.g. github,junit with --out', 'text')
     .option('--out <file>', 'write the report to a file instead of stdout')
-    .action(async (dir: string, opts: Record<string, unknown>) => {
+    .action(async (dirArg: string | undefined, opts: Record<string, unknown>) => {
+      const { dir, runner, runnerOptions } = lintTarget(dirArg, opts, await commandConfig(opts.config));
       const output = parseOutput(opts.format as string, opts.out as string | undefined);
       if (output.out !== undefined) checkOut(output.out, dir, 'file');
-      const { report, code } = await lintCommand(dir, opts.runner as string, { runnerOptions: opts.runnerOption as Record<string, string>, env: process.env });
-      const color = output.format === 'text' && !output.out && process.stdout.isTTY === true && !process.env.CI && !process.env.NO_COLOR;
+      const { report, code } = await lintCommand(dir, runner, { runnerOptions, env: process.env });
+      const color = output.format === 'text' && !output.out && wantsColor(process.stdout.isTTY);
       const rendered = renderLint(report, output.format, { color });
       if (output.out) writeReport(output.out, rendered);
       else process.stdout.write(rendered);
@@ -184,23 +201,41 @@ function program(result: { code: number }): Command {
   cli
     .command('snapshot')
     .description('apply the set to an empty database and write its schema as expected-schema files, one per object')
-    .argument('<dir>', 'the folder of the migration set')
-    .addOption(new Option('--runner <model>', 'the runner model that applies the set').choices(TOOL_NAMES).makeOptionMandatory())
+    .argument('[dir]', "the folder of the migration set (with a config: the config's set by default)")
+    .addOption(new Option('--runner <model>', 'the runner model that applies the set (required without a config)').choices(TOOL_NAMES))
+    .option('--config <file>', CONFIG_HELP)
+    .option('--no-config', NO_CONFIG_HELP)
     .option('--pg <versions>', `PostgreSQL major versions, comma-separated: 14 to 18 (embedded; default ${DEFAULT_MAJOR}); with an image without {pg} or a url, the server's own`)
     .addOption(new Option('--provider <name>', 'where PostgreSQL comes from: embedded, container (--image) or url (--url or DATABASE_URL)').choices(Object.keys(PROVIDERS)))
     .option('--image <image>', `container image; {pg} stands for each --pg version (default ${DEFAULT_IMAGE})`)
     .option('--url <url>', 'postgres:// URL of an existing server for --provider url (default: DATABASE_URL); its role needs CREATEDB')
-    .option('--out <folder>', 'where to write (default: expected-schema/ beside the set); files go to <folder>/pg<major>/')
-    .option('--runner-option <name=value>', 'an option of the runner model (repeatable), e.g. transactions=true', collectOption, {})
-    .action(async (dir: string, opts: Record<string, unknown>) => {
+    .option('--out <folder>', "where to write (default: the config's expected folder, else expected-schema/ beside the set); files go to <folder>/pg<major>/")
+    .option('--runner-option <name=value>', 'an option of the runner model (repeatable), e.g. transactions=true', collectOption)
+    .action(async (dir: string | undefined, opts: Record<string, unknown>, command: Command) => {
+      const found = await commandConfig(opts.config);
+      let request: RunRequest = {
+        dir: dir ?? '',
+        runner: opts.runner as string,
+        checks: [],
+        postgres: opts.pg !== undefined ? parseVersions(opts.pg as string) : [],
+        ...serverOptions(opts),
+        options: {},
+        runnerOptions: (opts.runnerOption as Record<string, string> | undefined) ?? {},
+      };
+      if (found) request = await requestFromConfig(found.config, request, (flag) => command.getOptionValueSource(flag) === 'cli');
+      else if (dir === undefined || opts.runner === undefined) throw needsSet('snapshot', dir);
+      // Snapshot writes where check expected reads: --out, else the config's expected folder.
+      const out = (opts.out as string | undefined) ?? request.options.expected;
       result.code = await snapshotCommand(
         {
-          dir,
-          runner: opts.runner as string,
-          postgres: opts.pg !== undefined ? parseVersions(opts.pg as string) : [],
-          ...serverOptions(opts),
-          ...(opts.out !== undefined ? { out: opts.out as string } : {}),
-          runnerOptions: opts.runnerOption as Record<string, string>,
+          dir: request.dir,
+          runner: request.runner,
+          postgres: request.postgres,
+          provider: request.provider,
+          ...(request.image !== undefined ? { image: request.image } : {}),
+          ...(request.url !== undefined ? { url: request.url } : {}),
+          ...(out !== undefined ? { out } : {}),
+          runnerOptions: request.runnerOptions ?? {},
         },
         (text) => process.stdout.write(text),
       );
@@ -210,12 +245,18 @@ function program(result: { code: number }): Command {
     .command('run')
     .description('run a scenario and compare its findings with the ones it predicts')
     .argument('<scenario>', 'a scenario file, e.g. scenarios/certctl-double-run')
+    .option('--config <file>', `${CONFIG_HELP}; a scenario names its sets, runner, checks and versions, so only the config's statementTimeout and caseTimeout apply`)
+    .option('--no-config', NO_CONFIG_HELP)
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
     .action(async (file: string, opts: Record<string, unknown>) => {
-      result.code = await runScenario(file, opts.format as Format);
+      const found = await commandConfig(opts.config);
+      const limits = found ? configRequest(found.config).limits : undefined;
+      result.code = await runScenario(file, opts.format as Format, limits ? { limits } : {});
     });
   return cli;
 }
+
+
 
 /** The command line: returns the exit code (0 passed, 1 findings, 2 usage, input or infrastructure). */
 export async function main(argv: string[]): Promise<number> {
@@ -226,18 +267,29 @@ export async function main(argv: string[]): Promise<number> {
   return signalExitCode() ?? code;
 }
 
+/**
+ * `migtest` alone, or with only options, is `migtest check`: in a repository with a config, what
+ * `npx vitest` is to vitest. A word that names no command stays an unknown command, not a folder.
+ */
+export function withDefaultCommand(argv: string[]): string[] {
+  const first = argv[0];
+  if (first === undefined) return ['check'];
+  return first.startsWith('-') && !['-h', '--help', '-V', '--version'].includes(first) ? ['check', ...argv] : argv;
+}
+
 async function command(argv: string[]): Promise<number> {
   const result = { code: 0 };
+  argv = withDefaultCommand(argv);
   try {
     await program(result).parseAsync(argv, { from: 'user' });
     return result.code;
   } catch (error) {
     if (error instanceof CommanderError) {
-      // Help and version are not errors; every other commander error is a usage error (commander printed it).
+      // Help and version are not errors; every other commander error is a usage error, told in migtest's words.
       if (error.exitCode === 0 || error.code === 'commander.helpDisplayed' || error.code === 'commander.version') return 0;
-      // commander printed what is wrong; the line every usage error ends with says where to look.
-      process.stderr.write('  see: migtest --help\n');
-      reportJsonError(argv, new UsageError(error.message.replace(/^error: /, '')));
+      const usage = commanderError(error, argv);
+      process.stderr.write(describeError(usage) + '\n');
+      reportJsonError(argv, usage);
       return 2;
     }
     if (!interrupted()) {

@@ -7,6 +7,8 @@ import { check, type Format } from './check.js';
 import { describeError } from './errors.js';
 import { displayReport, displayText } from '../report/paths.js';
 import { InputError } from '../migrations/types.js';
+import type { Limits } from '../postgres/limits.js';
+import { wantsColor } from './color.js';
 
 function matches(expected: ExpectedFinding, found: Finding): boolean {
   if (expected.check !== found.check) return false;
@@ -97,9 +99,11 @@ function expectedOf(scenario: Scenario, set: Scenario['sets'][string]): { expect
 }
 
 /** Runs every set of a scenario and says whether each gave the findings the story predicts. */
-export async function runScenario(arg: string, format: Format): Promise<number> {
+export async function runScenario(arg: string, format: Format, settings: { limits?: Partial<Limits> } = {}): Promise<number> {
   const scenario = loadScenario(arg);
-  const color = format === 'text' && process.stdout.isTTY === true && !process.env.NO_COLOR && !process.env.CI;
+  const color = format === 'text' && wantsColor(process.stdout.isTTY);
+  // A config's timeouts (a slow CI machine's): the scenario says everything else.
+  const limits = settings.limits ? { limits: settings.limits } : {};
   const c = pc.createColors(color);
   let held = true;
   const results: unknown[] = [];
@@ -109,7 +113,7 @@ export async function runScenario(arg: string, format: Format): Promise<number> 
     if (set.rejects) {
       const verdict = await expectRejection(() =>
         check(
-          { dir, runner: scenario.runner, checks: set.checks ?? scenario.checks, postgres: scenario.postgres, provider: 'embedded', options: { ...scenario.properties, ...expectedOf(scenario, set) }, runnerOptions: { ...scenario.runnerOptions, ...set.runnerOptions }, ...retryOf(scenario, set), ...(scenario.role !== undefined ? { role: scenario.role } : {}) },
+          { dir, runner: scenario.runner, checks: set.checks ?? scenario.checks, postgres: scenario.postgres, provider: 'embedded', options: { ...scenario.properties, ...expectedOf(scenario, set) }, runnerOptions: { ...scenario.runnerOptions, ...set.runnerOptions }, ...retryOf(scenario, set), ...(scenario.role !== undefined ? { role: scenario.role } : {}), ...limits },
           { format: 'json', out: '/dev/null', annotate: false },
         ),
         set.rejects,
@@ -132,6 +136,7 @@ export async function runScenario(arg: string, format: Format): Promise<number> 
         runnerOptions: { ...scenario.runnerOptions, ...set.runnerOptions },
         ...retryOf(scenario, set),
         ...(scenario.role !== undefined ? { role: scenario.role } : {}),
+        ...limits,
       },
       format === 'text' ? { format: 'text', annotate: false } : { format: 'json', out: '/dev/null', annotate: false },
     );

@@ -9,6 +9,7 @@ import { TextReporter } from '../report/text.js';
 import { assertWritable, majorFolder, writeObjects, type WriteResult } from '../snapshot/files.js';
 import { VERSION } from '../version.js';
 import { checkOut } from './out.js';
+import { wantsColor } from './color.js';
 
 export interface SnapshotRequest {
   dir: string;
@@ -30,7 +31,7 @@ export interface SnapshotRequest {
  * for that major); bad input and infrastructure failures throw (exit 2).
  */
 export async function snapshotCommand(request: SnapshotRequest, write: (text: string) => void): Promise<number> {
-  const color = process.stdout.isTTY === true && !process.env.CI && !process.env.NO_COLOR;
+  const color = wantsColor(process.stdout.isTTY);
   const c = pc.createColors(color);
   runnerModel(request.runner); // an unknown runner is refused first
   const folder = expectedFolder(request.dir, request.out);

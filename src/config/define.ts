@@ -3,6 +3,7 @@ import { dirname, join, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { CHECKS, DEFAULT_CHECKS } from '../checks/index.js';
+import { checksWithExpected, IGNORABLE, type Ignorable } from '../checks/expected.js';
 import type { CheckName } from '../checks/types.js';
 import { InputError } from '../migrations/types.js';
 import { DEFAULT_MAJOR } from '../postgres/embedded.js';
@@ -17,6 +18,8 @@ export const RUNNER_NAMES = TOOL_NAMES;
 export type RunnerName = ToolName;
 
 const FAULT_KINDS = ['error', 'terminate', 'crash'] as const;
+/** The report formats of `migtest check --format`. */
+const OUTPUT_FORMATS = ['text', 'json', 'junit', 'github'];
 
 /** Only the checks that exist: a config naming `down` before it is implemented is refused, not ignored. */
 const CheckNameSchema = z.string().refine((name) => name in CHECKS, {
@@ -107,6 +110,29 @@ const ConfigSchema = z
     /** As `--statement-timeout` and `--case-timeout`: `500ms`, `30s`, `5m`. */
     statementTimeout: duration('statementTimeout'),
     caseTimeout: duration('caseTimeout'),
+    /**
+     * As `--expected`: the expected-schema folder of check `expected`, relative to `root`; absent:
+     * `expected-schema/` beside the set. Naming it runs check `expected` (a folder named is meant to
+     * be used); `migtest snapshot` writes there.
+     */
+    expected: z.string().min(1, 'the expected-schema folder, e.g. db/expected-schema').optional(),
+    /** As `--ignore`: what check `expected` leaves out of the comparison. */
+    ignore: z
+      .union([z.enum(IGNORABLE), z.array(z.enum(IGNORABLE))], { error: () => `ignore takes ${IGNORABLE.join(', ')} (one, or a list)` })
+      .transform((v) => [...new Set(Array.isArray(v) ? v : [v])].sort() as Ignorable[])
+      .optional(),
+    /**
+     * As `--format` and `--out` of `migtest check`: the report's format, or a log and a file format
+     * (`'github,junit'` with `out`); `out` relative to `root`. Either on the command line replaces both.
+     */
+    format: z
+      .string()
+      .superRefine((text, ctx) => {
+        const unknown = text.split(',').map((f) => f.trim()).find((f) => !OUTPUT_FORMATS.includes(f));
+        if (unknown !== undefined) ctx.addIssue({ code: 'custom', message: `unknown format '${unknown}': use ${OUTPUT_FORMATS.join(', ')}, or a log and a file format with out, e.g. 'github,junit'` });
+      })
+      .optional(),
+    out: z.string().min(1).optional(),
     /** `migtest/vitest`: milliseconds each check's test may take (the first also starts the server). */
     timeout: z.number().int().positive().optional(),
   })
@@ -138,6 +164,15 @@ function placeOf(text: string | undefined, key: string | undefined): { line?: nu
   return match ? lineOf(text, match.index) : {};
 }
 
+/** Where a field is written in a config file: its line and column, if the file reads and names it. */
+export function fieldPlace(file: string | undefined, key: string): { line?: number; column?: number } {
+  try {
+    return placeOf(file ? readFileSync(file, 'utf8') : undefined, key);
+  } catch {
+    return {};
+  }
+}
+
 /**
  * Validates a config object. `file` is the config file, if known: paths are relative to its folder
  * and an error names it, with the line of the offending field.
@@ -163,7 +198,7 @@ export function validateConfig(raw: unknown, file?: string): MigtestConfig {
       file,
       unknownKey.line ?? (file ? 1 : undefined),
       unknownKey.column,
-      'see docs/service-repo.md for the fields of a migtest config',
+      issue.code === 'unrecognized_keys' ? `a migtest config's fields are: ${CONFIG_FIELDS.join(', ')}` : 'see docs/config.md for the fields of a migtest config',
     );
   }
   const base = file ? dirname(file) : process.cwd();
@@ -194,6 +229,7 @@ export function validateConfig(raw: unknown, file?: string): MigtestConfig {
   const postgres = stated ?? (oneServer ? [] : [DEFAULT_MAJOR]);
   const config: MigtestConfig = { ...parsed.data, provider, postgres, root, ...(file ? { file } : {}) };
   if (stated === undefined) Object.defineProperty(config, DEFAULT_VERSIONS, { value: true, enumerable: false });
+  if ((raw as { checks?: unknown }).checks === undefined) Object.defineProperty(config, DEFAULT_CHECK_LIST, { value: true, enumerable: false });
   // Marked, so that migtestSuite and the command line do not validate it again (and lose its file).
   Object.defineProperty(config, VALIDATED, { value: true, enumerable: false });
   return config;
@@ -201,7 +237,31 @@ export function validateConfig(raw: unknown, file?: string): MigtestConfig {
 
 const VALIDATED = Symbol.for('migtest.config');
 const DEFAULT_VERSIONS = Symbol.for('migtest.config.default-versions');
+const DEFAULT_CHECK_LIST = Symbol.for('migtest.config.default-checks');
 
+/** The fields a config may have, for the fix line of a misspelt one. */
+export const CONFIG_FIELDS: readonly string[] = Object.keys(ConfigSchema.shape);
+
+/** Whether the config's checks are the default ones (it lists none). */
+export function checksDefaulted(config: MigtestConfig): boolean {
+  return (config as unknown as Record<symbol, unknown>)[DEFAULT_CHECK_LIST] === true;
+}
+
+/** The config's expected-schema folder, absolute; undefined when it names none. */
+export function expectedOfConfig(config: MigtestConfig): string | undefined {
+  return config.expected === undefined ? undefined : resolve(config.root, config.expected);
+}
+
+/**
+ * The checks a config runs on the set in `dir`, with `expected` the expected-schema folder named
+ * (by the config or the command line). A config that lists no checks runs the default ones and,
+ * as the command line does, `expected` when the set has an expected-schema folder; a folder
+ * named is meant to be used, so `expected` runs then whatever the list says.
+ */
+export function configChecks(config: MigtestConfig, dir: string, expected: string | undefined): CheckName[] {
+  if (checksDefaulted(config)) return checksWithExpected(config.checks, dir, expected);
+  return expected !== undefined && !config.checks.includes('expected') ? [...config.checks, 'expected'] : config.checks;
+}
 /** Whether the config's versions are the default of its provider (it names none). */
 export function versionsDefaulted(config: MigtestConfig): boolean {
   return (config as unknown as Record<symbol, unknown>)[DEFAULT_VERSIONS] === true;
@@ -267,10 +327,12 @@ export function defineConfig(config: MigtestConfigInput): MigtestConfig {
 
 /** The request `runChecks` takes for a config. */
 export function configRequest(config: MigtestConfig): RunRequest {
+  const dir = resolve(config.root, config.set);
+  const expected = expectedOfConfig(config);
   return {
-    dir: resolve(config.root, config.set),
+    dir,
     runner: config.runner,
-    checks: config.checks,
+    checks: configChecks(config, dir, expected),
     postgres: config.postgres,
     provider: config.provider,
     ...(config.image !== undefined ? { image: config.image } : {}),
@@ -280,6 +342,8 @@ export function configRequest(config: MigtestConfig): RunRequest {
       ...(config.runs !== undefined ? { runs: config.runs } : {}),
       ...(config.exhaustive ? { exhaustive: true } : {}),
       faults: config.faults ?? ['error', 'terminate'],
+      ...(expected !== undefined ? { expected } : {}),
+      ...(config.ignore !== undefined && config.ignore.length > 0 ? { ignore: config.ignore } : {}),
     },
     runnerOptions: config.runnerOptions,
     ...(config.retry !== undefined ? { retry: config.retry } : {}),

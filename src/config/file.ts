@@ -3,9 +3,9 @@ import { extname, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { InputError } from '../migrations/types.js';
 import type { RunRequest } from '../run.js';
-import { asConfig, configRequest, versionsDefaulted, type MigtestConfig } from './define.js';
+import { asConfig, configChecks, configRequest, versionsDefaulted, type MigtestConfig } from './define.js';
 
-const FIX = 'a migtest config default-exports defineConfig({ set, runner, … }) from migtest; see docs/service-repo.md';
+const FIX = "a migtest config default-exports defineConfig({ set, runner, … }) from 'migtest'; see docs/config.md";
 
 /**
  * Reads a `migtest.config.{js,mjs,ts,mts}`. Node 20 cannot import TypeScript, so a `.ts` file goes
@@ -70,15 +70,20 @@ async function placeInConfig(error: unknown, file: string): Promise<{ line: numb
 /**
  * `migtest check --config FILE [dir] [flags]`: the config gives every setting, and what the
  * command line says explicitly (`given`) replaces it, so a reproduce command can narrow a config.
+ * `config`: the config itself, or the path of its file.
  */
-export async function requestFromConfig(arg: string, flags: Partial<RunRequest>, given: (flag: string) => boolean): Promise<RunRequest> {
-  const config = await loadConfigFile(arg);
+export async function requestFromConfig(config: string | MigtestConfig, flags: Partial<RunRequest>, given: (flag: string) => boolean): Promise<RunRequest> {
+  if (typeof config === 'string') config = await loadConfigFile(config);
   const fromConfig = configRequest(config);
   const options = { ...fromConfig.options };
-  // shard, expected and ignore have no config field: only the command line sets them.
+  // shard and path have no config field: they belong to one run (one CI machine, one replayed case).
   for (const name of ['seed', 'runs', 'exhaustive', 'path', 'faults', 'shard', 'expected', 'ignore'] as const) {
     if (given(name) && flags.options?.[name] !== undefined) Object.assign(options, { [name]: flags.options[name] });
   }
+  const dir = flags.dir ? flags.dir : fromConfig.dir;
+  // The checks the config lists, or the default ones with `expected` where the set (the config's,
+  // or the one the command line names) has an expected-schema folder; --checks replaces them.
+  const checks = given('checks') && flags.checks ? flags.checks : configChecks(config, dir, options.expected);
   // The server is one setting: --image or --url replaces the config's provider, image and url
   // together (an image kept from the config would be refused beside a url).
   const server = given('provider') || given('image') || given('url');
@@ -87,9 +92,9 @@ export async function requestFromConfig(arg: string, flags: Partial<RunRequest>,
     // Fields the config has no word for (added by later options) come from the command line.
     ...(flags as RunRequest),
     ...(server ? rest : fromConfig),
-    ...(flags.dir ? { dir: flags.dir } : {}),
+    dir,
     ...(given('runner') && flags.runner ? { runner: flags.runner } : {}),
-    ...(given('checks') && flags.checks ? { checks: flags.checks } : {}),
+    checks,
     // A config without versions has its provider's default; another server has its own (serverStarts).
     ...(given('pg') && flags.postgres ? { postgres: flags.postgres } : server && versionsDefaulted(config) ? { postgres: [] } : {}),
     ...(given('retry') && flags.retry !== undefined ? { retry: flags.retry } : {}),

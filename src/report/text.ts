@@ -74,9 +74,10 @@ export class TextReporter implements RunEvents {
   }
 
   #shown = 0;
-  onProgress(name: string, done: number, total: number): void {
+  /** `unit`: what is counted, so that a total of draws is not read as the cases the check ends with. */
+  onProgress(name: string, done: number, total: number, unit: 'cases' | 'draws' = 'cases'): void {
     if (!this.out.live) {
-      this.#plainProgress(name, done, total);
+      this.#plainProgress(name, done, total, unit);
       return;
     }
     // At most every 100 ms: a progress bar is for a person watching.
@@ -84,11 +85,11 @@ export class TextReporter implements RunEvents {
     this.#shown = Date.now();
     const width = 24;
     const filled = Math.round((done / total) * width);
-    this.out.write(`\r\x1b[K${this.#c.dim(`  … ${name.padEnd(8)} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done}/${total} cases`)}`);
+    this.out.write(`\r\x1b[K${this.#c.dim(`  … ${name.padEnd(8)} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done}/${total} ${unit}`)}`);
   }
 
   /** A CI log has no bar to redraw: a line per further tenth done, spaced out, so a long check shows it moves. */
-  #plainProgress(name: string, done: number, total: number): void {
+  #plainProgress(name: string, done: number, total: number, unit: 'cases' | 'draws'): void {
     if (total <= 0 || done >= total) return; // the end line follows
     const now = this.#now();
     const running = this.#running;
@@ -98,8 +99,8 @@ export class TextReporter implements RunEvents {
     running.tenths = tenths;
     running.lastLine = now;
     const percent = Math.floor((done * 100) / total);
-    // No unit: sampled checks count draws, which can repeat a case.
-    this.out.write(`  · ${name.padEnd(8)} pg ${running.postgres}  ${percent}% (${done}/${total})  ${seconds(now - running.started)}\n`);
+    // Sampled checks count draws, which can repeat a case: the end line's cases can be fewer.
+    this.out.write(`  · ${name.padEnd(8)} pg ${running.postgres}  ${percent}% (${done}/${total} ${unit})  ${seconds(now - running.started)}\n`);
   }
 
   /** Errors already printed in full, per PostgreSQL version: a check that could not run points back at them. */

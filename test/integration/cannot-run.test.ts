@@ -150,7 +150,7 @@ describe('--format json on exit 2: one object with the error', () => {
 
     const option = await migtest(['lint', 'no-such-folder', '--runner', 'rerun-all', '--sideways', '--format=json']);
     expect(option.code).toBe(2);
-    expect(parse(option.stdout).error).toEqual({ message: "unknown option '--sideways'", file: null, line: null, fix: 'see migtest --help' });
+    expect(parse(option.stdout).error).toEqual({ message: "unknown option '--sideways'", file: null, line: null, fix: 'migtest lint --help lists the options this command takes' });
     expect(option.stderr).toContain("unknown option '--sideways'");
 
     const scenario = await migtest(['run', 'scenarios/no-such-story', '--format', 'json']);

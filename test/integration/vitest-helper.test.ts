@@ -31,6 +31,7 @@ describe('migtest/vitest in a project of its own', () => {
         `migtestSuite(defineConfig({ set: ${JSON.stringify(broken)}, runner: 'rerun-all', checks: ['fresh', 'twice'], postgres: [16, 17] }), { name: 'certctl' });`,
         `migtestSuite({ set: 'db', runner: 'rerun-all', checks: ['fresh', 'twice'] }, { name: 'divide' });`,
         `migtestSuite({ set: 'no-such-folder', runner: 'rerun-all' }, { name: 'absent' });`,
+        `migtestSuite({ set: ${JSON.stringify(broken)}, runner: 'rerun-all', checks: ['lint'], postgres: [16, 17] }, { name: 'lint once' });`,
         '',
       ].join('\n'),
     );
@@ -72,7 +73,14 @@ describe('migtest/vitest in a project of its own', () => {
     expect(run.output).toMatch(
       /FAIL {2}test\/checks\.test\.ts > absent > PostgreSQL 17 > fresh\n FAIL {2}test\/checks\.test\.ts > absent > PostgreSQL 17 > twice\nMigtestError: no-such-folder: the migration folder does not exist\n {2}fix: [^\n]+\n⎯/,
     );
-    expect(run.output).toMatch(/Tests\s+6 failed \| 2 passed \(8\)/);
+    expect(run.output).toMatch(/Tests\s+7 failed \| 2 passed \(9\)/);
+  });
+
+  it('runs lint once for the set, not once per PostgreSQL version', () => {
+    expect(run.output).toContain('× test/checks.test.ts > lint once > lint');
+    expect(run.output).not.toMatch(/lint once > PostgreSQL/);
+    expect(run.output).toContain('MigtestFindings: lint failed: 3 findings');
+    expect(run.output).toContain('add-constraint-unguarded');
   });
 
   it('leaves no server and no cluster behind', () => {

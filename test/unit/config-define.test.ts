@@ -113,7 +113,7 @@ describe('defineConfig', () => {
     const error = await rejection(loadConfigFile(file));
     expect(error.message).toBe('postgres[1]: PostgreSQL 14 to 18');
     expect([error.file, error.line, error.column]).toEqual([file, 6, 3]);
-    expect(error.fix).toContain('docs/service-repo.md');
+    expect(error.fix).toContain('docs/config.md');
   });
 
   it('lists the runner models the command line knows', () => {

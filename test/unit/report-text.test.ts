@@ -27,9 +27,9 @@ describe('text reporter without a terminal (a CI log)', () => {
     expect(lines[1]).toBe('  · fault    pg 16  started');
     const progress = lines.slice(2, -1);
     // A line per tenth once a second has gone by since the last one: 4/40 at 1.6 s, 8/40 at 3.2 s, …
-    expect(progress[0]).toBe('  · fault    pg 16  10% (4/40)  1.6 s');
+    expect(progress[0]).toBe('  · fault    pg 16  10% (4/40 cases)  1.6 s');
     expect(progress).toHaveLength(9);
-    expect(progress.at(-1)).toBe('  · fault    pg 16  90% (36/40)  14.4 s');
+    expect(progress.at(-1)).toBe('  · fault    pg 16  90% (36/40 cases)  14.4 s');
     expect(lines.at(-1)).toBe('  ✓ fault    pg 16  40 cases  16.0 s');
   });
 
@@ -52,8 +52,8 @@ describe('text reporter without a terminal (a CI log)', () => {
     }
     const lines = output().trimEnd().split('\n').slice(2);
     expect(lines).toEqual([
-      '  · fault    pg 17  1% (100/10000)  10.0 s',
-      '  · fault    pg 17  2% (200/10000)  20.0 s',
+      '  · fault    pg 17  1% (100/10000 cases)  10.0 s',
+      '  · fault    pg 17  2% (200/10000 cases)  20.0 s',
     ]);
   });
 
