@@ -60,3 +60,10 @@ export interface JsonReport {
     notes: { check: string; file: string | null; message: string; action: string }[];
   }[];
 }
+
+/** Runs the CLI with `--format json` and reads its report; a usage or infrastructure error (exit 2) fails the test with its message. */
+export async function jsonRun(args: string[], options: Parameters<typeof migtest>[1] = {}): Promise<{ code: number | null; report: JsonReport }> {
+  const result = await migtest([...args, '--format', 'json'], options);
+  if (result.code === 2) throw new Error(result.stderr);
+  return { code: result.code, report: JSON.parse(result.stdout) as JsonReport };
+}

@@ -2,16 +2,12 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { migtest, type JsonReport } from '../helpers/cli.js';
+import { jsonRun, migtest, type JsonReport } from '../helpers/cli.js';
 import { UNGUARDED_ROLE_BOOTSTRAP } from '../helpers/codd-bootstrap.js';
 
 const SETS = 'migrations-under-test';
 
-async function run(args: string[]): Promise<{ code: number | null; report: JsonReport }> {
-  const result = await migtest([...args, '--format', 'json']);
-  if (result.code === 2) throw new Error(result.stderr);
-  return { code: result.code, report: JSON.parse(result.stdout) as JsonReport };
-}
+const run = jsonRun;
 
 describe('checks fault and resume under rerun-all', () => {
   it('certctl-double-run/fixed survives a fault at every boundary and a crash after every migration', async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { migtest, type JsonReport } from '../helpers/cli.js';
+import { jsonRun } from '../helpers/cli.js';
 
 /*
  * Roles are the server's: a role one case's run made must not be there when another case starts
@@ -7,11 +7,7 @@ import { migtest, type JsonReport } from '../helpers/cli.js';
  * ROLE runs once per database, which is right; before roles were per case, every fault and crash
  * case after the first failed with 42710 (false findings), and a fault case could not run at all.
  */
-async function run(args: string[]): Promise<{ code: number | null; report: JsonReport }> {
-  const result = await migtest([...args, '--format', 'json']);
-  if (result.code === 2) throw new Error(result.stderr);
-  return { code: result.code, report: JSON.parse(result.stdout) as JsonReport };
-}
+const run = jsonRun;
 
 describe('roles a set creates are per case', () => {
   it('a bare CREATE ROLE under a tracked runner: fault and resume at every boundary find nothing', async () => {

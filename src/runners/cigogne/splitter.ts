@@ -1,3 +1,5 @@
+import { blockCommentEnd } from '../../migrations/sql-lexing.js';
+
 /**
  * cigogne's statement splitter, as its released sources write it (parser_formatter.gleam, the
  * `analyse_sql_graphemes` walk of 2.0.5 to 5.x): a section is cut at each `;` outside a string
@@ -115,22 +117,6 @@ function quotedEnd(text: string, at: number, quote: string, backslashes: boolean
     else if (c === quote && text[i + 1] === quote) i += 2;
     else if (c === quote) return i + 1;
     else i++;
-  }
-  return text.length;
-}
-
-function blockCommentEnd(text: string, at: number): number {
-  let depth = 0;
-  let i = at;
-  while (i < text.length) {
-    if (text.startsWith('/*', i)) {
-      depth++;
-      i += 2;
-    } else if (text.startsWith('*/', i)) {
-      depth--;
-      i += 2;
-      if (depth === 0) return i;
-    } else i++;
   }
   return text.length;
 }

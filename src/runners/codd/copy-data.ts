@@ -1,6 +1,7 @@
 import { parseSync } from 'libpg-query';
 import { InputError } from '../../migrations/types.js';
 import type { Substituted } from './substitute.js';
+import { blockCommentEnd } from '../../migrations/sql-lexing.js';
 
 interface Cut {
   /** The text with COPY data and `\restrict` lines blanked (line ends kept): what the parser reads. */
@@ -35,7 +36,7 @@ export function cutCopyData(text: string, file: string, substituted: Substituted
       const end = text.indexOf('\n', i);
       i = end < 0 ? text.length : end;
     } else if (text.startsWith('/*', i)) {
-      i = skipBlockComment(text, i);
+      i = blockCommentEnd(text, i);
     } else if (start < 0 && c === '\\') {
       // A psql meta-command line. codd skips pg_dump's \restrict and \unrestrict; any other is
       // left for the parser, which reports it with its line.
@@ -131,20 +132,4 @@ function skipDollarQuote(text: string, at: number): number {
   if (!tag) return at + 1; // a parameter ($1) or a lone $
   const end = text.indexOf(tag[0], at + tag[0].length);
   return end < 0 ? text.length : end + tag[0].length;
-}
-
-function skipBlockComment(text: string, at: number): number {
-  let depth = 0;
-  let i = at;
-  while (i < text.length) {
-    if (text.startsWith('/*', i)) {
-      depth++;
-      i += 2;
-    } else if (text.startsWith('*/', i)) {
-      depth--;
-      i += 2;
-      if (depth === 0) return i;
-    } else i++;
-  }
-  return text.length;
 }
