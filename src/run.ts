@@ -12,6 +12,8 @@ import { VERSION } from './version.js';
 import { pairFindings } from './checks/lint.js';
 import { cannotRun, SetDoesNotApply } from './checks/applies.js';
 import { validateCheckOptions } from './checks/options.js';
+import { changedFiles } from './changes/git.js';
+import { onlyChanged } from './changes/filter.js';
 
 export interface RunRequest {
   dir: string;
@@ -46,6 +48,12 @@ export interface RunRequest {
    * vitest helper pass the process's. Absent: none.
    */
   env?: Env;
+  /** `--setup` files: run once per server before the set, the base state of every case. */
+  setup?: string[];
+  /** `--verify` files: statements that must hold on every state a check reaches. */
+  verify?: string[];
+  /** `--changed-since REF`: report only findings in files changed since REF (src/changes/). */
+  changedSince?: string;
 }
 
 /**
@@ -84,7 +92,7 @@ export function validateShard(request: RunRequest): Shard | undefined {
 }
 
 export interface RunEvents {
-  onLoaded?(info: { set: string; runner: string; migrations: number; shard?: Shard }): void;
+  onLoaded?(info: { set: string; runner: string; migrations: number; shard?: Shard; changedSince?: { ref: string; files: number } }): void;
   onServer?(info: { provider: string; version: string; startMs: number }): void;
   onCheckStart?(name: CheckName, postgres: string): void;
   /** Cases of the running check done so far, of `total`. */
@@ -105,6 +113,8 @@ export async function runChecks(request: RunRequest, events: RunEvents = {}): Pr
     env: request.env ?? {},
     ...(request.retry !== undefined ? { retry: request.retry } : {}),
     ...(request.role !== undefined ? { role: request.role } : {}),
+    ...(request.setup ? { setup: request.setup } : {}),
+    ...(request.verify ? { verify: request.verify } : {}),
     servers: request.server ? { server: request.server } : { ...request, postgres: request.postgres },
     validate: ({ set, model, settings }) => {
       const options = withRetry(request.options, settings);
@@ -112,6 +122,8 @@ export async function runChecks(request: RunRequest, events: RunEvents = {}): Pr
     },
   });
   const { model, set, plan, settings } = prepared;
+  // Read once the set is: a bad ref or no git repository is exit 2 before any server starts.
+  const changes = request.changedSince !== undefined ? changedFiles(set.dir, request.changedSince) : undefined;
   const options = withRetry(request.options, settings);
   const envNames = setEnvNames(set);
   const report: RunReport = {
@@ -122,9 +134,16 @@ export async function runChecks(request: RunRequest, events: RunEvents = {}): Pr
     runner: model.name,
     postgres: [],
     ...(shard ? { shard } : {}),
+    ...(changes ? { changedSince: { ref: changes.ref, files: changes.countIn(set.dir) } } : {}),
     checks: [],
   };
-  events.onLoaded?.({ set: report.set, runner: model.name, migrations: set.migrations.length, ...(shard ? { shard } : {}) });
+  events.onLoaded?.({
+    set: report.set,
+    runner: model.name,
+    migrations: set.migrations.length,
+    ...(shard ? { shard } : {}),
+    ...(report.changedSince ? { changedSince: report.changedSince } : {}),
+  });
   // A shard that none of the requested checks runs on needs no server.
   if (checks.length === 0) return report;
   await onEachServer(prepared, async (server, states, { startMs }) => {
@@ -160,7 +179,8 @@ export async function runChecks(request: RunRequest, events: RunEvents = {}): Pr
   });
   // Each lint finding says whether execution confirmed it; each dynamic one which rule would have caught it.
   report.checks = pairFindings(report.checks, plan);
-  return report;
+  // Every check ran the whole set; only then is what the change did not touch left out.
+  return changes ? onlyChanged(report, (file) => changes.has(file), set.dir) : report;
 }
 
 /** The check options with the retry policy runs use (given, or the tool's own): the retry check injects under it. */

@@ -96,6 +96,12 @@ function expectedOf(scenario: Scenario, set: Scenario['sets'][string]): { expect
   };
 }
 
+/** A scenario's --setup and --verify files, relative to the scenario file. */
+function setupOf(scenario: Scenario): { setup?: string[]; verify?: string[] } {
+  const at = (files: string[]) => files.map((f) => resolve(dirname(scenario.file), f));
+  return { ...(scenario.setup ? { setup: at(scenario.setup) } : {}), ...(scenario.verify ? { verify: at(scenario.verify) } : {}) };
+}
+
 /** Runs every set of a scenario and says whether each gave the findings the story predicts. */
 export async function runScenario(arg: string, format: Format): Promise<number> {
   const scenario = loadScenario(arg);
@@ -109,7 +115,7 @@ export async function runScenario(arg: string, format: Format): Promise<number> 
     if (set.rejects) {
       const verdict = await expectRejection(() =>
         check(
-          { dir, runner: scenario.runner, checks: set.checks ?? scenario.checks, postgres: scenario.postgres, provider: 'embedded', options: { ...scenario.properties, ...expectedOf(scenario, set) }, runnerOptions: { ...scenario.runnerOptions, ...set.runnerOptions }, ...retryOf(scenario, set), ...(scenario.role !== undefined ? { role: scenario.role } : {}) },
+          { dir, runner: scenario.runner, checks: set.checks ?? scenario.checks, postgres: scenario.postgres, provider: 'embedded', options: { ...scenario.properties, ...expectedOf(scenario, set) }, runnerOptions: { ...scenario.runnerOptions, ...set.runnerOptions }, ...retryOf(scenario, set), ...(scenario.role !== undefined ? { role: scenario.role } : {}), ...setupOf(scenario) },
           { format: 'json', out: '/dev/null' },
         ),
         set.rejects,
@@ -132,6 +138,7 @@ export async function runScenario(arg: string, format: Format): Promise<number> 
         runnerOptions: { ...scenario.runnerOptions, ...set.runnerOptions },
         ...retryOf(scenario, set),
         ...(scenario.role !== undefined ? { role: scenario.role } : {}),
+        ...setupOf(scenario),
       },
       format === 'text' ? { format: 'text' } : { format: 'json', out: '/dev/null' },
     );
