@@ -13,7 +13,7 @@ import { pairFindings } from './checks/lint.js';
 import { cannotRun, SetDoesNotApply } from './checks/applies.js';
 import { validateCheckOptions } from './checks/options.js';
 import { changedFiles } from './changes/git.js';
-import { onlyChanged } from './changes/filter.js';
+import { onlyChanged, onlyChangedIn } from './changes/filter.js';
 
 export interface RunRequest {
   dir: string;
@@ -137,6 +137,8 @@ export async function runChecks(request: RunRequest, events: RunEvents = {}): Pr
     ...(changes ? { changedSince: { ref: changes.ref, files: changes.countIn(set.dir) } } : {}),
     checks: [],
   };
+  /** Every check's result before --changed-since leaves findings out. */
+  const all: CheckResult[] = [];
   events.onLoaded?.({
     set: report.set,
     runner: model.name,
@@ -172,14 +174,17 @@ export async function runChecks(request: RunRequest, events: RunEvents = {}): Pr
         ...(outcome.details ? { details: outcome.details } : {}),
       };
       await states.settle();
-      if (result.status === 'fail') report.ok = false;
-      report.checks.push(result);
-      events.onCheckEnd?.(result);
+      all.push(result);
+      // What is reported: with --changed-since, only the findings of changed files.
+      const shown = changes ? onlyChangedIn(result, (file) => changes.has(file), set.dir) : result;
+      if (shown.status === 'fail') report.ok = false;
+      report.checks.push(shown);
+      events.onCheckEnd?.(shown);
     }
   });
   // Each lint finding says whether execution confirmed it; each dynamic one which rule would have caught it.
-  report.checks = pairFindings(report.checks, plan);
-  // Every check ran the whole set; only then is what the change did not touch left out.
+  // Paired over every finding (one in an unchanged file still confirms a rule), then left out again.
+  report.checks = pairFindings(all, plan);
   return changes ? onlyChanged(report, (file) => changes.has(file), set.dir) : report;
 }
 

@@ -31,14 +31,17 @@ export function reported(finding: Finding, changed: (file: string) => boolean, s
  * `unreported` saying how many were.
  */
 export function onlyChanged(report: RunReport, changed: (file: string) => boolean, setDir: string): RunReport {
-  const checks = report.checks.map((result): CheckResult => {
-    if (result.name === 'fresh' || result.reason === CANNOT_RUN || result.findings.length === 0) return result;
-    const kept = result.findings.filter((f) => reported(f, changed, setDir));
-    if (kept.length === result.findings.length) return result;
-    const unreported = result.findings.length - kept.length;
-    return { ...result, findings: kept, status: kept.length === 0 ? 'pass' : result.status, unreported };
-  });
+  const checks = report.checks.map((result) => onlyChangedIn(result, changed, setDir));
   return { ...report, checks, ok: checks.every((c) => c.status !== 'fail') };
+}
+
+/** One check's result with only the findings of changed files (see onlyChanged). */
+export function onlyChangedIn(result: CheckResult, changed: (file: string) => boolean, setDir: string): CheckResult {
+  if (result.name === 'fresh' || result.reason === CANNOT_RUN || result.findings.length === 0) return result;
+  const kept = result.findings.filter((f) => reported(f, changed, setDir));
+  if (kept.length === result.findings.length) return result;
+  const unreported = result.findings.length - kept.length;
+  return { ...result, findings: kept, status: kept.length === 0 ? 'pass' : result.status, unreported };
 }
 
 /** How many files of the set's folder changed: what the report's header says it reports on. */
