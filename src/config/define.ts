@@ -290,8 +290,9 @@ export function configRequest(config: MigtestConfig): RunRequest {
     runnerOptions: config.runnerOptions,
     ...(config.retry !== undefined ? { retry: config.retry } : {}),
     ...(config.role !== undefined ? { role: config.role } : {}),
-    ...(config.setup ? { setup: config.setup.map((f) => resolve(config.root, f)) } : {}),
-    ...(config.verify ? { verify: config.verify.map((f) => resolve(config.root, f)) } : {}),
+    // Relative to the config file (its folder), as a user writes them beside it.
+    ...(config.setup ? { setup: config.setup.map((f) => resolve(config.file ? dirname(config.file) : config.root, f)) } : {}),
+    ...(config.verify ? { verify: config.verify.map((f) => resolve(config.file ? dirname(config.file) : config.root, f)) } : {}),
     ...(config.changedSince !== undefined ? { changedSince: config.changedSince } : {}),
     ...(config.statementTimeout !== undefined || config.caseTimeout !== undefined
       ? {
