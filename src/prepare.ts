@@ -4,12 +4,14 @@ import { loadSet } from './migrations/load.js';
 import { initParser } from './migrations/split.js';
 import { InputError, type Env, type MigrationSet } from './migrations/types.js';
 import { serverStarts, type ProviderRequest } from './postgres/providers.js';
-import type { Server, StartOptions } from './postgres/types.js';
+import type { DatabaseHandle, Server, StartOptions } from './postgres/types.js';
 import type { Limits } from './postgres/limits.js';
 import { exhausted } from './postgres/exhausted.js';
 import { refuseRole } from './postgres/run-as.js';
 import { refuseClusterChanges } from './postgres/url-guard.js';
 import { runnerModel } from './runners/registry.js';
+import { readSqlFiles, refuseClusterSetup, type SqlFile } from './migrations/setup.js';
+import { makeBase, withBase } from './migrations/setup-run.js';
 import { effectiveRetry } from './runners/retry.js';
 import type { Plan, RunnerModel, RunnerOptions } from './runners/types.js';
 
@@ -37,6 +39,10 @@ export interface PrepareRequest {
    * reports (a psql meta-command) is kept as `loading`, and the rest of the set is still read.
    */
   load?: 'run' | 'lint';
+  /** `--setup` files: run once per server on the base state every case starts from (src/migrations/setup-run.ts). */
+  setup?: string[];
+  /** `--verify` files: what must hold on every state a check reaches (src/checks/verify.ts). */
+  verify?: string[];
   /** Where the servers come from; absent: no server (lint). */
   servers?: (ProviderRequest & { postgres: number[]; limits?: Partial<Limits> }) | { server: Server };
   /** The command's own checks of its input, once the set is planned and before servers are chosen. */
@@ -60,6 +66,8 @@ export interface Prepared {
   servers: Servers;
   /** With `load: 'lint'`: what the parser refused and lint reports instead. */
   loading: LoadedForLint['loading'];
+  /** The `--setup` files, read and split: every server's base state. */
+  setup: SqlFile[];
 }
 
 const NO_SERVERS: Servers = {
@@ -77,10 +85,18 @@ export async function prepare(request: PrepareRequest): Promise<Prepared> {
   const plan = model.plan(set, runnerOptions); // refuses unknown runner options
   const retry = effectiveRetry(model, request.retry, env); // and a malformed retry policy (given, or the tool's variable)
   if (request.role !== undefined) refuseRole(request.role);
-  const settings: RunSettings = { runnerOptions, ...(retry ? { retry } : {}), ...(request.role !== undefined ? { role: request.role } : {}) };
-  request.validate?.({ model, set, plan, settings, loading });
+  const setup = readSqlFiles(request.setup ?? [], '--setup');
+  const verify = readSqlFiles(request.verify ?? [], '--verify');
+  const settings: RunSettings = {
+    runnerOptions,
+    ...(retry ? { retry } : {}),
+    ...(request.role !== undefined ? { role: request.role } : {}),
+    ...(verify.length > 0 ? { verify } : {}),
+  };
+  request.validate?.({ model, set, plan, settings, loading, setup });
   if (onUrl(request.servers)) {
     refuseClusterChanges(set, model.cluster ? ['database'] : []);
+    refuseClusterSetup(setup);
     if (request.role !== undefined) {
       throw new InputError(
         '--role is for the embedded and container providers: migtest makes the role on a server of its own, and does not make roles on an existing server',
@@ -91,7 +107,7 @@ export async function prepare(request: PrepareRequest): Promise<Prepared> {
       );
     }
   }
-  return { model, set, plan, settings, servers: serversOf(request.servers), loading };
+  return { model, set, plan, settings, servers: serversOf(request.servers), loading, setup };
 }
 
 /** Whether the run's server is an existing one (not migtest's to change beyond its scratch databases). */
@@ -123,9 +139,13 @@ export async function onEachServer(
   try {
     for (const start of prepared.servers.starts) {
       const began = Date.now();
-      const server = await prepared.servers.start(start);
-      provider = server.provider;
+      const started = await prepared.servers.start(start);
+      provider = started.provider;
+      let base: DatabaseHandle | undefined;
       try {
+        // With --setup, every empty database of the run is a copy of the state the setup files left.
+        base = prepared.setup.length > 0 ? await makeBase(started, prepared.setup) : undefined;
+        const server = base ? withBase(started, base) : started;
         const states = new States(server, prepared.model, prepared.plan, prepared.settings);
         try {
           await body(server, states, { startMs: Date.now() - began });
@@ -133,7 +153,9 @@ export async function onEachServer(
           await states.close();
         }
       } finally {
-        await prepared.servers.release(server);
+        // A server the caller gave outlives the run: the base database goes with the run.
+        if (base) await started.dropDatabase(base.name).catch(() => undefined);
+        await prepared.servers.release(started);
       }
     }
   } catch (error) {

@@ -23,6 +23,8 @@ export interface Reproducible {
   runnerOptions?: RunnerOptions;
   retry?: string;
   role?: string;
+  setup?: string[];
+  verify?: string[];
   options: Pick<CheckOptions, 'exhaustive' | 'faults' | 'seed' | 'runs'>;
   limits?: Partial<Limits>;
 }
@@ -39,6 +41,8 @@ export function reproduceCommand(request: Reproducible, check: CheckName, major:
   for (const [name, value] of Object.entries(request.runnerOptions ?? {})) parts.push('--runner-option', quote(`${name}=${value}`));
   if (request.retry !== undefined) parts.push('--retry', quote(request.retry));
   if (request.role !== undefined) parts.push('--role', quote(request.role));
+  for (const file of request.setup ?? []) parts.push('--setup', argumentIn(resolve(file)));
+  for (const file of request.verify ?? []) parts.push('--verify', argumentIn(resolve(file)));
   if (request.provider !== 'embedded') parts.push('--provider', request.provider);
   if (request.image !== undefined) parts.push('--image', quote(request.image));
   // Without its password (PGPASSWORD supplies it); a url from DATABASE_URL stays in the environment.

@@ -12,6 +12,8 @@ import { VERSION } from './version.js';
 import { pairFindings } from './checks/lint.js';
 import { cannotRun, SetDoesNotApply } from './checks/applies.js';
 import { validateCheckOptions } from './checks/options.js';
+import { changedFiles } from './changes/git.js';
+import { onlyChanged, onlyChangedIn } from './changes/filter.js';
 
 export interface RunRequest {
   dir: string;
@@ -46,6 +48,12 @@ export interface RunRequest {
    * vitest helper pass the process's. Absent: none.
    */
   env?: Env;
+  /** `--setup` files: run once per server before the set, the base state of every case. */
+  setup?: string[];
+  /** `--verify` files: statements that must hold on every state a check reaches. */
+  verify?: string[];
+  /** `--changed-since REF`: report only findings in files changed since REF (src/changes/). */
+  changedSince?: string;
 }
 
 /**
@@ -84,7 +92,7 @@ export function validateShard(request: RunRequest): Shard | undefined {
 }
 
 export interface RunEvents {
-  onLoaded?(info: { set: string; runner: string; migrations: number; shard?: Shard }): void;
+  onLoaded?(info: { set: string; runner: string; migrations: number; shard?: Shard; changedSince?: { ref: string; files: number } }): void;
   onServer?(info: { provider: string; version: string; startMs: number }): void;
   onCheckStart?(name: CheckName, postgres: string): void;
   /**
@@ -109,6 +117,8 @@ export async function runChecks(request: RunRequest, events: RunEvents = {}): Pr
     env: request.env ?? {},
     ...(request.retry !== undefined ? { retry: request.retry } : {}),
     ...(request.role !== undefined ? { role: request.role } : {}),
+    ...(request.setup ? { setup: request.setup } : {}),
+    ...(request.verify ? { verify: request.verify } : {}),
     servers: request.server ? { server: request.server } : { ...request, postgres: request.postgres },
     validate: ({ set, model, settings }) => {
       const options = withRetry(request.options, settings);
@@ -116,6 +126,8 @@ export async function runChecks(request: RunRequest, events: RunEvents = {}): Pr
     },
   });
   const { model, set, plan, settings } = prepared;
+  // Read once the set is: a bad ref or no git repository is exit 2 before any server starts.
+  const changes = request.changedSince !== undefined ? changedFiles(set.dir, request.changedSince) : undefined;
   const options = withRetry(request.options, settings);
   const envNames = setEnvNames(set, model, request.retry, request.env);
   const report: RunReport = {
@@ -126,9 +138,18 @@ export async function runChecks(request: RunRequest, events: RunEvents = {}): Pr
     runner: model.name,
     postgres: [],
     ...(shard ? { shard } : {}),
+    ...(changes ? { changedSince: { ref: changes.ref, files: changes.countIn(set.dir) } } : {}),
     checks: [],
   };
-  events.onLoaded?.({ set: report.set, runner: model.name, migrations: set.migrations.length, ...(shard ? { shard } : {}) });
+  /** Every check's result before --changed-since leaves findings out. */
+  const all: CheckResult[] = [];
+  events.onLoaded?.({
+    set: report.set,
+    runner: model.name,
+    migrations: set.migrations.length,
+    ...(shard ? { shard } : {}),
+    ...(report.changedSince ? { changedSince: report.changedSince } : {}),
+  });
   // A shard that none of the requested checks runs on needs no server.
   if (checks.length === 0) return report;
   await onEachServer(prepared, async (server, states, { startMs }) => {
@@ -157,14 +178,18 @@ export async function runChecks(request: RunRequest, events: RunEvents = {}): Pr
         ...(outcome.details ? { details: outcome.details } : {}),
       };
       await states.settle();
-      if (result.status === 'fail') report.ok = false;
-      report.checks.push(result);
-      events.onCheckEnd?.(result);
+      all.push(result);
+      // What is reported: with --changed-since, only the findings of changed files.
+      const shown = changes ? onlyChangedIn(result, (file) => changes.has(file), set.dir) : result;
+      if (shown.status === 'fail') report.ok = false;
+      report.checks.push(shown);
+      events.onCheckEnd?.(shown);
     }
   });
   // Each lint finding says whether execution confirmed it; each dynamic one which rule would have caught it.
-  report.checks = pairFindings(report.checks, plan);
-  return report;
+  // Paired over every finding (one in an unchanged file still confirms a rule), then left out again.
+  report.checks = pairFindings(all, plan);
+  return changes ? onlyChanged(report, (file) => changes.has(file), set.dir) : report;
 }
 
 /** The check options with the retry policy runs use (given, or the tool's own): the retry check injects under it. */

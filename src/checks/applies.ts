@@ -1,4 +1,4 @@
-import type { Trace } from '../runners/types.js';
+import type { RunnerModel, Trace } from '../runners/types.js';
 import { errorFinding } from './findings.js';
 import type { State } from './states.js';
 import type { CheckContext, CheckName, CheckOutcome, Finding } from './types.js';
@@ -54,4 +54,17 @@ function firstRunFinding(check: CheckName, trace: Trace, reproduce: string): Fin
     reproduce,
     cause: { file: null, line: null, sqlstate: null, message, diff: null },
   };
+}
+
+/**
+ * Why a check cannot find anything under a runner model, read from the model's properties (never
+ * its name), or undefined when it applies. Such a check is skipped with the reason: a pass would
+ * say a property holds that nothing tested. The table in docs/checks.md says the same per runner.
+ */
+export function skipReason(check: CheckName, model: RunnerModel): string | undefined {
+  if (check === 'twice' && model.tracker) {
+    const table = `${model.tracker.schema}.${model.tracker.table}`;
+    return `${model.name} records each migration it applies in ${table} and never runs one again, so a second run has nothing to do and twice cannot find anything; resume and fault run a migration again after a partial run`;
+  }
+  return undefined;
 }

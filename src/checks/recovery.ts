@@ -9,6 +9,7 @@ import { hintFor } from './hints.js';
 import type { State, States } from './states.js';
 import type { CaseScope, CheckName, Finding, Note } from './types.js';
 import { writersOf, type Writer } from './writer.js';
+import { verifyFinding, type VerifyFailure } from './verify.js';
 
 /**
  * What the next run, without a fault, made of a state a fault or crash left behind. With
@@ -25,6 +26,8 @@ export type Recovery = (
    * statement of the run that wrote each differing table (qualified name) it could settle.
    */
   | { kind: 'diverged'; diff: Difference[]; relaxed?: string; writers?: Map<string, Writer> }
+  /** The run converged, and --verify statements do not hold on the state it left. */
+  | { kind: 'unverified'; failures: VerifyFailure[] }
 ) & { operator?: ModelledAction };
 
 /** The operator's action a recovery modelled: the documented one, named in a finding. */
@@ -140,7 +143,10 @@ export class Recoveries {
         return { kind: 'failed', error: trace.failure.error, ...(trace.failure.statement ? { statement: trace.failure.statement } : {}) };
       }
       const comparison = await compareStates(this.states, db, fresh, { relaxed: true, trackers: true });
-      if (comparison.equal) return { kind: 'converged' };
+      if (comparison.equal) {
+        const failures = await this.states.verify(db);
+        return failures.length === 0 ? { kind: 'converged' } : { kind: 'unverified', failures };
+      }
       const relaxed = relaxedNote(comparison.relaxed);
       const writers = start ? await this.#writers(start, fresh, comparison.diff) : undefined;
       return { kind: 'diverged', diff: comparison.diff, ...(relaxed ? { relaxed } : {}), ...(writers && writers.size > 0 ? { writers } : {}) };
@@ -212,6 +218,8 @@ export function recoveryFinding(check: CheckName, point: CasePoint, recovery: Re
     ...(point.scope ? { scope: point.scope } : {}),
   };
   switch (recovery.kind) {
+    case 'unverified':
+      return unverifiedFinding(check, point, recovery.failures, next, reproduce);
     case 'refused':
       return {
         ...base,
@@ -252,6 +260,19 @@ export function recoveryFinding(check: CheckName, point: CasePoint, recovery: Re
       };
     }
   }
+}
+
+/**
+ * A recovery that converged to a state the --verify statements fail on: located at the first
+ * failing verify statement (what states the broken invariant), the case kept in `case`.
+ */
+export function unverifiedFinding(check: CheckName, point: CasePoint, failures: VerifyFailure[], next: string, reproduce: string): Finding {
+  const [first, ...more] = failures;
+  const others = more.length > 0 ? ` (and ${more.length} more verify statement${more.length === 1 ? '' : 's'})` : '';
+  return verifyFinding(check, first!, `the state ${next} leaves after ${point.label}${others}`, reproduce, {
+    case: point.details,
+    ...(point.scope ? { scope: point.scope } : {}),
+  });
 }
 
 /**

@@ -12,6 +12,8 @@ import { RunAs } from '../postgres/run-as.js';
 import { clusterChanges } from '../migrations/cluster.js';
 import { ClusterLineage, type ClusterState } from './lineage.js';
 import { calibrate, referenceOf, type Calibration, type RelaxedReference } from './calibration.js';
+import type { SqlFile } from '../migrations/setup.js';
+import { verifyState, type VerifyFailure } from './verify.js';
 
 /** Case databases kept after use before the oldest are dropped (about 8 MB each). */
 const CASES_KEPT = 64;
@@ -45,6 +47,8 @@ export interface RunSettings {
   relaxed?: boolean;
   /** `--role`: the role the set runs as, which owns each case's database (snapshots read as the superuser). */
   role?: string;
+  /** `--verify` files: what must hold on every state a check reaches (src/checks/verify.ts). */
+  verify?: SqlFile[];
 }
 
 /**
@@ -123,6 +127,22 @@ export class States {
       if (exhausted) throw exhausted;
     }
     return trace;
+  }
+
+  /** The --verify statements that do not hold on `db` (none given: none). */
+  verify(db: DatabaseHandle): Promise<VerifyFailure[]> {
+    return verifyState(db, this.settings.verify ?? []);
+  }
+
+  /** The same for a kept state, read on a copy: a template must have no connection while cases are copied from it. */
+  async verifyKept(state: State): Promise<VerifyFailure[]> {
+    if ((this.settings.verify ?? []).length === 0) return [];
+    const db = await this.copy(state);
+    try {
+      return await this.verify(db);
+    } finally {
+      await this.drop(db);
+    }
   }
 
   async snapshot(db: DatabaseHandle): Promise<Snapshot> {

@@ -119,6 +119,8 @@ export interface CheckResult {
   notes?: Note[];
   /** What a check reports beyond findings, e.g. `retry`: the policy, and the tries and waits of every case. */
   details?: Record<string, unknown>;
+  /** With `--changed-since`: findings in files the change did not touch, left out of `findings`. */
+  unreported?: number;
 }
 
 /** The JSON contract of DESIGN.md. */
@@ -132,6 +134,8 @@ export interface RunReport {
   postgres: string[];
   /** Present when the run was one shard of several (`--shard index/count`). */
   shard?: Shard;
+  /** With `--changed-since REF`: the ref, and how many files of the set changed since it. */
+  changedSince?: { ref: string; files: number };
   checks: CheckResult[];
 }
 

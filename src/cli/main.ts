@@ -86,6 +86,22 @@ function parseInteger(name: string, least = 0) {
   };
 }
 
+/** A repeatable file option without a default, so that --help shows none. */
+function collectFiles(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), value];
+}
+
+/** --setup, --verify and --changed-since (issue 14), as the request takes them. */
+function setupOptions(opts: Record<string, unknown>): Pick<RunRequest, 'setup' | 'verify' | 'changedSince'> {
+  const setup = (opts.setup as string[] | undefined) ?? [];
+  const verify = (opts.verify as string[] | undefined) ?? [];
+  return {
+    ...(setup.length > 0 ? { setup } : {}),
+    ...(verify.length > 0 ? { verify } : {}),
+    ...(opts.changedSince !== undefined ? { changedSince: opts.changedSince as string } : {}),
+  };
+}
+
 /** --statement-timeout and --case-timeout, as the run's limits. */
 function timeoutOptions(opts: Record<string, unknown>): Pick<RunRequest, 'limits'> {
   const statement = opts.statementTimeout as string | undefined;
@@ -135,6 +151,9 @@ function program(result: { code: number }): Command {
     .option('--out <file>', 'write the report to a file instead of stdout')
     .option('--expected <folder>', 'expected-schema folder of check expected (default: expected-schema/ beside the set)')
     .option('--ignore <what>', 'leave out of check expected: column-order, owners, privileges (repeatable or comma-separated)', collectList)
+    .option('--setup <file.sql>', 'SQL run once on each server before the set: roles, schemas, extensions the set expects (repeatable)', collectFiles)
+    .option('--verify <file.sql>', 'SQL that must hold on every state a check reaches: each statement succeeds, a query returns true in every row (repeatable)', collectFiles)
+    .option('--changed-since <ref>', 'report only findings in files added or changed since this git ref (merge base with HEAD, plus uncommitted files); every check still runs the whole set')
     .action(async (dir: string | undefined, opts: Record<string, unknown>, command: Command) => {
       const found = await commandConfig(opts.config);
       const ignore = parseIgnore((opts.ignore as string[] | undefined) ?? []);
@@ -158,6 +177,7 @@ function program(result: { code: number }): Command {
         ...(opts.retry !== undefined ? { retry: opts.retry as string } : {}),
         ...(opts.role !== undefined ? { role: opts.role as string } : {}),
         ...timeoutOptions(opts),
+        ...setupOptions(opts),
       };
       if (found) {
         // A config's checks are its own (with expected where its set has an expected-schema folder).

@@ -98,6 +98,12 @@ function expectedOf(scenario: Scenario, set: Scenario['sets'][string]): { expect
   };
 }
 
+/** A scenario's --setup and --verify files, relative to the scenario file. */
+function setupOf(scenario: Scenario): { setup?: string[]; verify?: string[] } {
+  const at = (files: string[]) => files.map((f) => resolve(dirname(scenario.file), f));
+  return { ...(scenario.setup ? { setup: at(scenario.setup) } : {}), ...(scenario.verify ? { verify: at(scenario.verify) } : {}) };
+}
+
 /** Runs every set of a scenario and says whether each gave the findings the story predicts. */
 export async function runScenario(arg: string, format: Format, settings: { limits?: Partial<Limits> } = {}): Promise<number> {
   const scenario = loadScenario(arg);
@@ -113,7 +119,7 @@ export async function runScenario(arg: string, format: Format, settings: { limit
     if (set.rejects) {
       const verdict = await expectRejection(() =>
         check(
-          { dir, runner: scenario.runner, checks: set.checks ?? scenario.checks, postgres: scenario.postgres, provider: 'embedded', options: { ...scenario.properties, ...expectedOf(scenario, set) }, runnerOptions: { ...scenario.runnerOptions, ...set.runnerOptions }, ...retryOf(scenario, set), ...(scenario.role !== undefined ? { role: scenario.role } : {}), ...limits },
+          { dir, runner: scenario.runner, checks: set.checks ?? scenario.checks, postgres: scenario.postgres, provider: 'embedded', options: { ...scenario.properties, ...expectedOf(scenario, set) }, runnerOptions: { ...scenario.runnerOptions, ...set.runnerOptions }, ...retryOf(scenario, set), ...(scenario.role !== undefined ? { role: scenario.role } : {}), ...limits, ...setupOf(scenario) },
           { format: 'json', out: '/dev/null', annotate: false },
         ),
         set.rejects,
@@ -137,6 +143,7 @@ export async function runScenario(arg: string, format: Format, settings: { limit
         ...retryOf(scenario, set),
         ...(scenario.role !== undefined ? { role: scenario.role } : {}),
         ...limits,
+        ...setupOf(scenario),
       },
       format === 'text' ? { format: 'text', annotate: false } : { format: 'json', out: '/dev/null', annotate: false },
     );

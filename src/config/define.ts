@@ -99,6 +99,12 @@ const ConfigSchema = z
       .optional(),
     /** As `--role`: the role the set runs as (no superuser, owner of each case's database). */
     role: z.string().min(1).max(63).optional(),
+    /** As `--setup` (issue 14): SQL files run once before the set, relative to the config file. */
+    setup: z.union([z.string().min(1), z.array(z.string().min(1))]).transform((v) => (Array.isArray(v) ? v : [v])).optional(),
+    /** As `--verify`: SQL statements that must hold on every state a check reaches, relative to the config file. */
+    verify: z.union([z.string().min(1), z.array(z.string().min(1))]).transform((v) => (Array.isArray(v) ? v : [v])).optional(),
+    /** As `--changed-since`: report only findings in files changed since this git ref. */
+    changedSince: z.string().min(1).optional(),
     seed: z.number().int().refine(Number.isSafeInteger, 'a seed migtest can hold exactly: at most 2^53-1 (9007199254740991)').optional(),
     runs: z.number().int().positive().optional(),
     exhaustive: z.boolean().optional(),
@@ -348,6 +354,10 @@ export function configRequest(config: MigtestConfig): RunRequest {
     runnerOptions: config.runnerOptions,
     ...(config.retry !== undefined ? { retry: config.retry } : {}),
     ...(config.role !== undefined ? { role: config.role } : {}),
+    // Relative to the config file (its folder), as a user writes them beside it.
+    ...(config.setup ? { setup: config.setup.map((f) => resolve(config.file ? dirname(config.file) : config.root, f)) } : {}),
+    ...(config.verify ? { verify: config.verify.map((f) => resolve(config.file ? dirname(config.file) : config.root, f)) } : {}),
+    ...(config.changedSince !== undefined ? { changedSince: config.changedSince } : {}),
     ...(config.statementTimeout !== undefined || config.caseTimeout !== undefined
       ? {
           limits: {

@@ -99,6 +99,10 @@ export async function requestFromConfig(config: string | MigtestConfig, flags: P
     ...(given('pg') && flags.postgres ? { postgres: flags.postgres } : server && versionsDefaulted(config) ? { postgres: [] } : {}),
     ...(given('retry') && flags.retry !== undefined ? { retry: flags.retry } : {}),
     ...(given('role') && flags.role !== undefined ? { role: flags.role } : {}),
+    // --setup and --verify given on the command line replace the config's lists.
+    ...(given('setup') && flags.setup ? { setup: flags.setup } : {}),
+    ...(given('verify') && flags.verify ? { verify: flags.verify } : {}),
+    ...(given('changedSince') && flags.changedSince !== undefined ? { changedSince: flags.changedSince } : {}),
     runnerOptions: { ...fromConfig.runnerOptions, ...(given('runnerOption') ? flags.runnerOptions : {}) },
     limits: {
       ...fromConfig.limits,

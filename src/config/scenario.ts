@@ -101,6 +101,10 @@ export const ScenarioSchema = z
     expectedSchema: z.string().min(1).optional(),
     /** What check `expected` leaves out (`--ignore`). */
     ignore: IgnoreList.optional(),
+    /** `--setup` files, relative to the scenario file: run once before every set. */
+    setup: z.array(z.string().min(1)).min(1).optional(),
+    /** `--verify` files, relative to the scenario file: what must hold on every state a check reaches. */
+    verify: z.array(z.string().min(1)).min(1).optional(),
     properties: PropertySettings.default({}),
     sets: z.record(z.string(), ScenarioSet).refine((sets) => Object.keys(sets).length > 0, 'a scenario names at least one set'),
   })

@@ -32,6 +32,8 @@ export function toJson(run: RunReport, cwd = process.cwd()): string {
     // Always present: what the tool always does, with the operator's action; never a failure.
     notes: (r.notes ?? []).map((n) => ({ check: n.check, file: n.file, message: n.message, action: n.action })),
     ...(r.details ? { details: r.details } : {}),
+    // --changed-since: findings in files the change did not touch, left out.
+    ...(r.unreported ? { unreported: r.unreported } : {}),
   }));
   return JSON.stringify(
     {
@@ -42,6 +44,7 @@ export function toJson(run: RunReport, cwd = process.cwd()): string {
       runner: report.runner,
       postgres: report.postgres,
       ...(report.shard ? { shard: { index: report.shard.index, count: report.shard.count } } : {}),
+      ...(report.changedSince ? { changedSince: { ref: report.changedSince.ref, files: report.changedSince.files } } : {}),
       checks,
     },
     null,

@@ -50,9 +50,11 @@ export class TextReporter implements RunEvents {
     this.#cwd = out.cwd ?? process.cwd();
   }
 
-  onLoaded(info: { set: string; runner: string; migrations: number; shard?: { index: number; count: number } }): void {
+  onLoaded(info: { set: string; runner: string; migrations: number; shard?: { index: number; count: number }; changedSince?: { ref: string; files: number } }): void {
     const shard = info.shard ? ` · shard ${info.shard.index}/${info.shard.count}` : '';
     this.out.write(`${this.#c.bold('migtest')} ${VERSION} · ${displayPath(info.set, this.#cwd)} · ${info.migrations} migrations · runner ${info.runner}${shard}\n`);
+    const changed = info.changedSince;
+    if (changed) this.out.write(`reporting findings in ${changed.files} file${changed.files === 1 ? '' : 's'} changed since ${changed.ref} (every check runs the whole set)\n`);
   }
 
   onServer(info: { provider: string; version: string; startMs: number }): void {

@@ -5,7 +5,7 @@ import type { Block, Trace } from '../../runners/types.js';
 import { compareStates, relaxedNote } from '../compare.js';
 import { diffSignature } from '../findings.js';
 import { pathIn } from '../paths.js';
-import { hasDataDifference, Recoveries, recoveryFinding, type CasePoint } from '../recovery.js';
+import { hasDataDifference, Recoveries, recoveryFinding, unverifiedFinding, type CasePoint } from '../recovery.js';
 import type { State } from '../states.js';
 import type { Cause, CheckContext, Finding } from '../types.js';
 import { ackHint, caseReport, describe, retryHint, scopeOf, statementAt, triesText, unitLabel, unitReport, where, type CaseReport } from './cases.js';
@@ -143,7 +143,12 @@ export class RetryCases {
       }
       if (trace.ok) {
         const left = await compareStates(states, db, await states.fresh(), { relaxed: true, trackers: true });
-        if (left.equal) return { finding: null, report: { ...report, verdict: 'pass' } };
+        if (left.equal) {
+          const failures = await states.verify(db);
+          if (failures.length === 0) return { finding: null, report: { ...report, verdict: 'pass' } };
+          const point: CasePoint = { ...(at ? { statement: at } : {}), label, details: report, scope };
+          return { finding: unverifiedFinding('retry', point, failures, 'the retried run', reproduce), report: { ...report, verdict: 'fail' } };
+        }
         const paths = left.diff.map((d) => d.path);
         return caseOf(`the run succeeded after its retries but left another state than a fresh run: ${paths.slice(0, 3).join(', ')}${paths.length > 3 ? ` and ${paths.length - 3} more` : ''}`, {
           diff: left.diff,
@@ -203,7 +208,10 @@ export class RetryCases {
         return result(ackHint(recoveryFinding('retry', point, recovery, reproduce), tracked));
       }
       const left = await compareStates(states, db, await states.fresh(), { relaxed: true, trackers: true });
-      if (left.equal) return result(null);
+      if (left.equal) {
+        const failures = await states.verify(db);
+        return result(failures.length === 0 ? null : unverifiedFinding('retry', point, failures, point.run, reproduce));
+      }
       const relaxed = relaxedNote(left.relaxed);
       const diverged = { kind: 'diverged' as const, diff: left.diff, ...(relaxed ? { relaxed } : {}) };
       return result(ackHint(recoveryFinding('retry', point, diverged, reproduce), tracked));
