@@ -55,8 +55,8 @@ export const EXAMPLES = {
 };
 
 const DURATION = String.raw`\d+(?:\.\d+)? ?(?:ms|s|min|m)`;
-/** A timed progress line of a sampled check (`  · fault    pg 17  12% (3/25)  1.8 s`). */
-const PROGRESS = /^(\s+· \S+\s+pg \S+\s+)\d+% \(\d+\/\d+\)\s+.*$/;
+/** A timed progress line of a check (`  · fault    pg 17  12% (3/25 draws)  1.8 s`; the unit is `cases` or `draws`). */
+const PROGRESS = /^(\s+· \S+\s+pg \S+\s+)\d+% \(\d+\/\d+( \w+)?\)\s+.*$/;
 
 /** What every run prints alike: durations and timed progress counts as `…`, repeated progress lines once, reaping lines dropped. */
 export function normalise(output) {
@@ -70,7 +70,7 @@ export function normalise(output) {
       .replace(new RegExp(`\\(${DURATION}\\)$`), '(…)')
       .replace(/("durationMs": )\d+/, '$1…');
     const progress = PROGRESS.exec(line);
-    if (progress) line = `${progress[1]}…% (…/…)  …`;
+    if (progress) line = `${progress[1]}…% (…/…${progress[2] ?? ''})  …`;
     if (progress && lines.at(-1) === line) continue;
     lines.push(line);
   }
@@ -82,7 +82,7 @@ export function normalise(output) {
 export function comparable(text) {
   return normalise(text)
     .split('\n')
-    .filter((line) => !PROGRESS.test(line) && !/^\s+· \S+\s+pg \S+\s+…% \(…\/…\)/.test(line))
+    .filter((line) => !PROGRESS.test(line) && !/^\s+· \S+\s+pg \S+\s+…% \(…\/…( \w+)?\)/.test(line))
     .join('\n');
 }
 

@@ -39,8 +39,8 @@ describe('normalise', () => {
     const raw = [
       'PostgreSQL 17.10 (embedded) ready in 1.4 s',
       '  · fault    pg 17  started',
-      '  · fault    pg 17  12% (3/25)  1.8 s',
-      '  · fault    pg 17  20% (5/25)  3.2 s',
+      '  · fault    pg 17  12% (3/25 draws)  1.8 s',
+      '  · fault    pg 17  20% (5/25 draws)  3.2 s',
       '  ✗ fault    pg 17  11 cases  10.2 s',
       '    policy max 2 backoff exponential 1s: 3 tries, waits 1000, 2000 ms',
       'migtest: removed what ended runs left behind: folder /dev/shm/migtest-pg-x',
@@ -51,7 +51,7 @@ describe('normalise', () => {
       [
         'PostgreSQL 17.10 (embedded) ready in …',
         '  · fault    pg 17  started',
-        '  · fault    pg 17  …% (…/…)  …',
+        '  · fault    pg 17  …% (…/… draws)  …',
         '  ✗ fault    pg 17  11 cases  …',
         '    policy max 2 backoff exponential 1s: 3 tries, waits 1000, 2000 ms',
         'FAIL 3 lint findings (add-constraint-unguarded) in 20 statements (…)',
