@@ -204,11 +204,12 @@ function program(result: { code: number }): Command {
     .option('--runner-option <name=value>', 'an option of the runner model (repeatable), e.g. transactions=true', collectOption)
     .option('--format <format>', 'output format: text, json, junit or github; or a log and a file format, e.g. github,junit with --out', 'text')
     .option('--out <file>', 'write the report to a file instead of stdout')
+    .option('--changed-since <ref>', 'report only findings in files added or changed since this git ref (merge base with HEAD, plus uncommitted files); every file is still linted')
     .action(async (dirArg: string | undefined, opts: Record<string, unknown>) => {
       const { dir, runner, runnerOptions } = lintTarget(dirArg, opts, await commandConfig(opts.config));
       const output = parseOutput(opts.format as string, opts.out as string | undefined);
       if (output.out !== undefined) checkOut(output.out, dir, 'file');
-      const { report, code } = await lintCommand(dir, runner, { runnerOptions, env: process.env });
+      const { report, code } = await lintCommand(dir, runner, { runnerOptions, env: process.env, ...(opts.changedSince !== undefined ? { changedSince: opts.changedSince as string } : {}) });
       const color = output.format === 'text' && !output.out && wantsColor(process.stdout.isTTY);
       const rendered = renderLint(report, output.format, { color });
       if (output.out) writeReport(output.out, rendered);
@@ -231,11 +232,14 @@ function program(result: { code: number }): Command {
     .option('--url <url>', 'postgres:// URL of an existing server for --provider url (default: DATABASE_URL); its role needs CREATEDB')
     .option('--out <folder>', "where to write (default: the config's expected folder, else expected-schema/ beside the set); files go to <folder>/pg<major>/")
     .option('--runner-option <name=value>', 'an option of the runner model (repeatable), e.g. transactions=true', collectOption)
+    .option('--setup <file.sql>', 'SQL run once on each server before the set: roles, schemas, extensions the set expects (repeatable)', collectFiles)
     .action(async (dir: string | undefined, opts: Record<string, unknown>, command: Command) => {
       const found = await commandConfig(opts.config);
+      const setup = (opts.setup as string[] | undefined) ?? [];
       let request: RunRequest = {
         dir: dir ?? '',
         runner: opts.runner as string,
+        ...(setup.length > 0 ? { setup } : {}),
         checks: [],
         postgres: opts.pg !== undefined ? parseVersions(opts.pg as string) : [],
         ...serverOptions(opts),
@@ -256,6 +260,7 @@ function program(result: { code: number }): Command {
           ...(request.url !== undefined ? { url: request.url } : {}),
           ...(out !== undefined ? { out } : {}),
           runnerOptions: request.runnerOptions ?? {},
+          ...(request.setup !== undefined ? { setup: request.setup } : {}),
         },
         (text) => process.stdout.write(text),
       );

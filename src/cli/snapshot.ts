@@ -22,6 +22,8 @@ export interface SnapshotRequest {
   /** The folder of expected-schema files; default `expected-schema/` beside the set. */
   out?: string;
   runnerOptions?: Record<string, string>;
+  /** `--setup` files: what the set expects on the server before it (roles, schemas, extensions). */
+  setup?: string[];
 }
 
 /**
@@ -43,6 +45,7 @@ export async function snapshotCommand(request: SnapshotRequest, write: (text: st
     // The environment a set reads (`${VAR}` substitution) is the process's: read here, at the edge.
     env: process.env,
     servers: { ...request, postgres: request.postgres },
+    ...(request.setup !== undefined ? { setup: request.setup } : {}),
   });
   const { model, set } = prepared;
   // Refused before any server starts: a folder migtest did not write is never cleaned.

@@ -27,6 +27,8 @@ export function formatLint(run: RunReport, options: { color?: boolean; cwd?: str
   const result = report.checks.find((r) => r.name === 'lint');
   const findings = result?.findings ?? [];
   const out: string[] = [`${c.bold('migtest')} ${report.version} · ${report.set} · runner ${report.runner} · lint`];
+  const changed = report.changedSince;
+  if (changed) out.push(`reporting findings in ${changed.files} file${changed.files === 1 ? '' : 's'} changed since ${changed.ref} (every file is linted)`);
   for (const f of findings) out.push(formatFinding(f, c));
   const statements = result?.cases ?? 0;
   const took = result ? `${result.durationMs} ms` : '';

@@ -66,6 +66,20 @@ describe('--changed-since', () => {
     expect(text.code).toBe(1);
   });
 
+  it('migtest lint --changed-since: every file is linted, only the changed files\' findings are reported', async () => {
+    const lint = (...extra: string[]) => migtest(['lint', set, '--runner', 'rerun-all', ...extra], { cwd: repo });
+    const report = JSON.parse((await lint('--changed-since', 'main', '--format', 'json')).stdout) as JsonReport & { changedSince: { ref: string; files: number } };
+    expect(report.changedSince).toEqual({ ref: 'main', files: 2 });
+    expect(report.checks[0]!.findings.map((f) => f.file).sort()).toEqual(['db/migrations/000002_invoices.up.sql', 'db/migrations/000003_payments.up.sql']);
+    const text = await lint('--changed-since', 'main');
+    expect(text.stdout).toContain('reporting findings in 2 files changed since main (every file is linted)');
+    expect(text.stdout).not.toContain('000001_accounts.up.sql:1');
+    expect(text.code).toBe(1);
+    // Since HEAD: only what is not committed yet, the untracked third file.
+    const uncommitted = JSON.parse((await lint('--changed-since', 'HEAD', '--format', 'json')).stdout) as JsonReport;
+    expect(uncommitted.checks[0]!.findings.map((f) => f.file)).toEqual(['db/migrations/000003_payments.up.sql']);
+  });
+
   it('a ref git does not know, or a folder outside git, is exit 2 with a fix', async () => {
     const bad = await check('--changed-since', 'no-such-branch');
     expect(bad.code).toBe(2);
