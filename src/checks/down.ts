@@ -74,7 +74,9 @@ async function judgeStep(
   }
   if (step.failure) {
     const message = `the down section of ${name} fails: ${step.failure.error.message}`;
-    return { findings: [errorFinding('down', step.failure, reproduce, message)], reset: true };
+    const finding = errorFinding('down', step.failure, reproduce, message);
+    finding.hint = 'the down section runs on the state its own up left: check that what it drops, alters or deletes matches what the up created (names, schema)';
+    return { findings: [finding], reset: true };
   }
   const findings: Finding[] = [];
   const before = await references.after(k - 1);
