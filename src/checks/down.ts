@@ -1,4 +1,4 @@
-import type { Migration, MigrationSet } from '../migrations/types.js';
+import type { InputError, Migration, MigrationSet } from '../migrations/types.js';
 import type { DatabaseHandle } from '../postgres/types.js';
 import type { DownTrace } from '../runners/down.js';
 import type { Plan, RunnerModel, Trace } from '../runners/types.js';
@@ -35,6 +35,14 @@ export const down: Check = {
       for (let k = migrations.length; k >= 1; k--) {
         const migration = migrations[k - 1]!;
         cases++;
+        const invalid = migration.down?.invalid;
+        if (invalid) {
+          // The server would refuse the section's text as the parser does (42601): the step fails.
+          findings.push(invalidFinding(migration, invalid, reproduce));
+          await states.drop(db);
+          db = await states.copy(await references.after(k - 1));
+          continue;
+        }
         const step = await model.down.step(states.plan, db);
         const own = await judgeStep(context, references, db, k, migration, step, reproduce);
         findings.push(...own.findings);
@@ -123,6 +131,25 @@ async function upAgain(context: CheckContext, references: Prefixes, after: Datab
 
 function summary(paths: string[]): string {
   return `${paths.slice(0, 3).join(', ')}${paths.length > 3 ? ` and ${paths.length - 3} more` : ''}`;
+}
+
+function invalidFinding(migration: Migration, error: InputError, reproduce: string): Finding {
+  const file = error.file ?? migration.down!.file;
+  const message = `the down section of ${pathIn(migration.down!.file)} does not parse: ${error.message}`;
+  return {
+    check: 'down',
+    file,
+    line: error.line ?? null,
+    column: error.column ?? null,
+    statement: null,
+    sqlstate: '42601',
+    message,
+    detail: null,
+    hint: error.fix ?? 'fix the syntax of the down section: the tool sends it only when it rolls back, so nothing else runs into it',
+    diff: null,
+    reproduce,
+    cause: { file, line: error.line ?? null, sqlstate: '42601', message, diff: null },
+  };
 }
 
 function plainFinding(migration: Migration, message: string, hint: string | null, reproduce: string): Finding {

@@ -88,6 +88,17 @@ describe('check down', () => {
     expect(result.findings[0]!.diff!.map((d) => `${d.path} ${d.change}`)).toContain('table:public.b added');
     expect(result.findings[1]!.sqlstate).toBe('42P07');
   });
+
+  it('a down that does not parse: fresh passes (the set is not refused), down reports it with 42601 at its place', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'migtest-down-'));
+    scratch.push(dir);
+    writeFileSync(path.join(dir, '1_a.up.sql'), 'CREATE TABLE a (id int);\n');
+    writeFileSync(path.join(dir, '1_a.down.sql'), 'DROP TABLE a\nDROP TABLE b;\n');
+    const report = await shared.runInCore({ dir, runner: 'golang-migrate', checks: ['fresh', 'down'], options: {} });
+    expect(report.checks.map((c) => [c.name, c.status])).toEqual([['fresh', 'pass'], ['down', 'fail']]);
+    const [finding] = report.checks[1]!.findings;
+    expect([path.basename(finding!.file!), finding!.line, finding!.column, finding!.sqlstate]).toEqual(['1_a.down.sql', 2, 1, '42601']);
+  });
 });
 
 describe('the tools\' trackers after one step down', () => {
