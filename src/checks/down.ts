@@ -95,7 +95,9 @@ async function judgeStep(
     findings.push(
       stateFinding('down', `after the down of ${name}${why} the database is not the state before its up: ${summary(paths)}`, undone.diff, reproduce, {
         ...(migration.down?.statements[0] ? { statement: migration.down.statements[0] } : {}),
-        hint: 'make the down section undo exactly what the up made: drop every object it created (types, functions, indexes too), delete the rows it inserted, restore what it changed',
+        hint: undone.diff.some((d) => d.change === 'missing')
+          ? 'the down section removes what earlier migrations made (e.g. DROP CONSTRAINT drops the index a constraint took over with USING INDEX): undo only what the up made, and restore what its undoing takes along'
+          : 'make the down section undo exactly what the up made: drop every object it created (types, functions, indexes too), delete the rows it inserted, restore what it changed',
       }),
     );
     if (!migration.down?.statements[0]) findings[findings.length - 1]!.file = migration.down?.file ?? migration.file;
