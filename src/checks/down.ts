@@ -102,15 +102,19 @@ async function judgeStep(
     );
     if (!migration.down?.statements[0]) findings[findings.length - 1]!.file = migration.down?.file ?? migration.file;
   }
-  findings.push(...(await upAgain(context, references, db, k, migration, reproduce)));
-  return { findings, reset: !undone.equal };
+  const again = await upAgain(context, references, db, k, migration, reproduce);
+  findings.push(...again);
+  if (!undone.equal || again.length > 0) return { findings, reset: true };
+  // Back to the state before k for the next step: the same down again, on the same state (cheaper
+  // than a copy of the database for every step).
+  const back = await context.model.down!.step(states.plan, db);
+  return { findings, reset: !back.ok };
 }
 
-/** Applies migration k again on a copy of the state its down left: it must reach the state k reached. */
-async function upAgain(context: CheckContext, references: Prefixes, after: DatabaseHandle, k: number, migration: Migration, reproduce: string): Promise<Finding[]> {
+/** Applies migration k again on the state its down left (`db`): it must reach the state k reached. */
+async function upAgain(context: CheckContext, references: Prefixes, db: DatabaseHandle, k: number, migration: Migration, reproduce: string): Promise<Finding[]> {
   const { states } = context;
-  const db = await states.copyDatabase(after);
-  try {
+  {
     const trace = await references.run(k, db);
     if (trace.failure) {
       const message = `the up of ${pathIn(migration.file)} fails after its own down: ${trace.failure.error.message}`;
@@ -126,8 +130,6 @@ async function upAgain(context: CheckContext, references: Prefixes, after: Datab
       ...(migration.up.statements[0] ? { statement: migration.up.statements[0] } : {}),
       hint: 'the down section leaves something the up then meets (or removes something the up relies on): undo exactly what the up made',
     })];
-  } finally {
-    await states.drop(db);
   }
 }
 
