@@ -141,3 +141,28 @@ describe('the tools\' trackers after one step down', () => {
     }
   });
 });
+
+describe('dbmate rollback with -- migrate:down transaction:false', () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'migtest-down-dbmate-'));
+  scratch.push(dir);
+
+  it('sends the section as one string without BEGIN: the implicit transaction rolls all of it back, and the row stays', async () => {
+    writeFileSync(
+      path.join(dir, '20240101000000_a.sql'),
+      '-- migrate:up\nCREATE TABLE a (id int);\nCREATE TABLE b (id int);\n\n-- migrate:down transaction:false\nDROP TABLE b;\nDROP TABLE missing;\n',
+    );
+    const plan = dbmate.plan(await loadSet(dir, 'dbmate'));
+    const db = await shared.server().createDatabase();
+    try {
+      expect((await dbmate.run(plan, db)).ok).toBe(true);
+      const step = await dbmate.down!.step(plan, db);
+      expect(step.failure?.error.sqlstate).toBe('42P01');
+      expect(step.failure?.statement?.line).toBe(7);
+      // One string, so PostgreSQL's implicit transaction still rolls back DROP TABLE b.
+      expect(await sql(db, "SELECT relname FROM pg_class WHERE relname IN ('a', 'b') ORDER BY relname")).toEqual([{ relname: 'a' }, { relname: 'b' }]);
+      expect(await sql(db, 'SELECT version FROM schema_migrations')).toEqual([{ version: '20240101000000' }]);
+    } finally {
+      await shared.server().dropDatabase(db.name);
+    }
+  });
+});
