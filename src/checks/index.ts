@@ -6,6 +6,7 @@ import { fault } from './fault.js';
 import { lint } from './lint.js';
 import { retry } from './retry.js';
 import { expected } from './expected.js';
+import { down } from './down.js';
 import type { Check, CheckName } from './types.js';
 
 export const CHECKS: Partial<Record<CheckName, Check>> = {
@@ -16,6 +17,7 @@ export const CHECKS: Partial<Record<CheckName, Check>> = {
   lint,
   retry,
   expected,
+  down,
 };
 
 export const DEFAULT_CHECKS: CheckName[] = ['fresh', 'twice'];

@@ -57,6 +57,19 @@ function placeOf(text: string, offset: number): { line: number; column: number }
   return { line: before.split('\n').length, column: offset - lineStart + 1 };
 }
 
+/**
+ * A down section's script: a text that does not parse keeps its error in `invalid`, with no
+ * statements, instead of refusing the whole set (only check `down` runs it, and reports it).
+ */
+export function downScript(text: string, file: string, startLine = 1, startColumn = 1, explain: (error: InputError) => InputError = (e) => e): Script {
+  try {
+    return toScript(text, file, startLine, startColumn);
+  } catch (error) {
+    if (!(error instanceof InputError)) throw error;
+    return { text, file, startLine, startColumn, statements: [], invalid: explain(error) };
+  }
+}
+
 /** A script over `text`, which starts at `startLine`:`startColumn` of `file`. */
 export function toScript(text: string, file: string, startLine = 1, startColumn = 1): Script {
   return {

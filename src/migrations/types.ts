@@ -48,6 +48,11 @@ export interface Script {
   statements: Statement[];
   /** The `${VAR}` replacements in `text`, in order: the places where the text sent differs from the file. */
   substitutions?: Substitution[];
+  /**
+   * For a down section: the error that kept it from parsing (its statements are then empty). Only
+   * check `down` runs downs, so a broken one is that check's finding, never a reason to refuse the set.
+   */
+  invalid?: InputError;
 }
 
 /** A value put in place of a `${VAR}` of the file: `length` code units of the text at `at`. */

@@ -1,5 +1,6 @@
 import type { ErrorPlace } from '../migrations/locate.js';
 import type { Migration, MigrationSet, Statement } from '../migrations/types.js';
+import type { DownSemantics } from './down.js';
 import type { DatabaseHandle } from '../postgres/types.js';
 import type { Fault } from '../faults/types.js';
 import type { Clock, RetryPolicy } from './retry.js';
@@ -247,6 +248,11 @@ export interface RunnerModel<P extends Plan = Plan> {
    * the set's own doing, which checks report as a finding. Reads `db`, changes nothing.
    */
   inherentStop?(plan: P, db: DatabaseHandle, trace: Trace): Promise<InherentStop | undefined>;
+  /**
+   * Optional: the tool's one-step rollback (`migrate down 1`, `dbmate rollback`, cigogne's `down`).
+   * A model without it stands for a tool without down migrations: check `down` is skipped.
+   */
+  down?: DownSemantics<P>;
 }
 
 /**

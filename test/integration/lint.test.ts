@@ -162,7 +162,8 @@ describe('migtest lint on migrations-under-test/', () => {
   // A drift from the committed expected schema (schema-drift) is no statement's fault: no rule can see it.
   // Nor is a permission the deploy role lacks (rls-deploy-role): only a run as that role shows it.
   // A scenario with --verify predicts findings in its verify file, an invariant no lint rule reads.
-  const UNSEEN_BY_LINT = new Set(['rls-deploy-role/broken']);
+  // Nor, until lint reads down sections (issue 15, item 5), is a down that does not undo its up.
+  const UNSEEN_BY_LINT = new Set(['rls-deploy-role/broken', 'golang-migrate-down/broken', 'dbmate-down/broken', 'cigogne-down/broken']);
   const lintable = (c: Case): boolean =>
     c.broken && !UNSEEN_BY_LINT.has(c.id) && !c.scenario.verify && !(c.set.expect ?? []).every((p) => p.check === 'expected');
   it.each(CASES.filter(lintable).map((c) => [c.id, c] as const))('%s: flagged at the line the scenario predicts', async (_id, c) => {

@@ -152,10 +152,12 @@ describe('loadRerunAll', () => {
     expect(error.message).toContain('psql meta-command');
   });
 
-  it('reports a syntax error in a down script', async () => {
+  it('keeps a syntax error in a down script on the script, without refusing the set (issue 15: only check down runs downs)', async () => {
     await write({ '1.up.sql': 'SELECT 1;', '1.down.sql': 'DROP TABLE t;\nDROP TABEL u;' });
-    const error = await rejection(loadRerunAll(dir));
+    const set = await loadRerunAll(dir);
+    const error = set.migrations[0]!.down!.invalid!;
     expect([error.file, error.line, error.column]).toEqual([path.join(dir, '1.down.sql'), 2, 6]);
+    expect(set.migrations[0]!.down!.statements).toEqual([]);
   });
 
   it('refuses a file that is not UTF-8', async () => {

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { noMigrations, UniqueVersions } from '../../migrations/versions.js';
-import { migrationFile, toScript } from '../../migrations/script.js';
+import { downScript, migrationFile, toScript } from '../../migrations/script.js';
 import { fileNamed, fileNames, parsing, type Folder, type FolderFile, type Parsed } from '../../migrations/folder.js';
 import { InputError, type Env, type Migration, type MigrationSet, type Script } from '../../migrations/types.js';
 
@@ -149,8 +149,8 @@ function parseMigration(source: FolderFile, name: string): Migration {
       'write the statements of the migration between the migration:up and migration:down markers (cigogne refuses an empty up migration)',
     );
   }
-  const downScript = section(text, file, down, end);
-  if (downScript.statements.length === 0) {
+  const downSection = section(text, file, down, end, true);
+  if (downSection.statements.length === 0 && !downSection.invalid) {
     throw new InputError(
       'the migration:down section has no statement',
       file,
@@ -180,7 +180,7 @@ function parseMigration(source: FolderFile, name: string): Migration {
     orderKey: stamp,
     file,
     up: upScript,
-    down: downScript,
+    down: downSection,
     directives: {
       ...(disableTransaction ? { disable_transaction: true } : {}),
       ...(down.options.length > 0 ? { down_disable_transaction: true } : {}),
@@ -356,8 +356,9 @@ function firstContentLine(text: string): number {
 }
 
 /** The text between two markers, as a script placed where it sits in the file. */
-function section(text: string, file: string, from: Marker, to: Marker): Script {
+function section(text: string, file: string, from: Marker, to: Marker, lenient = false): Script {
   const body = text.slice(from.nextLineStart, to.lineStart);
+  if (lenient) return downScript(body, file, from.line + 1, 1, forCigogne);
   try {
     return toScript(body, file, from.line + 1, 1);
   } catch (error) {

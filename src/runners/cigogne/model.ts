@@ -7,6 +7,7 @@ import type { DatabaseHandle } from '../../postgres/types.js';
 import { faultsIn, type Faults } from '../../faults/inject.js';
 import { runInTxn, runNoTxn, toPgError } from '../execute.js';
 import { quiet, runBlocks, runWithRetries } from '../sequence.js';
+import { stepDown } from './down.js';
 import type { Block, BlockTrace, Plan, RunOptions, RunnerModel, RunnerOptions, Trace } from '../types.js';
 
 const SCHEMA = 'public';
@@ -59,6 +60,8 @@ export const cigogne: RunnerModel<CigognePlan> = {
     // cigogne has no retries: a policy is a supervisor running cigogne again.
     return runWithRetries(options, (once) => runOnce(plan, db, once));
   },
+
+  down: { command: 'cigogne down', step: stepDown },
 };
 
 /** cigogne's plan: its blocks, and whether runs compare the hashes of applied files. */

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { noMigrations } from '../../migrations/versions.js';
-import { migrationFile, toScript } from '../../migrations/script.js';
+import { downScript, migrationFile, toScript } from '../../migrations/script.js';
 import { TextIndex } from '../../migrations/text-index.js';
 import { InputError, type DirectiveValue, type Env, type Migration, type MigrationSet } from '../../migrations/types.js';
 import { byBytes, fileNamed, fileNames, parsing, type Folder, type FolderFile, type Parsed } from '../../migrations/folder.js';
@@ -138,7 +138,7 @@ function parseMigration(source: FolderFile, name: string, version: string): Migr
     orderKey: name,
     file,
     up: toScript(text.slice(up, down), file, upStart.line, upStart.column),
-    down: toScript(text.slice(down), file, downStart.line, downStart.column),
+    down: downScript(text.slice(down), file, downStart.line, downStart.column),
     directives: { ...options(text, up, file, upStart.line), ...prefixed('down-', options(text, down, file, downStart.line)) },
     checksum,
   };

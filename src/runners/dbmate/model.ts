@@ -4,6 +4,7 @@ import type { DatabaseHandle } from '../../postgres/types.js';
 import { faultsIn, type Faults } from '../../faults/inject.js';
 import { runNoTxn, runScript, runScriptInTxn, toPgError } from '../execute.js';
 import { quiet, runBlocks, runWithRetries } from '../sequence.js';
+import { stepDown } from './down.js';
 import type { Block, BlockTrace, Plan, RunOptions, RunnerModel, RunnerOptions, Trace } from '../types.js';
 
 const SCHEMA = 'public';
@@ -85,6 +86,8 @@ export const dbmate: RunnerModel = {
     // dbmate has no retries: a policy is a supervisor running `dbmate up` again.
     return runWithRetries(options, (once) => runOnce(plan, db, once));
   },
+
+  down: { command: 'dbmate rollback', step: stepDown },
 };
 
 /** One `dbmate up`: every version not yet in schema_migrations, in file order. */

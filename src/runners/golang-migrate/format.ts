@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { noMigrations } from '../../migrations/versions.js';
-import { migrationFile, toScript } from '../../migrations/script.js';
+import { downScript, migrationFile, toScript } from '../../migrations/script.js';
 import { byBytes, fileNamed, fileNames, parsing, type Folder, type Parsed } from '../../migrations/folder.js';
 import { InputError, type Env, type Migration, type MigrationSet } from '../../migrations/types.js';
 
@@ -111,7 +111,7 @@ function parseMigration(folder: Folder, version: bigint, files: Files): Migratio
   };
   if (downName) {
     const down = fileNamed(folder, downName);
-    migration.down = toScript(upName ? migrationFile(down).text : text, down.path);
+    migration.down = downScript(upName ? migrationFile(down).text : text, down.path);
   }
   return migration;
 }

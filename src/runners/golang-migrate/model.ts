@@ -7,6 +7,7 @@ import { faultsIn, type Faults } from '../../faults/inject.js';
 import { runInTxn, runNoTxn, runScript, runScriptInTxn, toPgError } from '../execute.js';
 import { CREATE_TRACKER, dirtyVersionStop, operatorAction, readVersion, SELECT_VERSION, setVersion, TRACKER_SPEC, writeVersion } from './version.js';
 import { quiet, runBlocks, runWithRetries } from '../sequence.js';
+import { stepDown } from './down.js';
 import type { Block, BlockTrace, Plan, RunOptions, RunnerModel, RunnerOptions, Trace } from '../types.js';
 
 const OPTIONS: Record<string, string> = {
@@ -24,13 +25,13 @@ export const DOLLAR_QUOTE_SPLIT_NOTE =
 const QUOTE_SPLIT_NOTE =
   "golang-migrate's multi-statement mode splits on every `;`, also inside quoted strings and comments: remove the `;` from the string or comment, or run the file without x-multi-statement";
 
-interface Settings {
+export interface Settings {
   multiStatement: boolean;
   transactions: boolean;
 }
 
 /** golang-migrate's plan: its blocks, and the options its runs follow. */
-interface GolangMigratePlan extends Plan {
+export interface GolangMigratePlan extends Plan {
   settings: Settings;
 }
 
@@ -149,7 +150,7 @@ export interface PieceOrigin {
 const origins = new WeakMap<Statement, PieceOrigin>();
 
 /** The tool sends the raw piece, comments and `;` included. */
-const sendPiece = (client: pg.Client, statement: Statement): Promise<unknown> => client.query(origins.get(statement)?.piece.text ?? statement.sql);
+export const sendPiece = (client: pg.Client, statement: Statement): Promise<unknown> => client.query(origins.get(statement)?.piece.text ?? statement.sql);
 
 /**
  * The statements golang-migrate sends for a file in multi-statement mode: one per piece that is
@@ -242,7 +243,7 @@ export function cutThrough(origin: PieceOrigin): OpenConstruct | undefined {
 }
 
 /** A syntax error in a piece that the naive split cut says so. */
-function explainCut(trace: BlockTrace): BlockTrace {
+export function explainCut(trace: BlockTrace): BlockTrace {
   if (trace.error?.sqlstate !== '42601') return trace;
   const failed = trace.outcomes.find((o) => o.status === 'error');
   const origin = failed ? origins.get(failed.statement) : undefined;
@@ -317,6 +318,8 @@ export const golangMigrate: RunnerModel<GolangMigratePlan> = {
     if (!row?.dirty) return undefined;
     return dirtyVersionStop(plan.blocks, BigInt(row.version));
   },
+
+  down: { command: 'migrate down 1', step: stepDown },
 };
 
 /** One `migrate up`: the versions above the recorded one, unless the recorded one is dirty. */

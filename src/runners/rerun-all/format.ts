@@ -1,4 +1,4 @@
-import { migrationFile, toScript } from '../../migrations/script.js';
+import { downScript, migrationFile, toScript } from '../../migrations/script.js';
 import { noMigrations } from '../../migrations/versions.js';
 import { byBytes, fileNamed, fileNames, parsing, type Folder, type Parsed } from '../../migrations/folder.js';
 import { type Env, type Migration, type MigrationSet } from '../../migrations/types.js';
@@ -47,7 +47,7 @@ function parseMigration(folder: Folder, name: string, downName?: string): Migrat
   };
   if (downName) {
     const down = fileNamed(folder, downName);
-    migration.down = toScript(migrationFile(down).text, down.path);
+    migration.down = downScript(migrationFile(down).text, down.path);
   }
   return migration;
 }

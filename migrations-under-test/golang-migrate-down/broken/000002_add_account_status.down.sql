@@ -1,0 +1,2 @@
+-- The column goes; the type it used is forgotten.
+ALTER TABLE accounts DROP COLUMN status;

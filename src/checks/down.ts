@@ -1,0 +1,228 @@
+import type { InputError, Migration, MigrationSet } from '../migrations/types.js';
+import type { DatabaseHandle } from '../postgres/types.js';
+import type { DownTrace } from '../runners/down.js';
+import type { Plan, RunnerModel, Trace } from '../runners/types.js';
+import { appliedSet } from './applies.js';
+import { compareStates } from './compare.js';
+import { errorFinding, stateFinding } from './findings.js';
+import { pathIn } from './paths.js';
+import type { State, States } from './states.js';
+import type { Check, CheckContext, Finding } from './types.js';
+
+/**
+ * From the state after all ups, the tool's one-step rollback undoes one migration at a time,
+ * newest first. After undoing migration k the database (schema, data, tracker) must be the state
+ * migrations 1..k-1 reach by ups alone, and applying k again must reach the state k reached.
+ * A step that fails or leaves another state continues from the reference state, so that every
+ * finding is about one down section.
+ */
+export const down: Check = {
+  name: 'down',
+  summary: "each migration's down section undoes its up, and the up runs again after it",
+  async run(context) {
+    const { model, states } = context;
+    if (!model.down) {
+      return { status: 'skip', cases: 0, findings: [], reason: `${model.name} has no down migrations: nothing to undo` };
+    }
+    await appliedSet(context); // a set that does not apply cannot be stepped down (runChecks reports it)
+    const references = new Prefixes(states, model, context.set, states.settings.runnerOptions);
+    const findings: Finding[] = [];
+    const reproduce = context.reproduce('down');
+    const migrations = context.set.migrations;
+    let cases = 0;
+    try {
+      let db = await states.copy(await references.after(migrations.length));
+      for (let k = migrations.length; k >= 1; k--) {
+        const migration = migrations[k - 1]!;
+        cases++;
+        const invalid = migration.down?.invalid;
+        if (invalid) {
+          // The server would refuse the section's text as the parser does (42601): the step fails.
+          findings.push(invalidFinding(migration, invalid, reproduce));
+          await states.drop(db);
+          db = await states.copy(await references.after(k - 1));
+          continue;
+        }
+        const step = await model.down.step(states.plan, db);
+        const own = await judgeStep(context, references, db, k, migration, step, reproduce);
+        findings.push(...own.findings);
+        if (own.reset) {
+          await states.drop(db);
+          db = await states.copy(await references.after(k - 1));
+        }
+        context.progress?.(migrations.length - k + 1, migrations.length);
+      }
+      await states.drop(db);
+    } finally {
+      await references.close();
+    }
+    return { status: findings.length > 0 ? 'fail' : 'pass', cases, findings };
+  },
+};
+
+/** The findings of one step down, and whether the database it left must be replaced by the reference. */
+async function judgeStep(
+  context: CheckContext,
+  references: Prefixes,
+  db: DatabaseHandle,
+  k: number,
+  migration: Migration,
+  step: DownTrace,
+  reproduce: string,
+): Promise<{ findings: Finding[]; reset: boolean }> {
+  const { states } = context;
+  const name = pathIn(migration.down?.file ?? migration.file);
+  if (step.refusal || !step.migration) {
+    const message = `${context.model.down!.command} refused before undoing ${name}: ${step.refusal?.message ?? 'nothing to roll back'}`;
+    return { findings: [plainFinding(migration, message, step.refusal?.operatorAction ?? null, reproduce)], reset: true };
+  }
+  if (step.migration !== migration) {
+    const message = `${context.model.down!.command} undid ${pathIn(step.migration.file)} where ${pathIn(migration.file)} was the newest migration applied`;
+    return { findings: [plainFinding(migration, message, null, reproduce)], reset: true };
+  }
+  if (step.failure) {
+    const message = `the down section of ${name} fails: ${step.failure.error.message}`;
+    const finding = errorFinding('down', step.failure, reproduce, message);
+    finding.hint = 'the down section runs on the state its own up left: check that what it drops, alters or deletes matches what the up created (names, schema)';
+    return { findings: [finding], reset: true };
+  }
+  const findings: Finding[] = [];
+  const before = await references.after(k - 1);
+  const undone = await compareStates(states, db, before, { relaxed: true, trackers: true });
+  if (!undone.equal) {
+    const paths = undone.diff.map((d) => `${d.path} ${d.change}`);
+    const why = step.missing ? ` (${step.missing})` : '';
+    findings.push(
+      stateFinding('down', `after the down of ${name}${why} the database is not the state before its up: ${summary(paths)}`, undone.diff, reproduce, {
+        ...(migration.down?.statements[0] ? { statement: migration.down.statements[0] } : {}),
+        hint: undone.diff.some((d) => d.change === 'missing')
+          ? 'the down section removes what earlier migrations made (e.g. DROP CONSTRAINT drops the index a constraint took over with USING INDEX): undo only what the up made, and restore what its undoing takes along'
+          : 'make the down section undo exactly what the up made: drop every object it created (types, functions, indexes too), delete the rows it inserted, restore what it changed',
+      }),
+    );
+    if (!migration.down?.statements[0]) findings[findings.length - 1]!.file = migration.down?.file ?? migration.file;
+  }
+  const again = await upAgain(context, references, db, k, migration, reproduce);
+  findings.push(...again);
+  if (!undone.equal || again.length > 0) return { findings, reset: true };
+  // Back to the state before k for the next step: the same down again, on the same state (cheaper
+  // than a copy of the database for every step).
+  const back = await context.model.down!.step(states.plan, db);
+  return { findings, reset: !back.ok };
+}
+
+/** Applies migration k again on the state its down left (`db`): it must reach the state k reached. */
+async function upAgain(context: CheckContext, references: Prefixes, db: DatabaseHandle, k: number, migration: Migration, reproduce: string): Promise<Finding[]> {
+  const { states } = context;
+  {
+    const trace = await references.run(k, db);
+    if (trace.failure) {
+      const message = `the up of ${pathIn(migration.file)} fails after its own down: ${trace.failure.error.message}`;
+      const finding = errorFinding('down', trace.failure, reproduce, message);
+      finding.hint = `the down section of this migration left behind what the up makes again (or removed what it needs): undo exactly what the up made, in ${pathIn(migration.down?.file ?? migration.file)}`;
+      return [finding];
+    }
+    if (!trace.ok) return [plainFinding(migration, `the up of ${pathIn(migration.file)} is refused after its own down: ${trace.refusal?.message ?? 'the run failed'}`, trace.refusal?.operatorAction ?? null, reproduce)];
+    const again = await compareStates(states, db, await references.after(k), { relaxed: true, trackers: true });
+    if (again.equal) return [];
+    const paths = again.diff.map((d) => `${d.path} ${d.change}`);
+    return [stateFinding('down', `the up of ${pathIn(migration.file)} after its own down does not reach the state its first up reached: ${summary(paths)}`, again.diff, reproduce, {
+      ...(migration.up.statements[0] ? { statement: migration.up.statements[0] } : {}),
+      hint: 'the down section leaves something the up then meets (or removes something the up relies on): undo exactly what the up made',
+    })];
+  }
+}
+
+function summary(paths: string[]): string {
+  return `${paths.slice(0, 3).join(', ')}${paths.length > 3 ? ` and ${paths.length - 3} more` : ''}`;
+}
+
+function invalidFinding(migration: Migration, error: InputError, reproduce: string): Finding {
+  const file = error.file ?? migration.down!.file;
+  const message = `the down section of ${pathIn(migration.down!.file)} does not parse: ${error.message}`;
+  return {
+    check: 'down',
+    file,
+    line: error.line ?? null,
+    column: error.column ?? null,
+    statement: null,
+    sqlstate: '42601',
+    message,
+    detail: null,
+    hint: error.fix ?? 'fix the syntax of the down section: the tool sends it only when it rolls back, so nothing else runs into it',
+    diff: null,
+    reproduce,
+    cause: { file, line: error.line ?? null, sqlstate: '42601', message, diff: null },
+  };
+}
+
+function plainFinding(migration: Migration, message: string, hint: string | null, reproduce: string): Finding {
+  const file = migration.down?.file ?? migration.file;
+  return {
+    check: 'down',
+    file,
+    line: null,
+    column: null,
+    statement: null,
+    sqlstate: null,
+    message,
+    detail: null,
+    hint,
+    diff: null,
+    reproduce,
+    cause: { file, line: null, sqlstate: null, message, diff: null },
+  };
+}
+
+/**
+ * The states migrations 1..j reach by ups alone, as the tool leaves them when its folder holds
+ * only those files: the model plans each prefix of the set, so that a tool that runs several
+ * migrations in one transaction (cigogne) still gives a state after every migration, and the
+ * state of no migration is the tool's empty tracker. Each is built from the one before.
+ */
+class Prefixes {
+  readonly #built = new Map<number, Promise<State>>();
+  readonly #plans = new Map<number, Plan>();
+
+  constructor(
+    readonly states: States,
+    readonly model: RunnerModel,
+    readonly set: MigrationSet,
+    readonly runnerOptions: Record<string, string>,
+  ) {}
+
+  plan(j: number): Plan {
+    let plan = this.#plans.get(j);
+    if (!plan) {
+      plan = this.model.plan({ ...this.set, migrations: this.set.migrations.slice(0, j) }, this.runnerOptions);
+      this.#plans.set(j, plan);
+    }
+    return plan;
+  }
+
+  /** Runs the tool with the first j files on `db`. */
+  run(j: number, db: DatabaseHandle): Promise<Trace> {
+    return this.model.run(this.plan(j), db);
+  }
+
+  after(j: number): Promise<State> {
+    let state = this.#built.get(j);
+    if (!state) {
+      state = (async () => {
+        const db = j === 0 ? await this.states.server.createDatabase() : await this.states.copy(await this.after(j - 1));
+        const trace = await this.run(j, db);
+        if (!trace.ok) throw new Error(`the first ${j} migrations alone do not apply: ${trace.failure?.error.message ?? trace.refusal?.message ?? 'the run failed'}`);
+        return { db, trace, hash: await this.states.hash(db) };
+      })();
+      this.#built.set(j, state);
+    }
+    return state;
+  }
+
+  async close(): Promise<void> {
+    for (const state of this.#built.values()) {
+      const reached = await state.catch(() => undefined);
+      if (reached) await this.states.drop(reached.db);
+    }
+  }
+}

@@ -1,0 +1,168 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { CheckResult } from '../../src/checks/types.js';
+import { loadSet } from '../../src/migrations/load.js';
+import { golangMigrate } from '../../src/runners/golang-migrate/model.js';
+import { dbmate } from '../../src/runners/dbmate/model.js';
+import { ROOT } from '../helpers/cli.js';
+import { sql } from '../helpers/db.js';
+import { sharedServer } from '../helpers/shared-server.js';
+
+// Check `down` on a real PostgreSQL: the three stories' broken sets give their findings, the
+// fixed ones pass, a tool without downs is skipped, and the trackers are left as the tools leave them.
+
+const shared = sharedServer();
+const SETS = path.join(ROOT, 'migrations-under-test');
+const scratch: string[] = [];
+afterAll(() => {
+  for (const dir of scratch) rmSync(dir, { recursive: true, force: true });
+});
+
+async function down(dir: string, runner: string, runnerOptions: Record<string, string> = {}): Promise<CheckResult> {
+  const report = await shared.runInCore({ dir, runner, runnerOptions, checks: ['down'], options: {} });
+  return report.checks.find((c) => c.name === 'down')!;
+}
+
+const brief = (result: CheckResult): [string | null, number | null, string | null][] =>
+  result.findings.map((f) => [path.basename(f.file ?? ''), f.line, f.sqlstate]);
+
+describe('check down', () => {
+  it('golang-migrate-down/broken: the down leaves the enum type behind, and the up fails on it with 42710', async () => {
+    const result = await down(path.join(SETS, 'golang-migrate-down/broken'), 'golang-migrate');
+    expect(result.status).toBe('fail');
+    expect(brief(result)).toEqual([
+      ['000002_add_account_status.down.sql', 2, null],
+      ['000002_add_account_status.up.sql', 1, '42710'],
+    ]);
+    expect(result.findings[0]!.diff!.map((d) => `${d.path} ${d.change}`)).toEqual(['enum:public.account_status added']);
+    expect(result.findings[0]!.reproduce).toContain('--checks down');
+    expect(result.cases).toBe(3);
+  });
+
+  it('dbmate-down/broken: the down drops a misspelt table, 42P01 at its line', async () => {
+    const result = await down(path.join(SETS, 'dbmate-down/broken'), 'dbmate');
+    expect(brief(result)).toEqual([['20240501092000_create_shipment_items.sql', 10, '42P01']]);
+    expect(result.findings[0]!.message).toContain('the down section of');
+  });
+
+  it('cigogne-down/broken: the down leaves two seed rows, and the seed fails on them with 23505', async () => {
+    const result = await down(path.join(SETS, 'cigogne-down/broken'), 'cigogne');
+    expect(brief(result)).toEqual([
+      ['20250601090500-SeedCurrencies.sql', 5, null],
+      ['20250601090500-SeedCurrencies.sql', 3, '23505'],
+    ]);
+    expect(result.findings[0]!.diff!.map((d) => d.path)).toEqual(['data:public.currencies']);
+  });
+
+  it.each([
+    ['golang-migrate-down/fixed', 'golang-migrate', {}],
+    ['golang-migrate-down/fixed', 'golang-migrate', { 'multi-statement': 'true' }],
+    ['golang-migrate-down/fixed', 'golang-migrate', { transactions: 'true' }],
+    ['dbmate-down/fixed', 'dbmate', {}],
+    ['cigogne-down/fixed', 'cigogne', {}],
+  ] as const)('%s (%s %j) passes', async (set, runner, options) => {
+    const result = await down(path.join(SETS, set), runner, options);
+    expect(result.findings).toEqual([]);
+    expect(result.status).toBe('pass');
+    expect(result.cases).toBe(3);
+  });
+
+  it('a tool without down migrations (rerun-all) is skipped with the reason, which is no failure', async () => {
+    const report = await shared.runInCore({ dir: path.join(SETS, 'duplicate-rows/fixed'), runner: 'rerun-all', checks: ['down'], options: {} });
+    expect(report.checks[0]).toMatchObject({ name: 'down', status: 'skip', cases: 0, findings: [] });
+    expect(report.checks[0]!.reason).toContain('rerun-all has no down migrations');
+    expect(report.ok).toBe(true);
+  });
+
+  it('golang-migrate without a .down.sql file: migrate down only moves the version, and the finding says so', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'migtest-down-'));
+    scratch.push(dir);
+    writeFileSync(path.join(dir, '1_a.up.sql'), 'CREATE TABLE a (id int);\n');
+    writeFileSync(path.join(dir, '1_a.down.sql'), 'DROP TABLE a;\n');
+    writeFileSync(path.join(dir, '2_b.up.sql'), 'CREATE TABLE b (id int);\n');
+    const result = await down(dir, 'golang-migrate');
+    expect(result.findings).toHaveLength(2);
+    expect(result.findings[0]!.message).toContain('it has no .down.sql file');
+    expect(result.findings[0]!.diff!.map((d) => `${d.path} ${d.change}`)).toContain('table:public.b added');
+    expect(result.findings[1]!.sqlstate).toBe('42P07');
+  });
+
+  it('a down that does not parse: fresh passes (the set is not refused), down reports it with 42601 at its place', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'migtest-down-'));
+    scratch.push(dir);
+    writeFileSync(path.join(dir, '1_a.up.sql'), 'CREATE TABLE a (id int);\n');
+    writeFileSync(path.join(dir, '1_a.down.sql'), 'DROP TABLE a\nDROP TABLE b;\n');
+    const report = await shared.runInCore({ dir, runner: 'golang-migrate', checks: ['fresh', 'down'], options: {} });
+    expect(report.checks.map((c) => [c.name, c.status])).toEqual([['fresh', 'pass'], ['down', 'fail']]);
+    const [finding] = report.checks[1]!.findings;
+    expect([path.basename(finding!.file!), finding!.line, finding!.column, finding!.sqlstate]).toEqual(['1_a.down.sql', 2, 1, '42601']);
+  });
+});
+
+describe('the tools\' trackers after one step down', () => {
+  it('golang-migrate: the version before, clean; no row once the first migration is undone', async () => {
+    const set = await loadSet(path.join(SETS, 'golang-migrate-down/fixed'), 'golang-migrate');
+    const plan = golangMigrate.plan(set);
+    const db = await shared.server().createDatabase();
+    try {
+      expect((await golangMigrate.run(plan, db)).ok).toBe(true);
+      const rows = async (): Promise<unknown[]> => sql(db, 'SELECT version::text, dirty FROM schema_migrations');
+      expect(await rows()).toEqual([{ version: '3', dirty: false }]);
+      expect((await golangMigrate.down!.step(plan, db)).ok).toBe(true);
+      expect(await rows()).toEqual([{ version: '2', dirty: false }]);
+      await golangMigrate.down!.step(plan, db);
+      const last = await golangMigrate.down!.step(plan, db);
+      expect(last.migration?.id).toBe('1');
+      expect(await rows()).toEqual([]);
+      expect(await sql(db, "SELECT count(*)::int AS n FROM pg_class WHERE relname = 'accounts'")).toEqual([{ n: 0 }]);
+    } finally {
+      await shared.server().dropDatabase(db.name);
+    }
+  });
+
+  it('dbmate: the row of the rolled-back version is deleted; a failing down keeps it and the table (one transaction)', async () => {
+    const set = await loadSet(path.join(SETS, 'dbmate-down/broken'), 'dbmate');
+    const plan = dbmate.plan(set);
+    const db = await shared.server().createDatabase();
+    try {
+      expect((await dbmate.run(plan, db)).ok).toBe(true);
+      const failed = await dbmate.down!.step(plan, db);
+      expect(failed.failure?.error.sqlstate).toBe('42P01');
+      const versions = async (): Promise<unknown[]> => sql(db, 'SELECT version FROM schema_migrations ORDER BY version');
+      expect(await versions()).toEqual([{ version: '20240501090000' }, { version: '20240501091000' }, { version: '20240501092000' }]);
+      await sql(db, 'DROP TABLE shipment_items');
+      await sql(db, "DELETE FROM schema_migrations WHERE version = '20240501092000'");
+      expect((await dbmate.down!.step(plan, db)).migration?.id).toBe('20240501091000');
+      expect(await versions()).toEqual([{ version: '20240501090000' }]);
+    } finally {
+      await shared.server().dropDatabase(db.name);
+    }
+  });
+});
+
+describe('dbmate rollback with -- migrate:down transaction:false', () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'migtest-down-dbmate-'));
+  scratch.push(dir);
+
+  it('sends the section as one string without BEGIN: the implicit transaction rolls all of it back, and the row stays', async () => {
+    writeFileSync(
+      path.join(dir, '20240101000000_a.sql'),
+      '-- migrate:up\nCREATE TABLE a (id int);\nCREATE TABLE b (id int);\n\n-- migrate:down transaction:false\nDROP TABLE b;\nDROP TABLE missing;\n',
+    );
+    const plan = dbmate.plan(await loadSet(dir, 'dbmate'));
+    const db = await shared.server().createDatabase();
+    try {
+      expect((await dbmate.run(plan, db)).ok).toBe(true);
+      const step = await dbmate.down!.step(plan, db);
+      expect(step.failure?.error.sqlstate).toBe('42P01');
+      expect(step.failure?.statement?.line).toBe(7);
+      // One string, so PostgreSQL's implicit transaction still rolls back DROP TABLE b.
+      expect(await sql(db, "SELECT relname FROM pg_class WHERE relname IN ('a', 'b') ORDER BY relname")).toEqual([{ relname: 'a' }, { relname: 'b' }]);
+      expect(await sql(db, 'SELECT version FROM schema_migrations')).toEqual([{ version: '20240101000000' }]);
+    } finally {
+      await shared.server().dropDatabase(db.name);
+    }
+  });
+});
