@@ -13,7 +13,7 @@ import { clusterChanges } from '../migrations/cluster.js';
 import { ClusterLineage, type ClusterState } from './lineage.js';
 import { calibrate, referenceOf, type Calibration, type RelaxedReference } from './calibration.js';
 import type { SqlFile } from '../migrations/setup.js';
-import { verifyState, type VerifyFailure } from './verify.js';
+import { verifyState, type VerifyFailure } from './verify-run.js';
 
 /** Case databases kept after use before the oldest are dropped (about 8 MB each). */
 const CASES_KEPT = 64;

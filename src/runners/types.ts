@@ -1,6 +1,5 @@
 import type { ErrorPlace } from '../migrations/locate.js';
 import type { Migration, MigrationSet, Statement } from '../migrations/types.js';
-import type { DownSemantics } from './down.js';
 import type { DatabaseHandle } from '../postgres/types.js';
 import type { Fault } from '../faults/types.js';
 import type { Clock, RetryPolicy } from './retry.js';
@@ -281,4 +280,31 @@ export interface TrackerSpec {
   table: string;
   /** Columns whose values differ from run to run (applied_at, durations): left out of snapshots. */
   volatile?: string[];
+}
+
+/**
+ * A tool's one-step rollback, as check `down` drives it: each step undoes the newest migration the
+ * tracker of `db` records, runs its down section the way the tool sends it and updates the tracker
+ * as the tool does.
+ */
+export interface DownSemantics<P extends Plan = Plan> {
+  /** The command an operator runs for one step, as findings name it (`migrate down 1`). */
+  command: string;
+  step(plan: P, db: DatabaseHandle): Promise<DownTrace>;
+}
+
+/** What one step of a rollback did. */
+export interface DownTrace {
+  /** The migration the step undid (or failed to undo); absent when the tracker recorded none. */
+  migration?: Migration;
+  ok: boolean;
+  /** The statement of the down section that failed, and its error. */
+  failure?: { statement?: Statement; error: PgError };
+  /** The tool refused to step down (a dirty version, nothing to roll back). */
+  refusal?: Refusal;
+  /**
+   * The migration has no down to run (no `.down.sql` file, an empty section), and what the tool
+   * does instead: a down that then leaves the migration's objects behind is this file's defect.
+   */
+  missing?: string;
 }

@@ -4,7 +4,9 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { CheckResult } from '../../src/checks/types.js';
 import { loadSet } from '../../src/migrations/load.js';
-import { golangMigrate } from '../../src/runners/golang-migrate/model.js';
+import { golangMigrate as tool } from '../../src/runners/golang-migrate/index.js';
+
+const golangMigrate = tool.model;
 import { dbmate } from '../../src/runners/dbmate/model.js';
 import { ROOT } from '../helpers/cli.js';
 import { sql } from '../helpers/db.js';

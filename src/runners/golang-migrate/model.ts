@@ -7,7 +7,6 @@ import { faultsIn, type Faults } from '../../faults/inject.js';
 import { runInTxn, runNoTxn, runScript, runScriptInTxn, toPgError } from '../execute.js';
 import { CREATE_TRACKER, dirtyVersionStop, operatorAction, readVersion, SELECT_VERSION, setVersion, TRACKER_SPEC, writeVersion } from './version.js';
 import { quiet, runBlocks, runWithRetries } from '../sequence.js';
-import { stepDown } from './down.js';
 import type { Block, BlockTrace, Plan, RunOptions, RunnerModel, RunnerOptions, Trace } from '../types.js';
 
 const OPTIONS: Record<string, string> = {
@@ -319,7 +318,6 @@ export const golangMigrate: RunnerModel<GolangMigratePlan> = {
     return dirtyVersionStop(plan.blocks, BigInt(row.version));
   },
 
-  down: { command: 'migrate down 1', step: stepDown },
 };
 
 /** One `migrate up`: the versions above the recorded one, unless the recorded one is dirty. */
