@@ -177,7 +177,7 @@ function plainFinding(migration: Migration, message: string, hint: string | null
 /**
  * The states migrations 1..j reach by ups alone, as the tool leaves them when its folder holds
  * only those files: the model plans each prefix of the set, so that a tool that runs several
- * migrations in one transaction (cigogne) still gives a state after every migration, and the
+ * migrations in one transaction (as some tools do) still gives a state after every migration, and the
  * state of no migration is the tool's empty tracker. Each is built from the one before.
  */
 class Prefixes {

@@ -248,7 +248,7 @@ export interface RunnerModel<P extends Plan = Plan> {
    */
   inherentStop?(plan: P, db: DatabaseHandle, trace: Trace): Promise<InherentStop | undefined>;
   /**
-   * Optional: the tool's one-step rollback (`migrate down 1`, `dbmate rollback`, cigogne's `down`).
+   * Optional: the tool's one-step rollback (e.g. `migrate down 1`).
    * A model without it stands for a tool without down migrations: check `down` is skipped.
    */
   down?: DownSemantics<P>;

@@ -6,8 +6,10 @@ import { ROOT, type JsonReport } from '../helpers/cli.js';
 import { leftBehind, linkDependencies, runIn } from '../helpers/service-repo.js';
 
 const EXAMPLE = join(ROOT, 'examples/service-repo');
-/** How vitest names the example's migtest tests: file, suite, version. */
-const SUITE = 'test/migrations.test.ts > migtest db/migrations (rerun-all) > PostgreSQL 17';
+/** How vitest names the example's migtest tests: file, suite, version; lint is one test of the set, beside the versions. */
+const SET = 'test/migrations.test.ts > migtest db/migrations (rerun-all)';
+const SUITE = `${SET} > PostgreSQL 17`;
+const testName = (check: string): string => (check === 'lint' ? `${SET} > lint` : `${SUITE} > ${check}`);
 
 describe('examples/service-repo: its own npm test runs migtest', () => {
   let repo = '';
@@ -33,7 +35,7 @@ describe('examples/service-repo: its own npm test runs migtest', () => {
 
   it('passes with the repo as it is, each check its own test', async () => {
     const run = await npmTest();
-    for (const check of ['fresh', 'twice', 'lint']) expect(run.output).toContain(`✓ ${SUITE} > ${check}`);
+    for (const check of ['fresh', 'twice', 'lint']) expect(run.output).toContain(`✓ ${testName(check)}`);
     expect(run.output).toContain('✓ test/migrate.test.ts > boot-time migrations');
     expect(run.output).toMatch(/Tests\s+4 passed \(4\)/);
     expect(run.code, run.output).toBe(0);
@@ -53,7 +55,7 @@ describe('examples/service-repo: its own npm test runs migtest', () => {
     expect(run.output).toContain('42710 constraint "tags_name_lower" for relation "tags" already exists');
     expect(run.output).toContain('reproduce: npx migtest check db/migrations --runner rerun-all --checks twice --pg 17');
     // The static rule sees it too, without a server; the first boot still works.
-    expect(run.output).toContain(`FAIL  ${SUITE} > lint`);
+    expect(run.output).toContain(`FAIL  ${testName('lint')}`);
     expect(run.output).toContain(`✓ ${SUITE} > fresh`);
     expect(run.output).toMatch(/Tests\s+2 failed \| 2 passed \(4\)/);
     expectNothingLeftBehind();
