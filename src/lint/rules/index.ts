@@ -5,6 +5,7 @@ import { createIfNotExists } from './create-if-not-exists.js';
 import { createOrReplace } from './create-or-replace.js';
 import { dropIfExists } from './drop-if-exists.js';
 import { dropRecreate } from './drop-recreate.js';
+import { downLeavesBehind } from './down-leaves-behind.js';
 import { enumAddValueIfNotExists } from './enum-add-value-if-not-exists.js';
 import { enumValueSameTransaction } from './enum-value-same-transaction.js';
 import { insertWithoutOnConflict } from './insert-without-on-conflict.js';
@@ -32,6 +33,7 @@ export const RULES: readonly Rule[] = [
   updateNotConvergent,
   rename,
   staleColumnReference,
+  downLeavesBehind,
   // transaction safety
   refusedInTransaction,
   transactionNesting,
