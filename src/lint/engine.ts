@@ -2,7 +2,7 @@ import type { Finding } from '../checks/types.js';
 import type { MigrationSet } from '../migrations/types.js';
 import type { Plan, RunnerModel, RunnerOptions } from '../runners/types.js';
 import { buildContext } from './context.js';
-import { RULES } from './rules/index.js';
+import { RULES, ruleApplies } from './rules/index.js';
 import { unusedIgnore } from './rules/unused-ignore.js';
 import { Suppressions } from './suppress.js';
 import type { LintContext, LintStatement, Problem, Rule, TextPlace } from './types.js';
@@ -35,7 +35,7 @@ export function lintSet(request: LintRequest): Finding[] {
   const runnerOptions = request.runnerOptions ?? {};
   const { plan } = request;
   const context = buildContext(set, model, plan, runnerOptions);
-  const rules = request.rules ?? RULES;
+  const rules = (request.rules ?? RULES).filter((rule) => ruleApplies(rule, model.name));
 
   const reported: Reported[] = [...(request.loading ?? [])];
   const byKind = new Map<string, Rule[]>();

@@ -47,6 +47,15 @@ export const RULES: readonly Rule[] = [
   unusedIgnore,
 ];
 
+/** Each tool's own rules by id, with the tool they belong to: they speak only under its model. */
+const TOOL_OF_RULE = new Map<string, string>(TOOLS.flatMap((tool) => tool.lint.rules.map((rule) => [rule.id, tool.name] as [string, string])));
+
+/** Whether `rule` looks at a set run by `model`: the shared rules always, a tool's own only under that tool. */
+export function ruleApplies(rule: Rule, model: string): boolean {
+  const tool = TOOL_OF_RULE.get(rule.id);
+  return tool === undefined || tool === model;
+}
+
 export function ruleById(id: string): Rule | undefined {
   return RULES.find((rule) => rule.id === id);
 }

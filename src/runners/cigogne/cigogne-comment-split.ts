@@ -22,7 +22,6 @@ export const cigogneCommentSplit: Rule = {
   squawk: 'none',
   atlas: 'none',
   migration(migration: Migration, context): Problem[] {
-    if (context.model.name !== 'cigogne') return [];
     return [migration.up, ...(migration.down ? [migration.down] : [])].flatMap((script) => {
       const problem = misread(script);
       return problem ? [problem] : [];

@@ -16,7 +16,7 @@ export const cigogneDisableTransaction: Rule = {
   squawk: 'prefer-robust-stmts ("missing transaction")',
   atlas: 'none',
   statement(target, context) {
-    if (context.model.name !== 'cigogne' || target.migration.directives.disable_transaction !== true || target.index !== 1) return undefined;
+    if (target.migration.directives.disable_transaction !== true || target.index !== 1) return undefined;
     const count = target.migration.up.statements.length;
     return {
       at: target,

@@ -21,7 +21,6 @@ export const cigogneMarker: Rule = {
   squawk: 'none',
   atlas: 'none',
   migration(migration: Migration, context): Problem[] {
-    if (context.model.name !== 'cigogne') return [];
     const missed = migration.directives[MISSED_MARKERS];
     if (!Array.isArray(missed)) return [];
     return missed.flatMap((entry) => {

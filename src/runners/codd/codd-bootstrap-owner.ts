@@ -22,7 +22,7 @@ export const coddBootstrapOwner: Rule = {
   kinds: ['CreatedbStmt'],
   statement(target, context) {
     const user = context.runnerOptions.user;
-    if (context.model.name !== 'codd' || !user) return undefined;
+    if (!user) return undefined;
     const create = as<{ dbname?: string; options?: unknown[] }>(context.ast(target.statement), 'CreatedbStmt');
     const database = coddDefaultDatabase(context.set, context.runnerOptions, context.ast);
     if (!create?.dbname || create.dbname !== database) return undefined;

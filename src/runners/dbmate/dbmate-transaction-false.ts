@@ -17,7 +17,7 @@ export const dbmateTransactionFalse: Rule = {
   squawk: 'none',
   atlas: 'none',
   statement(target, context) {
-    if (context.model.name !== 'dbmate' || target.migration.directives.transaction !== false || target.index !== 0) return undefined;
+    if (target.migration.directives.transaction !== false || target.index !== 0) return undefined;
     const count = target.migration.up.statements.length;
     if (count < 2) return undefined;
     return {

@@ -27,7 +27,7 @@ export const golangMigrateMultiStatement: Rule = {
   squawk: 'none',
   atlas: 'none',
   migration(migration, context) {
-    if (context.model.name !== 'golang-migrate' || !isTrue(context.runnerOptions['multi-statement'])) return [];
+    if (!isTrue(context.runnerOptions['multi-statement'])) return [];
     const text = migration.up.text;
     const statements = context.statementsOf(migration);
     const problems: Problem[] = [];
