@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import { compareText } from './canonical.js';
-import { quoteIdent } from './data.js';
+import { quoteIdent, serialRead } from './data.js';
 import type { TableRef } from './relaxed.js';
 
 /** Per qualified table, per column: an order-independent digest of the column's values. */
@@ -23,7 +23,7 @@ FROM ${t.relkind === 'p' ? '' : 'ONLY '}${quoteIdent(t.schema)}.${quoteIdent(t.n
 GROUP BY e.key`,
     )
     .join('\nUNION ALL\n');
-  const result = await client.query<{ i: number; c: string; h: string }>(sql);
+  const result = await serialRead<{ i: number; c: string; h: string }>(client, sql);
   for (const row of result.rows) {
     const t = tables[row.i]!;
     digests[`${t.schema}.${t.name}`]![row.c] = row.h;

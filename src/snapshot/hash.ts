@@ -3,7 +3,7 @@ import type pg from 'pg';
 import { catalogQueries, dataTablesQuery, trackerTablesQuery } from './catalog.js';
 import { FIRST_NORMAL_OID } from './catalog/sql.js';
 import { catalogVersion, type CatalogVersion } from './catalog/versions.js';
-import { quoteIdent } from './data.js';
+import { NO_PARALLEL, quoteIdent } from './data.js';
 
 /** Hashes of a state's three parts, computed on the server: equal hashes, equal snapshots. */
 export interface StateHash {
@@ -100,14 +100,42 @@ const INITDB_ROWS: Record<string, string> = {
   pg_description: `r.classoid IN ('pg_catalog.pg_namespace'::pg_catalog.regclass, 'pg_catalog.pg_extension'::pg_catalog.regclass)`,
 };
 
+/** pg_toast's fixed OID: its relations are storage, made and kept by the server, never the schema. */
+const TOAST = `'99'::pg_catalog.oid`;
+const toast = (oid: string): string => `EXISTS (SELECT FROM pg_catalog.pg_class t WHERE t.oid = ${oid} AND t.relnamespace = ${TOAST})`;
+
+/**
+ * How some catalogs' rows are read into the raw digest: without what the server changes by itself
+ * or keeps after an object's undoing, none of which the canonical snapshot reads. pg_class: the
+ * storage (relfilenode, the toast table, the planner's statistics, frozen xids) and the flags that
+ * stay set once set (relhasindex, relhastriggers, relhasrules, relhassubclass) or count dropped
+ * columns (relnatts); a dropped column's pg_attribute row; toast relations and their rows. So a
+ * column added and dropped again, an index made and dropped, a statistics update leave the digest
+ * as it was, and equal digests still prove equal snapshots.
+ */
+const RAW_ROWS: Record<string, { text: string; where?: string }> = {
+  pg_class: {
+    text: `(pg_catalog.to_jsonb(r) - '{relfilenode,relpages,reltuples,relallvisible,relallfrozen,reltoastrelid,relhasindex,relhastriggers,relhasrules,relhassubclass,relnatts,relfrozenxid,relminmxid,relrewrite}'::text[])::text`,
+    where: `r.relnamespace <> ${TOAST}`,
+  },
+  pg_attribute: { text: 'r::text', where: `NOT r.attisdropped AND NOT ${toast('r.attrelid')}` },
+  pg_type: { text: 'r::text', where: `r.typnamespace <> ${TOAST}` },
+  pg_index: { text: 'r::text', where: `NOT ${toast('r.indexrelid')}` },
+  pg_depend: { text: 'r::text', where: `NOT (r.classid = 'pg_catalog.pg_class'::pg_catalog.regclass AND ${toast('r.objid')})` },
+};
+
 function rawCatalogSql(version: CatalogVersion): string {
   const digest = (text: string): string =>
     `pg_catalog.md5(coalesce(pg_catalog.string_agg(${text}, ',' ORDER BY ${text} COLLATE "C"), ''))`;
   const own = (key: string): string => `r.${key} >= '${FIRST_NORMAL_OID}'::pg_catalog.oid`;
   const parts = [
     ...[...RAW_CATALOGS, ...version.rawCatalogs].map(
-      ([name, key], i) => `SELECT ${i} AS n, ${literal(name)}::text AS c, ${digest('r::text')} AS d
-FROM pg_catalog.${name} r WHERE ${INITDB_ROWS[name] === undefined ? own(key) : `(${own(key)} OR ${INITDB_ROWS[name]})`}`,
+      ([name, key], i) => {
+        const rows = RAW_ROWS[name];
+        const mine = INITDB_ROWS[name] === undefined ? own(key) : `(${own(key)} OR ${INITDB_ROWS[name]})`;
+        return `SELECT ${i} AS n, ${literal(name)}::text AS c, ${digest(rows?.text ?? 'r::text')} AS d
+FROM pg_catalog.${name} r WHERE ${mine}${rows?.where ? ` AND ${rows.where}` : ''}`;
+      },
     ),
     ...SHARED_CATALOGS.map((sql, i) => `SELECT ${1000 + i} AS n, NULL::text AS c, ${digest('x.t')} AS d FROM (${sql}) x`),
   ];
@@ -163,6 +191,7 @@ export async function stateHash(
   const trackers = textArray((options.trackers ?? []).map((t) => (t.includes('.') ? t : `public.${t}`)));
   const begun = (await client.query(
     `BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; SELECT pg_catalog.set_config('search_path', '', true);
+${NO_PARALLEL};
 SELECT pg_catalog.current_setting('server_version_num') AS v`,
   )) as unknown as pg.QueryResult<{ v: string }>[];
   try {

@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import { dataTablesQuery } from './catalog.js';
 import { compareText, sortKeys } from './canonical.js';
-import { quoteIdent } from './data.js';
+import { quoteIdent, serialRead } from './data.js';
 import type { DataFingerprint } from './types.js';
 
 /**
@@ -116,7 +116,7 @@ export async function relaxedFingerprints(
 ): Promise<Record<string, DataFingerprint>> {
   if (tables.length === 0) return {};
   const sql = tables.map((t, i) => fingerprintSql(t, relaxation[`${t.schema}.${t.name}`], i)).join('\nUNION ALL\n');
-  const result = await client.query<{ i: number; rows: string; hash: string }>(sql);
+  const result = await serialRead<{ i: number; rows: string; hash: string }>(client, sql);
   const data: Record<string, DataFingerprint> = {};
   for (const row of result.rows) {
     const table = tables[row.i]!;

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type pg from 'pg';
 import { catalogQueries } from './catalog.js';
 import { canonicalJson, sortKeys } from './canonical.js';
-import { fingerprintTables, readTrackers } from './data.js';
+import { fingerprintTables, NO_PARALLEL, readTrackers } from './data.js';
 import type { Snapshot, SnapshotObject } from './types.js';
 
 export interface SnapshotOptions {
@@ -21,7 +21,7 @@ export async function takeSnapshot(client: pg.Client, options: SnapshotOptions =
   try {
     // pg_get_*def and format_type print names relative to search_path: empty, they are all
     // qualified, whatever the migrations or the connection set it to. `true`: this transaction only.
-    await client.query(`SELECT pg_catalog.set_config('search_path', '', true)`);
+    await client.query(`SELECT pg_catalog.set_config('search_path', '', true); ${NO_PARALLEL}`);
     const version = await client.query<{ v: string }>(`SELECT pg_catalog.current_setting('server_version_num') AS v`);
     const versionNum = Number(version.rows[0]?.v);
     const objects: Record<string, SnapshotObject> = {};

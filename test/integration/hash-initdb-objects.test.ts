@@ -123,3 +123,80 @@ describe('stateHash against a reference', () => {
     expect((await hashWith(unchanged)).key).toBe(referenceHash.key);
   });
 });
+
+/**
+ * An object made and undone again leaves traces the server keeps (a dropped column's row, flags
+ * that stay set, a toast table, new statistics) and the canonical snapshot never reads: the raw
+ * digest ignores them, so such a state is proved equal without the canonical queries (what keeps
+ * the down check fast), and what does remain still changes it.
+ */
+describe('the raw digest after an undone change', () => {
+  let server: Server;
+  let reference: DatabaseHandle;
+  let referenceHash: StateHash;
+
+  const hashOf = async (db: DatabaseHandle): Promise<StateHash> => {
+    const client = await db.connect();
+    try {
+      return await stateHash(client);
+    } finally {
+      await client.end();
+    }
+  };
+
+  beforeAll(async () => {
+    server = await startEmbedded({ major: 17 });
+    reference = await server.createDatabase();
+    const client = await reference.connect();
+    try {
+      await client.query(`CREATE TABLE counts (id int PRIMARY KEY, n bigint NOT NULL); CREATE TABLE plain (a int, b int);
+        INSERT INTO counts SELECT g, g * 10 FROM generate_series(1, 20) g; INSERT INTO plain SELECT g, g FROM generate_series(1, 20) g;
+        CREATE FUNCTION touch() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$;`);
+    } finally {
+      await client.end();
+    }
+    referenceHash = await hashOf(reference);
+  }, 60_000);
+
+  afterAll(async () => {
+    await server?.stop();
+  });
+
+  const changed = async (statements: string): Promise<StateHash> => {
+    const copy = await server.createDatabase({ template: reference.name });
+    const client = await copy.connect();
+    try {
+      await client.query(statements);
+    } finally {
+      await client.end();
+    }
+    try {
+      return await hashOf(copy);
+    } finally {
+      await server.dropDatabase(copy.name);
+    }
+  };
+
+  test.each([
+    ['a column added and dropped', 'ALTER TABLE counts ADD COLUMN note text DEFAULT $$x$$; ALTER TABLE counts DROP COLUMN note'],
+    ['an index made and dropped on a table that had none', 'CREATE INDEX plain_a ON plain (a); DROP INDEX plain_a'],
+    ['a trigger made and dropped', 'CREATE TRIGGER t BEFORE INSERT ON plain FOR EACH ROW EXECUTE FUNCTION touch(); DROP TRIGGER t ON plain'],
+    ['a toast table made by a text column that is dropped again', 'ALTER TABLE plain ADD COLUMN body text; ALTER TABLE plain DROP COLUMN body'],
+    ['new planner statistics', 'ANALYZE counts; ANALYZE plain'],
+    ['a table rewritten', 'ALTER TABLE plain ALTER COLUMN a TYPE bigint; ALTER TABLE plain ALTER COLUMN a TYPE int'],
+  ])('%s: the same raw digest and snapshot', async (_, statements) => {
+    const hash = await changed(statements);
+    expect(hash.schema).toBe(referenceHash.schema);
+    expect(hash.raw).toBe(referenceHash.raw);
+  });
+
+  test.each([
+    ['a column left behind', 'ALTER TABLE counts ADD COLUMN note text'],
+    ['an index left behind', 'CREATE INDEX plain_a ON plain (a)'],
+    ['a column dropped and added again (its position and number change)', 'ALTER TABLE plain DROP COLUMN a; ALTER TABLE plain ADD COLUMN a int'],
+    ['a row changed and changed back is the same; a row left is not', 'INSERT INTO plain VALUES (21, 21)'],
+  ])('%s: another raw digest', async (_, statements) => {
+    const hash = await changed(statements);
+    expect(hash.raw).not.toBe(referenceHash.raw);
+  });
+});
