@@ -124,20 +124,32 @@ const RAW_ROWS: Record<string, { text: string; where?: string }> = {
   pg_depend: { text: 'r::text', where: `NOT (r.classid = 'pg_catalog.pg_class'::pg_catalog.regclass AND ${toast('r.objid')})` },
 };
 
+/**
+ * The digest of a multiset of texts, one per row of `source` (a FROM item whose column `m` is each
+ * text's md5): the count and the exact sums of the md5s' two halves. No sort, as an ordered
+ * string_agg needs (on small tables the sort was most of a hash's time); a duplicated row counts
+ * twice. An empty multiset digests to md5('').
+ */
+function unordered(source: string): string {
+  const half = (from: number): string => `pg_catalog.sum(('x' || pg_catalog.substr(u.m, ${from}, 16))::bit(64)::bigint)::text`;
+  return `(SELECT coalesce(pg_catalog.count(*)::text || ':' || ${half(1)} || ':' || ${half(17)}, pg_catalog.md5('')) FROM ${source} u)`;
+}
+
+/** A FROM item of the md5 of `text` for every row of `from` (OFFSET 0: computed once per row). */
+function md5s(text: string, from: string): string {
+  return `(SELECT pg_catalog.md5(${text}) AS m FROM ${from} OFFSET 0)`;
+}
+
 function rawCatalogSql(version: CatalogVersion): string {
-  const digest = (text: string): string =>
-    `pg_catalog.md5(coalesce(pg_catalog.string_agg(${text}, ',' ORDER BY ${text} COLLATE "C"), ''))`;
   const own = (key: string): string => `r.${key} >= '${FIRST_NORMAL_OID}'::pg_catalog.oid`;
   const parts = [
-    ...[...RAW_CATALOGS, ...version.rawCatalogs].map(
-      ([name, key], i) => {
-        const rows = RAW_ROWS[name];
-        const mine = INITDB_ROWS[name] === undefined ? own(key) : `(${own(key)} OR ${INITDB_ROWS[name]})`;
-        return `SELECT ${i} AS n, ${literal(name)}::text AS c, ${digest(rows?.text ?? 'r::text')} AS d
-FROM pg_catalog.${name} r WHERE ${mine}${rows?.where ? ` AND ${rows.where}` : ''}`;
-      },
-    ),
-    ...SHARED_CATALOGS.map((sql, i) => `SELECT ${1000 + i} AS n, NULL::text AS c, ${digest('x.t')} AS d FROM (${sql}) x`),
+    ...[...RAW_CATALOGS, ...version.rawCatalogs].map(([name, key], i) => {
+      const rows = RAW_ROWS[name];
+      const mine = INITDB_ROWS[name] === undefined ? own(key) : `(${own(key)} OR ${INITDB_ROWS[name]})`;
+      const from = `pg_catalog.${name} r WHERE ${mine}${rows?.where ? ` AND ${rows.where}` : ''}`;
+      return `SELECT ${i} AS n, ${literal(name)}::text AS c, ${unordered(md5s(rows?.text ?? 'r::text', from))} AS d`;
+    }),
+    ...SHARED_CATALOGS.map((sql, i) => `SELECT ${1000 + i} AS n, NULL::text AS c, ${unordered(md5s('x.t', `(${sql}) x`))} AS d`),
   ];
   // `populated`: the database-local catalogs that hold rows of the database's own, and the
   // `pg_class:<relkind>` and `pg_type:<typtype>` of those rows (see CatalogQuery.sources).
@@ -226,14 +238,12 @@ FROM (${query.sql.replaceAll('$1::text[]', trackers)}) q`,
     const volatile = textArray(options.volatile ?? []);
     const parts = [
       ...tables.rows.map(
-        (t) => `SELECT 'd' AS part, ${literal(`${t.schema}.${t.name}`)} AS name, count(*)::text || ':' ||
-  pg_catalog.md5(coalesce(pg_catalog.string_agg(h, '' ORDER BY h COLLATE "C"), '')) AS h
-FROM (SELECT pg_catalog.md5(pg_catalog.to_jsonb(r.*)::text) AS h FROM ${t.relkind === 'p' ? '' : 'ONLY '}${quoteIdent(t.schema)}.${quoteIdent(t.name)} r) x`,
+        (t) => `SELECT 'd' AS part, ${literal(`${t.schema}.${t.name}`)} AS name,
+  ${unordered(md5s('pg_catalog.to_jsonb(r.*)::text', `${t.relkind === 'p' ? '' : 'ONLY '}${quoteIdent(t.schema)}.${quoteIdent(t.name)} r`))} AS h`,
       ),
       ...trackerTables.rows.map(
         (t) => `SELECT 't' AS part, ${literal(`${t.schema}.${t.name}`)} AS name,
-  pg_catalog.md5(coalesce(pg_catalog.string_agg(h, '' ORDER BY h COLLATE "C"), '')) AS h
-FROM (SELECT pg_catalog.md5((pg_catalog.to_jsonb(r.*) - ${volatile})::text) AS h FROM ${quoteIdent(t.schema)}.${quoteIdent(t.name)} r) x`,
+  ${unordered(md5s(`(pg_catalog.to_jsonb(r.*) - ${volatile})::text`, `${quoteIdent(t.schema)}.${quoteIdent(t.name)} r`))} AS h`,
       ),
     ];
     const canonicalSql = `SELECT pg_catalog.md5(pg_catalog.string_agg(k || ':' || h, ',' ORDER BY k)) AS h FROM (${catalog}) x`;
