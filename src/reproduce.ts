@@ -25,7 +25,7 @@ export interface Reproducible {
   role?: string;
   setup?: string[];
   verify?: string[];
-  options: Pick<CheckOptions, 'exhaustive' | 'faults' | 'seed' | 'runs'>;
+  options: Pick<CheckOptions, 'exhaustive' | 'faults' | 'seed' | 'runs' | 'direction'>;
   limits?: Partial<Limits>;
 }
 
@@ -47,6 +47,7 @@ export function reproduceCommand(request: Reproducible, check: CheckName, major:
   if (request.image !== undefined) parts.push('--image', quote(request.image));
   // Without its password (PGPASSWORD supplies it); a url from DATABASE_URL stays in the environment.
   if (request.url !== undefined) parts.push('--url', quote(urlWithoutPassword(request.url)));
+  if (request.options.direction === 'down' && (check === 'fault' || check === 'resume')) parts.push('--direction', 'down');
   if (request.options.exhaustive) parts.push('--exhaustive');
   if (request.limits?.statementMs !== undefined) parts.push('--statement-timeout', showDuration(request.limits.statementMs));
   if (request.limits?.caseMs !== undefined) parts.push('--case-timeout', showDuration(request.limits.caseMs));

@@ -108,7 +108,7 @@ export interface RunEvents {
 export async function runChecks(request: RunRequest, events: RunEvents = {}): Promise<RunReport> {
   runnerModel(request.runner); // an unknown runner is refused first
   const shard = validateShard(request);
-  validateCheckOptions(request.options);
+  validateCheckOptions(request.options, request.checks);
   const checks = request.checks.map(findCheck).filter((c) => runsOnShard(c.name, shard));
   const prepared = await prepare({
     dir: request.dir,

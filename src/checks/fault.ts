@@ -9,6 +9,7 @@ import { stateFinding } from './findings.js';
 import { hasDataDifference, Recoveries, recoveryFinding, type CasePoint } from './recovery.js';
 import type { Check, CheckContext, Finding } from './types.js';
 import { appliedSet } from './applies.js';
+import { downFaults } from './down-faults.js';
 
 /**
  * Faults at statement boundaries that a run must survive: an error, a lost connection, and (on
@@ -117,6 +118,7 @@ export const fault: Check = {
   name: 'fault',
   summary: 'a fault at any statement boundary leaves what the block promises, and the next run converges',
   async run(context) {
+    if (context.options.direction === 'down') return downFaults(context, 'fault');
     await appliedSet(context);
     const kinds = context.options.faults ?? DEFAULT_FAULTS;
     if (kinds.includes('crash') && !context.server.crash) {

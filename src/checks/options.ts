@@ -10,8 +10,16 @@ import type { CheckOptions } from './types.js';
 const PATH = /^\d+(:\d+)*$/;
 
 /** Refuses options that a command line, a config or a scenario gave but that cannot mean what they say. */
-export function validateCheckOptions(options: CheckOptions): void {
+export function validateCheckOptions(options: CheckOptions, checks: readonly string[] = []): void {
   const { seed, runs, path } = options;
+  if (options.direction === 'down') {
+    if (!checks.includes('fault') && !checks.includes('resume')) {
+      throw new InputError('--direction down applies to checks fault and resume, and neither is asked for', undefined, undefined, undefined, 'add fault or resume to --checks (check down runs the down sections by itself)');
+    }
+    if (checks.includes('fault') && options.faults?.includes('crash')) {
+      throw new InputError('--direction down injects error and terminate faults, not crash', undefined, undefined, undefined, 'leave crash out of --faults with --direction down');
+    }
+  }
   if (seed !== undefined && !Number.isSafeInteger(seed)) {
     throw new InputError(
       `--seed ${seed} is not a whole number migtest can hold exactly (at most ${Number.MAX_SAFE_INTEGER})`,

@@ -4,6 +4,7 @@ import { explore } from './explore.js';
 import { hasDataDifference, Recoveries, recoveryFinding, type CasePoint } from './recovery.js';
 import type { Check, CheckContext, Finding } from './types.js';
 import { appliedSet } from './applies.js';
+import { downFaults } from './down-faults.js';
 
 /** Where migration k sits in the plan. */
 interface Position {
@@ -67,6 +68,7 @@ export const resume: Check = {
   name: 'resume',
   summary: 'after a crash after any migration, a new run converges to the fresh state',
   async run(context) {
+    if (context.options.direction === 'down') return downFaults(context, 'resume');
     await appliedSet(context);
     const recoveries = new Recoveries(context.states);
     const all = positions(context);

@@ -153,6 +153,11 @@ export interface CheckOptions {
   path?: string;
   /** `--shard i/n`: this machine runs shard `index` (1-based) of `count`; see explore.ts for how cases are split. */
   shard?: Shard;
+  /**
+   * `--direction down`: `fault` and `resume` run over the tool's rollback, one down section at a
+   * time, instead of the ups (src/checks/down-faults.ts). Default `up`.
+   */
+  direction?: 'up' | 'down';
   /** Fault kinds the `fault` check injects (default error and terminate). */
   faults?: ('error' | 'terminate' | 'crash')[];
   /**

@@ -49,6 +49,8 @@ const PropertySettings = z
     seed: z.number().int().refine(Number.isSafeInteger, 'a seed migtest can hold exactly: at most 2^53-1').optional(),
     runs: z.number().int().positive().optional(),
     exhaustive: z.boolean().optional(),
+    /** As `--direction`: `down` runs fault and resume over the tool's rollback. */
+    direction: z.enum(['up', 'down']).optional(),
   })
   .strict();
 

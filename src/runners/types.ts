@@ -290,7 +290,33 @@ export interface TrackerSpec {
 export interface DownSemantics<P extends Plan = Plan> {
   /** The command an operator runs for one step, as findings name it (`migrate down 1`). */
   command: string;
-  step(plan: P, db: DatabaseHandle): Promise<DownTrace>;
+  /** One step; `options.faults` fire in the down section's block (index DOWN_BLOCK). */
+  step(plan: P, db: DatabaseHandle, options?: DownStepOptions): Promise<DownTrace>;
+  /**
+   * The block the tool sends `migration`'s down section as (rule and statements, index DOWN_BLOCK):
+   * where faults can fire and what a failure half-way leaves. Undefined without a down section.
+   */
+  block(plan: P, migration: Migration): Block | undefined;
+  /**
+   * What an operator chooses between when the step refuses after a failed one (a dirty version),
+   * the documented way first; absent when the tool never refuses so.
+   */
+  recoveries?(plan: P, migration: Migration): DownRecovery[];
+}
+
+/** The index of a down section's block: no block of the plan has it. */
+export const DOWN_BLOCK = -1;
+
+export interface DownStepOptions {
+  faults?: Fault[];
+}
+
+/** An operator's way out of a refused step down (`migrate force V`), and whether the step then runs again. */
+export interface DownRecovery {
+  label: string;
+  apply(db: DatabaseHandle): Promise<void>;
+  /** Run the step again after `apply` (the down did not happen), or not (it did). */
+  again: boolean;
 }
 
 /** What one step of a rollback did. */
@@ -298,8 +324,8 @@ export interface DownTrace {
   /** The migration the step undid (or failed to undo); absent when the tracker recorded none. */
   migration?: Migration;
   ok: boolean;
-  /** The statement of the down section that failed, and its error. */
-  failure?: { statement?: Statement; error: PgError };
+  /** The statement of the down section that failed, and its error; `faulted` when it was an injected fault. */
+  failure?: { statement?: Statement; error: PgError; faulted?: boolean };
   /** The tool refused to step down (a dirty version, nothing to roll back). */
   refusal?: Refusal;
   /**

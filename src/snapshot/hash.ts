@@ -109,7 +109,8 @@ const toast = (oid: string): string => `EXISTS (SELECT FROM pg_catalog.pg_class 
  * or keeps after an object's undoing, none of which the canonical snapshot reads. pg_class: the
  * storage (relfilenode, the toast table, the planner's statistics, frozen xids) and the flags that
  * stay set once set (relhasindex, relhastriggers, relhasrules, relhassubclass) or count dropped
- * columns (relnatts); a dropped column's pg_attribute row; toast relations and their rows. So a
+ * columns (relnatts); a dropped column's pg_attribute row and the system columns' (made with
+ * their table, and never read); toast relations and their rows. So a
  * column added and dropped again, an index made and dropped, a statistics update leave the digest
  * as it was, and equal digests still prove equal snapshots.
  */
@@ -118,7 +119,7 @@ const RAW_ROWS: Record<string, { text: string; where?: string }> = {
     text: `(pg_catalog.to_jsonb(r) - '{relfilenode,relpages,reltuples,relallvisible,relallfrozen,reltoastrelid,relhasindex,relhastriggers,relhasrules,relhassubclass,relnatts,relfrozenxid,relminmxid,relrewrite}'::text[])::text`,
     where: `r.relnamespace <> ${TOAST}`,
   },
-  pg_attribute: { text: 'r::text', where: `NOT r.attisdropped AND NOT ${toast('r.attrelid')}` },
+  pg_attribute: { text: 'r::text', where: `r.attnum > 0 AND NOT r.attisdropped AND NOT ${toast('r.attrelid')}` },
   pg_type: { text: 'r::text', where: `r.typnamespace <> ${TOAST}` },
   pg_index: { text: 'r::text', where: `NOT ${toast('r.indexrelid')}` },
   pg_depend: { text: 'r::text', where: `NOT (r.classid = 'pg_catalog.pg_class'::pg_catalog.regclass AND ${toast('r.objid')})` },

@@ -1,7 +1,7 @@
 import type { RangeVar } from 'libpg-query';
 import type { Migration } from '../../migrations/types.js';
 import { as, lastName, str } from '../ast.js';
-import type { LintContext, LintStatement, Problem, Rule } from '../types.js';
+import type { LintStatement, Problem, Rule } from '../types.js';
 
 /**
  * down-leaves-behind — a migration whose down section does not drop an object its up creates.

@@ -1,8 +1,9 @@
 import type pg from 'pg';
 import { runInTxn, runNoTxn, toPgError } from '../execute.js';
-import { downBlock, type DownTrace } from '../down.js';
+import { downBlock, downTrace, type DownTrace } from '../down.js';
 import { quiet } from '../sequence.js';
-import type { BlockTrace, Plan } from '../types.js';
+import type { Block, BlockTrace, DownStepOptions, Plan } from '../types.js';
+import type { Fault } from '../../faults/types.js';
 import type { Migration, Statement } from '../../migrations/types.js';
 import type { DatabaseHandle } from '../../postgres/types.js';
 import { cigogneCreatedAt, cigogneName } from './format.js';
@@ -18,7 +19,7 @@ import { cigogneCreatedAt, cigogneName } from './format.js';
 const SELECT_APPLIED = `SELECT to_char(createdAt, 'YYYYMMDDHH24MISS') AS stamp, name FROM public._migrations`;
 const DELETE_MIGRATION = 'DELETE FROM public._migrations WHERE name = $1 AND createdAt = $2';
 
-export async function stepDown(plan: Plan, db: DatabaseHandle): Promise<DownTrace> {
+export async function stepDown(plan: Plan, db: DatabaseHandle, options: DownStepOptions = {}): Promise<DownTrace> {
   const client = quiet(await db.connect());
   try {
     const rows = (await client.query<{ stamp: string; name: string }>(SELECT_APPLIED).catch(() => ({ rows: [] as { stamp: string; name: string }[] }))).rows;
@@ -27,12 +28,7 @@ export async function stepDown(plan: Plan, db: DatabaseHandle): Promise<DownTrac
     // files' order is what tells the last one.
     const migration = [...plan.set.migrations].reverse().find((m) => applied.has(`${m.id}-${cigogneName(m)}`));
     if (!migration) return { ok: false, refusal: { message: 'There is no migration to rollback !', operatorAction: 'apply the migrations first' } };
-    const trace = await runDown(client, migration);
-    if (trace.error) {
-      const failed = trace.outcomes.find((o) => o.status === 'error');
-      return { migration, ok: false, failure: { ...(failed ? { statement: failed.statement } : {}), error: trace.error } };
-    }
-    return { migration, ok: true };
+    return downTrace(migration, await runDown(client, migration, options.faults));
   } finally {
     await client.end().catch(() => undefined);
   }
@@ -42,14 +38,19 @@ function prepared(client: pg.Client, statement: Statement): Promise<unknown> {
   return client.query({ text: statement.sql, queryMode: 'extended' } as pg.QueryConfig);
 }
 
-async function runDown(client: pg.Client, migration: Migration): Promise<BlockTrace> {
+/** The down statements in the rollback's transaction, or each alone with `disable_transaction`. */
+export function downStatementsBlock(_plan: Plan | undefined, migration: Migration): Block | undefined {
+  if (!migration.down) return undefined;
+  return downBlock(migration, migration.directives['down_disable_transaction'] !== true ? 'in-txn' : 'no-txn');
+}
+
+async function runDown(client: pg.Client, migration: Migration, faults: Fault[] | undefined): Promise<BlockTrace> {
   const remove = async (c: pg.Client): Promise<void> => {
     await c.query(DELETE_MIGRATION, [cigogneName(migration), cigogneCreatedAt(migration)]);
   };
-  if (migration.directives['down_disable_transaction'] !== true) {
-    return runInTxn(client, downBlock(migration, 'in-txn'), undefined, { send: prepared, beforeCommit: remove });
-  }
-  const trace = await runNoTxn(client, downBlock(migration, 'no-txn'), undefined, prepared);
+  const block = downStatementsBlock(undefined, migration)!;
+  if (block.rule === 'in-txn') return runInTxn(client, block, faults, { send: prepared, beforeCommit: remove });
+  const trace = await runNoTxn(client, block, faults, prepared);
   if (trace.error) return trace;
   try {
     await remove(client);

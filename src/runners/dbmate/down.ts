@@ -1,8 +1,9 @@
 import type pg from 'pg';
 import { runNoTxn, runScript, runScriptInTxn, toPgError } from '../execute.js';
-import { downBlock, type DownTrace } from '../down.js';
+import { downBlock, downTrace, type DownTrace } from '../down.js';
 import { quiet } from '../sequence.js';
-import type { BlockTrace, Plan } from '../types.js';
+import type { Block, BlockTrace, DownStepOptions, Plan } from '../types.js';
+import type { Fault } from '../../faults/types.js';
 import type { Migration } from '../../migrations/types.js';
 import type { DatabaseHandle } from '../../postgres/types.js';
 
@@ -16,32 +17,35 @@ import type { DatabaseHandle } from '../../postgres/types.js';
 const SELECT_APPLIED = 'select version from public.schema_migrations';
 const DELETE_MIGRATION = 'delete from public.schema_migrations where version = $1';
 
-export async function stepDown(plan: Plan, db: DatabaseHandle): Promise<DownTrace> {
+export async function stepDown(plan: Plan, db: DatabaseHandle, options: DownStepOptions = {}): Promise<DownTrace> {
   const client = quiet(await db.connect());
   try {
     const applied = new Set((await client.query<{ version: string }>(SELECT_APPLIED).catch(() => ({ rows: [] as { version: string }[] }))).rows.map((r) => r.version));
     // The set is in file-name order: the last applied file is the one dbmate rolls back.
     const migration = [...plan.set.migrations].reverse().find((m) => applied.has(m.id));
     if (!migration) return { ok: false, refusal: { message: "Error: can't rollback: no migrations have been applied", operatorAction: 'run `dbmate up` first' } };
-    const trace = await runDown(client, migration);
-    if (trace.error) {
-      const failed = trace.outcomes.find((o) => o.status === 'error');
-      return { migration, ok: false, failure: { ...(failed ? { statement: failed.statement } : {}), error: trace.error } };
-    }
-    return { migration, ok: true, ...(migration.down!.statements.length === 0 ? { missing: 'its -- migrate:down section is empty, so `dbmate rollback` only deletes its schema_migrations row' } : {}) };
+    const trace = await runDown(client, migration, options.faults);
+    return downTrace(migration, trace, migration.down!.statements.length === 0 ? 'its -- migrate:down section is empty, so `dbmate rollback` only deletes its schema_migrations row' : undefined);
   } finally {
     await client.end().catch(() => undefined);
   }
 }
 
-async function runDown(client: pg.Client, migration: Migration): Promise<BlockTrace> {
+/** The down section as one tx.Exec: in the transaction of the rollback, or alone with `transaction:false`. */
+export function downSectionBlock(_plan: Plan | undefined, migration: Migration): Block | undefined {
+  const down = migration.down;
+  if (!down) return undefined;
+  if (migration.directives['down-transaction'] !== false) return downBlock(migration, 'in-txn');
+  return downBlock(migration, down.statements.length === 1 ? 'no-txn' : 'script');
+}
+
+async function runDown(client: pg.Client, migration: Migration, faults: Fault[] | undefined): Promise<BlockTrace> {
   const remove = async (c: pg.Client): Promise<void> => {
     await c.query(DELETE_MIGRATION, [migration.id]);
   };
-  const down = migration.down!;
-  if (migration.directives['down-transaction'] !== false) return runScriptInTxn(client, downBlock(migration, 'in-txn'), undefined, { beforeCommit: remove });
-  const block = downBlock(migration, down.statements.length === 1 ? 'no-txn' : 'script');
-  const trace = block.rule === 'no-txn' ? await runNoTxn(client, block, undefined, (c) => c.query(block.text!)) : await runScript(client, block);
+  const block = downSectionBlock(undefined, migration)!;
+  if (block.rule === 'in-txn') return runScriptInTxn(client, block, faults, { beforeCommit: remove });
+  const trace = block.rule === 'no-txn' ? await runNoTxn(client, block, faults, (c) => c.query(block.text!)) : await runScript(client, block, faults);
   if (trace.error) return trace;
   try {
     await remove(client);

@@ -1,8 +1,10 @@
 import type pg from 'pg';
 import { runInTxn, runNoTxn, runScript, runScriptInTxn, toPgError } from '../execute.js';
-import { downBlock, type DownTrace } from '../down.js';
+import { downBlock, downTrace, type DownTrace } from '../down.js';
 import { quiet } from '../sequence.js';
-import type { BlockTrace } from '../types.js';
+import type { Block, BlockTrace, DownRecovery, DownStepOptions } from '../types.js';
+import type { Migration } from '../../migrations/types.js';
+import type { Fault } from '../../faults/types.js';
 import type { DatabaseHandle } from '../../postgres/types.js';
 import { explainCut, naiveStatements, sendPiece, type GolangMigratePlan } from './model.js';
 import { operatorAction, SELECT_VERSION, setVersion, writeVersion } from './version.js';
@@ -15,8 +17,8 @@ import { operatorAction, SELECT_VERSION, setVersion, writeVersion } from './vers
  * (ErrDirty), as `migrate up` does. See docs/runners/golang-migrate.md, "Down migrations".
  */
 
-/** One `migrate down 1` on `db`. */
-export async function stepDown(plan: GolangMigratePlan, db: DatabaseHandle): Promise<DownTrace> {
+/** One `migrate down 1` on `db`; `options.faults` fire in the down file's block. */
+export async function stepDown(plan: GolangMigratePlan, db: DatabaseHandle, options: DownStepOptions = {}): Promise<DownTrace> {
   const client = quiet(await db.connect());
   try {
     const row = (await client.query<{ version: string; dirty: boolean }>(SELECT_VERSION).catch(() => ({ rows: [] }))).rows[0];
@@ -29,40 +31,69 @@ export async function stepDown(plan: GolangMigratePlan, db: DatabaseHandle): Pro
     if (!migration) {
       return { ok: false, refusal: { message: `no migration found for version ${row.version}`, operatorAction: `put the files of version ${row.version} back in the folder` } };
     }
-    const previous = index > 0 ? BigInt(plan.set.migrations[index - 1]!.id) : -1n;
+    const previous = previousVersion(plan, migration);
     if (!migration.down) {
       await setVersion(client, previous, true);
       await setVersion(client, previous, false);
       return { migration, ok: true, missing: 'it has no .down.sql file, so `migrate down` only moves the version back and leaves what the up file made' };
     }
-    const trace = await runDown(client, plan, migration, previous);
-    if (trace.error) {
-      const failed = trace.outcomes.find((o) => o.status === 'error');
-      return { migration, ok: false, failure: { ...(failed ? { statement: failed.statement } : {}), error: trace.error } };
-    }
-    return { migration, ok: true, ...(migration.down.statements.length === 0 ? { missing: 'its .down.sql file holds no statement' } : {}) };
+    const trace = await runDown(client, plan, downFileBlock(plan, migration)!, previous, options.faults);
+    return downTrace(migration, trace, migration.down.statements.length === 0 ? 'its .down.sql file holds no statement' : undefined);
   } finally {
     await client.end().catch(() => undefined);
   }
 }
 
-/** The down file as runMigration sends an up file, under the same settings, towards `previous`. */
-async function runDown(client: pg.Client, plan: GolangMigratePlan, migration: GolangMigratePlan['set']['migrations'][number], previous: bigint): Promise<BlockTrace> {
+/** The version before `migration`'s in the files: NilVersion (-1) before the first. */
+function previousVersion(plan: GolangMigratePlan, migration: Migration): bigint {
+  const index = plan.set.migrations.indexOf(migration);
+  return index > 0 ? BigInt(plan.set.migrations[index - 1]!.id) : -1n;
+}
+
+/** The down file as runMigration sends an up file, under the same settings. */
+export function downFileBlock(plan: GolangMigratePlan, migration: Migration): Block | undefined {
+  if (!migration.down) return undefined;
   const { multiStatement, transactions } = plan.settings;
-  const statements = multiStatement ? naiveStatements({ ...migration, up: migration.down! }) : migration.down!.statements;
-  const block = downBlock(migration, transactions ? 'in-txn' : multiStatement || statements.length === 1 ? 'no-txn' : 'script', statements);
+  const statements = multiStatement ? naiveStatements({ ...migration, up: migration.down }) : migration.down.statements;
+  return downBlock(migration, transactions ? 'in-txn' : multiStatement || statements.length === 1 ? 'no-txn' : 'script', statements);
+}
+
+/**
+ * After a failed `migrate down 1` the version is the one before, dirty, and `migrate` refuses until
+ * `migrate force`: to the migration's own version when the down file did not take effect (then the
+ * step again), or to the version before when it did (nothing more to run).
+ */
+export function downRecoveries(plan: GolangMigratePlan, migration: Migration): DownRecovery[] {
+  const force = (version: bigint) => async (db: DatabaseHandle): Promise<void> => {
+    const client = quiet(await db.connect());
+    try {
+      await setVersion(client, version, false);
+    } finally {
+      await client.end().catch(() => undefined);
+    }
+  };
+  const previous = previousVersion(plan, migration);
+  return [
+    { label: `\`migrate force ${migration.id}\` and \`migrate down 1\``, apply: force(BigInt(migration.id)), again: true },
+    { label: `\`migrate force ${previous < 0n ? '-1' : plan.set.migrations[plan.set.migrations.indexOf(migration) - 1]!.id}\``, apply: force(previous), again: false },
+  ];
+}
+
+/** The down file as runMigration sends an up file, towards `previous`. */
+async function runDown(client: pg.Client, plan: GolangMigratePlan, block: Block, previous: bigint, faults: Fault[] | undefined): Promise<BlockTrace> {
+  const { multiStatement, transactions } = plan.settings;
   if (transactions) {
     const beforeCommit = (c: pg.Client): Promise<void> => writeVersion(c, previous, false);
-    return explainCut(multiStatement ? await runInTxn(client, block, undefined, { beforeCommit, send: sendPiece }) : await runScriptInTxn(client, block, undefined, { beforeCommit }));
+    return explainCut(multiStatement ? await runInTxn(client, block, faults, { beforeCommit, send: sendPiece }) : await runScriptInTxn(client, block, faults, { beforeCommit }));
   }
   await setVersion(client, previous, true);
   const trace = multiStatement
-    ? await runNoTxn(client, block, undefined, sendPiece)
+    ? await runNoTxn(client, block, faults, sendPiece)
     : block.rule === 'no-txn'
-      ? await runNoTxn(client, block, undefined, (c) => c.query(block.text!))
-      : block.text!.trim() === ''
+      ? await runNoTxn(client, block, faults, (c) => c.query(block.text!))
+      : block.text!.trim() === '' && !faults?.length
         ? { block, outcomes: [], durable: 0 }
-        : await runScript(client, block);
+        : await runScript(client, block, faults);
   if (trace.error) return explainCut(trace);
   try {
     await setVersion(client, previous, false);

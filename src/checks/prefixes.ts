@@ -1,0 +1,57 @@
+import type { MigrationSet } from '../migrations/types.js';
+import type { DatabaseHandle } from '../postgres/types.js';
+import type { Plan, RunnerModel, Trace } from '../runners/types.js';
+import type { State, States } from './states.js';
+
+/**
+ * The states migrations 1..j reach by ups alone, as the tool leaves them when its folder holds
+ * only those files: the model plans each prefix of the set, so that a tool that runs several
+ * migrations in one transaction (as some tools do) still gives a state after every migration, and the
+ * state of no migration is the tool's empty tracker. Each is built from the one before.
+ */
+export class Prefixes {
+  readonly #built = new Map<number, Promise<State>>();
+  readonly #plans = new Map<number, Plan>();
+
+  constructor(
+    readonly states: States,
+    readonly model: RunnerModel,
+    readonly set: MigrationSet,
+    readonly runnerOptions: Record<string, string>,
+  ) {}
+
+  plan(j: number): Plan {
+    let plan = this.#plans.get(j);
+    if (!plan) {
+      plan = this.model.plan({ ...this.set, migrations: this.set.migrations.slice(0, j) }, this.runnerOptions);
+      this.#plans.set(j, plan);
+    }
+    return plan;
+  }
+
+  /** Runs the tool with the first j files on `db`. */
+  run(j: number, db: DatabaseHandle): Promise<Trace> {
+    return this.model.run(this.plan(j), db);
+  }
+
+  after(j: number): Promise<State> {
+    let state = this.#built.get(j);
+    if (!state) {
+      state = (async () => {
+        const db = j === 0 ? await this.states.server.createDatabase() : await this.states.copy(await this.after(j - 1));
+        const trace = await this.run(j, db);
+        if (!trace.ok) throw new Error(`the first ${j} migrations alone do not apply: ${trace.failure?.error.message ?? trace.refusal?.message ?? 'the run failed'}`);
+        return { db, trace, hash: await this.states.hash(db) };
+      })();
+      this.#built.set(j, state);
+    }
+    return state;
+  }
+
+  async close(): Promise<void> {
+    for (const state of this.#built.values()) {
+      const reached = await state.catch(() => undefined);
+      if (reached) await this.states.drop(reached.db);
+    }
+  }
+}
