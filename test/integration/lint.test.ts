@@ -164,11 +164,10 @@ describe('migtest lint on migrations-under-test/', () => {
   // A drift from the committed expected schema (schema-drift) is no statement's fault: no rule can see it.
   // Nor is a permission the deploy role lacks (rls-deploy-role): only a run as that role shows it.
   // A scenario with --verify predicts findings in its verify file, an invariant no lint rule reads.
-  // Nor a down that does not undo its up at the place the down check shows it: down-leaves-behind
-  // names the up's CREATE (EXPECTED above), the check the down section; seed rows it cannot see.
-  // Nor a down section outside a transaction that cannot run twice (dbmate-down-crash): no rule
-  // reads what a rollback interrupted between its section and its tracker row runs again.
-  const UNSEEN_BY_LINT = new Set(['rls-deploy-role/broken', 'golang-migrate-down/broken', 'dbmate-down/broken', 'cigogne-down/broken', 'dbmate-down-crash/broken']);
+  // Nor seed rows a down leaves (cigogne-down): down-leaves-behind reads objects by name. Nor a down
+  // section outside a transaction that cannot run twice (dbmate-down-crash): no rule reads what a
+  // rollback interrupted between its section and its tracker row runs again.
+  const UNSEEN_BY_LINT = new Set(['rls-deploy-role/broken', 'cigogne-down/broken', 'dbmate-down-crash/broken']);
   const lintable = (c: Case): boolean =>
     c.broken && !UNSEEN_BY_LINT.has(c.id) && !c.scenario.verify && !(c.set.expect ?? []).every((p) => p.check === 'expected');
   it.each(CASES.filter(lintable).map((c) => [c.id, c] as const))('%s: flagged at the line the scenario predicts', async (_id, c) => {
@@ -300,6 +299,17 @@ describe('lint with fresh and fault (a real PostgreSQL)', () => {
     const owner = findingsOf(results, 'lint').find((f) => f.case?.rule === 'codd-bootstrap-owner');
     expect(owner!.case).toMatchObject({ confirmed: true, confirmedBy: ['fresh'] });
     expect(findingsOf(results, 'fresh').map((f) => f.case?.lint)).toEqual([['codd-bootstrap-owner']]);
+  });
+
+  it('golang-migrate-down/broken: check down confirms down-leaves-behind, at the up it fails again and the down that left the type', async () => {
+    const results = await checkWithLint(join(ROOT, 'migrations-under-test/golang-migrate-down/broken'), 'golang-migrate', {}, 'down');
+    const [rule] = findingsOf(results, 'lint');
+    expect(rule!.case).toMatchObject({ rule: 'down-leaves-behind', confirmed: true, confirmedBy: ['down'] });
+    const down = findingsOf(results, 'down');
+    expect(down.map((f) => [basename(f.file ?? ''), f.line, f.case?.lint])).toEqual([
+      ['000002_add_account_status.down.sql', 2, ['down-leaves-behind']],
+      ['000002_add_account_status.up.sql', 1, ['down-leaves-behind']],
+    ]);
   });
 
   it('golang-migrate-dirty/broken with transactions=true: the fault that splits the block is at a COMMIT/BEGIN lint flags', async () => {

@@ -178,5 +178,7 @@ function problemOf(target: LintStatement, made: Made, migration: Migration): Pro
     message: `the down section of ${migration.name} does not drop ${what}, which this statement creates: after a rollback it is left behind, so the state is not the one the earlier migrations reach, and this statement fails with ${made.sqlstate} (already exists) when the migration is applied again`,
     hint: `add ${command} ${made.name} to the down section (after what depends on it)`,
     sqlstate: made.sqlstate,
+    // Check down shows the leftover at the down section's first statement (the state after it).
+    ...(migration.down?.statements[0] ? { effect: { file: migration.down.file, line: migration.down.statements[0].line } } : {}),
   };
 }
