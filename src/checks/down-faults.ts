@@ -101,7 +101,7 @@ async function evaluate(run: Run, c: DownFaultCase, block: Block): Promise<Findi
   const db = await states.copy(await references.after(c.k));
   try {
     const fault: Fault = { kind: c.kind, block: DOWN_BLOCK, at: c.at, sqlstate: INJECTED_SQLSTATE, ...(block.statements[c.at] ? { before: block.statements[c.at]! } : {}) };
-    const step = await down.step(states.plan, db, { faults: [fault] });
+    const step = await states.stepDown(db, { faults: [fault] });
     // A down that fails or is refused on its own is check down's finding, not a fault's.
     if (step.refusal || step.migration !== migration || (step.failure && !step.failure.faulted)) return null;
     if (step.ok) throw new Error(`${point.label}: the runner model ran the down section without reaching the fault`);
@@ -139,7 +139,7 @@ async function recover(run: Run, db: DatabaseHandle, migration: Migration, k: nu
   const target = await references.after(k - 1);
   const judge = async (on: DatabaseHandle, again: boolean): Promise<Recovery> => {
     if (again) {
-      const step = await down.step(states.plan, on);
+      const step = await states.stepDown(on);
       if (step.refusal) return { kind: 'refused', message: step.refusal.message, operatorAction: step.refusal.operatorAction };
       if (step.failure) return { kind: 'failed', ...(step.failure.statement ? { statement: step.failure.statement } : {}), error: step.failure.error };
     }
@@ -177,12 +177,7 @@ function partial(run: Run, k: number, block: Block, durable: number): Promise<St
     state = (async () => {
       const reference = await references.after(k);
       const db = await states.copy(reference);
-      const client = await db.connect();
-      try {
-        for (const statement of block.statements.slice(0, durable)) await client.query(statement.sql);
-      } finally {
-        await client.end();
-      }
+      await states.replay(db, block.statements.slice(0, durable), `the first ${durable} statements of the down section of migration ${k}`);
       return { db, trace: reference.trace, hash: await states.hash(db) };
     })();
     run.partials.set(key, state);

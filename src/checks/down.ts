@@ -43,7 +43,7 @@ export const down: Check = {
           await walk.reset(k - 1);
           continue;
         }
-        const step = await model.down.step(states.plan, walk.db);
+        const step = await states.stepDown(walk.db);
         const own = await judgeStep(context, references, walk, k, migration, step, reproduce);
         findings.push(...own.findings);
         if (own.reset) await walk.reset(k - 1);
@@ -109,7 +109,7 @@ async function judgeStep(
   if (!undone.equal || again.length > 0) return { findings, reset: true };
   // Back to the state before k for the next step: the same down again, on the same state (cheaper
   // than a copy of the database for every step).
-  const back = await context.model.down!.step(states.plan, db);
+  const back = await states.stepDown(db);
   return { findings, reset: !back.ok };
 }
 

@@ -31,7 +31,7 @@ export class Prefixes {
 
   /** Runs the tool with the first j files on `db`. */
   run(j: number, db: DatabaseHandle): Promise<Trace> {
-    return this.model.run(this.plan(j), db);
+    return this.states.run(db, {}, this.plan(j));
   }
 
   after(j: number): Promise<State> {

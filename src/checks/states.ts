@@ -2,7 +2,7 @@ import type { MigrationSet, Statement } from '../migrations/types.js';
 import type { DatabaseHandle, Server } from '../postgres/types.js';
 import { execStatements } from '../runners/execute.js';
 import { VirtualClock, type RetryPolicy } from '../runners/retry.js';
-import type { Plan, RunOptions, RunnerModel, Trace } from '../runners/types.js';
+import type { DownStepOptions, DownTrace, Plan, RunOptions, RunnerModel, Trace } from '../runners/types.js';
 import { takeSnapshot } from '../snapshot/snapshot.js';
 import { stateHash, type StateHash } from '../snapshot/hash.js';
 import type { Snapshot } from '../snapshot/types.js';
@@ -107,12 +107,12 @@ export class States {
    * tool again, and applies only where a check asks for it (`options.retry`): elsewhere the
    * checks look at one run and, when it matters, the next.
    */
-  async run(db: DatabaseHandle, options: RunOptions = {}): Promise<Trace> {
+  async run(db: DatabaseHandle, options: RunOptions = {}, plan: Plan = this.plan): Promise<Trace> {
     const retry = 'retry' in options ? options.retry : this.model.retry ? this.settings.retry : undefined;
     const { retry: _given, ...rest } = options;
     const runner = await this.runner(db);
     const trace = await this.#cluster.around(db, () =>
-      this.model.run(this.plan, runner, {
+      this.model.run(plan, runner, {
         clock: new VirtualClock(),
         ...rest,
         ...(retry ? { retry } : {}),
@@ -127,6 +127,17 @@ export class States {
       if (exhausted) throw exhausted;
     }
     return trace;
+  }
+
+  /**
+   * One step of the tool's rollback on `db` (the model has down semantics), as the set's runs go:
+   * as `--role` when given, under the case's lineage of server settings and roles.
+   */
+  async stepDown(db: DatabaseHandle, options: DownStepOptions = {}): Promise<DownTrace> {
+    const down = this.model.down;
+    if (!down) throw new Error(`${this.model.name} has no down migrations`);
+    const runner = await this.runner(db);
+    return this.#cluster.around(db, () => down.step(this.plan, runner, options));
   }
 
   /** The --verify statements that do not hold on `db` (none given: none). */
@@ -310,17 +321,21 @@ export class States {
         const runner = await this.runner(db);
         await this.#cluster.around(db, () => this.model.replay!(this.plan, runner, block, durable));
       } else {
-        const statements: Statement[] = block.statements.slice(0, durable);
-        const client = await (await this.runner(db)).connect();
-        try {
-          const run = await execStatements(client, statements);
-          if (run.error) throw new Error(`replaying the first ${durable} statements of block ${b} failed: ${run.error.message}`);
-        } finally {
-          await client.end();
-        }
+        await this.replay(db, block.statements.slice(0, durable), `the first ${durable} statements of block ${b}`);
       }
       return this.keep(db, { blocks: [], ok: true });
     });
+  }
+
+  /** Runs `statements` on `db` one by one, each committed, as the set's runs go (as `--role`); `what` names them if one fails. */
+  async replay(db: DatabaseHandle, statements: Statement[], what: string): Promise<void> {
+    const client = await (await this.runner(db)).connect();
+    try {
+      const run = await execStatements(client, statements);
+      if (run.error) throw new Error(`replaying ${what} failed: ${run.error.message}`);
+    } finally {
+      await client.end();
+    }
   }
 
   /**

@@ -8,7 +8,7 @@ import { golangMigrate as tool } from '../../src/runners/golang-migrate/index.js
 
 const golangMigrate = tool.model;
 import { dbmate } from '../../src/runners/dbmate/model.js';
-import { ROOT } from '../helpers/cli.js';
+import { migtest, ROOT, type JsonReport } from '../helpers/cli.js';
 import { sql } from '../helpers/db.js';
 import { sharedServer } from '../helpers/shared-server.js';
 
@@ -104,6 +104,20 @@ describe('check down', () => {
 });
 
 describe('the tools\' trackers after one step down', () => {
+  it('--role: the ups and the steps down run as the deploy role, so a down only a superuser may run fails with 42501', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'migtest-down-'));
+    scratch.push(dir);
+    writeFileSync(path.join(dir, '000001_audit.up.sql'), 'CREATE TABLE audit (id int PRIMARY KEY);\n');
+    // Replica mode to skip triggers while dropping: a superuser's setting.
+    writeFileSync(path.join(dir, '000001_audit.down.sql'), "SET session_replication_role = replica;\nDROP TABLE audit;\nSET session_replication_role = origin;\n");
+    const args = ['check', dir, '--runner', 'golang-migrate', '--checks', 'down', '--format', 'json'];
+    const asSuperuser = await migtest(args);
+    expect(asSuperuser.code).toBe(0);
+    const asRole = JSON.parse((await migtest([...args, '--role', 'app_deployer'])).stdout) as JsonReport;
+    expect(asRole.checks[0]!.findings.map((f) => [path.basename(f.file ?? ''), f.line, f.sqlstate])).toEqual([['000001_audit.down.sql', 1, '42501']]);
+    expect(asRole.checks[0]!.findings[0]!.reproduce).toContain('--role app_deployer');
+  });
+
   it('golang-migrate: the version before, clean; no row once the first migration is undone', async () => {
     const set = await loadSet(path.join(SETS, 'golang-migrate-down/fixed'), 'golang-migrate');
     const plan = golangMigrate.plan(set);
