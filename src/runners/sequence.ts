@@ -50,6 +50,7 @@ export async function runBlocks(
         };
         break;
       }
+      await options.afterBlock?.(block);
     }
   } finally {
     if (!client) await connection.end().catch(() => undefined);

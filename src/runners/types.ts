@@ -186,6 +186,11 @@ export interface RunOptions {
   retry?: RetryPolicy;
   /** Where the waits between tries happen; a real clock when absent. Checks pass a virtual one. */
   clock?: Clock;
+  /**
+   * Awaited after each block that succeeded, before the next one starts: a caller that reads the
+   * state between blocks (check down reads every migration's state in one run).
+   */
+  afterBlock?: (block: Block) => Promise<void>;
 }
 
 /**
