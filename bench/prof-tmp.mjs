@@ -10,7 +10,7 @@ const set = await loadSet('/tmp/downset45', 'golang-migrate');
 const server = await startEmbedded({ major: 17 });
 const totals = {};
 const wrap = (obj, name, label) => { const f = obj[name]; obj[name] = async function (...a) { const t = performance.now(); try { return await f.apply(this, a); } finally { const d = performance.now() - t; totals[label] = totals[label] ?? [0,0]; totals[label][0] += d; totals[label][1]++; } }; };
-wrap(States.prototype, 'hash', 'hash'); wrap(States.prototype, 'copy', 'copy'); wrap(States.prototype, 'fresh', 'fresh');
+wrap(States.prototype, 'hash', 'hash'); wrap(States.prototype, 'copy', 'copy'); const f0 = States.prototype.fresh; States.prototype.fresh = function () { if (!globalThis.__shown) { globalThis.__shown = 1; console.log(new Error('fresh').stack.split('\n').slice(1, 8).join('\n')); } return f0.call(this); }; wrap(States.prototype, 'fresh', 'fresh');
 wrap(model, 'run', 'run'); wrap(model.down, 'step', 'step'); wrap(server, 'createDatabase', 'createDatabase'); wrap(States.prototype, 'drop', 'drop');
 for (let i = 0; i < 2; i++) {
   for (const k of Object.keys(totals)) delete totals[k];

@@ -25,7 +25,6 @@ export const down: Check = {
     if (!model.down) {
       return { status: 'skip', cases: 0, findings: [], reason: `${model.name} has no down migrations: nothing to undo` };
     }
-    await appliedSet(context); // a set that does not apply cannot be stepped down (runChecks reports it)
     const references = new Prefixes(states, model, context.set, states.settings.runnerOptions);
     const findings: Finding[] = [];
     const reproduce = context.reproduce('down');
@@ -33,7 +32,12 @@ export const down: Check = {
     let cases = 0;
     let walk: Walk | undefined;
     try {
-      walk = await Walk.up(references, migrations.length);
+      walk = await Walk.up(references, migrations.length).catch(async (error: unknown) => {
+        // A set that does not apply cannot be stepped down: the fresh run says where (runChecks
+        // reports the check as unable to run). The walk up is that run, one file at a time.
+        await appliedSet(context);
+        throw error;
+      });
       for (let k = migrations.length; k >= 1; k--) {
         const migration = migrations[k - 1]!;
         cases++;
@@ -204,14 +208,15 @@ class Walk {
     const failed = (j: number, trace: Trace): Error =>
       new Error(`the first ${j} migrations alone do not apply: ${trace.failure?.error.message ?? trace.refusal?.message ?? 'the run failed'}`);
     try {
-      hashes.push(await states.hash(db, { canonical: false }));
       const plan = references.plan(count);
       if (plan.blocks.length === count && plan.blocks.every((block, i) => block.migrations.length === 1 && block.migrations[0] === plan.set.migrations[i])) {
         // One block per migration, each committed when it ends: the state after block j of one run
-        // is the state a run with j files leaves, so one run gives them all.
-        const trace = await states.run(db, { afterBlock: async () => void hashes.push(await states.hash(db, { canonical: false })) }, plan);
+        // is the state a run with j files leaves, so one run gives them all; before the first
+        // block, the tool's empty tracker (what the first migration's down leaves).
+        const trace = await states.run(db, { atBoundary: async (next) => void (hashes[next] = await states.hash(db, { canonical: false })) }, plan);
         if (!trace.ok) throw failed(hashes.length, trace);
       } else {
+        hashes.push(await states.hash(db, { canonical: false }));
         for (let j = 1; j <= count; j++) {
           const trace = await references.run(j, db);
           if (!trace.ok) throw failed(j, trace);

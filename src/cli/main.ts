@@ -140,7 +140,7 @@ function program(result: { code: number }): Command {
     .option('--runs <n>', 'cases per property-based check', parseInteger('--runs', 1))
     .option('--exhaustive', 'enumerate every case instead of sampling')
     .option('--shard <i/n>', 'run shard i of n: the cases of resume, fault and retry split across n machines (same --seed on each); fresh, twice and lint on shard 1')
-    .addOption(new Option('--direction <up|down>', 'down: checks fault and resume run over the tool\'s rollback (golang-migrate, dbmate, cigogne), one down section at a time; default up').choices(['up', 'down']))
+    .addOption(new Option('--direction <up|down>', 'down: checks fault and resume run over the tool\'s rollback (for a tool with down migrations), one down section at a time; default up').choices(['up', 'down']))
     .option('--faults <kinds>', 'fault kinds for check fault: error, terminate, crash (embedded and container)', 'error,terminate')
     .option('--statement-timeout <duration>', 'longest one statement of a migration may run, e.g. 500ms, 30s, 5m: past it, a finding (default 5m)')
     .option('--role <name>', 'run the set as this role (LOGIN, no superuser, owner of each case\'s database), as a production deploy user; embedded and container')

@@ -32,10 +32,13 @@ export async function runBlocks(
 ): Promise<Trace> {
   const connection = quiet(client ?? (await db.connect()));
   const trace: Trace = { blocks: [], ok: true };
+  // The last block run, for the boundary after it (-1: none ran, so the boundary is block 0's).
+  let last = (options.from ?? 0) - 1;
   try {
     for (const block of blocks) {
       if (options.from !== undefined && block.index < options.from) continue;
       if (options.until !== undefined && block.index >= options.until) break;
+      await options.atBoundary?.(block.index);
       const result = await runBlock(connection, block);
       trace.blocks.push(result);
       if (result.error) {
@@ -50,8 +53,9 @@ export async function runBlocks(
         };
         break;
       }
-      await options.afterBlock?.(block);
+      last = block.index;
     }
+    if (trace.ok && options.atBoundary) await options.atBoundary(last + 1);
   } finally {
     if (!client) await connection.end().catch(() => undefined);
   }

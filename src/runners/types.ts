@@ -187,10 +187,12 @@ export interface RunOptions {
   /** Where the waits between tries happen; a real clock when absent. Checks pass a virtual one. */
   clock?: Clock;
   /**
-   * Awaited after each block that succeeded, before the next one starts: a caller that reads the
-   * state between blocks (check down reads every migration's state in one run).
+   * Awaited at each block boundary of the run, with the index of the block about to run, and once
+   * more after the last block if every block succeeded (its index + 1): a caller that reads the
+   * state between blocks, the tool's own setup (its tracker table) done. Check down reads every
+   * migration's state in one run.
    */
-  afterBlock?: (block: Block) => Promise<void>;
+  atBoundary?: (next: number) => Promise<void>;
 }
 
 /**

@@ -129,19 +129,13 @@ const RAW_ROWS: Record<string, { text: string; where?: string }> = {
 };
 
 /**
- * The digest of a multiset of texts, one per row of `source` (a FROM item whose column `m` is each
- * text's md5): the count and the exact sums of the md5s' two halves. No sort, as an ordered
- * string_agg needs (on small tables the sort was most of a hash's time); a duplicated row counts
- * twice. An empty multiset digests to md5('').
+ * The digest of a multiset of texts, `text` for each row of `from`: their count and the exact sum
+ * of their 64-bit hashes (hashtextextended). No sort, as an ordered string_agg needs, nor a
+ * conversion of md5 digests to numbers: on 45 tables of 50 rows this is a quarter of either's
+ * time. A duplicated row counts twice. An empty multiset digests to md5('').
  */
-function unordered(source: string): string {
-  const half = (from: number): string => `pg_catalog.sum(('x' || pg_catalog.substr(u.m, ${from}, 16))::bit(64)::bigint)::text`;
-  return `(SELECT coalesce(pg_catalog.count(*)::text || ':' || ${half(1)} || ':' || ${half(17)}, pg_catalog.md5('')) FROM ${source} u)`;
-}
-
-/** A FROM item of the md5 of `text` for every row of `from` (OFFSET 0: computed once per row). */
-function md5s(text: string, from: string): string {
-  return `(SELECT pg_catalog.md5(${text}) AS m FROM ${from} OFFSET 0)`;
+function unordered(text: string, from: string): string {
+  return `(SELECT coalesce(pg_catalog.count(*)::text || ':' || pg_catalog.sum(pg_catalog.hashtextextended(${text}, 0))::text, pg_catalog.md5('')) FROM ${from})`;
 }
 
 function rawCatalogSql(version: CatalogVersion): string {
@@ -151,9 +145,9 @@ function rawCatalogSql(version: CatalogVersion): string {
       const rows = RAW_ROWS[name];
       const mine = INITDB_ROWS[name] === undefined ? own(key) : `(${own(key)} OR ${INITDB_ROWS[name]})`;
       const from = `pg_catalog.${name} r WHERE ${mine}${rows?.where ? ` AND ${rows.where}` : ''}`;
-      return `SELECT ${i} AS n, ${literal(name)}::text AS c, ${unordered(md5s(rows?.text ?? 'r::text', from))} AS d`;
+      return `SELECT ${i} AS n, ${literal(name)}::text AS c, ${unordered(rows?.text ?? 'r::text', from)} AS d`;
     }),
-    ...SHARED_CATALOGS.map((sql, i) => `SELECT ${1000 + i} AS n, NULL::text AS c, ${unordered(md5s('x.t', `(${sql}) x`))} AS d`),
+    ...SHARED_CATALOGS.map((sql, i) => `SELECT ${1000 + i} AS n, NULL::text AS c, ${unordered('x.t', `(${sql}) x`)} AS d`),
   ];
   // `populated`: the database-local catalogs that hold rows of the database's own, and the
   // `pg_class:<relkind>` and `pg_type:<typtype>` of those rows (see CatalogQuery.sources).
@@ -243,11 +237,11 @@ FROM (${query.sql.replaceAll('$1::text[]', trackers)}) q`,
     const parts = [
       ...tables.rows.map(
         (t) => `SELECT 'd' AS part, ${literal(`${t.schema}.${t.name}`)} AS name,
-  ${unordered(md5s('pg_catalog.to_jsonb(r.*)::text', `${t.relkind === 'p' ? '' : 'ONLY '}${quoteIdent(t.schema)}.${quoteIdent(t.name)} r`))} AS h`,
+  ${unordered('pg_catalog.to_jsonb(r.*)::text', `${t.relkind === 'p' ? '' : 'ONLY '}${quoteIdent(t.schema)}.${quoteIdent(t.name)} r`)} AS h`,
       ),
       ...trackerTables.rows.map(
         (t) => `SELECT 't' AS part, ${literal(`${t.schema}.${t.name}`)} AS name,
-  ${unordered(md5s(`(pg_catalog.to_jsonb(r.*) - ${volatile})::text`, `${quoteIdent(t.schema)}.${quoteIdent(t.name)} r`))} AS h`,
+  ${unordered(`(pg_catalog.to_jsonb(r.*) - ${volatile})::text`, `${quoteIdent(t.schema)}.${quoteIdent(t.name)} r`)} AS h`,
       ),
     ];
     const canonicalSql = `SELECT pg_catalog.md5(pg_catalog.string_agg(k || ':' || h, ',' ORDER BY k)) AS h FROM (${catalog}) x`;
@@ -267,7 +261,11 @@ FROM (${query.sql.replaceAll('$1::text[]', trackers)}) q`,
       const rows = dataResult.rows;
       rows.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
       data = md5(...rows.filter((r) => r.part === 'd').map((r) => `${r.name}=${r.h}`));
-      trackerHash = md5(...rows.filter((r) => r.part === 't').map((r) => `${r.name}=${r.h}`));
+      // A tracker table without rows records what no tracker table does: nothing applied (a
+      // snapshot's trackers compare the same way). So the state after the first migration's down
+      // has the tracker hash of the empty database.
+      const empty = createHash('md5').update('').digest('hex');
+      trackerHash = md5(...rows.filter((r) => r.part === 't' && r.h !== empty).map((r) => `${r.name}=${r.h}`));
     }
     const raw = md5(rawHash.rows[0]!.h, data, trackerHash);
     let schema = hashes.rows[0]!.h;
