@@ -184,7 +184,7 @@ export class RetryCases {
     const migration = block.migrations.find((m) => m.file === statement?.file) ?? block.migrations[0];
     const label = `ack lost after ${where(block, f.at, true)}`;
     const point: CasePoint = { ...(statement ? { statement } : {}), ...(migration ? { migration } : {}), label, details: {}, scope: scopeOf(this.blocks, c) };
-    const tracked = this.context.model.tracker !== undefined;
+    const tracked = this.context.states.tracker !== undefined;
     const { db, trace } = await this.#run(c);
     try {
       const report = this.#base(c, trace);
