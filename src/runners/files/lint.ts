@@ -1,8 +1,9 @@
 import type { ToolLint } from '../tool.js';
 import { settingsOf } from './settings.js';
 
-const again = 'the next start of the service runs the file again';
-const recordedApart = `with record=after-file the row is inserted only after the file committed, on its own: if the process dies in between, ${again}`;
+const again = 'the next start of the service runs every file whose row is not in the tracker (with tracker=none: every file, at every start)';
+const recordedApart =
+  'with record=after-file the row is inserted only after the file committed, on its own: if the process dies in between, the next start of the service runs the file again';
 
 /**
  * What lint needs of the files model: a file can run twice only where the runner leaves a gap
