@@ -128,7 +128,7 @@ export class States {
     // turn it into a finding (nor into a pass), so the run stops with exit 2.
     const failure = trace.failure;
     if (failure && !failure.faulted) {
-      const place = failure.statement ?? { file: failure.block.migrations[0]?.file ?? this.set.dir };
+      const place = failure.statement ?? { file: failure.block.migrations[0]?.file ?? failure.block.record?.file ?? this.set.dir };
       const exhausted = exhaustedByStatement(failure.error, place, this.server.provider);
       if (exhausted) throw exhausted;
     }

@@ -186,7 +186,7 @@ export class RetryCases {
     const f = c.faults[0]!;
     const block = this.blocks[f.block]!;
     const statement = statementAt(block, f.at);
-    const migration = block.migrations.find((m) => m.file === statement?.file) ?? block.migrations[0];
+    const migration = block.migrations.find((m) => m.file === statement?.file) ?? block.migrations[0] ?? block.record;
     const label = `ack lost after ${where(block, f.at, true)}`;
     const point: CasePoint = { ...(statement ? { statement } : {}), ...(migration ? { migration } : {}), label, details: {}, scope: scopeOf(this.blocks, c) };
     const tracked = this.context.states.tracker !== undefined;
