@@ -6,6 +6,7 @@ import { files } from '../../src/runners/files/model.js';
 import { settingsOf } from '../../src/runners/files/settings.js';
 import { trackerOf } from '../../src/runners/tracker.js';
 import { skipReason } from '../../src/checks/applies.js';
+import { migrationOf, where as retryWhere } from '../../src/checks/retry/cases.js';
 import { lint, memorySet, where } from './lint-set.js';
 
 const SET = { '000001_plans.up.sql': 'CREATE TABLE IF NOT EXISTS plans (code text PRIMARY KEY);', '000002_seed.up.sql': "INSERT INTO plans VALUES ('free');\nSELECT 1;" };
@@ -99,6 +100,15 @@ describe('files: the plan', () => {
   });
 });
 
+describe('files: how checks name the gap between a file and its row', () => {
+  it('a fault in a record block is after the file ran and before its row, and belongs to that file', async () => {
+    const set = await memorySet(SET, 'files');
+    const row = files.plan(set, {}).blocks[3]!;
+    expect(retryWhere(row, 0, false)).toBe('after 000002_seed.up.sql ran, before its tracker row (block 4)');
+    expect(migrationOf(row, undefined)).toBe('000002_seed.up.sql');
+  });
+});
+
 describe('files: what lint knows of a file running twice', () => {
   async function reruns(options: Record<string, string>): Promise<string[]> {
     const set = await memorySet(SET, 'files');
@@ -114,6 +124,12 @@ describe('files: what lint knows of a file running twice', () => {
       '000002_seed.up.sql:2 after-partial-apply',
     ]);
     expect(await reruns({ tracker: 'none' })).toEqual(['000001_plans.up.sql:1 every-run', '000002_seed.up.sql:1 every-run', '000002_seed.up.sql:2 every-run']);
+    // BEGIN/COMMIT around the file does not take the row in: it still comes after the COMMIT.
+    expect(await reruns({ transaction: 'per-file' })).toEqual([
+      '000001_plans.up.sql:1 after-partial-apply',
+      '000002_seed.up.sql:1 after-partial-apply',
+      '000002_seed.up.sql:2 after-partial-apply',
+    ]);
   });
 
   it('a seed INSERT without ON CONFLICT is flagged under after-file and tracker=none, not under with-file', async () => {
