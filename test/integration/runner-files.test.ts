@@ -12,7 +12,7 @@ import { startEmbedded } from '../../src/postgres/embedded.js';
 import type { DatabaseHandle, Server } from '../../src/postgres/types.js';
 import { files } from '../../src/runners/files/model.js';
 import type { RunOptions, RunnerOptions, Trace } from '../../src/runners/types.js';
-import { ROOT } from '../helpers/cli.js';
+import { migtest, ROOT } from '../helpers/cli.js';
 import { sql } from '../helpers/db.js';
 
 const STORY = path.join(ROOT, 'migrations-under-test/files-after-file');
@@ -189,6 +189,22 @@ describe('files: lock=advisory', () => {
     } finally {
       await replica.end();
     }
+  });
+});
+
+describe('files: bad options on the command line', () => {
+  it('exit 2 before any server starts, with the fix, and the file when a file is the cause', async () => {
+    const bad = await migtest(['check', path.join(STORY, 'broken'), '--runner', 'files', '--runner-option', 'record=before-file']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('record=before-file is not one of after-file, with-file');
+    expect(bad.stderr).toContain('fix: write record=after-file or record=with-file');
+    const dir = path.join(scratch, 'unnumbered');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(path.join(dir, '001_a.up.sql'), 'SELECT 1;\n');
+    writeFileSync(path.join(dir, 'seed.up.sql'), 'SELECT 2;\n');
+    const unnumbered = await migtest(['check', dir, '--runner', 'files', '--runner-option', 'key=version']);
+    expect(unnumbered.code).toBe(2);
+    expect(unnumbered.stderr).toContain(`${path.join(dir, 'seed.up.sql')}: seed.up.sql has no leading number`);
   });
 });
 
