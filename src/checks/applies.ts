@@ -1,4 +1,5 @@
-import type { RunnerModel, Trace } from '../runners/types.js';
+import type { Plan, RunnerModel, Trace } from '../runners/types.js';
+import { trackerOf } from '../runners/tracker.js';
 import { errorFinding } from './findings.js';
 import type { State } from './states.js';
 import type { CheckContext, CheckName, CheckOutcome, Finding } from './types.js';
@@ -61,9 +62,10 @@ function firstRunFinding(check: CheckName, trace: Trace, reproduce: string): Fin
  * its name), or undefined when it applies. Such a check is skipped with the reason: a pass would
  * say a property holds that nothing tested. The table in docs/checks.md says the same per runner.
  */
-export function skipReason(check: CheckName, model: RunnerModel): string | undefined {
-  if (check === 'twice' && model.tracker) {
-    const table = `${model.tracker.schema}.${model.tracker.table}`;
+export function skipReason(check: CheckName, model: RunnerModel, plan?: Plan): string | undefined {
+  const tracker = plan ? trackerOf(model, plan) : model.tracker;
+  if (check === 'twice' && tracker) {
+    const table = `${tracker.schema}.${tracker.table}`;
     return `${model.name} records each migration it applies in ${table} and never runs one again, so a second run has nothing to do and twice cannot find anything; resume and fault run a migration again after a partial run`;
   }
   return undefined;

@@ -53,12 +53,13 @@ function casePoint(block: Block, c: FaultCase): CasePoint {
   const before = block.statements[c.at];
   const last = block.statements[block.statements.length - 1];
   const statement = before ?? last;
-  const migration = statement ? block.migrations.find((m) => m.file === statement.file) : block.migrations[0];
-  const where = before ? `before statement ${c.at + 1}` : 'after the last statement';
+  const migration = statement ? block.migrations.find((m) => m.file === statement.file) : (block.migrations[0] ?? block.record);
+  // A block that only writes a tracker row: its boundary is the gap between a migration and its record.
+  const where = before ? `before statement ${c.at + 1}` : block.record ? `after ${block.record.name} ran, before its tracker row, in` : 'after the last statement';
   return {
     ...(statement ? { statement } : {}),
     ...(migration ? { migration } : {}),
-    label: `fault ${c.kind} ${where} of block ${c.block + 1} (${block.rule})`,
+    label: `fault ${c.kind} ${where}${block.record ? '' : ' of'} block ${c.block + 1} (${block.rule})`,
     details: { fault: c.kind, block: c.block, at: c.at, rule: block.rule, boundary: before ? 'before' : 'after-last', migration: migration?.name ?? null },
   };
 }

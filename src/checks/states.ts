@@ -2,7 +2,8 @@ import type { MigrationSet, Statement } from '../migrations/types.js';
 import type { DatabaseHandle, Server } from '../postgres/types.js';
 import { execStatements } from '../runners/execute.js';
 import { VirtualClock, type RetryPolicy } from '../runners/retry.js';
-import type { DownStepOptions, DownTrace, Plan, RunOptions, RunnerModel, Trace } from '../runners/types.js';
+import type { DownStepOptions, DownTrace, Plan, RunOptions, RunnerModel, Trace, TrackerSpec } from '../runners/types.js';
+import { trackerOf } from '../runners/tracker.js';
 import { takeSnapshot } from '../snapshot/snapshot.js';
 import { stateHash, type StateHash } from '../snapshot/hash.js';
 import type { Snapshot } from '../snapshot/types.js';
@@ -90,13 +91,18 @@ export class States {
     return this.#runAs ? this.#runAs.handle(db) : Promise.resolve(db);
   }
 
+  /** The tracker the plan's runs keep, if any. */
+  get tracker(): TrackerSpec | undefined {
+    return trackerOf(this.model, this.plan);
+  }
+
   get set(): MigrationSet {
     return this.plan.set;
   }
 
   /** Tracker tables of the model, as qualified names, kept apart from the schema. */
   get trackers(): string[] {
-    const tracker = this.model.tracker;
+    const tracker = this.tracker;
     return tracker ? [`${tracker.schema}.${tracker.table}`] : [];
   }
 
@@ -122,7 +128,7 @@ export class States {
     // turn it into a finding (nor into a pass), so the run stops with exit 2.
     const failure = trace.failure;
     if (failure && !failure.faulted) {
-      const place = failure.statement ?? { file: failure.block.migrations[0]?.file ?? this.set.dir };
+      const place = failure.statement ?? { file: failure.block.migrations[0]?.file ?? failure.block.record?.file ?? this.set.dir };
       const exhausted = exhaustedByStatement(failure.error, place, this.server.provider);
       if (exhausted) throw exhausted;
     }
@@ -182,7 +188,7 @@ export class States {
   private async readHash(db: DatabaseHandle, options: { canonical?: boolean; reference?: StateHash }): Promise<StateHash> {
     const client = await db.connect();
     try {
-      return await stateHash(client, { trackers: this.trackers, volatile: this.model.tracker?.volatile ?? [], ...options });
+      return await stateHash(client, { trackers: this.trackers, volatile: this.tracker?.volatile ?? [], ...options });
     } finally {
       await client.end();
     }
@@ -198,7 +204,7 @@ export class States {
 
   /** Tracker columns that differ from run to run (applied_at, …) say nothing about the state. */
   private withoutVolatile(snapshot: Snapshot): Snapshot {
-    const volatile = this.model.tracker?.volatile ?? [];
+    const volatile = this.tracker?.volatile ?? [];
     if (volatile.length === 0) return snapshot;
     const trackers: Snapshot['trackers'] = {};
     for (const [table, rows] of Object.entries(snapshot.trackers)) {

@@ -21,7 +21,7 @@ export const twice: Check = {
     const first = await appliedSet(context);
     // After the set applies (a set that does not is a failure, never a skip): a run that cannot
     // run a migration again has nothing for this check to find.
-    const skip = skipReason('twice', context.model);
+    const skip = skipReason('twice', context.model, context.states.plan);
     if (skip) return { status: 'skip', cases: 0, findings: [], reason: skip };
     const db = await context.states.copy(first);
     try {

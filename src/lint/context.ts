@@ -3,7 +3,8 @@ import { closesTransaction, placeTransactions, type Placement, type Wrapping } f
 import type { Migration, MigrationSet, Statement } from '../migrations/types.js';
 import { toolNamed } from '../runners/registry.js';
 import type { RunnerWords } from '../runners/tool.js';
-import type { Block, Plan, RunnerModel, RunnerOptions } from '../runners/types.js';
+import type { Block, Plan, RunnerModel, RunnerOptions, TrackerSpec } from '../runners/types.js';
+import { trackerOf } from '../runners/tracker.js';
 import { parseStatement } from './ast.js';
 import { buildSchema } from './schema/model.js';
 import type { LintContext, LintStatement } from './types.js';
@@ -35,7 +36,7 @@ export function buildContext(set: MigrationSet, model: RunnerModel, plan: Plan, 
   const counter = { transaction: 0 };
   const recordsWith = toolNamed(model.name)?.lint.recordsWith?.(set, runnerOptions, ast) ?? ((block: Block) => block.rule === 'in-txn');
   for (const block of plan.blocks) {
-    const placed = placeBlock(block, model, counter, statements.length, recordsWith(block));
+    const placed = placeBlock(block, model, trackerOf(model, plan), counter, statements.length, recordsWith(block));
     for (const s of placed) {
       statements.push(s);
       const list = byMigration.get(s.migration) ?? [];
@@ -55,7 +56,7 @@ export function buildContext(set: MigrationSet, model: RunnerModel, plan: Plan, 
   };
 }
 
-function placeBlock(block: Block, model: RunnerModel, counter: { transaction: number }, order: number, atomic: boolean): LintStatement[] {
+function placeBlock(block: Block, model: RunnerModel, tracker: TrackerSpec | undefined, counter: { transaction: number }, order: number, atomic: boolean): LintStatement[] {
   const words = runnerWords(model);
   // The parser's statements of each migration: a runner's pieces (a naive split on every `;`)
   // are what it sends, but rules read SQL, and only the parser's statements are whole SQL.
@@ -94,7 +95,7 @@ function placeBlock(block: Block, model: RunnerModel, counter: { transaction: nu
     };
   });
 
-  if (!model.tracker) {
+  if (!tracker) {
     for (const s of placed) Object.assign(s, { rerun: 'every-run', rerunReason: words.again });
     return placed;
   }

@@ -2,6 +2,7 @@ import { InputError } from '../migrations/types.js';
 import { cigogne } from './cigogne/index.js';
 import { codd } from './codd/index.js';
 import { dbmate } from './dbmate/index.js';
+import { files } from './files/index.js';
 import { golangMigrate } from './golang-migrate/index.js';
 import { rerunAll } from './rerun-all/index.js';
 import type { Tool } from './tool.js';
@@ -11,7 +12,7 @@ import type { RunnerModel } from './types.js';
  * Every tool migtest models, in the order the command line and messages list them. A new tool
  * is a folder `src/runners/<name>/` and one line here (docs/runners/README.md).
  */
-export const TOOLS = [rerunAll, golangMigrate, cigogne, codd, dbmate] as const;
+export const TOOLS = [rerunAll, golangMigrate, cigogne, codd, dbmate, files] as const;
 
 /** The name of a tool: its runner model, its folder format, and `--runner`'s value. */
 export type ToolName = (typeof TOOLS)[number]['name'];

@@ -23,6 +23,12 @@ export interface Block {
   statements: Statement[];
   /** For `script` blocks: the exact text sent. */
   text?: string;
+  /**
+   * For a block that only writes the tracker row of `record`, apart from the block that ran it:
+   * the migration it records (its `migrations` are empty, since it runs none of their statements).
+   * A crash before it leaves that migration applied and unrecorded, so the next run applies it again.
+   */
+  record?: Migration;
 }
 
 /**
@@ -35,6 +41,12 @@ export interface Plan {
   /** The set planned. */
   set: MigrationSet;
   blocks: Block[];
+  /**
+   * For a model whose tracker depends on its runner options: the tracker this plan's runs keep,
+   * null for none (every run executes every migration). Absent: the model's own `tracker`. Read it
+   * through `trackerOf` (src/runners/tracker.ts).
+   */
+  tracker?: TrackerSpec | null;
 }
 
 export type StatementOutcome =

@@ -1,7 +1,7 @@
 // Lint on every set of migrations-under-test/, statically and then together with the checks that
 // execute it: every broken set is flagged at the right line, no fixed set is, and what lint says
 // about re-runs is what a second run (or a fault) shows.
-import { cpSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -125,6 +125,7 @@ const EXPECTED: Record<string, string[]> = {
   'golang-migrate-down/broken': ['down-leaves-behind 000002_add_account_status.up.sql:1'],
   'dbmate-down/broken': ['down-leaves-behind 20240501092000_create_shipment_items.sql:2'],
   'role-rerun/broken': ['create-if-not-exists 001_reporting_role.up.sql:2'],
+  'files-after-file/broken': ['insert-without-on-conflict 000002_seed_plans.up.sql:2'],
   'codd-retry/broken': [
     'enum-add-value-if-not-exists 2024-07-03-09-00-00-refunds.sql:2',
     'transaction-nesting 2024-07-03-09-00-00-refunds.sql:4',
@@ -152,7 +153,9 @@ describe('migtest lint on migrations-under-test/', () => {
   it('covers every set folder of migrations-under-test/ (through its scenario, or WITHOUT_SCENARIO)', () => {
     const folders = readdirSync(SETS_DIR, { withFileTypes: true })
       .filter((e) => e.isDirectory())
-      .flatMap((e) => ['broken', 'fixed'].map((side) => join(SETS_DIR, e.name, side)));
+      .flatMap((e) => ['broken', 'fixed'].map((side) => join(SETS_DIR, e.name, side)))
+      // A set may have one side only for now (replica-race/fixed: its broken twin runs under another check).
+      .filter((f) => existsSync(f));
     expect(folders.filter((f) => !CASES.some((c) => c.dir === f))).toEqual([]);
   });
 

@@ -141,6 +141,31 @@ const FORMATS: Format[] = [
     // transaction:false drops the BEGIN, not the single string: a string of 2+ statements is one implicit transaction.
     blocks: each((m) => (!m.noTxn ? 'in-txn' : m.script.statements.length === 1 ? 'no-txn' : 'script')),
   },
+  {
+    tool: 'files',
+    written: plain(scriptArbitrary()),
+    files: (m) => [
+      { name: `${m.version}_m.up.sql`, text: m.script.text, migration: m },
+      ...(m.version % 2 === 0 ? [{ name: `${m.version}_m.down.sql`, text: 'DROP TABLE t;\n' }] : []),
+    ],
+    order: byName,
+    options: fc.constantFrom<RunnerOptions>(
+      {},
+      { record: 'with-file' },
+      { transaction: 'per-file' },
+      { tracker: 'none' },
+      { tracker: 'none', transaction: 'per-file' },
+      { tracker: 'ops.applied', key: 'version', lock: 'advisory', 'lock-key': '7' },
+    ),
+    // Each file one block (BEGIN/COMMIT around it with transaction=per-file or record=with-file);
+    // a row written after the file is a block of its own, which runs no migration's statements.
+    blocks: (ordered, options) =>
+      ordered.flatMap((m) => {
+        const wrapped = options.transaction === 'per-file' || options.record === 'with-file';
+        const file = { rule: (wrapped ? 'in-txn' : m.script.statements.length === 1 ? 'no-txn' : 'script') as TxnRule, count: 1 };
+        return options.tracker !== 'none' && options.record !== 'with-file' ? [file, { rule: 'no-txn' as TxnRule, count: 0 }] : [file];
+      }),
+  },
 ];
 
 /** A set in `format`: its files in the order a directory listing might give them, and the runner options. */

@@ -15,10 +15,23 @@ function sourceFiles(dir: string): string[] {
   });
 }
 
+/**
+ * Tools named by an ordinary word of the domain: the word itself is everywhere, so only the word
+ * as a name counts (a string literal, `--runner <name>`, `runners/<name>/`).
+ */
+const WORD_NAMES = new Set(['files']);
+
+function escaped(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
 /** The files under src/ (relative, with /) whose text names `tool`, in any case. */
 function filesNaming(tool: string, files: readonly { file: string; text: string }[]): string[] {
   const needle = tool.toLowerCase();
-  return files.filter(({ text }) => text.toLowerCase().includes(needle)).map(({ file }) => file);
+  const word = escaped(needle);
+  const asName = new RegExp(`(['"])${word}\\1|--runner[= ]${word}\\b|runners/${word}/|model ${word}\\b`);
+  const names = WORD_NAMES.has(needle) ? (text: string) => asName.test(text) : (text: string) => text.includes(needle);
+  return files.filter(({ text }) => names(text.toLowerCase())).map(({ file }) => file);
 }
 
 describe('tool names', () => {
@@ -27,6 +40,9 @@ describe('tool names', () => {
   it('reads the source tree', () => {
     expect(files.length).toBeGreaterThan(100);
     expect(filesNaming('dbmate', [{ file: 'x.ts', text: '// DBMATE' }])).toEqual(['x.ts']);
+    expect(filesNaming('files', [{ file: 'x.ts', text: '// the files of a set' }])).toEqual([]);
+    expect(filesNaming('files', [{ file: 'x.ts', text: "if (model.name === 'files')" }])).toEqual(['x.ts']);
+    expect(filesNaming('files', [{ file: 'x.ts', text: '`--runner files`' }])).toEqual(['x.ts']);
   });
 
   for (const tool of TOOLS) {

@@ -86,6 +86,7 @@ export function scopeOf(blocks: Block[], c: RetryCase): { family: RetryCase['fam
 
 export function where(block: Block, at: number, ack: boolean): string {
   const n = block.statements.length;
+  if (block.record && n === 0) return `after ${block.record.name} ran, before its tracker row (block ${block.index + 1})`;
   if (ack && at >= n) return block.rule === 'script' ? `the implicit COMMIT at the end of block ${block.index + 1} (script)` : `the COMMIT of block ${block.index + 1} (${block.rule})`;
   if (ack) return `statement ${at + 1} of block ${block.index + 1} (${block.rule})`;
   return at < n ? `before statement ${at + 1} of block ${block.index + 1} (${block.rule})` : `after the last statement of block ${block.index + 1} (${block.rule})`;
@@ -107,7 +108,7 @@ export function statementAt(block: Block, at: number): Statement | undefined {
 }
 
 export function migrationOf(block: Block, statement: Statement | undefined): string | undefined {
-  return (statement ? block.migrations.find((m) => m.file === statement.file) : block.migrations[0])?.name;
+  return (statement ? block.migrations.find((m) => m.file === statement.file) : (block.migrations[0] ?? block.record))?.name;
 }
 
 export function unitLabel(u: Pick<UnitTries, 'block' | 'statement'>): string {

@@ -119,20 +119,25 @@ export class RetryCases {
         const finding = recoveryFinding('retry', { ...(at ? { statement: at } : {}), label, details: report, scope }, operated, reproduce);
         return { finding, report: { ...report, verdict: finding ? 'fail' : 'pass' } };
       }
+      // A retry that failed on a statement's own error, whatever the faults predict: that error is what a
+      // run again does (a supervisor's restart re-runs unrecorded work), and the tries after it say nothing more.
+      const own = trace.failure && !trace.failure.error.message.includes(FAULT_MESSAGE) && (prediction.ok || !trace.failure.faulted);
+      if (!trace.ok && trace.failure && own) {
+        const failure = trace.failure;
+        const s = failure.statement;
+        const failed = `a retry failed${s ? ` at ${pathIn(s.file)}:${s.line}:${s.column}` : ''}: ${failure.error.message}`;
+        const succeed = `every unit fails fewer times than its ${this.rules.tries} tries, so the run must succeed, but ${failed}`;
+        const must = prediction.ok ? succeed : `the run must stop only when ${unitLabel(prediction.failing!)} has failed all its ${prediction.failing!.tries} tries, but ${failed}`;
+        return caseOf(must, {
+          ...(s ? { file: s.file, line: s.line, column: s.column, statement: s.sql } : {}),
+          sqlstate: failure.error.sqlstate,
+          // One cause with the cases that predicted success: the same statement failed the same way.
+          cause: causeOf(succeed, { sqlstate: failure.error.sqlstate }),
+          hint: retryHint(failure.block, failure.error.sqlstate, s, this.context.model.retry?.separate),
+        });
+      }
       if (prediction.ok && !trace.ok) {
         const failure = trace.failure;
-        const injected = failure?.error.message.includes(FAULT_MESSAGE) ?? false;
-        if (failure && !injected) {
-          const s = failure.statement;
-          return caseOf(
-            `every unit fails fewer times than its ${this.rules.tries} tries, so the run must succeed, but a retry failed${s ? ` at ${pathIn(s.file)}:${s.line}:${s.column}` : ''}: ${failure.error.message}`,
-            {
-              ...(s ? { file: s.file, line: s.line, column: s.column, statement: s.sql } : {}),
-              sqlstate: failure.error.sqlstate,
-              hint: retryHint(failure.block, failure.error.sqlstate, s, this.context.model.retry?.separate),
-            },
-          );
-        }
         return caseOf(`every unit fails fewer times than its ${this.rules.tries} tries, so the run must succeed, and it failed (${failure?.error.sqlstate ?? '?'} ${failure?.error.message ?? ''}); tries: ${triesText(observed)}`);
       }
       if (!prediction.ok && trace.ok) {
@@ -181,10 +186,10 @@ export class RetryCases {
     const f = c.faults[0]!;
     const block = this.blocks[f.block]!;
     const statement = statementAt(block, f.at);
-    const migration = block.migrations.find((m) => m.file === statement?.file) ?? block.migrations[0];
+    const migration = block.migrations.find((m) => m.file === statement?.file) ?? block.migrations[0] ?? block.record;
     const label = `ack lost after ${where(block, f.at, true)}`;
     const point: CasePoint = { ...(statement ? { statement } : {}), ...(migration ? { migration } : {}), label, details: {}, scope: scopeOf(this.blocks, c) };
-    const tracked = this.context.model.tracker !== undefined;
+    const tracked = this.context.states.tracker !== undefined;
     const { db, trace } = await this.#run(c);
     try {
       const report = this.#base(c, trace);

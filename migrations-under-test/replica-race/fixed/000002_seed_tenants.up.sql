@@ -1,0 +1,2 @@
+INSERT INTO tenants (slug, name) VALUES ('default', 'Default tenant')
+ON CONFLICT (slug) DO NOTHING;
