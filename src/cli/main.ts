@@ -139,6 +139,7 @@ function program(result: { code: number }): Command {
     .option('--seed <n>', 'seed for property-based checks', parseInteger('--seed'))
     .option('--runs <n>', 'cases per property-based check', parseInteger('--runs', 1))
     .option('--exhaustive', 'enumerate every case instead of sampling')
+    .option('--replicas <n>', 'replicas that run the set at the same moment in check concurrent (default 2)', parseInteger('--replicas', 2))
     .option('--shard <i/n>', 'run shard i of n: the cases of resume, fault and retry split across n machines (same --seed on each); fresh, twice and lint on shard 1')
     .option('--faults <kinds>', 'fault kinds for check fault: error, terminate, crash (embedded and container)', 'error,terminate')
     .option('--statement-timeout <duration>', 'longest one statement of a migration may run, e.g. 500ms, 30s, 5m: past it, a finding (default 5m)')
@@ -168,6 +169,7 @@ function program(result: { code: number }): Command {
           ...(opts.seed !== undefined ? { seed: opts.seed as number } : {}),
           ...(opts.runs !== undefined ? { runs: opts.runs as number } : {}),
           ...(opts.exhaustive ? { exhaustive: true } : {}),
+          ...(opts.replicas !== undefined ? { replicas: opts.replicas as number } : {}),
           ...(opts.path !== undefined ? { path: opts.path as string } : {}),
           faults: parseFaults(opts.faults as string),
           ...(opts.expected !== undefined ? { expected: opts.expected as string } : {}),

@@ -108,6 +108,8 @@ const ConfigSchema = z
     seed: z.number().int().refine(Number.isSafeInteger, 'a seed migtest can hold exactly: at most 2^53-1 (9007199254740991)').optional(),
     runs: z.number().int().positive().optional(),
     exhaustive: z.boolean().optional(),
+    /** As `--replicas`: how many replicas check `concurrent` starts at the same moment. */
+    replicas: z.number().int().min(2).optional(),
     /** Fault kinds of the `fault` check; `crash` needs a provider that can crash its server. */
     faults: z
       .array(z.enum(FAULT_KINDS, { error: () => `a fault kind is one of ${FAULT_KINDS.join(', ')}` }))
@@ -347,6 +349,7 @@ export function configRequest(config: MigtestConfig): RunRequest {
       ...(config.seed !== undefined ? { seed: config.seed } : {}),
       ...(config.runs !== undefined ? { runs: config.runs } : {}),
       ...(config.exhaustive ? { exhaustive: true } : {}),
+      ...(config.replicas !== undefined ? { replicas: config.replicas } : {}),
       faults: config.faults ?? ['error', 'terminate'],
       ...(expected !== undefined ? { expected } : {}),
       ...(config.ignore !== undefined && config.ignore.length > 0 ? { ignore: config.ignore } : {}),

@@ -5,7 +5,7 @@ import { InputError } from '../migrations/types.js';
 import { parseRetryPolicy } from '../runners/retry.js';
 import { excerpt, hasUnsafe } from './excerpt.js';
 
-const CHECK_NAMES = ['fresh', 'twice', 'resume', 'fault', 'retry', 'down', 'expected', 'lint'] as const;
+const CHECK_NAMES = ['fresh', 'twice', 'resume', 'fault', 'retry', 'down', 'expected', 'lint', 'concurrent'] as const;
 
 /** A finding a scenario predicts. Every field given must match; `file` matches the end of the path. */
 const ExpectedFinding = z
@@ -49,6 +49,8 @@ const PropertySettings = z
     seed: z.number().int().refine(Number.isSafeInteger, 'a seed migtest can hold exactly: at most 2^53-1').optional(),
     runs: z.number().int().positive().optional(),
     exhaustive: z.boolean().optional(),
+    /** Replicas of check `concurrent` (`--replicas`). */
+    replicas: z.number().int().min(2).optional(),
   })
   .strict();
 

@@ -1,0 +1,229 @@
+import fc from 'fast-check';
+import type pg from 'pg';
+import type { DatabaseHandle } from '../postgres/types.js';
+import { VirtualClock } from '../runners/retry.js';
+import type { RunOptions, Trace } from '../runners/types.js';
+import { appliedSet } from './applies.js';
+import { compareStates } from './compare.js';
+import { gated, type Replica } from './concurrent/gate.js';
+import { holdCommits, type CommitHold } from './concurrent/hold.js';
+import { interleave, type Interleaving } from './concurrent/interleave.js';
+import { describeSteps, enumerated, scheduleLength } from './concurrent/schedule.js';
+import { errorFinding, stateFinding } from './findings.js';
+import { explore } from './explore.js';
+import { pathIn } from './paths.js';
+import type { State } from './states.js';
+import type { Check, CheckContext, Finding } from './types.js';
+
+/** Replicas when `--replicas` is not given: two servers booting at once. */
+export const DEFAULT_REPLICAS = 2;
+/** Sampled cases when `--runs` is not given: each case runs the whole set once per replica. */
+const DEFAULT_RUNS = 12;
+/** Longer than the server's deadlock detection (deadlock_timeout, 1 s by default) takes. */
+const STUCK_MS = 3000;
+
+/** One case: the state the replicas start from (before block `start` of the plan) and the scheduler's choices. */
+export interface ConcurrentCase {
+  start: number;
+  choices: number[];
+}
+
+const RACE_HINT =
+  'replicas that start at once run the same statements side by side: IF NOT EXISTS does not protect two sessions that create the same object at the same moment (the second fails on the catalog\'s unique index, or waits and then finds it). Take a lock for the whole run, e.g. pg_advisory_lock on a dedicated connection before the first migration (released at the end), so that the second replica waits and then finds nothing to do';
+
+/** N replicas run the model on one database at the same moment; every interleaving must end as a fresh run does. */
+export const concurrent: Check = {
+  name: 'concurrent',
+  summary: 'replicas that run the set at the same moment all succeed and leave the state of one run',
+  async run(context) {
+    const fresh = await appliedSet(context);
+    const { states } = context;
+    const replicas = context.options.replicas ?? DEFAULT_REPLICAS;
+    const blocks = states.plan.blocks.length;
+    const statements = states.plan.blocks.reduce((n, b) => n + b.statements.length, 0);
+    const length = scheduleLength(blocks, statements, replicas);
+    const starts = Array.from({ length: Math.max(1, blocks) }, (_, b) => b);
+    await states.settle();
+    const control = await context.server.createDatabase();
+    const hold = await commitHold(context, control);
+    try {
+      const outcome = await explore(
+        { ...context, options: { ...context.options, runs: context.options.runs ?? DEFAULT_RUNS } },
+        {
+          check: 'concurrent',
+          all: starts.flatMap((start) => enumerated(length).map((choices) => ({ start, choices }))),
+          arbitrary: fc.record({
+            // The empty database (every replica's first boot) half of the time; else an earlier release.
+            start: fc.oneof(fc.constant(0), fc.nat({ max: starts.length - 1 })),
+            choices: fc.array(fc.nat({ max: replicas - 1 }), { maxLength: length }),
+          }),
+          key: (c) => `${c.start}:${c.choices.join(',')}`,
+          evaluate: (c) => evaluate(context, { fresh, control, hold: hold.active, replicas }, c),
+        },
+      );
+      return {
+        ...outcome,
+        details: {
+          ...outcome.details,
+          replicas,
+          commitsHeld: hold.active,
+          ...(hold.reason ? { commitsNotHeld: hold.reason } : {}),
+          ...(context.model.lock ? { lock: context.model.lock.summary } : {}),
+        },
+      };
+    } finally {
+      await hold.restore();
+      await context.server.dropDatabase(control.name).catch(() => undefined);
+    }
+  },
+};
+
+/**
+ * Commits are held where migtest may change the server's settings for the time of the check: its
+ * own servers, and only when the set itself changes none (a set's ALTER SYSTEM is replayed per
+ * case, src/checks/lineage.ts, and would undo the hold).
+ */
+async function commitHold(context: CheckContext, control: DatabaseHandle): Promise<CommitHold> {
+  const none = (reason: string): CommitHold => ({ active: false, reason, restore: async () => undefined });
+  if (context.server.provider === 'url') return none('a server migtest does not own keeps its settings: interleaved message by message only');
+  if (context.states.serial) return none('the set changes server settings itself: interleaved message by message only');
+  return holdCommits(control);
+}
+
+interface Setting {
+  fresh: State;
+  control: DatabaseHandle;
+  hold: boolean;
+  replicas: number;
+}
+
+/** The session settings of a replica's connection: commits that wait to be let go, and quick deadlock detection. */
+async function replicaSession(client: pg.Client, hold: boolean): Promise<void> {
+  if (hold) await client.query('SET synchronous_commit = on');
+  // A superuser's setting only: elsewhere the server's own deadlock_timeout applies.
+  await client.query("SET deadlock_timeout = '100ms'").catch(() => undefined);
+}
+
+async function runReplica(context: CheckContext, db: DatabaseHandle, replica: Replica, hold: boolean): Promise<Trace> {
+  const { model, states } = context;
+  const runner = gated(await states.runner(db), replica, (client) => replicaSession(client, hold));
+  const options: RunOptions = { clock: new VirtualClock(), ...(model.retry && states.settings.retry ? { retry: states.settings.retry } : {}) };
+  if (!model.lock) return model.run(states.plan, runner, options);
+  const lock = await runner.connect();
+  try {
+    await lock.query(model.lock.acquire(states.plan, db));
+    return await model.run(states.plan, runner, options);
+  } finally {
+    await lock.query(model.lock.release(states.plan, db)).catch(() => undefined);
+    await lock.end().catch(() => undefined);
+  }
+}
+
+async function evaluate(context: CheckContext, setting: Setting, c: ConcurrentCase): Promise<Finding | null> {
+  const { states } = context;
+  const start = await states.before(c.start);
+  const db = await states.copy(start);
+  const monitor = await setting.control.connect();
+  try {
+    const run = await interleave({
+      replicas: setting.replicas,
+      start: (replica) => runReplica(context, db, replica, setting.hold),
+      monitor,
+      choices: c.choices,
+      stuckMs: STUCK_MS,
+    });
+    const failure = runFinding(context, run, c, setting.replicas);
+    if (failure) return failure;
+    const comparison = await compareStates(states, db, setting.fresh, { relaxed: true, trackers: true });
+    if (comparison.equal) return null;
+    const paths = comparison.diff.map((d) => `${d.path} ${d.change}`);
+    const finding = stateFinding(
+      'concurrent',
+      `${setting.replicas} replicas ${where(context, c)} all succeed, and leave another state than one run: ${paths.slice(0, 3).join(', ')}${paths.length > 3 ? ` and ${paths.length - 3} more` : ''}`,
+      comparison.diff,
+      context.reproduce('concurrent'),
+      { hint: 'each replica ran a statement whose effect adds up (a row inserted twice, a value updated twice): make it converge, or take a lock for the whole run so that one replica migrates and the others find nothing to do' },
+    );
+    finding.detail = describeSteps(run.steps);
+    finding.case = caseOf(c, run);
+    return finding;
+  } finally {
+    await monitor.end().catch(() => undefined);
+    await states.drop(db);
+  }
+}
+
+function where(context: CheckContext, c: ConcurrentCase): string {
+  if (c.start === 0) return 'that start at once on an empty database';
+  const previous = context.states.plan.blocks[c.start - 1]!.migrations.at(-1);
+  return `that start at once on the state after ${previous ? pathIn(previous.file) : `block ${c.start}`}`;
+}
+
+function caseOf(c: ConcurrentCase, run: Interleaving): Record<string, unknown> {
+  return { start: c.start, steps: run.steps.length, interleaving: run.steps.map((s) => `${s.replica + 1}${s.action === 'send' ? 's' : 'c'}`).join(' ') };
+}
+
+/** The first replica's error, a replica that waited forever, or a refusal; null when every replica succeeded. */
+function runFinding(context: CheckContext, run: Interleaving, c: ConcurrentCase, replicas: number): Finding | null {
+  const broken = run.runs.find((r): r is Error => r instanceof Error);
+  if (broken) throw broken;
+  const traces = run.runs as Trace[];
+  const reproduce = context.reproduce('concurrent');
+  const stuck = new Set(run.stuck.map((s) => s.replica));
+  const failed = traces.findIndex((t, i) => !stuck.has(i) && t.failure);
+  if (failed >= 0) {
+    const failure = traces[failed]!.failure!;
+    const deadlock = failure.error.sqlstate === '40P01';
+    const message = deadlock
+      ? `replicas ${where(context, c)} deadlock: replica ${failed + 1} of ${replicas} is ended by the server: ${failure.error.message}`
+      : `replica ${failed + 1} of ${replicas} ${where(context, c)} fails: ${failure.error.message}`;
+    const finding = errorFinding('concurrent', failure, reproduce, message);
+    finding.hint = deadlock
+      ? 'two replicas take the same locks in opposite orders: take a lock for the whole run so that replicas migrate one at a time'
+      : RACE_HINT;
+    finding.detail = [finding.detail, `interleaving:\n${describeSteps(run.steps)}`].filter(Boolean).join('\n');
+    finding.case = caseOf(c, run);
+    return finding;
+  }
+  const first = run.stuck[0];
+  if (first) {
+    const message = `replica ${first.replica + 1} of ${replicas} ${where(context, c)} waits forever: its message waits on a lock of session ${first.blockers.join(', ')} and nothing can move (cancelled): ${first.message}`;
+    const file = traces[first.replica]?.failure?.statement ?? null;
+    return {
+      check: 'concurrent',
+      file: file?.file ?? null,
+      line: file?.line ?? null,
+      column: file?.column ?? null,
+      statement: file?.sql ?? first.message,
+      sqlstate: null,
+      message,
+      detail: `interleaving:\n${describeSteps(run.steps)}`,
+      hint: 'a replica waits on a lock that a session of its own, or one that waits itself, holds: take locks in one order on one connection',
+      diff: null,
+      reproduce,
+      case: caseOf(c, run),
+      cause: { file: file?.file ?? null, line: file?.line ?? null, sqlstate: null, message: 'waits forever', diff: null },
+    };
+  }
+  const refused = traces.findIndex((t) => t.refusal);
+  if (refused >= 0) {
+    const refusal = traces[refused]!.refusal!;
+    const message = `replica ${refused + 1} of ${replicas} ${where(context, c)} refuses to run: ${refusal.message}`;
+    return {
+      check: 'concurrent',
+      file: null,
+      line: null,
+      column: null,
+      statement: null,
+      sqlstate: null,
+      message,
+      detail: `interleaving:\n${describeSteps(run.steps)}`,
+      hint: refusal.operatorAction,
+      diff: null,
+      reproduce,
+      case: caseOf(c, run),
+      cause: { file: null, line: null, sqlstate: null, message: refusal.message, diff: null },
+    };
+  }
+  return null;
+}
