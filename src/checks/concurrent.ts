@@ -18,7 +18,7 @@ import type { Check, CheckContext, Finding } from './types.js';
 /** Replicas when `--replicas` is not given: two servers booting at once. */
 export const DEFAULT_REPLICAS = 2;
 /** Sampled cases when `--runs` is not given: each case runs the whole set once per replica. */
-const DEFAULT_RUNS = 12;
+const DEFAULT_RUNS = 8;
 /** Longer than the server's deadlock detection (deadlock_timeout, 1 s by default) takes. */
 const STUCK_MS = 3000;
 
@@ -42,23 +42,24 @@ export const concurrent: Check = {
     const blocks = states.plan.blocks.length;
     const statements = states.plan.blocks.reduce((n, b) => n + b.statements.length, 0);
     const length = scheduleLength(blocks, statements, replicas);
-    const starts = Array.from({ length: Math.max(1, blocks) }, (_, b) => b);
+    const first = Array.from({ length: Math.max(1, blocks) }, (_, b) => b);
     await states.settle();
     const control = await context.server.createDatabase();
     const hold = await commitHold(context, control);
+    const starts = new Starts(context);
     try {
       const outcome = await explore(
         { ...context, options: { ...context.options, runs: context.options.runs ?? DEFAULT_RUNS } },
         {
           check: 'concurrent',
-          all: starts.flatMap((start) => enumerated(length).map((choices) => ({ start, choices }))),
+          all: first.flatMap((start) => enumerated(length).map((choices) => ({ start, choices }))),
           arbitrary: fc.record({
             // The empty database (every replica's first boot) half of the time; else an earlier release.
-            start: fc.oneof(fc.constant(0), fc.nat({ max: starts.length - 1 })),
+            start: fc.oneof(fc.constant(0), fc.nat({ max: first.length - 1 })),
             choices: fc.array(fc.nat({ max: replicas - 1 }), { maxLength: length }),
           }),
           key: (c) => `${c.start}:${c.choices.join(',')}`,
-          evaluate: (c) => evaluate(context, { fresh, control, hold: hold.active, replicas }, c),
+          evaluate: (c) => evaluate(context, { starts, fresh, control, hold: hold.active, replicas }, c),
         },
       );
       return {
@@ -72,11 +73,48 @@ export const concurrent: Check = {
         },
       };
     } finally {
+      await starts.close();
       await hold.restore();
       await context.server.dropDatabase(control.name).catch(() => undefined);
     }
   },
 };
+
+/**
+ * The states replicas start from: the empty database, or the state a run that stopped before block
+ * b left (an earlier release had only those files). Each is one run of the model on an empty
+ * database, kept as a template for the cases that start there; unlike the states other checks keep,
+ * no intermediate state is hashed, since none is compared.
+ */
+class Starts {
+  readonly #made = new Map<number, Promise<DatabaseHandle>>();
+
+  constructor(readonly context: CheckContext) {}
+
+  at(b: number): Promise<DatabaseHandle> {
+    let made = this.#made.get(b);
+    if (!made) {
+      made = (async () => {
+        const { states } = this.context;
+        const empty = await states.empty();
+        if (b === 0) return empty.db;
+        const db = await states.copy(empty);
+        const trace = await states.run(db, { until: b });
+        if (!trace.ok) throw new Error(`the run that stops before block ${b + 1} fails: ${trace.failure?.error.message ?? trace.refusal?.message ?? 'the run failed'}`);
+        return db;
+      })();
+      this.#made.set(b, made);
+    }
+    return made;
+  }
+
+  async close(): Promise<void> {
+    for (const [b, made] of this.#made) {
+      const db = b === 0 ? undefined : await made.catch(() => undefined);
+      if (db) await this.context.states.drop(db);
+    }
+  }
+}
 
 /**
  * Commits are held where migtest may change the server's settings for the time of the check: its
@@ -91,6 +129,7 @@ async function commitHold(context: CheckContext, control: DatabaseHandle): Promi
 }
 
 interface Setting {
+  starts: Starts;
   fresh: State;
   control: DatabaseHandle;
   hold: boolean;
@@ -121,8 +160,7 @@ async function runReplica(context: CheckContext, db: DatabaseHandle, replica: Re
 
 async function evaluate(context: CheckContext, setting: Setting, c: ConcurrentCase): Promise<Finding | null> {
   const { states } = context;
-  const start = await states.before(c.start);
-  const db = await states.copy(start);
+  const db = await states.copyDatabase(await setting.starts.at(c.start));
   const monitor = await setting.control.connect();
   try {
     const run = await interleave({
@@ -160,7 +198,7 @@ function where(context: CheckContext, c: ConcurrentCase): string {
 }
 
 function caseOf(c: ConcurrentCase, run: Interleaving): Record<string, unknown> {
-  return { start: c.start, steps: run.steps.length, interleaving: run.steps.map((s) => `${s.replica + 1}${s.action === 'send' ? 's' : 'c'}`).join(' ') };
+  return { start: c.start, steps: run.steps.length, decisions: run.decisions, interleaving: run.steps.slice(0, 100).map((s) => `${s.replica + 1}${s.action === 'send' ? 's' : 'c'}`).join(' ') + (run.steps.length > 100 ? ' …' : '') };
 }
 
 /** The first replica's error, a replica that waited forever, or a refusal; null when every replica succeeded. */

@@ -43,7 +43,8 @@ async function probe(admin: pg.Client, connect: () => Promise<pg.Client>): Promi
     await session.query('SET synchronous_commit = on');
     const pid = (session as unknown as { processID: number }).processID;
     while (Date.now() < deadline) {
-      const commit = session.query('SELECT pg_catalog.pg_current_xact_id()').then(() => 'done' as const);
+      // A transactional WAL record and nothing else: its commit waits like any write's, and leaves no object.
+      const commit = session.query("SELECT pg_catalog.pg_logical_emit_message(true, 'migtest', 'probe')").then(() => 'done' as const);
       for (;;) {
         const done = await Promise.race([commit, new Promise<'wait'>((resolve) => setTimeout(() => resolve('wait'), 10))]);
         if (done === 'done') break;

@@ -12,10 +12,14 @@ import { pick, type Candidate, type Step } from './schedule.js';
  */
 
 /** How often the server is asked where the replicas' messages are, while one runs. */
-const POLL_MS = 3;
+const POLL_MS = 1;
+/** How long a message just sent or let go gets to be answered before the server is asked where it is. */
+const FIRST_ANSWER_MS = 2;
 
 export interface Interleaving {
   steps: Step[];
+  /** How many steps had two or more replicas to choose from: the choices used. */
+  decisions: number;
   /** Each replica's run, or what stopped it from running (an error of migtest's, not of the set). */
   runs: (Trace | Error)[];
   /** Replicas whose message waited with nothing left to move it: cancelled, with what they waited for. */
@@ -63,9 +67,10 @@ export async function interleave(options: InterleaveOptions): Promise<Interleavi
     wake = undefined;
     w?.();
   };
-  /** Resolves at the next change of a replica's phase, or after `ms`. */
-  const settle = (ms: number): Promise<void> =>
+  /** Resolves at once when a replica's phase changed since `seen`, else at the next change, or after `ms`. */
+  const settle = (ms: number, seen = version): Promise<void> =>
     new Promise((resolve) => {
+      if (version !== seen) return resolve();
       const timer = setTimeout(() => {
         wake = undefined;
         resolve();
@@ -94,14 +99,15 @@ export async function interleave(options: InterleaveOptions): Promise<Interleavi
   /** Held commits already let go: `pid:xid`, so that one still leaving SyncRep is not offered again. */
   const letGo = new Set<string>();
   let last: number | undefined;
+  let decisions = 0;
 
   for (;;) {
     if (replicas.every((r) => r.phase === 'done')) break;
+    const seen = version;
     if (replicas.some((r) => r.phase === 'busy')) {
-      await settle(POLL_MS);
+      await settle(POLL_MS, seen);
       continue;
     }
-    const seen = version;
     const sent = replicas.filter((r) => r.phase === 'sent');
     const rows = sent.length > 0 ? await activity(monitor, sent.map((r) => r.pid!)) : new Map<number, Activity>();
     if (version !== seen) continue;
@@ -116,7 +122,7 @@ export async function interleave(options: InterleaveOptions): Promise<Interleavi
       else running = true;
     }
     if (running) {
-      await settle(POLL_MS);
+      await settle(POLL_MS, seen);
       continue;
     }
     const candidates: HeldCandidate[] = [
@@ -145,15 +151,19 @@ export async function interleave(options: InterleaveOptions): Promise<Interleavi
       while (version === seen) await settle(50);
       continue;
     }
-    const chosen = pick(candidates, last, choices[steps.length]);
+    // Only a choice between two or more is a decision: the choices name decisions, not steps.
+    const chosen = candidates.length === 1 ? candidates[0]! : pick(candidates, last, choices[decisions++]);
     const replica = replicas[chosen.replica]!;
     steps.push({ replica: chosen.replica, action: chosen.action, message: replica.message });
     last = chosen.replica;
+    const before = version;
     if (chosen.action === 'send') replica.release();
     else {
       letGo.add(chosen.key!);
       await monitor.query('SELECT pg_catalog.pg_cancel_backend($1)', [replica.pid]);
     }
+    // Most messages are answered at once: no need to ask the server where they are.
+    await settle(FIRST_ANSWER_MS, before + (chosen.action === 'send' ? 1 : 0));
   }
-  return { steps, runs: await Promise.all(runs), stuck };
+  return { steps, decisions, runs: await Promise.all(runs), stuck };
 }
