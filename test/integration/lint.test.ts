@@ -1,7 +1,7 @@
 // Lint on every set of migrations-under-test/, statically and then together with the checks that
 // execute it: every broken set is flagged at the right line, no fixed set is, and what lint says
 // about re-runs is what a second run (or a fault) shows.
-import { cpSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -152,7 +152,9 @@ describe('migtest lint on migrations-under-test/', () => {
   it('covers every set folder of migrations-under-test/ (through its scenario, or WITHOUT_SCENARIO)', () => {
     const folders = readdirSync(SETS_DIR, { withFileTypes: true })
       .filter((e) => e.isDirectory())
-      .flatMap((e) => ['broken', 'fixed'].map((side) => join(SETS_DIR, e.name, side)));
+      .flatMap((e) => ['broken', 'fixed'].map((side) => join(SETS_DIR, e.name, side)))
+      // A folder whose fixed side comes later (replica-race's, with the runner model it needs) has one side for now.
+      .filter((f) => existsSync(f));
     expect(folders.filter((f) => !CASES.some((c) => c.dir === f))).toEqual([]);
   });
 
@@ -166,7 +168,9 @@ describe('migtest lint on migrations-under-test/', () => {
   // A scenario with --verify predicts findings in its verify file, an invariant no lint rule reads.
   // Nor a down that does not undo its up at the place the down check shows it: down-leaves-behind
   // names the up's CREATE (EXPECTED above), the check the down section; seed rows it cannot see.
-  const UNSEEN_BY_LINT = new Set(['rls-deploy-role/broken', 'golang-migrate-down/broken', 'dbmate-down/broken', 'cigogne-down/broken']);
+  // Nor a race between replicas that boot at once (replica-race): every file is safe run after
+  // run, and only two sessions at the same moment show it.
+  const UNSEEN_BY_LINT = new Set(['rls-deploy-role/broken', 'golang-migrate-down/broken', 'dbmate-down/broken', 'cigogne-down/broken', 'replica-race/broken']);
   const lintable = (c: Case): boolean =>
     c.broken && !UNSEEN_BY_LINT.has(c.id) && !c.scenario.verify && !(c.set.expect ?? []).every((p) => p.check === 'expected');
   it.each(CASES.filter(lintable).map((c) => [c.id, c] as const))('%s: flagged at the line the scenario predicts', async (_id, c) => {
