@@ -203,12 +203,32 @@ function caseOf(c: ConcurrentCase, run: Interleaving): Record<string, unknown> {
 
 /** The first replica's error, a replica that waited forever, or a refusal; null when every replica succeeded. */
 function runFinding(context: CheckContext, run: Interleaving, c: ConcurrentCase, replicas: number): Finding | null {
-  const broken = run.runs.find((r): r is Error => r instanceof Error);
-  if (broken) throw broken;
-  const traces = run.runs as Trace[];
   const reproduce = context.reproduce('concurrent');
+  const thrown = run.ended.find((i) => run.runs[i] instanceof Error) ?? -1;
+  if (thrown >= 0) {
+    // A server error outside the set's statements: the tool's own work (its tracker table) raced.
+    const error = run.runs[thrown] as Error & { code?: string };
+    if (!error.code || !/^[0-9A-Z]{5}$/.test(error.code)) throw error;
+    const message = `replica ${thrown + 1} of ${replicas} ${where(context, c)} fails in the tool's own statements (its tracker), before or after the set's: ${error.message}`;
+    return {
+      check: 'concurrent',
+      file: null,
+      line: null,
+      column: null,
+      statement: null,
+      sqlstate: error.code,
+      message,
+      detail: `interleaving:\n${describeSteps(run.steps)}`,
+      hint: 'the tool takes no lock, and its own setup (creating its tracker table) races between replicas: run it once before the replicas start (a deploy step), or hold a lock around it',
+      diff: null,
+      reproduce,
+      case: caseOf(c, run),
+      cause: { file: null, line: null, sqlstate: error.code, message: error.message, diff: null },
+    };
+  }
+  const traces = run.runs as Trace[];
   const stuck = new Set(run.stuck.map((s) => s.replica));
-  const failed = traces.findIndex((t, i) => !stuck.has(i) && t.failure);
+  const failed = run.ended.find((i) => !stuck.has(i) && traces[i]!.failure) ?? -1;
   if (failed >= 0) {
     const failure = traces[failed]!.failure!;
     const deadlock = failure.error.sqlstate === '40P01';
@@ -243,7 +263,7 @@ function runFinding(context: CheckContext, run: Interleaving, c: ConcurrentCase,
       cause: { file: file?.file ?? null, line: file?.line ?? null, sqlstate: null, message: 'waits forever', diff: null },
     };
   }
-  const refused = traces.findIndex((t) => t.refusal);
+  const refused = run.ended.find((i) => traces[i]!.refusal) ?? -1;
   if (refused >= 0) {
     const refusal = traces[refused]!.refusal!;
     const message = `replica ${refused + 1} of ${replicas} ${where(context, c)} refuses to run: ${refusal.message}`;

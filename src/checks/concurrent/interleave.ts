@@ -20,6 +20,8 @@ export interface Interleaving {
   steps: Step[];
   /** How many steps had two or more replicas to choose from: the choices used. */
   decisions: number;
+  /** The replicas in the order their runs ended: a finding names the first that failed. */
+  ended: number[];
   /** Each replica's run, or what stopped it from running (an error of migtest's, not of the set). */
   runs: (Trace | Error)[];
   /** Replicas whose message waited with nothing left to move it: cancelled, with what they waited for. */
@@ -82,13 +84,16 @@ export async function interleave(options: InterleaveOptions): Promise<Interleavi
     });
 
   const replicas = Array.from({ length: options.replicas }, (_, i) => new Replica(i, changed));
+  const ended: number[] = [];
   const runs = replicas.map((r) =>
     options.start(r).then(
       (trace) => {
+        ended.push(r.index);
         r.set('done');
         return trace as Trace | Error;
       },
       (error: unknown) => {
+        ended.push(r.index);
         r.set('done');
         return error instanceof Error ? error : new Error(String(error));
       },
@@ -165,5 +170,6 @@ export async function interleave(options: InterleaveOptions): Promise<Interleavi
     // Most messages are answered at once: no need to ask the server where they are.
     await settle(FIRST_ANSWER_MS, before + (chosen.action === 'send' ? 1 : 0));
   }
-  return { steps, decisions, runs: await Promise.all(runs), stuck };
+  const done = await Promise.all(runs);
+  return { steps, decisions, runs: done, ended, stuck };
 }

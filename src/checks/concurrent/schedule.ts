@@ -32,9 +32,13 @@ export interface Step {
   message: string;
 }
 
-/** The fixed interleavings `--exhaustive` runs from every starting state: one after the other, one switch at the first decision, a switch at every decision. */
+/**
+ * The fixed interleavings `--exhaustive` runs from every starting state: one after the other; a
+ * switch right after the first message (the next replica meets it uncommitted); a switch at every
+ * decision.
+ */
 export function enumerated(length: number): number[][] {
-  return [[], [1], Array.from({ length }, () => 1)];
+  return [[], [0, 1], Array.from({ length }, () => 1)];
 }
 
 /** The longest list of choices worth drawing for a plan: every message and commit of every replica, with room. */
