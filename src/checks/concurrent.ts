@@ -1,11 +1,10 @@
 import fc from 'fast-check';
-import type pg from 'pg';
 import type { DatabaseHandle } from '../postgres/types.js';
 import { VirtualClock } from '../runners/retry.js';
 import type { RunOptions, Trace } from '../runners/types.js';
 import { appliedSet } from './applies.js';
 import { compareStates } from './compare.js';
-import { gated, type Replica } from './concurrent/gate.js';
+import { asReplica, installGate, type Replica, type Send } from './concurrent/gate.js';
 import { holdCommits, type CommitHold } from './concurrent/hold.js';
 import { interleave, type Interleaving } from './concurrent/interleave.js';
 import { describeSteps, enumerated, scheduleLength } from './concurrent/schedule.js';
@@ -47,6 +46,7 @@ export const concurrent: Check = {
     const control = await context.server.createDatabase();
     const hold = await commitHold(context, control);
     const starts = new Starts(context);
+    const removeGate = installGate();
     try {
       const outcome = await explore(
         { ...context, options: { ...context.options, runs: context.options.runs ?? DEFAULT_RUNS } },
@@ -73,6 +73,7 @@ export const concurrent: Check = {
         },
       };
     } finally {
+      removeGate();
       await starts.close();
       await hold.restore();
       await context.server.dropDatabase(control.name).catch(() => undefined);
@@ -137,25 +138,27 @@ interface Setting {
 }
 
 /** The session settings of a replica's connection: commits that wait to be let go, and quick deadlock detection. */
-async function replicaSession(client: pg.Client, hold: boolean): Promise<void> {
-  if (hold) await client.query('SET synchronous_commit = on');
+async function replicaSession(send: Send, hold: boolean): Promise<void> {
+  if (hold) await send('SET synchronous_commit = on');
   // A superuser's setting only: elsewhere the server's own deadlock_timeout applies.
-  await client.query("SET deadlock_timeout = '100ms'").catch(() => undefined);
+  await send("SET deadlock_timeout = '100ms'").catch(() => undefined);
 }
 
-async function runReplica(context: CheckContext, db: DatabaseHandle, replica: Replica, hold: boolean): Promise<Trace> {
+/** One replica's run of the model on `runner` (the case's database as the set's runs reach it), its tool's lock around it. */
+function runReplica(context: CheckContext, runner: DatabaseHandle, replica: Replica, hold: boolean): Promise<Trace> {
   const { model, states } = context;
-  const runner = gated(await states.runner(db), replica, (client) => replicaSession(client, hold));
   const options: RunOptions = { clock: new VirtualClock(), ...(model.retry && states.settings.retry ? { retry: states.settings.retry } : {}) };
-  if (!model.lock) return model.run(states.plan, runner, options);
-  const lock = await runner.connect();
-  try {
-    await lock.query(model.lock.acquire(states.plan, db));
-    return await model.run(states.plan, runner, options);
-  } finally {
-    await lock.query(model.lock.release(states.plan, db)).catch(() => undefined);
-    await lock.end().catch(() => undefined);
-  }
+  return asReplica(replica, (send) => replicaSession(send, hold), runner, async (db) => {
+    if (!model.lock) return model.run(states.plan, db, options);
+    const lock = await db.connect();
+    try {
+      await lock.query(model.lock.acquire(states.plan, db));
+      return await model.run(states.plan, db, options);
+    } finally {
+      await lock.query(model.lock.release(states.plan, db)).catch(() => undefined);
+      await lock.end().catch(() => undefined);
+    }
+  });
 }
 
 async function evaluate(context: CheckContext, setting: Setting, c: ConcurrentCase): Promise<Finding | null> {
@@ -163,9 +166,10 @@ async function evaluate(context: CheckContext, setting: Setting, c: ConcurrentCa
   const db = await states.copyDatabase(await setting.starts.at(c.start));
   const monitor = await setting.control.connect();
   try {
+    const runner = await states.runner(db);
     const run = await interleave({
       replicas: setting.replicas,
-      start: (replica) => runReplica(context, db, replica, setting.hold),
+      start: (replica) => runReplica(context, runner, replica, setting.hold),
       monitor,
       choices: c.choices,
       stuckMs: STUCK_MS,
@@ -198,7 +202,7 @@ function where(context: CheckContext, c: ConcurrentCase): string {
 }
 
 function caseOf(c: ConcurrentCase, run: Interleaving): Record<string, unknown> {
-  return { start: c.start, steps: run.steps.length, decisions: run.decisions, interleaving: run.steps.slice(0, 100).map((s) => `${s.replica + 1}${s.action === 'send' ? 's' : 'c'}`).join(' ') + (run.steps.length > 100 ? ' …' : '') };
+  return { start: c.start, choices: c.choices, steps: run.steps.length, decisions: run.decisions, interleaving: run.steps.slice(0, 100).map((s) => `${s.replica + 1}${s.action === 'send' ? 's' : 'c'}`).join(' ') + (run.steps.length > 100 ? ' …' : '') };
 }
 
 /** The first replica's error, a replica that waited forever, or a refusal; null when every replica succeeded. */

@@ -1,3 +1,5 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ROOT } from '../helpers/cli.js';
@@ -10,8 +12,8 @@ import type { CheckResult } from '../../src/checks/types.js';
 const shared = sharedServer();
 const BROKEN = join(ROOT, 'migrations-under-test/replica-race/broken');
 
-async function concurrent(dir: string, runner: string, options: Record<string, unknown>): Promise<CheckResult> {
-  const report = await shared.run({ dir, runner, checks: ['concurrent'], options, runnerOptions: {} });
+async function concurrent(dir: string, runner: string, options: Record<string, unknown>, retry?: string): Promise<CheckResult> {
+  const report = await shared.run({ dir, runner, checks: ['concurrent'], options, runnerOptions: {}, ...(retry ? { retry } : {}) });
   return report.checks.find((c) => c.name === 'concurrent')!;
 }
 
@@ -31,7 +33,7 @@ describe('check concurrent', () => {
     expect(finding!.file).toMatch(/replica-race\/broken\/000001_create_tenants\.up\.sql$/);
     expect(finding!.message).toContain('pg_type_typname_nsp_index');
     expect(finding!.message).toMatch(/^replica 2 of 2 that start at once on an empty database fails/);
-    expect(finding!.case).toMatchObject({ start: 0, decisions: 2 });
+    expect(finding!.case).toMatchObject({ start: 0, choices: [0, 1] });
     expect(String((finding!.case as { interleaving: string }).interleaving)).toMatch(/^1s 2s 1c /);
     expect(finding!.detail).toContain('2. replica 2 sends: CREATE TABLE IF NOT EXISTS tenants (');
     expect(finding!.hint).toMatch(/pg_advisory_lock/);
@@ -97,5 +99,26 @@ describe('check concurrent', () => {
     expect(result.findings).toHaveLength(1);
     expect(result.findings[0]).toMatchObject({ file: null, sqlstate: '23505' });
     expect(result.findings[0]!.message).toMatch(/fails in the tool's own statements \(its tracker\)/);
+  });
+
+  it('finds a deadlock between replicas that each read a table, then alter it, in one transaction sent statement by statement', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'migtest-concurrent-'));
+    try {
+      writeFileSync(join(dir, '2024-01-01-00-00-00-create.sql'), 'CREATE TABLE IF NOT EXISTS t (id int);\n');
+      writeFileSync(join(dir, '2024-01-02-00-00-00-nt.sql'), '-- codd: no-txn\nSELECT 1;\n');
+      writeFileSync(join(dir, '2024-01-03-00-00-00-alter.sql'), 'SELECT count(*) FROM t;\nALTER TABLE t ADD COLUMN IF NOT EXISTS c int;\n');
+      // One try: with its default policy codd retries the block the server ended, and gets through.
+      const result = await concurrent(dir, 'codd', { exhaustive: true }, 'max 0 backoff constant 1s');
+      const deadlock = result.findings.find((f) => f.sqlstate === '40P01');
+      expect(deadlock, JSON.stringify(result.findings.map((f) => f.message))).toBeDefined();
+      expect(deadlock!.file).toMatch(/2024-01-03-00-00-00-alter\.sql$/);
+      expect(deadlock!.line).toBe(2);
+      expect(deadlock!.message).toMatch(/deadlock: replica \d of 2 is ended by the server/);
+      expect((deadlock!.case as { start: number }).start).toBe(2);
+      const withRetries = await concurrent(dir, 'codd', { exhaustive: true });
+      expect(withRetries.findings.filter((f) => f.sqlstate === '40P01')).toEqual([]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

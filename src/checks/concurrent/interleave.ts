@@ -170,6 +170,7 @@ export async function interleave(options: InterleaveOptions): Promise<Interleavi
     // Most messages are answered at once: no need to ask the server where they are.
     await settle(FIRST_ANSWER_MS, before + (chosen.action === 'send' ? 1 : 0));
   }
+  for (const r of replicas) r.open = false;
   const done = await Promise.all(runs);
   return { steps, decisions, runs: done, ended, stuck };
 }
