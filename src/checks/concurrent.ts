@@ -43,8 +43,12 @@ export const concurrent: Check = {
     const length = scheduleLength(blocks, statements, replicas);
     const first = Array.from({ length: Math.max(1, blocks) }, (_, b) => b);
     await states.settle();
+    // The check's own sessions (reading pg_stat_activity, letting commits go) use a database of their own.
     const control = await context.server.createDatabase();
-    const hold = await commitHold(context, control);
+    const hold = await commitHold(context, control).catch(async (error: unknown) => {
+      await context.server.dropDatabase(control.name).catch(() => undefined);
+      throw error;
+    });
     const starts = new Starts(context);
     const removeGate = installGate();
     try {

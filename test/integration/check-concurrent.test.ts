@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { ROOT } from '../helpers/cli.js';
 import { sharedServer } from '../helpers/shared-server.js';
@@ -10,6 +11,8 @@ import type { CheckResult } from '../../src/checks/types.js';
 // scheduler, with commits held in SyncRep and lock waits read from pg_blocking_pids.
 
 const shared = sharedServer();
+const plainQuery = pg.Client.prototype.query;
+const plainConnect = pg.Client.prototype.connect;
 const BROKEN = join(ROOT, 'migrations-under-test/replica-race/broken');
 
 async function concurrent(dir: string, runner: string, options: Record<string, unknown>, retry?: string): Promise<CheckResult> {
@@ -46,7 +49,9 @@ describe('check concurrent', () => {
     expect(replayed.findings.map((f) => [f.file, f.line, f.sqlstate, f.case])).toEqual([[finding!.file, 1, '23505', finding!.case]]);
   });
 
-  it('puts the server settings back and leaves no database of its own', async () => {
+  it('puts the server settings back, node-postgres as it was, and leaves no database of its own', async () => {
+    expect(pg.Client.prototype.query).toBe(plainQuery);
+    expect(pg.Client.prototype.connect).toBe(plainConnect);
     const server = shared.server();
     const db = await server.createDatabase();
     try {
