@@ -6,6 +6,9 @@ import { describe, expect, it } from 'vitest';
 import { ROOT } from '../helpers/cli.js';
 import { sharedServer } from '../helpers/shared-server.js';
 import type { CheckResult } from '../../src/checks/types.js';
+import { asReplica, installGate } from '../../src/checks/concurrent/gate.js';
+import { interleave } from '../../src/checks/concurrent/interleave.js';
+import type { Trace } from '../../src/runners/types.js';
 
 // Check concurrent against a real server: replicas that boot at once, interleaved by a seeded
 // scheduler, with commits held in SyncRep and lock waits read from pg_blocking_pids.
@@ -124,6 +127,56 @@ describe('check concurrent', () => {
       expect(withRetries.findings.filter((f) => f.sqlstate === '40P01')).toEqual([]);
     } finally {
       rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('cancels a replica that waits forever (on a lock its own other connection holds) and says so', async () => {
+    const server = shared.server();
+    const db = await server.createDatabase();
+    const setup = await db.connect();
+    await setup.query('CREATE TABLE t (id int)');
+    await setup.end();
+    const monitor = await db.connect();
+    const removeGate = installGate();
+    try {
+      const ok: Trace = { blocks: [], ok: true };
+      const run = await interleave({
+        replicas: 2,
+        monitor,
+        choices: [],
+        stuckMs: 500,
+        start: (replica) =>
+          asReplica(replica, async () => undefined, db, async (gated) => {
+            if (replica.index === 1) {
+              const c = await gated.connect();
+              await c.query('SELECT 1');
+              await c.end();
+              return ok;
+            }
+            const holder = await gated.connect();
+            const waiter = await gated.connect();
+            try {
+              await holder.query('BEGIN');
+              await holder.query('LOCK TABLE t IN ACCESS EXCLUSIVE MODE');
+              const error = await waiter.query('SELECT count(*) FROM t').then(() => undefined, (e: { code?: string }) => e.code);
+              await holder.query('ROLLBACK');
+              return error ? { ...ok, ok: false } : ok;
+            } finally {
+              await holder.end();
+              await waiter.end();
+            }
+          }),
+      });
+      expect(run.stuck).toHaveLength(1);
+      expect(run.stuck[0]).toMatchObject({ replica: 0, message: 'SELECT count(*) FROM t' });
+      expect(run.stuck[0]!.blockers).toHaveLength(1);
+      expect((run.runs[0] as Trace).ok).toBe(false);
+      expect((run.runs[1] as Trace).ok).toBe(true);
+      expect(run.steps.map((step) => `${step.replica}${step.action[0]}`)).toContain('0s');
+    } finally {
+      removeGate();
+      await monitor.end();
+      await server.dropDatabase(db.name);
     }
   });
 });

@@ -134,6 +134,10 @@ export async function interleave(options: InterleaveOptions): Promise<Interleavi
       ...replicas.filter((r) => r.phase === 'ready').map((r): HeldCandidate => ({ replica: r.index, action: 'send' })),
       ...held,
     ].sort((a, b) => a.replica - b.replica);
+    if (candidates.length === 0 && blocked.length === 0) {
+      await settle(POLL_MS, seen);
+      continue;
+    }
     if (candidates.length === 0) {
       // Every replica waits on a lock: the server's deadlock detector ends a cycle by itself
       // (40P01); anything else waits forever, and is cancelled to end the case.
@@ -152,8 +156,15 @@ export async function interleave(options: InterleaveOptions): Promise<Interleavi
         stuck.push({ replica: r.index, message: r.message, blockers: rows.get(r.pid!)?.blockers ?? [] });
         await monitor.query('SELECT pg_catalog.pg_cancel_backend($1)', [r.pid]);
       }
-      // Each cancelled message ends with 57014; wait for that before the next decision.
-      while (version === seen) await settle(50);
+      // Each cancelled message ends with 57014; wait for that before the next decision, and end
+      // the sessions of messages that a cancel does not reach.
+      const cancelled = Date.now();
+      while (version === seen) {
+        await settle(50);
+        if (version === seen && Date.now() - cancelled > options.stuckMs) {
+          for (const r of blocked) await monitor.query('SELECT pg_catalog.pg_terminate_backend($1)', [r.pid]);
+        }
+      }
       continue;
     }
     // Only a choice between two or more is a decision: the choices name decisions, not steps.
