@@ -188,7 +188,11 @@ async function evaluate(context: CheckContext, setting: Setting, c: ConcurrentCa
       `${setting.replicas} replicas ${where(context, c)} all succeed, and leave another state than one run: ${paths.slice(0, 3).join(', ')}${paths.length > 3 ? ` and ${paths.length - 3} more` : ''}`,
       comparison.diff,
       context.reproduce('concurrent'),
-      { hint: 'each replica ran a statement whose effect adds up (a row inserted twice, a value updated twice): make it converge, or take a lock for the whole run so that one replica migrates and the others find nothing to do' },
+      {
+        hint: comparison.diff.every((d) => d.path.startsWith('tracker:'))
+          ? "the tool's own record differs from one run's: both replicas found the same work pending and recorded it (the tool takes no lock); run it once before the replicas start (a deploy step), or hold a lock around it"
+          : 'each replica ran a statement whose effect adds up (a row inserted twice, a value updated twice): make it converge, or take a lock for the whole run so that one replica migrates and the others find nothing to do',
+      },
     );
     finding.detail = describeSteps(run.steps);
     finding.case = caseOf(c, run);
