@@ -25,7 +25,7 @@ export interface Reproducible {
   role?: string;
   setup?: string[];
   verify?: string[];
-  options: Pick<CheckOptions, 'exhaustive' | 'faults' | 'seed' | 'runs' | 'direction'>;
+  options: Pick<CheckOptions, 'exhaustive' | 'faults' | 'seed' | 'runs' | 'direction' | 'replicas'>;
   limits?: Partial<Limits>;
 }
 
@@ -54,6 +54,7 @@ export function reproduceCommand(request: Reproducible, check: CheckName, major:
   if (check === 'fault' && request.options.faults && request.options.faults.join(',') !== 'error,terminate') {
     parts.push('--faults', request.options.faults.join(','));
   }
+  if (check === 'concurrent' && request.options.replicas !== undefined && request.options.replicas !== 2) parts.push('--replicas', String(request.options.replicas));
   if (request.options.seed !== undefined && !extra.includes('--seed')) parts.push('--seed', String(request.options.seed));
   if (request.options.runs !== undefined) parts.push('--runs', String(request.options.runs));
   return [...parts, ...extra].join(' ');

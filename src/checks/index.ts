@@ -7,6 +7,7 @@ import { lint } from './lint.js';
 import { retry } from './retry.js';
 import { expected } from './expected.js';
 import { down } from './down.js';
+import { concurrent } from './concurrent.js';
 import type { Check, CheckName } from './types.js';
 
 export const CHECKS: Partial<Record<CheckName, Check>> = {
@@ -18,6 +19,7 @@ export const CHECKS: Partial<Record<CheckName, Check>> = {
   retry,
   expected,
   down,
+  concurrent,
 };
 
 export const DEFAULT_CHECKS: CheckName[] = ['fresh', 'twice'];

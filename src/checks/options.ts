@@ -32,6 +32,10 @@ export function validateCheckOptions(options: CheckOptions, checks: readonly str
   if (runs !== undefined && (!Number.isSafeInteger(runs) || runs < 1)) {
     throw new InputError(`--runs ${runs}: a check that samples no case would pass having tried nothing`, undefined, undefined, undefined, 'give --runs 1 or more (the default samples up to 25 cases)');
   }
+  const replicas = options.replicas;
+  if (replicas !== undefined && (!Number.isSafeInteger(replicas) || replicas < 2)) {
+    throw new InputError(`--replicas ${replicas}: check concurrent needs at least two replicas to run at the same moment`, undefined, undefined, undefined, 'give --replicas 2 or more (default 2)');
+  }
   if (path === undefined) return;
   if (!PATH.test(path)) {
     throw new InputError(`--path '${path}' is not a case path`, undefined, undefined, undefined, "copy --path from a finding's reproduce command: whole numbers joined by colons, e.g. --path 3:0:1");

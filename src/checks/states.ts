@@ -86,8 +86,8 @@ export class States {
     return this.#cluster.active;
   }
 
-  /** The database as the set's runs reach it: as `--role` when given, else as it is. */
-  private runner(db: DatabaseHandle): Promise<DatabaseHandle> {
+  /** The database as the set's runs reach it: as `--role` when given, else as it is (check `concurrent` runs the model itself on it). */
+  runner(db: DatabaseHandle): Promise<DatabaseHandle> {
     return this.#runAs ? this.#runAs.handle(db) : Promise.resolve(db);
   }
 

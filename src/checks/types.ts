@@ -1,6 +1,6 @@
 import type { Difference } from '../snapshot/types.js';
 
-export type CheckName = 'fresh' | 'twice' | 'resume' | 'fault' | 'retry' | 'down' | 'expected' | 'lint';
+export type CheckName = 'fresh' | 'twice' | 'resume' | 'fault' | 'retry' | 'down' | 'expected' | 'lint' | 'concurrent';
 
 /** A check's verdict on one case. Fields follow the JSON contract of DESIGN.md. */
 export interface Finding {
@@ -149,6 +149,8 @@ export interface CheckOptions {
   seed?: number;
   runs?: number;
   exhaustive?: boolean;
+  /** Check `concurrent`: how many replicas run the set at the same moment (`--replicas`, default 2). */
+  replicas?: number;
   /** fast-check's counterexample path, to replay one shrunk case with `seed`. */
   path?: string;
   /** `--shard i/n`: this machine runs shard `index` (1-based) of `count`; see explore.ts for how cases are split. */

@@ -76,6 +76,13 @@ function serverOptions(opts: Record<string, unknown>): { provider: string; image
 }
 
 /** A whole number given exactly: never one that a double would round (above 2^53-1), which would print as another. */
+/** `--replicas N`: at least two, or nothing runs at the same moment. */
+function parseReplicas(value: string): number {
+  const n = parseInteger('--replicas')(value);
+  if (n < 2) throw new UsageError(`--replicas takes 2 or more, not ${value}: check concurrent runs replicas of the runner at the same moment`);
+  return n;
+}
+
 function parseInteger(name: string, least = 0) {
   return (value: string): number => {
     if (!/^\d+$/.test(value)) throw new UsageError(`${name} takes a whole number, not '${value}'`);
@@ -139,6 +146,7 @@ function program(result: { code: number }): Command {
     .option('--seed <n>', 'seed for property-based checks', parseInteger('--seed'))
     .option('--runs <n>', 'cases per property-based check', parseInteger('--runs', 1))
     .option('--exhaustive', 'enumerate every case instead of sampling')
+    .option('--replicas <n>', 'replicas that run the set at the same moment in check concurrent (default 2)', parseReplicas)
     .option('--shard <i/n>', 'run shard i of n: the cases of resume, fault and retry split across n machines (same --seed on each); fresh, twice and lint on shard 1')
     .addOption(new Option('--direction <up|down>', 'down: checks fault and resume run over the tool\'s rollback (for a tool with down migrations), one down section at a time; default up').choices(['up', 'down']))
     .option('--faults <kinds>', 'fault kinds for check fault: error, terminate, crash (embedded and container)', 'error,terminate')
@@ -170,6 +178,7 @@ function program(result: { code: number }): Command {
           ...(opts.runs !== undefined ? { runs: opts.runs as number } : {}),
           ...(opts.exhaustive ? { exhaustive: true } : {}),
           ...(opts.direction !== undefined ? { direction: opts.direction as 'up' | 'down' } : {}),
+          ...(opts.replicas !== undefined ? { replicas: opts.replicas as number } : {}),
           ...(opts.path !== undefined ? { path: opts.path as string } : {}),
           faults: parseFaults(opts.faults as string),
           ...(opts.expected !== undefined ? { expected: opts.expected as string } : {}),

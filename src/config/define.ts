@@ -110,6 +110,8 @@ const ConfigSchema = z
     exhaustive: z.boolean().optional(),
     /** As `--direction`: `down` runs fault and resume over the tool's rollback, one down section at a time. */
     direction: z.enum(['up', 'down'], { error: () => 'direction is up (the default) or down' }).optional(),
+    /** As `--replicas`: how many replicas check `concurrent` starts at the same moment. */
+    replicas: z.number().int().min(2).optional(),
     /** Fault kinds of the `fault` check; `crash` needs a provider that can crash its server. */
     faults: z
       .array(z.enum(FAULT_KINDS, { error: () => `a fault kind is one of ${FAULT_KINDS.join(', ')}` }))
@@ -350,6 +352,7 @@ export function configRequest(config: MigtestConfig): RunRequest {
       ...(config.runs !== undefined ? { runs: config.runs } : {}),
       ...(config.exhaustive ? { exhaustive: true } : {}),
       ...(config.direction !== undefined ? { direction: config.direction } : {}),
+      ...(config.replicas !== undefined ? { replicas: config.replicas } : {}),
       faults: config.faults ?? ['error', 'terminate'],
       ...(expected !== undefined ? { expected } : {}),
       ...(config.ignore !== undefined && config.ignore.length > 0 ? { ignore: config.ignore } : {}),

@@ -5,7 +5,7 @@ import { InputError } from '../migrations/types.js';
 import { parseRetryPolicy } from '../runners/retry.js';
 import { excerpt, hasUnsafe } from './excerpt.js';
 
-const CHECK_NAMES = ['fresh', 'twice', 'resume', 'fault', 'retry', 'down', 'expected', 'lint'] as const;
+const CHECK_NAMES = ['fresh', 'twice', 'resume', 'fault', 'retry', 'down', 'expected', 'lint', 'concurrent'] as const;
 
 /** A finding a scenario predicts. Every field given must match; `file` matches the end of the path. */
 const ExpectedFinding = z
@@ -51,6 +51,8 @@ const PropertySettings = z
     exhaustive: z.boolean().optional(),
     /** As `--direction`: `down` runs fault and resume over the tool's rollback. */
     direction: z.enum(['up', 'down']).optional(),
+    /** Replicas of check `concurrent` (`--replicas`). */
+    replicas: z.number().int().min(2).optional(),
   })
   .strict();
 

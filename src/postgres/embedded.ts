@@ -21,12 +21,16 @@ const SERVER_USER = 'migtest';
 /** Settings for a throw-away server: durability traded for speed. */
 export const FAST_SETTINGS: Record<string, string> = {
   fsync: 'off',
-  // On, so that a commit survives the `crash` fault as it would a real crash; with fsync off it
-  // costs a write, not a flush to disk.
-  synchronous_commit: 'on',
+  // Waits for the local WAL write, so that a commit survives the `crash` fault as it would a real
+  // crash; with fsync off it costs a write, not a flush to disk. `local` is `on` without a
+  // synchronous standby, and stays so while check `concurrent` names one to hold replicas'
+  // commits (those sessions ask for `on`; src/checks/concurrent/hold.ts).
+  synchronous_commit: 'local',
   full_page_writes: 'off',
-  wal_level: 'minimal',
-  max_wal_senders: '0',
+  // replica, not minimal, and one WAL sender: with them check `concurrent` can hold a commit in
+  // SyncRep (src/checks/concurrent/hold.ts); no sender ever connects, so they cost next to nothing.
+  wal_level: 'replica',
+  max_wal_senders: '1',
   archive_mode: 'off',
   autovacuum: 'off',
   checkpoint_timeout: '1h',

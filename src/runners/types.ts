@@ -271,6 +271,23 @@ export interface RunnerModel<P extends Plan = Plan> {
    * A model without it stands for a tool without down migrations: check `down` is skipped.
    */
   down?: DownSemantics<P>;
+  /**
+   * Optional: the lock the tool takes so that two of its processes never migrate one database at
+   * once (a session-level advisory lock held for the whole run). Absent: the tool takes none, and
+   * replicas that start at the same moment run side by side. Check `concurrent` takes it for each
+   * replica, on a connection of that replica, before the run and gives it back after.
+   */
+  lock?: RunLock<P>;
+}
+
+/** A lock a tool holds for a whole run, as check `concurrent` takes it for each replica. */
+export interface RunLock<P extends Plan = Plan> {
+  /** What the tool does, in a line, with where that comes from (docs/runners/<tool>.md has the rest). */
+  summary: string;
+  /** The statement that waits until the lock is free and takes it, for a run of `plan` on `db`. */
+  acquire(plan: P, db: DatabaseHandle): string;
+  /** The statement that gives it back at the end of the run. */
+  release(plan: P, db: DatabaseHandle): string;
 }
 
 /**

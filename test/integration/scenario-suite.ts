@@ -132,10 +132,6 @@ const SCENARIO_TIMEOUT_MS = 360_000;
  * Stories whose broken set only a check still being written can catch, with that check: their
  * scenario holds the fixed side until then. Remove the entry with the broken set.
  */
-const BROKEN_SIDE_LATER: Record<string, string> = {
-  'replica-race': 'two replicas booting at once (replica-race/broken) fail only under check concurrent, issue 16 item 2',
-};
-
 export function describeScenarios(names: readonly string[]): void {
   describe.each(names)('scenarios/%s', (name) => {
     it(`${name} gives the findings its story predicts`, async () => {
@@ -150,7 +146,7 @@ export function describeScenarios(names: readonly string[]): void {
         });
       }
       // Every story has its broken side: a set that gives findings, or one refused as bad input.
-      if (!Object.hasOwn(BROKEN_SIDE_LATER, name)) expect(report.sets.map((s) => s.set)).toContain('broken');
+      expect(report.sets.map((s) => s.set)).toContain('broken');
       expect(code).toBe(0);
     }, SCENARIO_TIMEOUT_MS);
 

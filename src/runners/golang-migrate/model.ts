@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { RUN_LOCK } from './lock.js';
 import { splitStatements } from '../../migrations/split.js';
 import { TextIndex } from '../../migrations/text-index.js';
 import { InputError, type Migration, type MigrationSet, type Statement } from '../../migrations/types.js';
@@ -299,6 +300,7 @@ export const golangMigrate: RunnerModel<GolangMigratePlan> = {
   summary: 'golang-migrate: each file as one string between SetVersion(v, dirty) and SetVersion(v, clean); a dirty version refuses every later run',
   tracker: TRACKER_SPEC,
   options: OPTIONS,
+  lock: RUN_LOCK,
 
   plan(set: MigrationSet, options: RunnerOptions = {}): GolangMigratePlan {
     const settings = settingsOf(options);
