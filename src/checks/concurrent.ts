@@ -222,21 +222,8 @@ function runFinding(context: CheckContext, run: Interleaving, c: ConcurrentCase,
     const error = run.runs[thrown] as Error & { code?: string };
     if (!error.code || !/^[0-9A-Z]{5}$/.test(error.code)) throw error;
     const message = `replica ${thrown + 1} of ${replicas} ${where(context, c)} fails in the tool's own statements (its tracker), before or after the set's: ${error.message}`;
-    return {
-      check: 'concurrent',
-      file: null,
-      line: null,
-      column: null,
-      statement: null,
-      sqlstate: error.code,
-      message,
-      detail: `interleaving:\n${describeSteps(run.steps)}`,
-      hint: 'the tool takes no lock, and its own setup (creating its tracker table) races between replicas: run it once before the replicas start (a deploy step), or hold a lock around it',
-      diff: null,
-      reproduce,
-      case: caseOf(c, run),
-      cause: { file: null, line: null, sqlstate: error.code, message: error.message, diff: null },
-    };
+    const hint = 'the tool takes no lock, and its own setup (creating its tracker table) races between replicas: run it once before the replicas start (a deploy step), or hold a lock around it';
+    return unplacedFinding({ message, sqlstate: error.code, hint, cause: error.message }, run, c, reproduce);
   }
   const traces = run.runs as Trace[];
   const stuck = new Set(run.stuck.map((s) => s.replica));
@@ -279,21 +266,31 @@ function runFinding(context: CheckContext, run: Interleaving, c: ConcurrentCase,
   if (refused >= 0) {
     const refusal = traces[refused]!.refusal!;
     const message = `replica ${refused + 1} of ${replicas} ${where(context, c)} refuses to run: ${refusal.message}`;
-    return {
-      check: 'concurrent',
-      file: null,
-      line: null,
-      column: null,
-      statement: null,
-      sqlstate: null,
-      message,
-      detail: `interleaving:\n${describeSteps(run.steps)}`,
-      hint: refusal.operatorAction,
-      diff: null,
-      reproduce,
-      case: caseOf(c, run),
-      cause: { file: null, line: null, sqlstate: null, message: refusal.message, diff: null },
-    };
+    return unplacedFinding({ message, sqlstate: null, hint: refusal.operatorAction, cause: refusal.message }, run, c, reproduce);
   }
   return null;
+}
+
+/** A finding no statement of the set holds (the tool's own statements, its refusal), with the interleaving. */
+function unplacedFinding(
+  what: { message: string; sqlstate: string | null; hint: string; cause: string },
+  run: Interleaving,
+  c: ConcurrentCase,
+  reproduce: string,
+): Finding {
+  return {
+    check: 'concurrent',
+    file: null,
+    line: null,
+    column: null,
+    statement: null,
+    sqlstate: what.sqlstate,
+    message: what.message,
+    detail: `interleaving:\n${describeSteps(run.steps)}`,
+    hint: what.hint,
+    diff: null,
+    reproduce,
+    case: caseOf(c, run),
+    cause: { file: null, line: null, sqlstate: what.sqlstate, message: what.cause, diff: null },
+  };
 }

@@ -3,34 +3,37 @@ import { startEmbedded } from '../../src/postgres/embedded.js';
 import type { DatabaseHandle, Server } from '../../src/postgres/types.js';
 import { stateHash, type StateHash } from '../../src/snapshot/hash.js';
 
+// One server for the file: each test works on databases of its own.
+let server: Server;
+beforeAll(async () => {
+  server = await startEmbedded({ major: 17 });
+}, 60_000);
+afterAll(async () => {
+  await server?.stop();
+});
+
+async function hashWith(db: DatabaseHandle, options: Parameters<typeof stateHash>[1] = {}): Promise<StateHash> {
+  const client = await db.connect();
+  try {
+    return await stateHash(client, options);
+  } finally {
+    await client.end();
+  }
+}
+
 /**
  * The raw digest reads only the rows of the database's own (OID ≥ 16384), and equal raw digests
  * are taken to prove equal states. Objects initdb made and a migration may change or drop (the
  * public schema, plpgsql) must change it too, or a state that differs there passes for the reference.
  */
 describe('the raw digest sees changes to objects initdb made', () => {
-  let server: Server;
   let reference: DatabaseHandle;
   let referenceHash: StateHash;
 
-  const hashOf = async (db: DatabaseHandle): Promise<StateHash> => {
-    const client = await db.connect();
-    try {
-      return await stateHash(client);
-    } finally {
-      await client.end();
-    }
-  };
-
   beforeAll(async () => {
-    server = await startEmbedded({ major: 17 });
     reference = await server.createDatabase();
-    referenceHash = await hashOf(reference);
+    referenceHash = await hashWith(reference);
   }, 60_000);
-
-  afterAll(async () => {
-    await server?.stop();
-  });
 
   test.each([
     ['a comment on the public schema', `COMMENT ON SCHEMA public IS 'the app'`],
@@ -46,7 +49,7 @@ describe('the raw digest sees changes to objects initdb made', () => {
     } finally {
       await client.end();
     }
-    const changed = await hashOf(copy);
+    const changed = await hashWith(copy);
     expect(changed.schema).not.toBe(referenceHash.schema);
     expect(changed.raw).not.toBe(referenceHash.raw);
     await server.dropDatabase(copy.name);
@@ -54,32 +57,13 @@ describe('the raw digest sees changes to objects initdb made', () => {
 
   test('a copy left as it was keeps the raw digest', async () => {
     const copy = await server.createDatabase({ template: reference.name });
-    expect((await hashOf(copy)).raw).toBe(referenceHash.raw);
+    expect((await hashWith(copy)).raw).toBe(referenceHash.raw);
     await server.dropDatabase(copy.name);
   });
 });
 
 /** `reference`: one transaction decides between "the reference's hashes" and computing its own. */
 describe('stateHash against a reference', () => {
-  let server: Server;
-
-  beforeAll(async () => {
-    server = await startEmbedded({ major: 17 });
-  }, 60_000);
-
-  afterAll(async () => {
-    await server?.stop();
-  });
-
-  const hashWith = async (db: DatabaseHandle, options: Parameters<typeof stateHash>[1] = {}): Promise<StateHash> => {
-    const client = await db.connect();
-    try {
-      return await stateHash(client, options);
-    } finally {
-      await client.end();
-    }
-  };
-
   test('an unchanged copy takes the reference hashes; a changed one gets the same hashes as without a reference', async () => {
     const reference = await server.createDatabase();
     const client = await reference.connect();
@@ -131,21 +115,10 @@ describe('stateHash against a reference', () => {
  * the down check fast), and what does remain still changes it.
  */
 describe('the raw digest after an undone change', () => {
-  let server: Server;
   let reference: DatabaseHandle;
   let referenceHash: StateHash;
 
-  const hashOf = async (db: DatabaseHandle): Promise<StateHash> => {
-    const client = await db.connect();
-    try {
-      return await stateHash(client);
-    } finally {
-      await client.end();
-    }
-  };
-
   beforeAll(async () => {
-    server = await startEmbedded({ major: 17 });
     reference = await server.createDatabase();
     const client = await reference.connect();
     try {
@@ -155,12 +128,8 @@ describe('the raw digest after an undone change', () => {
     } finally {
       await client.end();
     }
-    referenceHash = await hashOf(reference);
+    referenceHash = await hashWith(reference);
   }, 60_000);
-
-  afterAll(async () => {
-    await server?.stop();
-  });
 
   const changed = async (statements: string): Promise<StateHash> => {
     const copy = await server.createDatabase({ template: reference.name });
@@ -171,7 +140,7 @@ describe('the raw digest after an undone change', () => {
       await client.end();
     }
     try {
-      return await hashOf(copy);
+      return await hashWith(copy);
     } finally {
       await server.dropDatabase(copy.name);
     }
