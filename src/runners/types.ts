@@ -338,6 +338,12 @@ export interface DownSemantics<P extends Plan = Plan> {
    * the documented way first; absent when the tool never refuses so.
    */
   recoveries?(plan: P, migration: Migration): DownRecovery[];
+  /**
+   * The statements of the section's block (indexes) that run a second time when a step stops
+   * half-way and the next one, after the documented way out, runs the section again: every one when
+   * the tool records the step apart from the section, none when they share one transaction.
+   */
+  runsAgain?(plan: P, migration: Migration): number[];
 }
 
 /** The index of a down section's block: no block of the plan has it. */

@@ -124,6 +124,7 @@ const EXPECTED: Record<string, string[]> = {
   'concurrent-index/broken': ['refused-in-transaction 000002_orders_by_email.up.sql:3'],
   'golang-migrate-down/broken': ['down-leaves-behind 000002_add_account_status.up.sql:1'],
   'dbmate-down/broken': ['down-leaves-behind 20240501092000_create_shipment_items.sql:2'],
+  'dbmate-down-crash/broken': ['down-runs-again 20240601091000_index_session_tokens.sql:6'],
   'role-rerun/broken': ['create-if-not-exists 001_reporting_role.up.sql:2'],
   'files-after-file/broken': ['insert-without-on-conflict 000002_seed_plans.up.sql:2'],
   'codd-retry/broken': [
@@ -165,12 +166,10 @@ describe('migtest lint on migrations-under-test/', () => {
   // A drift from the committed expected schema (schema-drift) is no statement's fault: no rule can see it.
   // Nor is a permission the deploy role lacks (rls-deploy-role): only a run as that role shows it.
   // A scenario with --verify predicts findings in its verify file, an invariant no lint rule reads.
-  // Nor seed rows a down leaves (cigogne-down): down-leaves-behind reads objects by name. Nor a down
-  // section outside a transaction that cannot run twice (dbmate-down-crash): no rule reads what a
-  // rollback interrupted between its section and its tracker row runs again. Nor a race between
-  // replicas that boot at once (replica-race): every file is safe run after run, and only two
-  // sessions at the same moment show it.
-  const UNSEEN_BY_LINT = new Set(['rls-deploy-role/broken', 'cigogne-down/broken', 'dbmate-down-crash/broken', 'replica-race/broken']);
+  // Nor seed rows a down leaves (cigogne-down): down-leaves-behind reads objects by name. Nor a race
+  // between replicas that boot at once (replica-race): every file is safe run after run, and only
+  // two sessions at the same moment show it.
+  const UNSEEN_BY_LINT = new Set(['rls-deploy-role/broken', 'cigogne-down/broken', 'replica-race/broken']);
   const lintable = (c: Case): boolean =>
     c.broken && !UNSEEN_BY_LINT.has(c.id) && !c.scenario.verify && !(c.set.expect ?? []).every((p) => p.check === 'expected');
   it.each(CASES.filter(lintable).map((c) => [c.id, c] as const))('%s: flagged at the line the scenario predicts', async (_id, c) => {
@@ -313,6 +312,12 @@ describe('lint with fresh and fault (a real PostgreSQL)', () => {
       ['000002_add_account_status.down.sql', 2, ['down-leaves-behind']],
       ['000002_add_account_status.up.sql', 1, ['down-leaves-behind']],
     ]);
+  });
+
+  it('dbmate-down-crash/broken: resume --direction down confirms down-runs-again at the DROP INDEX it fails at again', async () => {
+    const results = await checkWithLint(join(ROOT, 'migrations-under-test/dbmate-down-crash/broken'), 'dbmate', {}, 'resume', { direction: 'down', exhaustive: true });
+    expect(findingsOf(results, 'lint')[0]!.case).toMatchObject({ rule: 'down-runs-again', confirmed: true, confirmedBy: ['resume'] });
+    expect(findingsOf(results, 'resume').map((f) => f.case?.lint)).toEqual([['down-runs-again']]);
   });
 
   it('golang-migrate-dirty/broken with transactions=true: the fault that splits the block is at a COMMIT/BEGIN lint flags', async () => {

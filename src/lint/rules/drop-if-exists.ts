@@ -7,7 +7,7 @@ import type { Problem, Rule } from '../types.js';
 import { inEveryRerun, whenAgain } from './common.js';
 
 /** What PostgreSQL answers when the object of a DROP is missing. */
-const MISSING: Record<string, string> = {
+export const MISSING: Record<string, string> = {
   OBJECT_TABLE: '42P01',
   OBJECT_VIEW: '42P01',
   OBJECT_MATVIEW: '42P01',

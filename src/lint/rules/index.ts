@@ -6,6 +6,7 @@ import { createOrReplace } from './create-or-replace.js';
 import { dropIfExists } from './drop-if-exists.js';
 import { dropRecreate } from './drop-recreate.js';
 import { downLeavesBehind } from './down-leaves-behind.js';
+import { downRunsAgain } from './down-runs-again.js';
 import { enumAddValueIfNotExists } from './enum-add-value-if-not-exists.js';
 import { enumValueSameTransaction } from './enum-value-same-transaction.js';
 import { insertWithoutOnConflict } from './insert-without-on-conflict.js';
@@ -34,6 +35,7 @@ export const RULES: readonly Rule[] = [
   rename,
   staleColumnReference,
   downLeavesBehind,
+  downRunsAgain,
   // transaction safety
   refusedInTransaction,
   transactionNesting,

@@ -44,6 +44,12 @@ export function downStatementsBlock(_plan: Plan | undefined, migration: Migratio
   return downBlock(migration, migration.directives['down_disable_transaction'] !== true ? 'in-txn' : 'no-txn');
 }
 
+/** With `disable_transaction` each statement commits and the row goes last: the next `down` runs them all again. */
+export function downRunsAgain(plan: Plan | undefined, migration: Migration): number[] {
+  const block = downStatementsBlock(plan, migration);
+  return block && block.rule !== 'in-txn' ? block.statements.map((_, i) => i) : [];
+}
+
 async function runDown(client: pg.Client, migration: Migration, faults: Fault[] | undefined): Promise<BlockTrace> {
   const remove = async (c: pg.Client): Promise<void> => {
     await c.query(DELETE_MIGRATION, [cigogneName(migration), cigogneCreatedAt(migration)]);

@@ -7,7 +7,7 @@ import type { DatabaseHandle } from '../../postgres/types.js';
 import { faultsIn, type Faults } from '../../faults/inject.js';
 import { runInTxn, runNoTxn, toPgError } from '../execute.js';
 import { quiet, runBlocks, runWithRetries } from '../sequence.js';
-import { downStatementsBlock, stepDown } from './down.js';
+import { downRunsAgain, downStatementsBlock, stepDown } from './down.js';
 import type { Block, BlockTrace, Plan, RunOptions, RunnerModel, RunnerOptions, Trace } from '../types.js';
 
 const SCHEMA = 'public';
@@ -61,7 +61,7 @@ export const cigogne: RunnerModel<CigognePlan> = {
     return runWithRetries(options, (once) => runOnce(plan, db, once));
   },
 
-  down: { command: 'cigogne down', step: stepDown, block: downStatementsBlock },
+  down: { command: 'cigogne down', step: stepDown, block: downStatementsBlock, runsAgain: downRunsAgain },
 };
 
 /** cigogne's plan: its blocks, and whether runs compare the hashes of applied files. */

@@ -39,6 +39,12 @@ export function downSectionBlock(_plan: Plan | undefined, migration: Migration):
   return downBlock(migration, down.statements.length === 1 ? 'no-txn' : 'script');
 }
 
+/** Outside a transaction the row goes after the section: a stop in between, and the next rollback runs all of it again. */
+export function downRunsAgain(plan: Plan | undefined, migration: Migration): number[] {
+  const block = downSectionBlock(plan, migration);
+  return block && block.rule !== 'in-txn' ? block.statements.map((_, i) => i) : [];
+}
+
 async function runDown(client: pg.Client, migration: Migration, faults: Fault[] | undefined): Promise<BlockTrace> {
   const remove = async (c: pg.Client): Promise<void> => {
     await c.query(DELETE_MIGRATION, [migration.id]);

@@ -4,7 +4,7 @@ import type { DatabaseHandle } from '../../postgres/types.js';
 import { faultsIn, type Faults } from '../../faults/inject.js';
 import { runNoTxn, runScript, runScriptInTxn, toPgError } from '../execute.js';
 import { quiet, runBlocks, runWithRetries } from '../sequence.js';
-import { downSectionBlock, stepDown } from './down.js';
+import { downRunsAgain, downSectionBlock, stepDown } from './down.js';
 import type { Block, BlockTrace, Plan, RunOptions, RunnerModel, RunnerOptions, Trace } from '../types.js';
 
 const SCHEMA = 'public';
@@ -87,7 +87,7 @@ export const dbmate: RunnerModel = {
     return runWithRetries(options, (once) => runOnce(plan, db, once));
   },
 
-  down: { command: 'dbmate rollback', step: stepDown, block: downSectionBlock },
+  down: { command: 'dbmate rollback', step: stepDown, block: downSectionBlock, runsAgain: downRunsAgain },
 };
 
 /** One `dbmate up`: every version not yet in schema_migrations, in file order. */

@@ -79,6 +79,18 @@ export function downRecoveries(plan: GolangMigratePlan, migration: Migration): D
   ];
 }
 
+/**
+ * One string runs in an implicit transaction: a failed step leaves none of it, or all of it, and
+ * `migrate force` to the version before says the latter. With `multi-statement=true` each piece
+ * commits: after a stop between two, `migrate force <v>` and the step again run the pieces before
+ * the stop a second time (all but the last can be among them).
+ */
+export function downRunsAgain(plan: GolangMigratePlan, migration: Migration): number[] {
+  const block = downFileBlock(plan, migration);
+  if (!block || plan.settings.transactions || !plan.settings.multiStatement) return [];
+  return block.statements.slice(0, -1).map((_, i) => i);
+}
+
 /** The down file as runMigration sends an up file, towards `previous`. */
 async function runDown(client: pg.Client, plan: GolangMigratePlan, block: Block, previous: bigint, faults: Fault[] | undefined): Promise<BlockTrace> {
   const { multiStatement, transactions } = plan.settings;
