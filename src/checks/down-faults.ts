@@ -48,7 +48,6 @@ export async function downFaults(context: CheckContext, check: 'fault' | 'resume
     return boundaries.flatMap((at) => kinds.map((kind) => ({ k: i + 1, at, kind })));
   });
   const references = new Prefixes(states, model, context.set, states.settings.runnerOptions);
-  const partials = new Map<string, Promise<State>>();
   try {
     return await explore(context, {
       check,
@@ -56,13 +55,9 @@ export async function downFaults(context: CheckContext, check: 'fault' | 'resume
       // Shrinks towards the first migration with a down, its first boundary, the first kind.
       arbitrary: fc.constantFrom(...(all.length > 0 ? all : [{ k: 1, at: 0, kind: 'error' as const }])),
       key: (c) => `${c.k}:${c.at}:${c.kind}`,
-      evaluate: (c) => evaluate({ context, check, down, references, partials }, c, blocks[c.k - 1]!),
+      evaluate: (c) => evaluate({ context, check, down, references }, c, blocks[c.k - 1]!),
     });
   } finally {
-    for (const partial of partials.values()) {
-      const state = await partial.catch(() => undefined);
-      if (state) await states.drop(state.db);
-    }
     await references.close();
   }
 }
@@ -72,8 +67,6 @@ interface Run {
   check: 'fault' | 'resume';
   down: DownSemantics;
   references: Prefixes;
-  /** The states the first `durable` statements of a down section leave, by `k:durable`. */
-  partials: Map<string, Promise<State>>;
 }
 
 function pointOf(run: Run, c: DownFaultCase, migration: Migration, block: Block): CasePoint {
@@ -93,7 +86,7 @@ function pointOf(run: Run, c: DownFaultCase, migration: Migration, block: Block)
 }
 
 async function evaluate(run: Run, c: DownFaultCase, block: Block): Promise<Finding | null> {
-  const { context, down, references } = run;
+  const { context, references } = run;
   const { states } = context;
   const migration = context.set.migrations[c.k - 1]!;
   const point = pointOf(run, c, migration, block);
@@ -167,20 +160,8 @@ async function recover(run: Run, db: DatabaseHandle, migration: Migration, k: nu
 }
 
 /** The state after ups 1..k and the first `durable` statements of k's down section, each committed. */
-function partial(run: Run, k: number, block: Block, durable: number): Promise<State> {
-  const { references } = run;
-  const { states } = run.context;
-  if (durable === 0) return references.after(k);
-  const key = `${k}:${durable}`;
-  let state = run.partials.get(key);
-  if (!state) {
-    state = (async () => {
-      const reference = await references.after(k);
-      const db = await states.copy(reference);
-      await states.replay(db, block.statements.slice(0, durable), `the first ${durable} statements of the down section of migration ${k}`);
-      return { db, trace: reference.trace, hash: await states.hash(db) };
-    })();
-    run.partials.set(key, state);
-  }
-  return state;
+async function partial(run: Run, k: number, block: Block, durable: number): Promise<State> {
+  const after = await run.references.after(k);
+  if (durable === 0) return after;
+  return run.context.states.replayed(`down:${k}:${durable}`, after, block.statements.slice(0, durable), `the first ${durable} statements of the down section of migration ${k}`);
 }

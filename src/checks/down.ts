@@ -2,12 +2,11 @@ import type { InputError, Migration } from '../migrations/types.js';
 import type { DatabaseHandle } from '../postgres/types.js';
 import type { StateHash } from '../snapshot/hash.js';
 import type { DownTrace } from '../runners/down.js';
-import type { Trace } from '../runners/types.js';
 import { appliedSet } from './applies.js';
 import { compareStates } from './compare.js';
 import { errorFinding, stateFinding } from './findings.js';
 import { pathIn } from './paths.js';
-import { Prefixes } from './prefixes.js';
+import { prefixFails, Prefixes } from './prefixes.js';
 import type { Check, CheckContext, Finding } from './types.js';
 
 /**
@@ -205,8 +204,6 @@ class Walk {
     const { states } = references;
     const db = await states.server.createDatabase();
     const hashes: StateHash[] = [];
-    const failed = (j: number, trace: Trace): Error =>
-      new Error(`the first ${j} migrations alone do not apply: ${trace.failure?.error.message ?? trace.refusal?.message ?? 'the run failed'}`);
     try {
       const plan = references.plan(count);
       if (plan.blocks.length === count && plan.blocks.every((block, i) => block.migrations.length === 1 && block.migrations[0] === plan.set.migrations[i])) {
@@ -214,12 +211,12 @@ class Walk {
         // is the state a run with j files leaves, so one run gives them all; before the first
         // block, the tool's empty tracker (what the first migration's down leaves).
         const trace = await states.run(db, { atBoundary: async (next) => void (hashes[next] = await states.hash(db, { canonical: false })) }, plan);
-        if (!trace.ok) throw failed(hashes.length, trace);
+        if (!trace.ok) throw prefixFails(hashes.length, trace);
       } else {
         hashes.push(await states.hash(db, { canonical: false }));
         for (let j = 1; j <= count; j++) {
           const trace = await references.run(j, db);
-          if (!trace.ok) throw failed(j, trace);
+          if (!trace.ok) throw prefixFails(j, trace);
           hashes.push(await states.hash(db, { canonical: false }));
         }
       }

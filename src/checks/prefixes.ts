@@ -40,7 +40,7 @@ export class Prefixes {
       state = (async () => {
         const db = j === 0 ? await this.states.server.createDatabase() : await this.states.copy(await this.after(j - 1));
         const trace = await this.run(j, db);
-        if (!trace.ok) throw new Error(`the first ${j} migrations alone do not apply: ${trace.failure?.error.message ?? trace.refusal?.message ?? 'the run failed'}`);
+        if (!trace.ok) throw prefixFails(j, trace);
         return { db, trace, hash: await this.states.hash(db) };
       })();
       this.#built.set(j, state);
@@ -54,4 +54,9 @@ export class Prefixes {
       if (reached) await this.states.drop(reached.db);
     }
   }
+}
+
+/** The error of a run of the first j migrations that failed (a check reports a set that does not apply from its fresh run). */
+export function prefixFails(j: number, trace: Trace): Error {
+  return new Error(`the first ${j} migrations alone do not apply: ${trace.failure?.error.message ?? trace.refusal?.message ?? 'the run failed'}`);
 }

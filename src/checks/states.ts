@@ -333,8 +333,21 @@ export class States {
     });
   }
 
+  /**
+   * The state `from` reaches when `statements` run on it one by one, each committed, kept under
+   * `key` as every reached state is: the reference for a fault in a block outside the plan (a down
+   * section). `what` names the statements if one fails.
+   */
+  replayed(key: string, from: State, statements: Statement[], what: string): Promise<State> {
+    return this.reach(`replayed:${key}`, async () => {
+      const db = await this.copy(from);
+      await this.replay(db, statements, what);
+      return this.keep(db, { blocks: [], ok: true });
+    });
+  }
+
   /** Runs `statements` on `db` one by one, each committed, as the set's runs go (as `--role`); `what` names them if one fails. */
-  async replay(db: DatabaseHandle, statements: Statement[], what: string): Promise<void> {
+  private async replay(db: DatabaseHandle, statements: Statement[], what: string): Promise<void> {
     const client = await (await this.runner(db)).connect();
     try {
       const run = await execStatements(client, statements);

@@ -17,3 +17,12 @@ export function downTrace(migration: Migration, trace: BlockTrace, missing?: str
   }
   return { migration, ok: true, ...(missing ? { missing } : {}) };
 }
+
+/**
+ * For a tool that records a step apart from its down section (after it, on its own): every
+ * statement of a section run outside a transaction runs again after a stop in between; none of a
+ * section that shares the rollback's transaction with the record.
+ */
+export function allUnlessInTransaction(block: Block | undefined): number[] {
+  return block && block.rule !== 'in-txn' ? block.statements.map((_, i) => i) : [];
+}

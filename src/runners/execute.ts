@@ -202,6 +202,21 @@ function scriptText(block: Block): SentText {
   return block.text !== undefined ? sentAsIs(block.text) : sentJoined(block.statements);
 }
 
+/**
+ * The rule of a file's text that a tool sends as one simple-query string: several statements
+ * share one implicit transaction (`script`); one statement alone autocommits (`no-txn`), so CREATE
+ * INDEX CONCURRENTLY may stand alone in its file, and a fault before or after it is a message of
+ * its own, as a real failure there would be.
+ */
+export function oneStringRule(statements: readonly Statement[]): 'no-txn' | 'script' {
+  return statements.length === 1 ? 'no-txn' : 'script';
+}
+
+/** A block whose rule `oneStringRule` gave, sent as that one string. */
+export function runOneString(client: pg.Client, block: Block, faults?: Faults): Promise<BlockTrace> {
+  return block.rule === 'no-txn' ? runNoTxn(client, block, faults, (c) => c.query(block.text!)) : runScript(client, block, faults);
+}
+
 /** A `script` block as one simple-query string. */
 export async function runScript(client: pg.Client, block: Block, faults?: Faults): Promise<BlockTrace> {
   const sent = scriptText(block);

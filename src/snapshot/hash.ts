@@ -166,6 +166,9 @@ function textArray(values: string[]): string {
   return `${literal(`{${values.map((v) => `"${v.replaceAll('\\', '\\\\').replaceAll('"', '\\"')}"`).join(',')}}`)}::text[]`;
 }
 
+/** What `unordered` gives for no row: md5(''). */
+const EMPTY_DIGEST = createHash('md5').update('').digest('hex');
+
 function md5(...parts: string[]): string {
   return createHash('md5').update(parts.join('|')).digest('hex');
 }
@@ -264,8 +267,7 @@ FROM (${query.sql.replaceAll('$1::text[]', trackers)}) q`,
       // A tracker table without rows records what no tracker table does: nothing applied (a
       // snapshot's trackers compare the same way). So the state after the first migration's down
       // has the tracker hash of the empty database.
-      const empty = createHash('md5').update('').digest('hex');
-      trackerHash = md5(...rows.filter((r) => r.part === 't' && r.h !== empty).map((r) => `${r.name}=${r.h}`));
+      trackerHash = md5(...rows.filter((r) => r.part === 't' && r.h !== EMPTY_DIGEST).map((r) => `${r.name}=${r.h}`));
     }
     const raw = md5(rawHash.rows[0]!.h, data, trackerHash);
     let schema = hashes.rows[0]!.h;

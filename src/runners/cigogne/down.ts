@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import { runInTxn, runNoTxn, toPgError } from '../execute.js';
-import { downBlock, downTrace, type DownTrace } from '../down.js';
+import { allUnlessInTransaction, downBlock, downTrace, type DownTrace } from '../down.js';
 import { quiet } from '../sequence.js';
 import type { Block, BlockTrace, DownStepOptions, Plan } from '../types.js';
 import type { Fault } from '../../faults/types.js';
@@ -46,8 +46,7 @@ export function downStatementsBlock(_plan: Plan | undefined, migration: Migratio
 
 /** With `disable_transaction` each statement commits and the row goes last: the next `down` runs them all again. */
 export function downRunsAgain(plan: Plan | undefined, migration: Migration): number[] {
-  const block = downStatementsBlock(plan, migration);
-  return block && block.rule !== 'in-txn' ? block.statements.map((_, i) => i) : [];
+  return allUnlessInTransaction(downStatementsBlock(plan, migration));
 }
 
 async function runDown(client: pg.Client, migration: Migration, faults: Fault[] | undefined): Promise<BlockTrace> {

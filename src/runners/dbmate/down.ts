@@ -1,6 +1,6 @@
 import type pg from 'pg';
-import { runNoTxn, runScript, runScriptInTxn, toPgError } from '../execute.js';
-import { downBlock, downTrace, type DownTrace } from '../down.js';
+import { oneStringRule, runOneString, runScriptInTxn, toPgError } from '../execute.js';
+import { allUnlessInTransaction, downBlock, downTrace, type DownTrace } from '../down.js';
 import { quiet } from '../sequence.js';
 import type { Block, BlockTrace, DownStepOptions, Plan } from '../types.js';
 import type { Fault } from '../../faults/types.js';
@@ -36,13 +36,12 @@ export function downSectionBlock(_plan: Plan | undefined, migration: Migration):
   const down = migration.down;
   if (!down) return undefined;
   if (migration.directives['down-transaction'] !== false) return downBlock(migration, 'in-txn');
-  return downBlock(migration, down.statements.length === 1 ? 'no-txn' : 'script');
+  return downBlock(migration, oneStringRule(down.statements));
 }
 
 /** Outside a transaction the row goes after the section: a stop in between, and the next rollback runs all of it again. */
 export function downRunsAgain(plan: Plan | undefined, migration: Migration): number[] {
-  const block = downSectionBlock(plan, migration);
-  return block && block.rule !== 'in-txn' ? block.statements.map((_, i) => i) : [];
+  return allUnlessInTransaction(downSectionBlock(plan, migration));
 }
 
 async function runDown(client: pg.Client, migration: Migration, faults: Fault[] | undefined): Promise<BlockTrace> {
@@ -51,7 +50,7 @@ async function runDown(client: pg.Client, migration: Migration, faults: Fault[] 
   };
   const block = downSectionBlock(undefined, migration)!;
   if (block.rule === 'in-txn') return runScriptInTxn(client, block, faults, { beforeCommit: remove });
-  const trace = block.rule === 'no-txn' ? await runNoTxn(client, block, faults, (c) => c.query(block.text!)) : await runScript(client, block, faults);
+  const trace = await runOneString(client, block, faults);
   if (trace.error) return trace;
   try {
     await remove(client);

@@ -2,7 +2,7 @@ import type pg from 'pg';
 import { InputError, type MigrationSet } from '../../migrations/types.js';
 import type { DatabaseHandle } from '../../postgres/types.js';
 import { faultsIn, type Faults } from '../../faults/inject.js';
-import { runNoTxn, runScript, runScriptInTxn, toPgError } from '../execute.js';
+import { oneStringRule, runOneString, runScriptInTxn, toPgError } from '../execute.js';
 import { quiet, runBlocks, runWithRetries } from '../sequence.js';
 import { downRunsAgain, downSectionBlock, stepDown } from './down.js';
 import type { Block, BlockTrace, Plan, RunOptions, RunnerModel, RunnerOptions, Trace } from '../types.js';
@@ -36,7 +36,7 @@ function settings(options: RunnerOptions = {}): void {
 function blocksOf(set: MigrationSet): Block[] {
   return set.migrations.map((migration, index) => ({
     index,
-    rule: migration.directives['transaction'] !== false ? 'in-txn' : migration.up.statements.length === 1 ? 'no-txn' : 'script',
+    rule: migration.directives['transaction'] !== false ? 'in-txn' : oneStringRule(migration.up.statements),
     migrations: [migration],
     statements: migration.up.statements,
     text: migration.up.text,
@@ -54,7 +54,7 @@ async function runMigration(client: pg.Client, block: Block, fault?: Faults): Pr
     await c.query(INSERT_MIGRATION, [version]);
   };
   if (block.rule === 'in-txn') return runScriptInTxn(client, block, fault, { beforeCommit: record });
-  const trace = block.rule === 'no-txn' ? await runNoTxn(client, block, fault, (c) => c.query(block.text!)) : await runScript(client, block, fault);
+  const trace = await runOneString(client, block, fault);
   if (trace.error) return trace;
   try {
     await record(client);

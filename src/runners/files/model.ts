@@ -2,7 +2,7 @@ import type pg from 'pg';
 import type { Migration, MigrationSet } from '../../migrations/types.js';
 import type { DatabaseHandle } from '../../postgres/types.js';
 import { faultsIn, type Faults } from '../../faults/inject.js';
-import { execStatements, runNoTxn, runScript, runScriptInTxn, toBlockTrace, toPgError } from '../execute.js';
+import { execStatements, oneStringRule, runOneString, runScriptInTxn, toBlockTrace, toPgError } from '../execute.js';
 import { quiet, runBlocks, runWithRetries } from '../sequence.js';
 import type { Block, BlockTrace, Plan, RunOptions, RunnerModel, RunnerOptions, Trace, TrackerSpec } from '../types.js';
 import { keysOf, OPTIONS, qualified, settingsOf, type Settings, type Tracker } from './settings.js';
@@ -31,9 +31,8 @@ function blocksOf(set: MigrationSet, settings: Settings): Block[] {
     const statements = migration.up.statements;
     blocks.push({
       index: blocks.length,
-      // One statement alone in a string autocommits (CREATE INDEX CONCURRENTLY may
-      // stand alone); BEGIN … COMMIT around it does not.
-      rule: settings.transaction === 'per-file' ? 'in-txn' : statements.length === 1 ? 'no-txn' : 'script',
+      // BEGIN … COMMIT around a file makes even one statement part of a transaction.
+      rule: settings.transaction === 'per-file' ? 'in-txn' : oneStringRule(statements),
       migrations: [migration],
       statements,
       text: migration.up.text,
@@ -63,8 +62,7 @@ function runFile(client: pg.Client, block: Block, plan: FilesPlan, faults: Fault
     const withRow = tracker && settings.record === 'with-file' && key !== undefined;
     return runScriptInTxn(client, block, faults, withRow ? { beforeCommit: async (c) => void (await c.query(insertRow(tracker), [key])) } : {});
   }
-  if (block.rule === 'no-txn') return runNoTxn(client, block, faults, (c) => c.query(block.text!));
-  return runScript(client, block, faults);
+  return runOneString(client, block, faults);
 }
 
 /** The row written after its file, autocommitted on its own; a fault here falls between the two. */

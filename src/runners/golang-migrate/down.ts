@@ -1,13 +1,10 @@
-import type pg from 'pg';
-import { runInTxn, runNoTxn, runScript, runScriptInTxn, toPgError } from '../execute.js';
 import { downBlock, downTrace, type DownTrace } from '../down.js';
 import { quiet } from '../sequence.js';
-import type { Block, BlockTrace, DownRecovery, DownStepOptions } from '../types.js';
+import type { Block, DownRecovery, DownStepOptions } from '../types.js';
 import type { Migration } from '../../migrations/types.js';
-import type { Fault } from '../../faults/types.js';
 import type { DatabaseHandle } from '../../postgres/types.js';
-import { explainCut, naiveStatements, sendPiece, type GolangMigratePlan } from './model.js';
-import { operatorAction, SELECT_VERSION, setVersion, writeVersion } from './version.js';
+import { fileRule, naiveStatements, runVersionFile, type GolangMigratePlan } from './model.js';
+import { forceVersion, operatorAction, SELECT_VERSION, setVersion } from './version.js';
 
 /*
  * `migrate down 1` (migrate.go Steps(-1) → runMigrations): the migration from version v to the
@@ -37,7 +34,7 @@ export async function stepDown(plan: GolangMigratePlan, db: DatabaseHandle, opti
       await setVersion(client, previous, false);
       return { migration, ok: true, missing: 'it has no .down.sql file, so `migrate down` only moves the version back and leaves what the up file made' };
     }
-    const trace = await runDown(client, plan, downFileBlock(plan, migration)!, previous, options.faults);
+    const trace = await runVersionFile(client, downFileBlock(plan, migration)!, plan.settings, previous, options.faults);
     return downTrace(migration, trace, migration.down.statements.length === 0 ? 'its .down.sql file holds no statement' : undefined);
   } finally {
     await client.end().catch(() => undefined);
@@ -50,12 +47,11 @@ function previousVersion(plan: GolangMigratePlan, migration: Migration): bigint 
   return index > 0 ? BigInt(plan.set.migrations[index - 1]!.id) : -1n;
 }
 
-/** The down file as runMigration sends an up file, under the same settings. */
+/** The down file as an up file is sent, under the same settings. */
 export function downFileBlock(plan: GolangMigratePlan, migration: Migration): Block | undefined {
   if (!migration.down) return undefined;
-  const { multiStatement, transactions } = plan.settings;
-  const statements = multiStatement ? naiveStatements({ ...migration, up: migration.down }) : migration.down.statements;
-  return downBlock(migration, transactions ? 'in-txn' : multiStatement || statements.length === 1 ? 'no-txn' : 'script', statements);
+  const statements = plan.settings.multiStatement ? naiveStatements({ ...migration, up: migration.down }) : migration.down.statements;
+  return downBlock(migration, fileRule(plan.settings, statements), statements);
 }
 
 /**
@@ -64,18 +60,10 @@ export function downFileBlock(plan: GolangMigratePlan, migration: Migration): Bl
  * step again), or to the version before when it did (nothing more to run).
  */
 export function downRecoveries(plan: GolangMigratePlan, migration: Migration): DownRecovery[] {
-  const force = (version: bigint) => async (db: DatabaseHandle): Promise<void> => {
-    const client = quiet(await db.connect());
-    try {
-      await setVersion(client, version, false);
-    } finally {
-      await client.end().catch(() => undefined);
-    }
-  };
   const previous = previousVersion(plan, migration);
   return [
-    { label: `\`migrate force ${migration.id}\` and \`migrate down 1\``, apply: force(BigInt(migration.id)), again: true },
-    { label: `\`migrate force ${previous < 0n ? '-1' : plan.set.migrations[plan.set.migrations.indexOf(migration) - 1]!.id}\``, apply: force(previous), again: false },
+    { label: `\`migrate force ${migration.id}\` and \`migrate down 1\``, apply: (db) => forceVersion(db, BigInt(migration.id)), again: true },
+    { label: `\`migrate force ${previous < 0n ? '-1' : plan.set.migrations[plan.set.migrations.indexOf(migration) - 1]!.id}\``, apply: (db) => forceVersion(db, previous), again: false },
   ];
 }
 
@@ -89,28 +77,4 @@ export function downRunsAgain(plan: GolangMigratePlan, migration: Migration): nu
   const block = downFileBlock(plan, migration);
   if (!block || plan.settings.transactions || !plan.settings.multiStatement) return [];
   return block.statements.slice(0, -1).map((_, i) => i);
-}
-
-/** The down file as runMigration sends an up file, towards `previous`. */
-async function runDown(client: pg.Client, plan: GolangMigratePlan, block: Block, previous: bigint, faults: Fault[] | undefined): Promise<BlockTrace> {
-  const { multiStatement, transactions } = plan.settings;
-  if (transactions) {
-    const beforeCommit = (c: pg.Client): Promise<void> => writeVersion(c, previous, false);
-    return explainCut(multiStatement ? await runInTxn(client, block, faults, { beforeCommit, send: sendPiece }) : await runScriptInTxn(client, block, faults, { beforeCommit }));
-  }
-  await setVersion(client, previous, true);
-  const trace = multiStatement
-    ? await runNoTxn(client, block, faults, sendPiece)
-    : block.rule === 'no-txn'
-      ? await runNoTxn(client, block, faults, (c) => c.query(block.text!))
-      : block.text!.trim() === '' && !faults?.length
-        ? { block, outcomes: [], durable: 0 }
-        : await runScript(client, block, faults);
-  if (trace.error) return explainCut(trace);
-  try {
-    await setVersion(client, previous, false);
-  } catch (error) {
-    return { ...trace, error: toPgError(error), failedAt: block.statements.length };
-  }
-  return trace;
 }

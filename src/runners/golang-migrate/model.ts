@@ -8,7 +8,7 @@ import { faultsIn, type Faults } from '../../faults/inject.js';
 import { runInTxn, runNoTxn, runScript, runScriptInTxn, toPgError } from '../execute.js';
 import { CREATE_TRACKER, dirtyVersionStop, operatorAction, readVersion, SELECT_VERSION, setVersion, TRACKER_SPEC, writeVersion } from './version.js';
 import { quiet, runBlocks, runWithRetries } from '../sequence.js';
-import type { Block, BlockTrace, Plan, RunOptions, RunnerModel, RunnerOptions, Trace } from '../types.js';
+import type { Block, BlockTrace, Plan, RunOptions, RunnerModel, RunnerOptions, Trace, TxnRule } from '../types.js';
 
 const OPTIONS: Record<string, string> = {
   'multi-statement':
@@ -222,13 +222,18 @@ function blocksOf(set: MigrationSet, settings: Settings): Block[] {
     const statements = settings.multiStatement ? naiveStatements(migration) : migration.up.statements;
     const block: Block = {
       index,
-      rule: settings.transactions ? 'in-txn' : settings.multiStatement || statements.length === 1 ? 'no-txn' : 'script',
+      rule: fileRule(settings, statements),
       migrations: [migration],
       statements,
     };
     if (!settings.multiStatement) block.text = migration.up.text;
     return block;
   });
+}
+
+/** How a file (up or down) is sent under `settings`, as the statements it is sent as. */
+export function fileRule(settings: Settings, statements: readonly Statement[]): TxnRule {
+  return settings.transactions ? 'in-txn' : settings.multiStatement || statements.length === 1 ? 'no-txn' : 'script';
 }
 
 /**
@@ -254,12 +259,12 @@ export function explainCut(trace: BlockTrace): BlockTrace {
 }
 
 /**
- * One version as migrate.Up applies it: SetVersion(v, dirty) committed first, then the file,
- * then SetVersion(v, clean). Under `transactions` the file and the version update share one
+ * One file as migrate.Up and migrate.Down apply it, towards `version` (the file's own going up, the
+ * one before going down): SetVersion(version, dirty) committed first, then the file, then
+ * SetVersion(version, clean). Under `transactions` the file and the version update share one
  * transaction instead, and no dirty flag is written.
  */
-async function runMigration(client: pg.Client, block: Block, settings: Settings, fault?: Faults): Promise<BlockTrace> {
-  const version = BigInt(block.migrations[0]!.id);
+export async function runVersionFile(client: pg.Client, block: Block, settings: Settings, version: bigint, fault?: Faults): Promise<BlockTrace> {
   if (settings.transactions) {
     const beforeCommit = (c: pg.Client): Promise<void> => writeVersion(c, version, false);
     const trace = settings.multiStatement
@@ -337,7 +342,7 @@ async function runOnce(db: DatabaseHandle, plan: Plan, settings: Settings, optio
     }
     const current = row ? BigInt(row.version) : -1n;
     const pending = plan.blocks.filter((block) => BigInt(block.migrations[0]!.id) > current);
-    return await runBlocks(db, pending, options, (c, block) => runMigration(c, block, settings, faultsIn(options.faults, block.index)), client);
+    return await runBlocks(db, pending, options, (c, block) => runVersionFile(c, block, settings, BigInt(block.migrations[0]!.id), faultsIn(options.faults, block.index)), client);
   } finally {
     await client.end().catch(() => undefined);
   }

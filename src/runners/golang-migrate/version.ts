@@ -94,7 +94,7 @@ function whyNotAtomic(block: Block): string {
 }
 
 /** `migrate force V`: Force sets the version clean, whatever the dirty one was. */
-async function force(db: DatabaseHandle, version: bigint): Promise<void> {
+export async function forceVersion(db: DatabaseHandle, version: bigint): Promise<void> {
   const client = quiet(await db.connect());
   try {
     await setVersion(client, version, false);
@@ -148,7 +148,7 @@ export function dirtyVersionStop(blocks: Block[], dirty: bigint): InherentStop |
     actions: [previous, dirty].map((version) => ({
       label: `\`migrate force ${version}\` and \`migrate up\``,
       apply: async (db) => {
-        await force(db, version);
+        await forceVersion(db, version);
         return db;
       },
     })),

@@ -1,7 +1,7 @@
 import type { MigrationSet } from '../../migrations/types.js';
 import type { DatabaseHandle } from '../../postgres/types.js';
 import { faultsIn } from '../../faults/inject.js';
-import { runNoTxn, runScript } from '../execute.js';
+import { oneStringRule, runOneString } from '../execute.js';
 import { runBlocks, runWithRetries } from '../sequence.js';
 import type { Block, Plan, RunOptions, RunnerModel, Trace } from '../types.js';
 
@@ -18,10 +18,7 @@ export const rerunAll: RunnerModel = {
   plan(set: MigrationSet): Plan {
     const blocks: Block[] = set.migrations.map((migration, index) => ({
       index,
-      // A file of one statement is no implicit transaction: PostgreSQL autocommits a string that
-      // holds one statement, so CREATE INDEX CONCURRENTLY may stand alone in its file, and a
-      // fault before or after it is a message of its own, as a real failure there would be.
-      rule: migration.up.statements.length === 1 ? 'no-txn' : 'script',
+      rule: oneStringRule(migration.up.statements),
       migrations: [migration],
       statements: migration.up.statements,
       text: migration.up.text,
@@ -32,11 +29,7 @@ export const rerunAll: RunnerModel = {
   run(plan: Plan, db: DatabaseHandle, options: RunOptions = {}): Promise<Trace> {
     // No retries of its own: under a policy the service is restarted, and runs every file again.
     return runWithRetries(options, (once) =>
-      runBlocks(db, plan.blocks, once, (client, block) =>
-        block.rule === 'no-txn'
-          ? runNoTxn(client, block, faultsIn(once.faults, block.index), (c) => c.query(block.text!))
-          : runScript(client, block, faultsIn(once.faults, block.index)),
-      ),
+      runBlocks(db, plan.blocks, once, (client, block) => runOneString(client, block, faultsIn(once.faults, block.index))),
     );
   },
 };
