@@ -25,7 +25,7 @@ export interface Reproducible {
   role?: string;
   setup?: string[];
   verify?: string[];
-  options: Pick<CheckOptions, 'exhaustive' | 'faults' | 'seed' | 'runs' | 'direction' | 'replicas'>;
+  options: Pick<CheckOptions, 'exhaustive' | 'faults' | 'seed' | 'runs' | 'direction' | 'replicas' | 'rows'>;
   limits?: Partial<Limits>;
 }
 
@@ -55,6 +55,7 @@ export function reproduceCommand(request: Reproducible, check: CheckName, major:
     parts.push('--faults', request.options.faults.join(','));
   }
   if (check === 'concurrent' && request.options.replicas !== undefined && request.options.replicas !== 2) parts.push('--replicas', String(request.options.replicas));
+  if (check === 'populated' && request.options.rows !== undefined) parts.push('--rows', String(request.options.rows));
   if (request.options.seed !== undefined && !extra.includes('--seed')) parts.push('--seed', String(request.options.seed));
   if (request.options.runs !== undefined) parts.push('--runs', String(request.options.runs));
   return [...parts, ...extra].join(' ');

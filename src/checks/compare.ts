@@ -90,7 +90,7 @@ export async function compareStates(states: States, db: DatabaseHandle, referenc
   return { equal: false, hash, diff, relaxed: relaxedTables(data, relaxation) };
 }
 
-function dataDifferences(expected: Record<string, DataFingerprint>, found: Record<string, DataFingerprint>): Difference[] {
+export function dataDifferences(expected: Record<string, DataFingerprint>, found: Record<string, DataFingerprint>): Difference[] {
   const snapshot = (data: Record<string, DataFingerprint>): Snapshot => ({ format: 2, objects: {}, data, trackers: {} });
   return diffSnapshots(snapshot(expected), snapshot(found));
 }

@@ -45,3 +45,32 @@ export function hintFor(sqlstate: string | null, statement: Statement | undefine
 /** The fix for rows that a second run adds again. */
 export const DUPLICATE_ROWS_HINT =
   'the second run inserted the rows again: add ON CONFLICT … DO NOTHING on a unique key, or INSERT … SELECT … WHERE NOT EXISTS';
+
+/**
+ * What to do about a migration that fails only on a table with rows (check `populated`), keyed by
+ * SQLSTATE and refined by the statement; null where the generic hint says it.
+ */
+export function dataHintFor(sqlstate: string | null, statement: Statement | undefined): string | null {
+  const sql = statement?.sql ?? '';
+  switch (sqlstate) {
+    case '23502':
+      return /\bSET\s+NOT\s+NULL\b/i.test(sql)
+        ? 'rows with NULL exist when the column becomes NOT NULL: backfill them first (UPDATE … SET col = … WHERE col IS NULL), then SET NOT NULL'
+        : 'the new NOT NULL column has no value in the existing rows: give it a DEFAULT, or add it nullable, backfill it, then SET NOT NULL';
+    case '23505':
+      return 'existing rows hold duplicates of the new unique key: remove or merge them in the same migration before the index or constraint is built';
+    case '23514':
+    case '23P01':
+      return 'existing rows break the new constraint: fix them first, or add it NOT VALID and VALIDATE it once they are fixed';
+    case '23503':
+      return 'existing rows reference keys that do not exist: clean them up first, or add the foreign key NOT VALID and VALIDATE it later';
+    case '22P02':
+    case '22003':
+    case '22001':
+    case '22007':
+    case '22008':
+      return 'some existing values do not convert: convert them in the USING clause (CASE … END for the ones that do not), or clean them first';
+    default:
+      return null;
+  }
+}

@@ -8,6 +8,7 @@ import { retry } from './retry.js';
 import { expected } from './expected.js';
 import { down } from './down.js';
 import { concurrent } from './concurrent.js';
+import { populated } from './populated.js';
 import type { Check, CheckName } from './types.js';
 
 export const CHECKS: Partial<Record<CheckName, Check>> = {
@@ -20,6 +21,7 @@ export const CHECKS: Partial<Record<CheckName, Check>> = {
   expected,
   down,
   concurrent,
+  populated,
 };
 
 export const DEFAULT_CHECKS: CheckName[] = ['fresh', 'twice'];

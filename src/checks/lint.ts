@@ -27,7 +27,7 @@ export const lint: Check = {
 };
 
 /** Checks that execute the set: their findings can confirm a lint finding. */
-const DYNAMIC: readonly CheckName[] = ['fresh', 'twice', 'resume', 'fault', 'retry', 'down'];
+const DYNAMIC: readonly CheckName[] = ['fresh', 'twice', 'resume', 'fault', 'retry', 'down', 'populated'];
 
 /**
  * Where a dynamic finding puts the blame: its `blame` when it has one (a recovery finding is

@@ -36,6 +36,10 @@ export function validateCheckOptions(options: CheckOptions, checks: readonly str
   if (replicas !== undefined && (!Number.isSafeInteger(replicas) || replicas < 2)) {
     throw new InputError(`--replicas ${replicas}: check concurrent needs at least two replicas to run at the same moment`, undefined, undefined, undefined, 'give --replicas 2 or more (default 2)');
   }
+  const rows = options.rows;
+  if (rows !== undefined && (!Number.isSafeInteger(rows) || rows < 1)) {
+    throw new InputError(`--rows ${rows}: check populated would put no row in a table and pass having tried nothing`, undefined, undefined, undefined, 'give --rows 1 or more (default 5 a table)');
+  }
   if (path === undefined) return;
   if (!PATH.test(path)) {
     throw new InputError(`--path '${path}' is not a case path`, undefined, undefined, undefined, "copy --path from a finding's reproduce command: whole numbers joined by colons, e.g. --path 3:0:1");

@@ -1,6 +1,6 @@
 import type { Difference } from '../snapshot/types.js';
 
-export type CheckName = 'fresh' | 'twice' | 'resume' | 'fault' | 'retry' | 'down' | 'expected' | 'lint' | 'concurrent';
+export type CheckName = 'fresh' | 'twice' | 'resume' | 'fault' | 'retry' | 'down' | 'expected' | 'lint' | 'concurrent' | 'populated';
 
 /** A check's verdict on one case. Fields follow the JSON contract of DESIGN.md. */
 export interface Finding {
@@ -33,6 +33,11 @@ export interface Finding {
   blame?: Place;
   /** For a `lint` finding: its rule and where execution would show it (JSON: `case.rule`, `case.expects`, …). */
   rule?: RuleMark;
+  /**
+   * Check `populated`: the generated rows the case put in before the migrations failed, as INSERT
+   * statements a user can paste (shrunk to the few that matter).
+   */
+  rows?: string[];
   /** Which case a finding came from, for a check that counts its findings by it (retry's lost acks per migration). */
   scope?: CaseScope;
   /**
@@ -151,6 +156,8 @@ export interface CheckOptions {
   exhaustive?: boolean;
   /** Check `concurrent`: how many replicas run the set at the same moment (`--replicas`, default 2). */
   replicas?: number;
+  /** Check `populated`: generated rows per table (`--rows`, default 5). */
+  rows?: number;
   /** fast-check's counterexample path, to replay one shrunk case with `seed`. */
   path?: string;
   /** `--shard i/n`: this machine runs shard `index` (1-based) of `count`; see explore.ts for how cases are split. */

@@ -147,6 +147,7 @@ function program(result: { code: number }): Command {
     .option('--runs <n>', 'cases per property-based check', parseInteger('--runs', 1))
     .option('--exhaustive', 'enumerate every case instead of sampling')
     .option('--replicas <n>', 'replicas that run the set at the same moment in check concurrent (default 2)', parseReplicas)
+    .option('--rows <n>', 'generated rows per table in check populated (default 5)', parseInteger('--rows', 1))
     .option('--shard <i/n>', 'run shard i of n: the cases of resume, fault and retry split across n machines (same --seed on each); fresh, twice and lint on shard 1')
     .addOption(new Option('--direction <up|down>', 'down: checks fault and resume run over the tool\'s rollback (for a tool with down migrations), one down section at a time; default up').choices(['up', 'down']))
     .option('--faults <kinds>', 'fault kinds for check fault: error, terminate, crash (embedded and container)', 'error,terminate')
@@ -179,6 +180,7 @@ function program(result: { code: number }): Command {
           ...(opts.exhaustive ? { exhaustive: true } : {}),
           ...(opts.direction !== undefined ? { direction: opts.direction as 'up' | 'down' } : {}),
           ...(opts.replicas !== undefined ? { replicas: opts.replicas as number } : {}),
+          ...(opts.rows !== undefined ? { rows: opts.rows as number } : {}),
           ...(opts.path !== undefined ? { path: opts.path as string } : {}),
           faults: parseFaults(opts.faults as string),
           ...(opts.expected !== undefined ? { expected: opts.expected as string } : {}),

@@ -112,6 +112,8 @@ const ConfigSchema = z
     direction: z.enum(['up', 'down'], { error: () => 'direction is up (the default) or down' }).optional(),
     /** As `--replicas`: how many replicas check `concurrent` starts at the same moment. */
     replicas: z.number().int().min(2).optional(),
+    /** As `--rows`: generated rows per table in check `populated`. */
+    rows: z.number().int().positive().optional(),
     /** Fault kinds of the `fault` check; `crash` needs a provider that can crash its server. */
     faults: z
       .array(z.enum(FAULT_KINDS, { error: () => `a fault kind is one of ${FAULT_KINDS.join(', ')}` }))
@@ -353,6 +355,7 @@ export function configRequest(config: MigtestConfig): RunRequest {
       ...(config.exhaustive ? { exhaustive: true } : {}),
       ...(config.direction !== undefined ? { direction: config.direction } : {}),
       ...(config.replicas !== undefined ? { replicas: config.replicas } : {}),
+      ...(config.rows !== undefined ? { rows: config.rows } : {}),
       faults: config.faults ?? ['error', 'terminate'],
       ...(expected !== undefined ? { expected } : {}),
       ...(config.ignore !== undefined && config.ignore.length > 0 ? { ignore: config.ignore } : {}),

@@ -77,7 +77,7 @@ export async function requestFromConfig(config: string | MigtestConfig, flags: P
   const fromConfig = configRequest(config);
   const options = { ...fromConfig.options };
   // shard and path have no config field: they belong to one run (one CI machine, one replayed case).
-  for (const name of ['seed', 'runs', 'exhaustive', 'direction', 'replicas', 'path', 'faults', 'shard', 'expected', 'ignore'] as const) {
+  for (const name of ['seed', 'runs', 'exhaustive', 'direction', 'replicas', 'rows', 'path', 'faults', 'shard', 'expected', 'ignore'] as const) {
     if (given(name) && flags.options?.[name] !== undefined) Object.assign(options, { [name]: flags.options[name] });
   }
   const dir = flags.dir ? flags.dir : fromConfig.dir;

@@ -53,6 +53,8 @@ const PropertySettings = z
     direction: z.enum(['up', 'down']).optional(),
     /** Replicas of check `concurrent` (`--replicas`). */
     replicas: z.number().int().min(2).optional(),
+    /** Generated rows per table of check `populated` (`--rows`). */
+    rows: z.number().int().positive().optional(),
   })
   .strict();
 

@@ -12,10 +12,11 @@ export type { LintStatement, Rerun } from './statement.js';
  * - `re-run`: the statement breaks, or changes the state again, when it runs a second time;
  * - `transaction`: the transaction the runner puts the statement in makes it fail or split;
  * - `runner`: a directive or option of the runner that does not do what it seems to;
+ * - `data`: the statement fails on a table that has rows, which a fresh database never has;
  * - `psql`: text that only psql understands;
  * - `suppression`: an ignore comment that ignores nothing.
  */
-export type RuleCategory = 're-run' | 'transaction' | 'runner' | 'psql' | 'suppression';
+export type RuleCategory = 're-run' | 'transaction' | 'data' | 'runner' | 'psql' | 'suppression';
 
 /** Everything a rule may look at: the set, the plan, and what was derived from them once. */
 export interface LintContext {

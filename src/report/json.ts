@@ -28,6 +28,7 @@ export function toJson(run: RunReport, cwd = process.cwd()): string {
       // How many cases ended in this same finding (one root cause); `reproduce` is the first case's.
       cases: f.cases ?? 1,
       ...(f.case ? { case: f.case } : {}),
+      ...(f.rows ? { rows: f.rows } : {}),
     })),
     // Always present: what the tool always does, with the operator's action; never a failure.
     notes: (r.notes ?? []).map((n) => ({ check: n.check, file: n.file, message: n.message, action: n.action })),

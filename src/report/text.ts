@@ -33,6 +33,12 @@ function seconds(ms: number): string {
 }
 
 /** The retry policy a check ran under, e.g. `policy max 2 backoff exponential 1s: 3 tries, waits 1000, 2000 ms`. */
+/** Check `populated`: the tables no generated row went into, each with why, never left out silently. */
+function unfilledLines(details: Record<string, unknown> | undefined): string[] {
+  const unfilled = (details?.unfilled as { table: string; reason: string }[] | undefined) ?? [];
+  return unfilled.map((u) => `not filled: ${u.table}: ${u.reason}`);
+}
+
 function policyLine(details: Record<string, unknown>): string {
   const waits = (details.waitsMs as number[] | undefined) ?? [];
   const tries = Number(details.tries ?? 1);
@@ -117,6 +123,7 @@ export class TextReporter implements RunEvents {
     const reason = !result.reason ? '' : result.status === 'fail' ? c.red(`  ${result.reason}`) : c.yellow(`  skipped: ${result.reason}`);
     this.out.write(`  ${mark} ${result.name.padEnd(8)} pg ${result.postgres}  ${cases}  ${c.dim(seconds(result.durationMs))}${reason}\n`);
     if (result.details && 'policy' in result.details) this.out.write(c.dim(`    ${policyLine(result.details)}\n`));
+    for (const line of unfilledLines(result.details)) this.out.write(c.dim(`    ${line}\n`));
     for (const note of result.notes ?? []) this.out.write(this.#note(note));
     for (const finding of result.findings) {
       // The first run's error, once per version: fresh (or the first check that could not run) prints it in full.
@@ -155,6 +162,10 @@ export class TextReporter implements RunEvents {
     }
     lines.push(`      ${f.sqlstate ? `${c.red(f.sqlstate)} ` : ''}${f.message}${moreCases(f)}`);
     if (f.detail) lines.push(`      ${c.dim(`detail: ${f.detail}`)}`);
+    if (f.rows && f.rows.length > 0) {
+      lines.push(`      ${c.dim('rows:')}`);
+      for (const row of f.rows) lines.push(`        ${row}`);
+    }
     if (f.diff && f.diff.length > 0) {
       const diffLines = formatDifferences(f.diff, { color: this.out.color });
       for (const line of diffLines.slice(0, MAX_DIFF_LINES)) lines.push(`      ${line}`);

@@ -52,13 +52,13 @@ interface ScenarioFile {
 }
 
 /**
- * A rough cost of a scenario, to deal them out evenly: a check of one case counts 1, resume 2,
+ * A rough cost of a scenario, to deal them out evenly: a check of one case counts 1, resume and populated 2,
  * fault and retry 3 (6 with every case).
  */
 function weight(name: string): number {
   const scenario = JSON.parse(readFileSync(new URL(`../../scenarios/${name}.json`, import.meta.url), 'utf8')) as ScenarioFile;
   const exhaustive = scenario.properties?.exhaustive === true;
-  const cost = (check: string): number => (check === 'resume' ? 2 : check === 'fault' || check === 'retry' ? (exhaustive ? 6 : 3) : 1);
+  const cost = (check: string): number => (check === 'resume' || check === 'populated' ? 2 : check === 'fault' || check === 'retry' ? (exhaustive ? 6 : 3) : 1);
   return Object.values(scenario.sets).reduce((n, set) => n + (set.rejects ? 1 : (set.checks ?? scenario.checks).reduce((m, c) => m + cost(c), 0)), 0);
 }
 

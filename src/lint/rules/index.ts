@@ -9,6 +9,7 @@ import { downLeavesBehind } from './down-leaves-behind.js';
 import { downRunsAgain } from './down-runs-again.js';
 import { enumAddValueIfNotExists } from './enum-add-value-if-not-exists.js';
 import { enumValueSameTransaction } from './enum-value-same-transaction.js';
+import { notNullWithoutDefault } from './not-null-without-default.js';
 import { insertWithoutOnConflict } from './insert-without-on-conflict.js';
 import { onConflictTarget } from './on-conflict-target.js';
 import { psqlMetaCommand } from './psql-meta-command.js';
@@ -41,6 +42,8 @@ export const RULES: readonly Rule[] = [
   transactionNesting,
   uncommittedTransaction,
   enumValueSameTransaction,
+  // data already in the tables
+  notNullWithoutDefault,
   // runners: each tool's own rules, in registry order
   ...TOOLS.flatMap((tool) => tool.lint.rules),
   // psql

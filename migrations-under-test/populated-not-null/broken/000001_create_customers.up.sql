@@ -1,0 +1,6 @@
+CREATE TABLE customers (
+    id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    email text NOT NULL UNIQUE,
+    display_name text,
+    created_at timestamptz NOT NULL DEFAULT now()
+);
