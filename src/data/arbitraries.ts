@@ -1,0 +1,121 @@
+import fc from 'fast-check';
+import { holds, type CheckRule, type Op } from './checks.js';
+import { distinctKeys } from './keys.js';
+import type { Cell, ColumnShape, DataPlan, Shapes, TableData, TableShape, ValueKind } from './types.js';
+import { valueArbitrary } from './values.js';
+
+export interface DataOptions {
+  /** Most rows a table gets (default 5: a plan stays small, and a failure shrinks fast). */
+  rows?: number;
+  /** Fewest rows a table gets (default 0, so that a failing case shrinks to the tables that matter). */
+  minRows?: number;
+  /** Generate rows only for these indexes of Shapes.tables (the others get none): populate's top-up rounds. */
+  only?: ReadonlySet<number>;
+}
+
+/**
+ * Rows for every table of `shapes`, as fast-check generates and shrinks them: row arrays shrink
+ * to fewer rows, cells to the first value of their kind or NULL, references to row 0. Pure and
+ * deterministic for a seed.
+ */
+export function dataArbitrary(shapes: Shapes, options: DataOptions = {}): fc.Arbitrary<DataPlan> {
+  const rows = Math.max(0, options.rows ?? 5);
+  const minRows = Math.min(rows, Math.max(0, options.minRows ?? 0));
+  const tables = shapes.tables.map((table, index) =>
+    options.only && !options.only.has(index)
+      ? fc.constant<TableData>({ schema: table.schema, name: table.name, columns: table.columns.filter((c) => c.written).map((c) => c.name), rows: [] })
+      : tableArbitrary(table, index, rows, minRows));
+  return fc.tuple(...tables).map((data) => ({ tables: data }));
+}
+
+/** The cells of a row that are generated together: one column, or every column of one foreign key. */
+interface Part {
+  columns: number[];
+  arbitrary: fc.Arbitrary<Cell[]>;
+}
+
+function tableArbitrary(table: TableShape, index: number, rows: number, minRows: number): fc.Arbitrary<TableData> {
+  const written = table.columns.filter((c) => c.written);
+  const position = new Map(written.map((c, i) => [c.name, i]));
+  const claimed = new Set<number>();
+  const parts: Part[] = [];
+  // Live references first: a column in two keys takes the first live one's reference.
+  const keys = [...table.foreignKeys].sort((a, b) => Number(Boolean(a.alwaysNull)) - Number(Boolean(b.alwaysNull)));
+  for (const fk of keys) {
+    const columns = fk.columns.map((c) => position.get(c)).filter((i): i is number => i !== undefined && !claimed.has(i));
+    if (columns.length === 0) continue;
+    for (const i of columns) claimed.add(i);
+    if (fk.alwaysNull || fk.parent < 0) {
+      parts.push({ columns, arbitrary: fc.constant(columns.map(() => null)) });
+      continue;
+    }
+    const ref = fc.nat({ max: Math.max(0, rows - 1) }).map((row) => ({ parent: fk.parent, row }));
+    // A self-reference may only point to a row inserted before: NULL is its natural first value.
+    const cell = fk.nullable ? fc.option(ref, { nil: null, freq: fk.parent === index ? 2 : 5 }) : ref;
+    parts.push({ columns, arbitrary: cell.map((c) => columns.map(() => c)) });
+  }
+  written.forEach((column, i) => {
+    if (!claimed.has(i)) parts.push({ columns: [i], arbitrary: columnArbitrary(column, table.checks).map((c) => [c]) });
+  });
+  const row = fc.tuple(...parts.map((p) => p.arbitrary)).map((cells) => {
+    const out: Cell[] = new Array(written.length).fill(null);
+    parts.forEach((part, p) => part.columns.forEach((column, k) => (out[column] = cells[p]![k]!)));
+    return ordered(out, written, table.checks);
+  });
+  const names = written.map((c) => c.name);
+  return fc.array(row, { minLength: minRows, maxLength: rows }).map((generated) => ({
+    schema: table.schema,
+    name: table.name,
+    columns: names,
+    rows: distinctKeys(generated, written, table.keys),
+  }));
+}
+
+/** A column's values: its CHECK's choices where it lists them, bounds kept, NULL where allowed. */
+function columnArbitrary(column: ColumnShape, checks: CheckRule[]): fc.Arbitrary<Cell> {
+  const kind = column.value!;
+  const choices = checks.find((r): r is Extract<CheckRule, { kind: 'choices' }> => r.kind === 'choices' && r.column === column.name);
+  const bounds = checks.filter((r): r is Extract<CheckRule, { kind: 'bound' }> => r.kind === 'bound' && r.column === column.name);
+  let values: fc.Arbitrary<string> = choices ? fc.constantFrom(...choices.values) : valueArbitrary(kind);
+  if (!choices && bounds.length > 0 && numeric(kind)) {
+    const inside = boundary(bounds, kind);
+    if (inside !== undefined) values = values.map((v) => (bounds.every((b) => holds(Number(v), b.op, b.value)) ? v : inside));
+  }
+  return column.notNull ? values : fc.option(values, { nil: null, freq: 5 });
+}
+
+const numeric = (kind: ValueKind): boolean => kind.kind === 'int' || kind.kind === 'numeric' || kind.kind === 'float';
+
+/** A value inside every bound, for the values that fall outside: the boundary itself, which is worth testing. */
+function boundary(bounds: { op: Op; value: number }[], kind: ValueKind): string | undefined {
+  const step = kind.kind === 'int' ? 1 : kind.kind === 'numeric' && kind.scale !== undefined && kind.scale > 0 ? 10 ** -kind.scale : 1;
+  const lower = Math.max(...bounds.map((b) => (b.op === '>=' ? b.value : b.op === '>' ? b.value + step : -Infinity)));
+  const upper = Math.min(...bounds.map((b) => (b.op === '<=' ? b.value : b.op === '<' ? b.value - step : Infinity)));
+  const x = Number.isFinite(lower) ? (kind.kind === 'int' ? Math.ceil(lower) : lower) : kind.kind === 'int' ? Math.floor(upper) : upper;
+  if (!Number.isFinite(x) || x > upper || x < lower) return undefined;
+  return kind.kind === 'numeric' && kind.scale !== undefined && kind.scale > 0 ? x.toFixed(kind.scale) : String(x);
+}
+
+/** Two columns a CHECK orders (`valid_to >= valid_from`): swapped when the row has them the wrong way round. */
+function ordered(row: Cell[], columns: ColumnShape[], checks: CheckRule[]): Cell[] {
+  for (const rule of checks) {
+    if (rule.kind !== 'order') continue;
+    const l = columns.findIndex((c) => c.name === rule.left);
+    const r = columns.findIndex((c) => c.name === rule.right);
+    if (l < 0 || r < 0) continue;
+    const a = row[l];
+    const b = row[r];
+    if (typeof a !== 'string' || typeof b !== 'string' || !columns[l]!.value || columns[l]!.value!.kind !== columns[r]!.value?.kind) continue;
+    const cmp = compare(a, b, columns[l]!.value!);
+    if (!holds(cmp, rule.op, 0) && holds(-cmp, rule.op, 0)) {
+      row[l] = b;
+      row[r] = a;
+    }
+  }
+  return row;
+}
+
+function compare(a: string, b: string, kind: ValueKind): number {
+  if (numeric(kind)) return Math.sign(Number(a) - Number(b));
+  return a < b ? -1 : a > b ? 1 : 0;
+}
