@@ -5,7 +5,7 @@ import { InputError } from '../migrations/types.js';
 import { parseRetryPolicy } from '../runners/retry.js';
 import { excerpt, hasUnsafe } from './excerpt.js';
 
-const CHECK_NAMES = ['fresh', 'twice', 'resume', 'fault', 'retry', 'down', 'expected', 'lint', 'concurrent'] as const;
+const CHECK_NAMES = ['fresh', 'twice', 'resume', 'fault', 'retry', 'down', 'expected', 'lint', 'concurrent', 'populated'] as const;
 
 /** A finding a scenario predicts. Every field given must match; `file` matches the end of the path. */
 const ExpectedFinding = z

@@ -164,7 +164,7 @@ export class TextReporter implements RunEvents {
     if (f.detail) lines.push(`      ${c.dim(`detail: ${f.detail}`)}`);
     if (f.rows && f.rows.length > 0) {
       lines.push(`      ${c.dim('rows:')}`);
-      for (const row of f.rows) lines.push(`        ${row}`);
+      for (const row of f.rows) for (const line of row.split('\n')) lines.push(`        ${line}`);
     }
     if (f.diff && f.diff.length > 0) {
       const diffLines = formatDifferences(f.diff, { color: this.out.color });

@@ -1,6 +1,12 @@
 import type fc from 'fast-check';
 import { insertData, insertStatements } from '../../data/insert.js';
-import type { DataPlan, Shapes } from '../../data/types.js';
+import type { DataPlan, Inserted, Shapes } from '../../data/types.js';
+
+/** The rows a case put in: how many the server kept, and which (for the INSERT statements). */
+interface Accepted {
+  rows: number;
+  inserted: Inserted[];
+}
 import type { DatabaseHandle } from '../../postgres/types.js';
 import type { Trace } from '../../runners/types.js';
 import { fingerprintTables } from '../../snapshot/data.js';
@@ -89,14 +95,15 @@ export async function runCase(setup: CaseSetup, start: CaseStart, plan: DataPlan
   const db = await states.copy(start.state);
   try {
     const client = await db.connect();
-    let accepted: number;
+    let inserted: Inserted[];
     try {
-      accepted = (await insertData(client, start.shapes, plan)).reduce((sum, t) => sum + t.rows, 0);
+      inserted = await insertData(client, start.shapes, plan);
     } finally {
       await client.end();
     }
+    const accepted = { rows: inserted.reduce((sum, t) => sum + t.rows, 0), inserted };
     // Rows the server refused are no rows: a case with none tests nothing the other checks do not.
-    if (accepted === 0) return null;
+    if (accepted.rows === 0) return null;
     const upgrade = await states.run(db);
     if (!upgrade.ok) return baseline.upgradeFails ? null : upgradeFinding(setup, start, plan, upgrade, accepted, options.report);
     if (!setup.rerunAll) return null;
@@ -133,19 +140,19 @@ function rowCount(n: number): string {
   return `${n} generated row${n === 1 ? '' : 's'}`;
 }
 
-function withRows(finding: Finding, setup: CaseSetup, start: CaseStart, plan: DataPlan, accepted: number, report?: boolean): Finding {
+function withRows(finding: Finding, start: CaseStart, plan: DataPlan, accepted: Accepted, report?: boolean): Finding {
   return {
     ...finding,
-    case: { boundary: start.boundary.label, block: start.boundary.block, rows: accepted },
-    ...(report ? { rows: insertStatements(start.shapes, plan) } : {}),
+    case: { boundary: start.boundary.label, block: start.boundary.block, rows: accepted.rows },
+    ...(report ? { rows: insertStatements(start.shapes, plan, accepted.inserted) } : {}),
   };
 }
 
-function upgradeFinding(setup: CaseSetup, start: CaseStart, plan: DataPlan, trace: Trace, accepted: number, report?: boolean, which = 'the rest of the set'): Finding {
+function upgradeFinding(setup: CaseSetup, start: CaseStart, plan: DataPlan, trace: Trace, accepted: Accepted, report?: boolean, which = 'the rest of the set'): Finding {
   const failure = trace.failure;
   const message = failure
-    ? `${failure.error.message}: with ${rowCount(accepted)} put in ${start.boundary.label}, ${which} fails`
-    : `${trace.refusal?.message ?? 'the run stopped'}: with ${rowCount(accepted)} put in ${start.boundary.label}, ${which} stops`;
+    ? `${failure.error.message}: with ${rowCount(accepted.rows)} put in ${start.boundary.label}, ${which} fails`
+    : `${trace.refusal?.message ?? 'the run stopped'}: with ${rowCount(accepted.rows)} put in ${start.boundary.label}, ${which} stops`;
   const finding: Finding = failure
     ? errorFinding('populated', failure, setup.reproduce, message)
     : {
@@ -162,14 +169,14 @@ function upgradeFinding(setup: CaseSetup, start: CaseStart, plan: DataPlan, trac
         cause: { file: null, line: null, sqlstate: null, message: trace.refusal?.message ?? null, diff: null },
       };
   const hint = failure ? dataHintFor(failure.error.sqlstate, failure.statement) : null;
-  return withRows({ ...finding, ...(hint ? { hint } : {}) }, setup, start, plan, accepted, report);
+  return withRows({ ...finding, ...(hint ? { hint } : {}) }, start, plan, accepted, report);
 }
 
 async function changeFinding(
   setup: CaseSetup,
   start: CaseStart,
   plan: DataPlan,
-  accepted: number,
+  accepted: Accepted,
   db: DatabaseHandle,
   kept: DatabaseHandle | undefined,
   changed: Difference[],
@@ -198,5 +205,5 @@ async function changeFinding(
       hint: 'a migration that runs again rewrites rows it already handled: make it a no-op when there is nothing left to do (start from the current state, guard the write on what it changes)',
     },
   );
-  return withRows(finding, setup, start, plan, accepted, kept !== undefined);
+  return withRows(finding, start, plan, accepted, kept !== undefined);
 }
