@@ -28,10 +28,18 @@ export function dataArbitrary(shapes: Shapes, options: DataOptions = {}): fc.Arb
   return fc.tuple(...tables).map((data) => ({ tables: data }));
 }
 
+/** A cell that repeats an earlier row's value of its column (row `echo` modulo the rows before), or is `value` in the first row. */
+interface Echo {
+  echo: number;
+  value: Cell;
+}
+type Draft = Cell | Echo;
+const isEcho = (d: Draft): d is Echo => d !== null && typeof d === 'object' && 'echo' in d;
+
 /** The cells of a row that are generated together: one column, or every column of one foreign key. */
 interface Part {
   columns: number[];
-  arbitrary: fc.Arbitrary<Cell[]>;
+  arbitrary: fc.Arbitrary<Draft[]>;
 }
 
 function tableArbitrary(table: TableShape, index: number, rows: number, minRows: number): fc.Arbitrary<TableData> {
@@ -54,21 +62,31 @@ function tableArbitrary(table: TableShape, index: number, rows: number, minRows:
     const cell = fk.nullable ? fc.option(ref, { nil: null, freq: fk.parent === index ? 2 : 5 }) : ref;
     parts.push({ columns, arbitrary: cell.map((c) => columns.map(() => c)) });
   }
+  // Repeated values are what a unique index added later trips on: a column that no key alone
+  // makes unique repeats an earlier row's value in about one cell in four.
+  const unique = new Set(table.keys.filter((k) => k.length === 1).map((k) => k[0]!));
   written.forEach((column, i) => {
-    if (!claimed.has(i)) parts.push({ columns: [i], arbitrary: columnArbitrary(column, table.checks).map((c) => [c]) });
+    if (claimed.has(i)) return;
+    const values = columnArbitrary(column, table.checks);
+    const drafts: fc.Arbitrary<Draft> = unique.has(column.name) || rows < 2
+      ? values
+      : fc.oneof({ arbitrary: values, weight: 3 }, { arbitrary: fc.tuple(fc.nat({ max: rows - 1 }), values).map(([echo, value]) => ({ echo, value })), weight: 1 });
+    parts.push({ columns: [i], arbitrary: drafts.map((c) => [c]) });
   });
   const row = fc.tuple(...parts.map((p) => p.arbitrary)).map((cells) => {
-    const out: Cell[] = new Array(written.length).fill(null);
+    const out: Draft[] = new Array(written.length).fill(null);
     parts.forEach((part, p) => part.columns.forEach((column, k) => (out[column] = cells[p]![k]!)));
-    return ordered(out, written, table.checks);
+    return out;
   });
   const names = written.map((c) => c.name);
-  return fc.array(row, { minLength: minRows, maxLength: rows }).map((generated) => ({
-    schema: table.schema,
-    name: table.name,
-    columns: names,
-    rows: distinctKeys(generated, written, table.keys),
-  }));
+  return fc.array(row, { minLength: minRows, maxLength: rows }).map((drafts) => {
+    const generated: Cell[][] = [];
+    drafts.forEach((draft, r) => {
+      const cells = draft.map((d, c) => (!isEcho(d) ? d : r === 0 ? d.value : generated[d.echo % r]![c]!));
+      generated.push(ordered(cells, written, table.checks));
+    });
+    return { schema: table.schema, name: table.name, columns: names, rows: distinctKeys(generated, written, table.keys) };
+  });
 }
 
 /** A column's values: its CHECK's choices where it lists them, bounds kept, NULL where allowed. */
