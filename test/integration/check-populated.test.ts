@@ -67,11 +67,6 @@ describe('check populated', () => {
     expect(fixed.findings).toEqual([]);
   });
 
-  it('leaves to twice what an empty database shows already: the certctl set fails twice, not populated', async () => {
-    const { findings } = await populated(['migrations-under-test/certctl-double-run/broken', '--runner', 'rerun-all', '--seed', '1']);
-    expect(findings.filter((f) => f.sqlstate === '42710')).toEqual([]);
-  });
-
   it('--rows 0 is refused before anything starts', async () => {
     const result = await migtest(['check', 'migrations-under-test/populated-not-null/fixed', '--runner', 'golang-migrate', '--checks', 'populated', '--rows', '0']);
     expect(result.code).toBe(2);
@@ -95,6 +90,28 @@ describe('check populated on sets written here', () => {
     expect(unfilled[0]!.reason).toMatch(/outline/);
     const text = await migtest(['check', dir, '--runner', 'golang-migrate', '--checks', 'populated', '--pg', '17', '--seed', '1']);
     expect(text.stdout).toMatch(/not filled: public\.shapes: .*outline/);
+  });
+
+  it('leaves to twice what an empty database shows already: an unguarded ADD CONSTRAINT under rerun-all', async () => {
+    await folder.write({
+      '1_t.up.sql': 'CREATE TABLE IF NOT EXISTS t (id int PRIMARY KEY, n int);\n',
+      '2_c.up.sql': 'ALTER TABLE t ADD CONSTRAINT t_id_check CHECK (id IS NOT NULL);\n',
+    });
+    const twice = await jsonRun(['check', dir, '--runner', 'rerun-all', '--checks', 'twice', '--pg', '17']);
+    expect(twice.report.checks[0]!.findings.map((f) => f.sqlstate)).toEqual(['42710']);
+    const { status, findings } = await populated([dir, '--runner', 'rerun-all', '--seed', '1']);
+    expect(findings).toEqual([]);
+    expect(status).toBe('pass');
+  });
+
+  it('reports a type change that narrows the stored values, not arithmetic that overflows only at the type\'s limits', async () => {
+    await folder.write({
+      '1_t.up.sql': 'CREATE TABLE prices (id int PRIMARY KEY, cents integer NOT NULL, total bigint NOT NULL);\n',
+      '2_vat.up.sql': 'UPDATE prices SET cents = cents * 2;\n',
+      '3_narrow.up.sql': 'ALTER TABLE prices ALTER COLUMN total TYPE integer;\n',
+    });
+    const { findings } = await populated([dir, '--runner', 'golang-migrate', '--seed', '1']);
+    expect(findings.map((f) => [f.sqlstate, f.file?.endsWith('3_narrow.up.sql')])).toEqual([['22003', true]]);
   });
 
   it('is skipped with the reason when no boundary follows a migration (one migration under a tracker)', async () => {
