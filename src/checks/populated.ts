@@ -3,7 +3,8 @@ import { dataArbitrary } from '../data/arbitraries.js';
 import { readShapes } from '../data/catalog.js';
 import { appliedSet, skipReason } from './applies.js';
 import { explore } from './explore.js';
-import { Baselines, runCase, type CaseSetup, type CaseStart } from './populated/case.js';
+import { Baselines, runCase } from './populated/case.js';
+import type { CaseSetup, CaseStart } from './populated/types.js';
 import { boundaries } from './populated/boundaries.js';
 import type { Check, CheckContext, Finding } from './types.js';
 
@@ -37,7 +38,9 @@ export const populated: Check = {
     }
     const rows = context.options.rows ?? DEFAULT_ROWS;
     const seed = context.options.seed ?? Math.floor(Math.random() * 2 ** 31);
-    const setup: CaseSetup = { states, rows, rerunAll, baselines: new Baselines(states, rerunAll), reproduce: context.reproduce('populated') };
+    // A lost ack matters where a retry policy does committed work again and no rerun of everything covers it.
+    const ackLost = !rerunAll && states.settings.retry !== undefined;
+    const setup: CaseSetup = { states, rows, rerunAll, ackLost, baselines: new Baselines(states, rerunAll, ackLost), reproduce: context.reproduce('populated') };
     const prepared = new Map<number, Promise<Prepared>>();
     const prepare = (k: number): Promise<Prepared> => {
       let found = prepared.get(k);

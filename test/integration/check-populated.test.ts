@@ -41,6 +41,7 @@ const BROKEN: [string, string, string | null, string][] = [
   ['populated-set-not-null', 'rerun-all', '23502', '000002_ticket_assignee_required.up.sql'],
   ['populated-unique-index', 'dbmate', '23505', '20240702090000_unique_user_email.sql'],
   ['populated-chain-head', 'rerun-all', null, '000003_hash_chain_audit_events.up.sql'],
+  ['populated-ack-lost', 'codd', null, '2024-09-02-09-00-00-welcome-bonus.sql'],
 ];
 
 describe('check populated', () => {

@@ -179,6 +179,7 @@ describe('migtest lint on migrations-under-test/', () => {
     'populated-text-to-int/broken',
     'populated-set-not-null/broken',
     'populated-chain-head/broken',
+    'populated-ack-lost/broken',
   ]);
   const lintable = (c: Case): boolean =>
     c.broken && !UNSEEN_BY_LINT.has(c.id) && !c.scenario.verify && !(c.set.expect ?? []).every((p) => p.check === 'expected');
