@@ -1,3 +1,4 @@
+import { TOOLS } from '../runners/registry.js';
 import { checkRules } from './checks.js';
 import { resolveType, type RawType } from './kinds.js';
 import type { CheckRule } from './checks.js';
@@ -45,8 +46,13 @@ export interface RawColumn {
   generated: string;
 }
 
-/** The tools' trackers: their rows are the tool's state, not the application's. */
-export const TRACKERS = ['schema_migrations', '_migrations', 'codd.*'];
+/**
+ * The tools' trackers, from their models: their rows are the tool's state, not the application's.
+ * A tracker in a schema of the tool's own leaves that whole schema out; one in `public` only its table.
+ */
+export const TRACKERS = [
+  ...new Set(TOOLS.flatMap(({ model: { tracker } }) => (!tracker ? [] : tracker.schema === 'public' ? [tracker.table] : [`${tracker.schema}.*`]))),
+];
 
 const qualified = (t: { schema: string; name: string }): string => `${t.schema}.${t.name}`;
 
