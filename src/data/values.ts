@@ -9,6 +9,17 @@ import type { ValueKind } from './types.js';
  * Pure and deterministic for a seed.
  */
 export function valueArbitrary(kind: ValueKind): fc.Arbitrary<string> {
+  // Arbitraries hold no state: one per kind serves every column of that kind (a wide schema has
+  // thousands of columns and a few dozen kinds).
+  const key = JSON.stringify(kind);
+  let arbitrary = made.get(key);
+  if (!arbitrary) made.set(key, (arbitrary = make(kind)));
+  return arbitrary;
+}
+
+const made = new Map<string, fc.Arbitrary<string>>();
+
+function make(kind: ValueKind): fc.Arbitrary<string> {
   switch (kind.kind) {
     case 'int':
       return integer(kind.bits);
