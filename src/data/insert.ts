@@ -33,6 +33,7 @@ export async function insertData(client: pg.ClientBase, shapes: Shapes, plan: Da
     const out: Inserted[] = [];
     for (let i = 0; i < shapes.tables.length; i++) {
       const data = plan.tables[i];
+      if (data && data.rows.length > 0) await readExisting(client, shapes, i, keys);
       out.push(data ? await insertTable(client, shapes, i, data, keys) : { table: name(shapes.tables[i]!), rows: 0, wanted: 0, sent: [], accepted: [] });
     }
     if (own) await client.query('COMMIT');
@@ -102,6 +103,21 @@ async function insertTable(client: pg.ClientBase, shapes: Shapes, index: number,
     }
   }
   return result;
+}
+
+/**
+ * A parent that got no generated row may still hold rows the migrations seeded (a lookup table
+ * of statuses, say): its children then point to those, in key order, rather than being dropped.
+ * Read once per parent, only when it is needed.
+ */
+async function readExisting(client: pg.ClientBase, shapes: Shapes, index: number, keys: ParentKeys): Promise<void> {
+  for (const fk of shapes.tables[index]!.foreignKeys) {
+    if (fk.alwaysNull || fk.parent < 0 || fk.parent === index || (keys.get(fk.parent)?.length ?? 0) > 0) continue;
+    const parent = shapes.tables[fk.parent]!;
+    const columns = parent.referenced.map((c, k) => `${ident(c)}::text AS k${k}`).join(', ');
+    const seeded = await client.query(`SELECT ${columns} FROM ${ident(parent.schema)}.${ident(parent.name)} ORDER BY ${parent.referenced.map((_, k) => k + 1).join(', ')} LIMIT 1000`);
+    keys.set(fk.parent, seeded.rows.map((row) => parent.referenced.map((_, k) => row[`k${k}`] ?? null)));
+  }
 }
 
 /** Back to the savepoint after a refusal; an error that is not the server's refusal is thrown. */

@@ -151,6 +151,24 @@ describe('keys', () => {
       expect(await count(client, "SELECT count(*) AS n FROM counter WHERE label = 'seeded'")).toBe(2);
     });
   });
+
+  test('a parent the plan gave no rows: its children point to the rows the migrations seeded', async () => {
+    await withSchema(`
+      CREATE TABLE status (code text PRIMARY KEY);
+      INSERT INTO status VALUES ('open'), ('closed');
+      CREATE TABLE ticket (id serial PRIMARY KEY, status text NOT NULL REFERENCES status)`, async (client) => {
+      const shapes = await readShapes(client);
+      const [status, ticket] = shapes.tables.map((t) => t.name);
+      expect([status, ticket]).toEqual(['status', 'ticket']);
+      const plan: DataPlan = { tables: [
+        { schema: 'public', name: 'status', columns: ['code'], rows: [] },
+        { schema: 'public', name: 'ticket', columns: ['status'], rows: [[{ parent: 0, row: 0 }], [{ parent: 0, row: 3 }]] },
+      ] };
+      const got = await insertData(client, shapes, plan);
+      expect(got[1]).toMatchObject({ rows: 2, sent: [['closed'], ['open']] });
+      expect(insertStatements(shapes, plan, got)).toEqual([`INSERT INTO "public"."ticket" ("status") VALUES\n  ('closed'),\n  ('open');`]);
+    });
+  });
 });
 
 describe('the server side', () => {
@@ -209,11 +227,12 @@ describe('the server side', () => {
       CREATE TABLE event (region text NOT NULL, at date NOT NULL, body jsonb) PARTITION BY LIST (region);
       CREATE TABLE event_eu PARTITION OF event FOR VALUES IN ('eu');
       CREATE TABLE event_rest PARTITION OF event DEFAULT;
+      CREATE TABLE only_ids (id serial PRIMARY KEY);
       CREATE TABLE schema_migrations (version bigint PRIMARY KEY, dirty boolean NOT NULL);
       CREATE SCHEMA codd; CREATE TABLE codd.sql_migrations (id serial PRIMARY KEY, name text NOT NULL);
       CREATE VIEW event_view AS SELECT * FROM event`, async (client) => {
       const report = await populate(client, { rows: 7, seed: 8 });
-      expect(report.tables.map((t) => [t.table, t.rows])).toEqual([['public.event', 7]]);
+      expect(report.tables.map((t) => [t.table, t.rows])).toEqual([['public.event', 7], ['public.only_ids', 7]]);
       expect(report.skipped.map((s) => s.table).sort()).toEqual(['codd.sql_migrations', 'public.event_eu', 'public.event_rest', 'public.schema_migrations']);
       expect(report.skipped.find((s) => s.table === 'public.event_eu')!.reason).toBe('partition of public.event: filled through it');
       expect(await count(client, 'SELECT count(*) AS n FROM schema_migrations')).toBe(0);
