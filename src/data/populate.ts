@@ -17,13 +17,13 @@ export interface PopulateOptions {
 }
 
 /** Rounds that top up tables the server refused rows of, each from the next seed. */
-const TOP_UPS = 3;
+const TOP_UPS = 5;
 
 /**
  * Fills every user table of the database `client` is connected to with generated rows, in one
  * transaction of its own (call it outside a transaction block): `rows` per table where the server
  * accepts them. Rows the server refuses (a CHECK the generator could not read, a unique collision
- * with rows the migrations seeded, a trigger) are replaced from up to three more rounds. Tables
+ * with rows the migrations seeded, a trigger) are replaced from up to five more rounds. Tables
  * that cannot be filled are in `unfilled` with the reason; those deliberately left out
  * (partitions, foreign tables, extensions' and trackers' tables) in `skipped`.
  */
