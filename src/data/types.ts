@@ -135,11 +135,14 @@ export interface Inserted {
   accepted: boolean[];
 }
 
+/** One table's outcome in a populate report: the rows themselves are left out (they are the database's now). */
+export type Filled = Omit<Inserted, 'sent' | 'accepted'>;
+
 export interface PopulateReport {
   seed: number;
   /** Rows inserted in all tables. */
   rows: number;
-  tables: Inserted[];
+  tables: Filled[];
   unfilled: Unfilled[];
   skipped: Unfilled[];
   ms: number;
