@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { holds, type CheckRule, type Op } from './checks.js';
 import { distinctKeys } from './keys.js';
 import type { Cell, ColumnShape, DataPlan, Shapes, TableData, TableShape, ValueKind } from './types.js';
-import { valueArbitrary } from './values.js';
+import { rangeValues, valueArbitrary } from './values.js';
 
 export interface DataOptions {
   /** Most rows a table gets (default 5: a plan stays small, and a failure shrinks fast). */
@@ -96,15 +96,16 @@ function columnArbitrary(column: ColumnShape, checks: CheckRule[], echo: number)
   const kind = column.value!;
   const choices = checks.find((r): r is Extract<CheckRule, { kind: 'choices' }> => r.kind === 'choices' && r.column === column.name);
   const bounds = checks.filter((r): r is Extract<CheckRule, { kind: 'bound' }> => r.kind === 'bound' && r.column === column.name);
+  const ranges = checks.find((r): r is Extract<CheckRule, { kind: 'ranges' }> => r.kind === 'ranges' && r.column === column.name);
   // Columns alike share one arbitrary: building thousands costs more than generating from them.
-  const key = JSON.stringify([kind, column.notNull, choices?.values, bounds.map((b) => [b.op, b.value]), echo]);
+  const key = JSON.stringify([kind, column.notNull, choices?.values, bounds.map((b) => [b.op, b.value]), ranges?.ranges, echo]);
   let arbitrary = columns.get(key);
   if (!arbitrary) {
     // One choice per cell, not an option around a choice around the values: a wide schema
     // generates tens of thousands of cells, and each layer costs a value and its shrink context.
     // NULL in about one nullable cell in five, an echo in about one cell in four; the first
     // alternative (NULL, else the kind's simplest values) is what a cell shrinks to.
-    const values = cellValues(kind, choices, bounds);
+    const values = (ranges && rangeValues(kind, ranges.ranges)) || cellValues(kind, choices, bounds);
     const alternatives: fc.WeightedArbitrary<Draft>[] = [];
     if (!column.notNull) alternatives.push({ arbitrary: fc.constant(null), weight: 3 });
     alternatives.push({ arbitrary: values, weight: 12 });

@@ -1,5 +1,6 @@
 import { checkRules } from './checks.js';
 import { resolveType, type RawType } from './kinds.js';
+import { partitionRules } from './partitions.js';
 import type { CheckRule } from './checks.js';
 import type { ColumnShape, ForeignKeyShape, Shapes, TableShape, Unfilled } from './types.js';
 
@@ -30,6 +31,9 @@ export interface RawTable {
   foreignKeys: { name: string; parent: string; columns: string[]; parentColumns: string[] }[];
   /** CHECK definitions, as pg_get_constraintdef gives them. */
   checks: string[];
+  /** A partitioned table's key (pg_get_partkeydef) and its partitions' bounds (pg_get_expr of relpartbound). */
+  partitionKey?: string | null;
+  partitionBounds?: string[];
 }
 
 export interface RawColumn {
@@ -88,6 +92,7 @@ export function shapesOf(raw: RawCatalog, options: { schemas?: string[]; exclude
       const columns = table.columns.map((c) => columnShape(types, c));
       const checks = [
         ...table.checks.flatMap(checkRules),
+        ...partitionRules(table.partitionKey ?? null, table.partitionBounds ?? []),
         // A domain's rules speak of VALUE: the column's value.
         ...table.columns.flatMap((c) =>
           resolveType(types, c.typeOid, c.typmod).checks.flatMap(checkRules).map((r) =>

@@ -221,3 +221,31 @@ function range(of: 'int' | 'numeric' | 'date' | 'timestamp' | 'timestamptz'): fc
 export function arrayLiteral(items: (string | null)[]): string {
   return `{${items.map((v) => (v === null ? 'NULL' : `"${v.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`)).join(',')}}`;
 }
+
+/**
+ * Values inside one of `[from, to)` (null: unbounded), for a RANGE partition key: numbers, dates
+ * and timestamps; undefined for other kinds, which keep their own values.
+ */
+export function rangeValues(kind: ValueKind, ranges: { from: string | null; to: string | null }[]): fc.Arbitrary<string> | undefined {
+  const scale = kind.kind === 'int' || kind.kind === 'numeric' || kind.kind === 'float' ? { read: Number, show: String, width: 1_000_000 }
+    : kind.kind === 'date' ? { read: (s: string) => Math.round(moment(s, false) / DAY), show: (d: number) => new Date(d * DAY).toISOString().slice(0, 10), width: 36500 }
+    : kind.kind === 'timestamp' ? { read: (s: string) => Math.floor(moment(s, kind.tz) / 1000), show: (t: number) => `${new Date(t * 1000).toISOString().slice(0, 19).replace('T', ' ')}${kind.tz ? '+00' : ''}`, width: 100 * 365 * 86400 }
+    : undefined;
+  if (!scale) return undefined;
+  const spans = ranges.flatMap(({ from, to }) => {
+    const lo = from === null ? null : scale.read(from);
+    const hi = to === null ? null : scale.read(to);
+    const min = Math.ceil(lo ?? (hi ?? 0) - scale.width);
+    const max = Math.ceil(hi ?? (lo ?? 0) + scale.width) - 1;
+    return Number.isFinite(min) && Number.isFinite(max) && min <= max ? [fc.integer({ min, max }).map(scale.show)] : [];
+  });
+  return spans.length > 0 ? fc.oneof(...spans) : undefined;
+}
+
+/** Milliseconds since 1970 of a bound as the server prints it (`2024-01-01 00:00:00+00`); without an offset, UTC. */
+function moment(text: string, tz: boolean): number {
+  let iso = text.trim().replace(' ', 'T');
+  if (tz) iso = iso.replace(/([+-]\d\d)$/, '$1:00');
+  else if (!/T/.test(iso)) iso = `${iso}T00:00:00`;
+  return Date.parse(/[zZ]|[+-]\d\d:\d\d$/.test(iso) ? iso : `${iso}Z`);
+}

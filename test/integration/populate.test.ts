@@ -228,12 +228,28 @@ describe('the server side', () => {
       CREATE TABLE event_eu PARTITION OF event FOR VALUES IN ('eu');
       CREATE TABLE event_rest PARTITION OF event DEFAULT;
       CREATE TABLE only_ids (id serial PRIMARY KEY);
+      CREATE TABLE reading (at timestamptz NOT NULL, day date NOT NULL, v int) PARTITION BY RANGE (at);
+      CREATE TABLE reading_jan PARTITION OF reading FOR VALUES FROM ('2024-01-01 00:00:00+00') TO ('2024-02-01 00:00:00+00') PARTITION BY RANGE (day);
+      CREATE TABLE reading_jan_all PARTITION OF reading_jan FOR VALUES FROM (MINVALUE) TO (MAXVALUE);
+      CREATE TABLE reading_mar PARTITION OF reading FOR VALUES FROM ('2024-03-01 00:00:00+00') TO ('2024-04-01 00:00:00+00');
+      CREATE TABLE shard (code text NOT NULL, n bigint) PARTITION BY LIST (code);
+      CREATE TABLE shard_a PARTITION OF shard FOR VALUES IN ('a', 'b');
+      CREATE TABLE shard_c PARTITION OF shard FOR VALUES IN ('c');
       CREATE TABLE schema_migrations (version bigint PRIMARY KEY, dirty boolean NOT NULL);
       CREATE SCHEMA codd; CREATE TABLE codd.sql_migrations (id serial PRIMARY KEY, name text NOT NULL);
       CREATE VIEW event_view AS SELECT * FROM event`, async (client) => {
       const report = await populate(client, { rows: 7, seed: 8 });
-      expect(report.tables.map((t) => [t.table, t.rows])).toEqual([['public.event', 7], ['public.only_ids', 7]]);
-      expect(report.skipped.map((s) => s.table).sort()).toEqual(['codd.sql_migrations', 'public.event_eu', 'public.event_rest', 'public.schema_migrations']);
+      // Generated rows find a partition: the partition key's values come from the partitions' bounds.
+      expect(report.tables.map((t) => [t.table, t.rows, t.reason])).toEqual([['public.event', 7, undefined], ['public.only_ids', 7, undefined], ['public.reading', 7, undefined], ['public.shard', 7, undefined]]);
+      expect(await count(client, "SELECT count(*) AS n FROM reading WHERE at >= '2024-02-01' AND at < '2024-03-01'")).toBe(0);
+      // Not thanks to top-up rounds: one plan's rows all go in.
+      const shapes = await readShapes(client);
+      const plan = fc.sample(dataArbitrary(shapes, { rows: 10, minRows: 10 }), { seed: 3, numRuns: 1 })[0]!;
+      const got = await insertData(client, shapes, plan);
+      expect(got.map((g) => [g.table, g.rows, g.wanted])).toEqual(['event', 'only_ids', 'reading', 'shard'].map((t) => [`public.${t}`, 10, 10]));
+      expect(report.skipped.map((s) => s.table).sort()).toEqual([
+        'codd.sql_migrations', 'public.event_eu', 'public.event_rest', 'public.reading_jan', 'public.reading_jan_all', 'public.reading_mar', 'public.schema_migrations', 'public.shard_a', 'public.shard_c',
+      ]);
       expect(report.skipped.find((s) => s.table === 'public.event_eu')!.reason).toBe('partition of public.event: filled through it');
       expect(await count(client, 'SELECT count(*) AS n FROM schema_migrations')).toBe(0);
     });
