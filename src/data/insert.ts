@@ -51,7 +51,7 @@ type Resolved = { values: (string | null)[] } | { missing: string };
 
 async function insertTable(client: pg.ClientBase, shapes: Shapes, index: number, data: TableData, keys: ParentKeys): Promise<Inserted> {
   const table = shapes.tables[index]!;
-  const result: Inserted = { table: name(table), rows: 0, wanted: data.rows.length, sent: data.rows.map(() => null), accepted: data.rows.map(() => false) };
+  const result: Inserted = { table: name(table), rows: 0, wanted: data.rows.length, sent: data.rows.map(() => null), accepted: data.rows.map(() => false), keys: data.rows.map(() => null) };
   if (data.rows.length === 0) return result;
   const own = keys.get(index) ?? [];
   keys.set(index, own);
@@ -61,7 +61,11 @@ async function insertTable(client: pg.ClientBase, shapes: Shapes, index: number,
   const keep = (r: number, returned: Record<string, string | null> | undefined): void => {
     result.accepted[r] = true;
     result.rows++;
-    if (table.referenced.length > 0 && returned) own.push(table.referenced.map((_, k) => returned[`k${k}`] ?? null));
+    if (table.referenced.length > 0 && returned) {
+      const got = table.referenced.map((_, k) => returned[`k${k}`] ?? null);
+      own.push(got);
+      result.keys![r] = got;
+    }
   };
   const selfReferencing = table.foreignKeys.some((fk) => fk.parent === index && !fk.alwaysNull);
   const [before, after] = roles(shapes, table);

@@ -36,13 +36,13 @@ test('without what insertData returned, references are subselects of the parent\
   ]);
 });
 
-test('with what insertData returned: the values sent, only the rows the server kept', () => {
+test('with what insertData returned: the values sent, only the rows the server kept, and the keys the server made that children point to', () => {
   const got: Inserted[] = [
-    { table: 'app.team', rows: 1, wanted: 2, sent: [["O'Hara"], ['back\\slash']], accepted: [false, true] },
+    { table: 'app.team', rows: 1, wanted: 2, sent: [["O'Hara"], ['back\\slash']], accepted: [false, true], keys: [null, ['7']] },
     { table: 'app.person', rows: 1, wanted: 2, sent: [['1', '7', null], null], accepted: [true, false] },
   ];
   expect(insertStatements(shapes, plan, got)).toEqual([
-    `INSERT INTO "app"."team" ("name") VALUES\n  (E'back\\\\slash');`,
+    `INSERT INTO "app"."team" ("name", "id") OVERRIDING SYSTEM VALUE VALUES\n  (E'back\\\\slash', '7');`,
     `INSERT INTO "app"."person" ("id", "team_id", "boss") VALUES\n  ('1', '7', NULL);`,
   ]);
 });
