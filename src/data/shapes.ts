@@ -74,7 +74,6 @@ export function shapesOf(raw: RawCatalog, options: { schemas?: string[]; exclude
   const types = new Map(raw.types.map((t) => [t.oid, t]));
   const unfilled: Unfilled[] = [];
   const skipped: Unfilled[] = [];
-  const exclude = [...TRACKERS, ...(options.exclude ?? [])];
   const candidates = new Map<string, Candidate>();
   const unfillable = new Map<string, string>();
   const leaveOut = (name: string, reason: string): void => {
@@ -87,7 +86,8 @@ export function shapesOf(raw: RawCatalog, options: { schemas?: string[]; exclude
     if (table.kind === 'f') skipped.push({ table: name, reason: 'foreign table: its rows live on another server' });
     else if (table.extension) skipped.push({ table: name, reason: `belongs to extension ${table.extension}` });
     else if (table.partitionOf) skipped.push({ table: name, reason: `partition of ${table.partitionOf}: filled through it` });
-    else if (excluded(table, exclude)) skipped.push({ table: name, reason: 'excluded: a migration tool\'s tracker or named in exclude' });
+    else if (excluded(table, TRACKERS)) skipped.push({ table: name, reason: 'excluded: a migration tool\'s tracker' });
+    else if (excluded(table, options.exclude ?? [])) skipped.push({ table: name, reason: 'excluded: named in exclude' });
     else {
       const columns = table.columns.map((c) => columnShape(types, c));
       const checks = [
