@@ -26,4 +26,4 @@ export type * from './snapshot/types.js';
 export type * from './checks/types.js';
 export type { Server, DatabaseHandle, Provider, StartOptions } from './postgres/types.js';
 export { populate, type PopulateOptions } from './data/populate.js';
-export type { PopulateReport, Inserted, Unfilled } from './data/types.js';
+export type { PopulateReport, Filled, Unfilled } from './data/types.js';

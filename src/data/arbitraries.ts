@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { holds, type CheckRule, type Op } from './checks.js';
 import { distinctKeys } from './keys.js';
 import type { Cell, ColumnShape, DataPlan, Shapes, TableData, TableShape, ValueKind } from './types.js';
-import { valueArbitrary } from './values.js';
+import { rangeValues, valueArbitrary } from './values.js';
 
 export interface DataOptions {
   /** Most rows a table gets (default 5: a plan stays small, and a failure shrinks fast). */
@@ -39,7 +39,8 @@ const isEcho = (d: Draft): d is Echo => d !== null && typeof d === 'object' && '
 /** The cells of a row that are generated together: one column, or every column of one foreign key. */
 interface Part {
   columns: number[];
-  arbitrary: fc.Arbitrary<Draft[]>;
+  /** One cell per column; a part of one column gives its cell alone, saving a layer per cell. */
+  arbitrary: fc.Arbitrary<Draft[] | Draft>;
 }
 
 function tableArbitrary(table: TableShape, index: number, rows: number, minRows: number): fc.Arbitrary<TableData> {
@@ -67,39 +68,63 @@ function tableArbitrary(table: TableShape, index: number, rows: number, minRows:
   const unique = new Set(table.keys.filter((k) => k.length === 1).map((k) => k[0]!));
   written.forEach((column, i) => {
     if (claimed.has(i)) return;
-    const values = columnArbitrary(column, table.checks);
-    const drafts: fc.Arbitrary<Draft> = unique.has(column.name) || rows < 2
-      ? values
-      : fc.oneof({ arbitrary: values, weight: 3 }, { arbitrary: fc.tuple(fc.nat({ max: rows - 1 }), values).map(([echo, value]) => ({ echo, value })), weight: 1 });
-    parts.push({ columns: [i], arbitrary: drafts.map((c) => [c]) });
+    const drafts = columnArbitrary(column, table.checks, unique.has(column.name) ? 0 : rows);
+    parts.push({ columns: [i], arbitrary: drafts });
   });
   const row = fc.tuple(...parts.map((p) => p.arbitrary)).map((cells) => {
     const out: Draft[] = new Array(written.length).fill(null);
-    parts.forEach((part, p) => part.columns.forEach((column, k) => (out[column] = cells[p]![k]!)));
+    parts.forEach((part, p) => {
+      if (part.columns.length === 1 && !Array.isArray(cells[p])) out[part.columns[0]!] = cells[p] as Draft;
+      else part.columns.forEach((column, k) => (out[column] = (cells[p] as Draft[])[k]!));
+    });
     return out;
   });
   const names = written.map((c) => c.name);
+  const orders = orderedPairs(written, table.checks);
   return fc.array(row, { minLength: minRows, maxLength: rows }).map((drafts) => {
     const generated: Cell[][] = [];
     drafts.forEach((draft, r) => {
       const cells = draft.map((d, c) => (!isEcho(d) ? d : r === 0 ? d.value : generated[d.echo % r]![c]!));
-      generated.push(ordered(cells, written, table.checks));
+      generated.push(ordered(cells, orders));
     });
     return { schema: table.schema, name: table.name, columns: names, rows: distinctKeys(generated, written, table.keys) };
   });
 }
 
 /** A column's values: its CHECK's choices where it lists them, bounds kept, NULL where allowed. */
-function columnArbitrary(column: ColumnShape, checks: CheckRule[]): fc.Arbitrary<Cell> {
+function columnArbitrary(column: ColumnShape, checks: CheckRule[], echo: number): fc.Arbitrary<Draft> {
   const kind = column.value!;
   const choices = checks.find((r): r is Extract<CheckRule, { kind: 'choices' }> => r.kind === 'choices' && r.column === column.name);
   const bounds = checks.filter((r): r is Extract<CheckRule, { kind: 'bound' }> => r.kind === 'bound' && r.column === column.name);
+  const ranges = checks.find((r): r is Extract<CheckRule, { kind: 'ranges' }> => r.kind === 'ranges' && r.column === column.name);
+  // Columns alike share one arbitrary: building thousands costs more than generating from them.
+  const key = JSON.stringify([kind, column.notNull, choices?.values, bounds.map((b) => [b.op, b.value]), ranges?.ranges, echo]);
+  let arbitrary = columns.get(key);
+  if (!arbitrary) {
+    // One choice per cell, not an option around a choice around the values: a wide schema
+    // generates tens of thousands of cells, and each layer costs a value and its shrink context.
+    // NULL in about one nullable cell in five, an echo in about one cell in four; the first
+    // alternative (NULL, else the kind's simplest values) is what a cell shrinks to.
+    const values = (ranges && rangeValues(kind, ranges.ranges)) || cellValues(kind, choices, bounds);
+    const alternatives: fc.WeightedArbitrary<Draft>[] = [];
+    if (!column.notNull) alternatives.push({ arbitrary: fc.constant(null), weight: 3 });
+    alternatives.push({ arbitrary: values, weight: 12 });
+    if (echo >= 2) alternatives.push({ arbitrary: fc.tuple(fc.nat({ max: echo - 1 }), values).map(([e, value]) => ({ echo: e, value })), weight: column.notNull ? 4 : 5 });
+    arbitrary = fc.oneof({ withCrossShrink: true }, ...alternatives);
+    columns.set(key, arbitrary);
+  }
+  return arbitrary;
+}
+
+const columns = new Map<string, fc.Arbitrary<Draft>>();
+
+function cellValues(kind: ValueKind, choices: { values: string[] } | undefined, bounds: { op: Op; value: number }[]): fc.Arbitrary<string> {
   let values: fc.Arbitrary<string> = choices ? fc.constantFrom(...choices.values) : valueArbitrary(kind);
   if (!choices && bounds.length > 0 && numeric(kind)) {
     const inside = boundary(bounds, kind);
     if (inside !== undefined) values = values.map((v) => (bounds.every((b) => holds(Number(v), b.op, b.value)) ? v : inside));
   }
-  return column.notNull ? values : fc.option(values, { nil: null, freq: 5 });
+  return values;
 }
 
 const numeric = (kind: ValueKind): boolean => kind.kind === 'int' || kind.kind === 'numeric' || kind.kind === 'float';
@@ -114,18 +139,32 @@ function boundary(bounds: { op: Op; value: number }[], kind: ValueKind): string 
   return kind.kind === 'numeric' && kind.scale !== undefined && kind.scale > 0 ? x.toFixed(kind.scale) : String(x);
 }
 
-/** Two columns a CHECK orders (`valid_to >= valid_from`): swapped when the row has them the wrong way round. */
-function ordered(row: Cell[], columns: ColumnShape[], checks: CheckRule[]): Cell[] {
-  for (const rule of checks) {
-    if (rule.kind !== 'order') continue;
+interface OrderedPair {
+  l: number;
+  r: number;
+  op: Op;
+  kind: ValueKind;
+}
+
+/** The column pairs a CHECK orders, by position among the written columns, both of one kind. */
+function orderedPairs(columns: ColumnShape[], checks: CheckRule[]): OrderedPair[] {
+  return checks.flatMap((rule) => {
+    if (rule.kind !== 'order') return [];
     const l = columns.findIndex((c) => c.name === rule.left);
     const r = columns.findIndex((c) => c.name === rule.right);
-    if (l < 0 || r < 0) continue;
+    const kind = columns[l]?.value;
+    return l >= 0 && r >= 0 && kind && kind.kind === columns[r]!.value?.kind ? [{ l, r, op: rule.op, kind }] : [];
+  });
+}
+
+/** Two columns a CHECK orders (`valid_to >= valid_from`): swapped when the row has them the wrong way round. */
+function ordered(row: Cell[], pairs: OrderedPair[]): Cell[] {
+  for (const { l, r, op, kind } of pairs) {
     const a = row[l];
     const b = row[r];
-    if (typeof a !== 'string' || typeof b !== 'string' || !columns[l]!.value || columns[l]!.value!.kind !== columns[r]!.value?.kind) continue;
-    const cmp = compare(a, b, columns[l]!.value!);
-    if (!holds(cmp, rule.op, 0) && holds(-cmp, rule.op, 0)) {
+    if (typeof a !== 'string' || typeof b !== 'string') continue;
+    const cmp = compare(a, b, kind);
+    if (!holds(cmp, op, 0) && holds(-cmp, op, 0)) {
       row[l] = b;
       row[r] = a;
     }

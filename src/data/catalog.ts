@@ -51,7 +51,11 @@ SELECT c.oid::int8 AS oid, n.nspname AS schema, c.relname AS name, c.relkind AS 
          FROM pg_catalog.pg_constraint f
         WHERE f.conrelid = c.oid AND f.contype = 'f' AND f.conparentid = 0), '[]') AS foreign_keys,
        array(SELECT pg_catalog.pg_get_constraintdef(k.oid) FROM pg_catalog.pg_constraint k
-              WHERE k.conrelid = c.oid AND k.contype = 'c' ORDER BY k.conname) AS checks
+              WHERE k.conrelid = c.oid AND k.contype = 'c' ORDER BY k.conname) AS checks,
+       CASE WHEN c.relkind = 'p' THEN pg_catalog.pg_get_partkeydef(c.oid) END AS partition_key,
+       CASE WHEN c.relkind = 'p' THEN array(SELECT pg_catalog.pg_get_expr(p.relpartbound, p.oid)
+                                              FROM pg_catalog.pg_inherits i JOIN pg_catalog.pg_class p ON p.oid = i.inhrelid
+                                             WHERE i.inhparent = c.oid ORDER BY p.relname) END AS partition_bounds
   FROM pg_catalog.pg_class c
   JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
  WHERE c.relkind IN ('r', 'p', 'f')
@@ -94,6 +98,8 @@ export async function readShapes(client: pg.ClientBase, options: ReadOptions = {
       keys: r.keys,
       foreignKeys: r.foreign_keys,
       checks: r.checks,
+      partitionKey: r.partition_key,
+      partitionBounds: r.partition_bounds ?? [],
     })),
     types: types!.rows.map((t) => ({
       oid: Number(t.oid),

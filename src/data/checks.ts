@@ -9,7 +9,9 @@ export type CheckRule =
   /** `column IN (…)`, rendered by PostgreSQL as `column = ANY (ARRAY[…])` */
   | { kind: 'choices'; column: string; values: string[] }
   /** column op column, e.g. `valid_to >= valid_from` */
-  | { kind: 'order'; left: string; op: Op; right: string };
+  | { kind: 'order'; left: string; op: Op; right: string }
+  /** the column lies in one of these `[from, to)` (null: unbounded), e.g. a RANGE partition key (partitions.ts) */
+  | { kind: 'ranges'; column: string; ranges: { from: string | null; to: string | null }[] };
 
 export type Op = '<' | '<=' | '>' | '>=';
 

@@ -33,6 +33,7 @@ export async function insertData(client: pg.ClientBase, shapes: Shapes, plan: Da
     const out: Inserted[] = [];
     for (let i = 0; i < shapes.tables.length; i++) {
       const data = plan.tables[i];
+      if (data && data.rows.length > 0) await readExisting(client, shapes, i, keys);
       out.push(data ? await insertTable(client, shapes, i, data, keys) : { table: name(shapes.tables[i]!), rows: 0, wanted: 0, sent: [], accepted: [] });
     }
     if (own) await client.query('COMMIT');
@@ -50,7 +51,7 @@ type Resolved = { values: (string | null)[] } | { missing: string };
 
 async function insertTable(client: pg.ClientBase, shapes: Shapes, index: number, data: TableData, keys: ParentKeys): Promise<Inserted> {
   const table = shapes.tables[index]!;
-  const result: Inserted = { table: name(table), rows: 0, wanted: data.rows.length, sent: data.rows.map(() => null), accepted: data.rows.map(() => false) };
+  const result: Inserted = { table: name(table), rows: 0, wanted: data.rows.length, sent: data.rows.map(() => null), accepted: data.rows.map(() => false), keys: data.rows.map(() => null) };
   if (data.rows.length === 0) return result;
   const own = keys.get(index) ?? [];
   keys.set(index, own);
@@ -60,7 +61,11 @@ async function insertTable(client: pg.ClientBase, shapes: Shapes, index: number,
   const keep = (r: number, returned: Record<string, string | null> | undefined): void => {
     result.accepted[r] = true;
     result.rows++;
-    if (table.referenced.length > 0 && returned) own.push(table.referenced.map((_, k) => returned[`k${k}`] ?? null));
+    if (table.referenced.length > 0 && returned) {
+      const got = table.referenced.map((_, k) => returned[`k${k}`] ?? null);
+      own.push(got);
+      result.keys![r] = got;
+    }
   };
   const selfReferencing = table.foreignKeys.some((fk) => fk.parent === index && !fk.alwaysNull);
   const [before, after] = roles(shapes, table);
@@ -102,6 +107,21 @@ async function insertTable(client: pg.ClientBase, shapes: Shapes, index: number,
     }
   }
   return result;
+}
+
+/**
+ * A parent that got no generated row may still hold rows the migrations seeded (a lookup table
+ * of statuses, say): its children then point to those, in key order, rather than being dropped.
+ * Read once per parent, only when it is needed.
+ */
+async function readExisting(client: pg.ClientBase, shapes: Shapes, index: number, keys: ParentKeys): Promise<void> {
+  for (const fk of shapes.tables[index]!.foreignKeys) {
+    if (fk.alwaysNull || fk.parent < 0 || fk.parent === index || (keys.get(fk.parent)?.length ?? 0) > 0) continue;
+    const parent = shapes.tables[fk.parent]!;
+    const columns = parent.referenced.map((c, k) => `${ident(c)}::text AS k${k}`).join(', ');
+    const seeded = await client.query(`SELECT ${columns} FROM ${ident(parent.schema)}.${ident(parent.name)} ORDER BY ${parent.referenced.map((_, k) => k + 1).join(', ')} LIMIT 1000`);
+    keys.set(fk.parent, seeded.rows.map((row) => parent.referenced.map((_, k) => row[`k${k}`] ?? null)));
+  }
 }
 
 /** Back to the savepoint after a refusal; an error that is not the server's refusal is thrown. */

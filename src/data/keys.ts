@@ -27,14 +27,14 @@ export function distinctKeys(rows: Cell[][], columns: ColumnShape[], keys: strin
     return t !== undefined && seen[k]!.has(t);
   });
   rows.forEach((original, r) => {
-    let row = original;
+    const row = [...original];
     let clash = clashes(row);
+    // Each clashing key gets its own repair, kept while the next key's is tried.
     for (let attempt = 1; clash >= 0 && attempt <= 40; attempt++) {
       const column = live[clash]!.find((i) => typeof original[i] === 'string' && columns[i]!.value && variant(columns[i]!.value!, '', 0) !== undefined);
       if (column === undefined) break;
       const next = variant(columns[column]!.value!, original[column] as string, r * 41 + attempt);
       if (next === undefined) break;
-      row = [...original];
       row[column] = next;
       clash = clashes(row);
     }

@@ -3,7 +3,7 @@ import type pg from 'pg';
 import { dataArbitrary } from './arbitraries.js';
 import { readShapes } from './catalog.js';
 import { insertData, type ParentKeys } from './insert.js';
-import type { DataPlan, Inserted, PopulateReport, Shapes } from './types.js';
+import type { DataPlan, Filled, PopulateReport, Shapes } from './types.js';
 
 export interface PopulateOptions {
   /** Rows per table (default 5). */
@@ -17,13 +17,13 @@ export interface PopulateOptions {
 }
 
 /** Rounds that top up tables the server refused rows of, each from the next seed. */
-const TOP_UPS = 3;
+const TOP_UPS = 5;
 
 /**
  * Fills every user table of the database `client` is connected to with generated rows, in one
  * transaction of its own (call it outside a transaction block): `rows` per table where the server
  * accepts them. Rows the server refuses (a CHECK the generator could not read, a unique collision
- * with rows the migrations seeded, a trigger) are replaced from up to three more rounds. Tables
+ * with rows the migrations seeded, a trigger) are replaced from up to five more rounds. Tables
  * that cannot be filled are in `unfilled` with the reason; those deliberately left out
  * (partitions, foreign tables, extensions' and trackers' tables) in `skipped`.
  */
@@ -32,7 +32,7 @@ export async function populate(client: pg.ClientBase, options: PopulateOptions =
   const rows = Math.max(0, options.rows ?? 5);
   const seed = options.seed ?? (Date.now() ^ (Math.random() * 0x100000000)) >>> 0;
   const shapes = await readShapes(client, { ...(options.schemas ? { schemas: options.schemas } : {}), ...(options.exclude ? { exclude: options.exclude } : {}) });
-  const totals: Inserted[] = shapes.tables.map((t) => ({ table: `${t.schema}.${t.name}`, rows: 0, wanted: rows, sent: [], accepted: [] }));
+  const totals: Filled[] = shapes.tables.map((t) => ({ table: `${t.schema}.${t.name}`, rows: 0, wanted: rows }));
   const keys: ParentKeys = new Map();
   await client.query('BEGIN');
   try {
@@ -44,8 +44,6 @@ export async function populate(client: pg.ClientBase, options: PopulateOptions =
       got.forEach((g, i) => {
         const total = totals[i]!;
         total.rows += g.rows;
-        total.sent.push(...g.sent);
-        total.accepted.push(...g.accepted);
         if (g.reason && total.reason === undefined && g.rows < g.wanted) total.reason = g.reason;
       });
       short = new Set(totals.flatMap((t, i) => (t.rows < rows ? [i] : [])));

@@ -1,6 +1,7 @@
 import { TOOLS } from '../runners/registry.js';
 import { checkRules } from './checks.js';
 import { resolveType, type RawType } from './kinds.js';
+import { partitionRules } from './partitions.js';
 import type { CheckRule } from './checks.js';
 import type { ColumnShape, ForeignKeyShape, Shapes, TableShape, Unfilled } from './types.js';
 
@@ -31,6 +32,9 @@ export interface RawTable {
   foreignKeys: { name: string; parent: string; columns: string[]; parentColumns: string[] }[];
   /** CHECK definitions, as pg_get_constraintdef gives them. */
   checks: string[];
+  /** A partitioned table's key (pg_get_partkeydef) and its partitions' bounds (pg_get_expr of relpartbound). */
+  partitionKey?: string | null;
+  partitionBounds?: string[];
 }
 
 export interface RawColumn {
@@ -76,7 +80,6 @@ export function shapesOf(raw: RawCatalog, options: { schemas?: string[]; exclude
   const types = new Map(raw.types.map((t) => [t.oid, t]));
   const unfilled: Unfilled[] = [];
   const skipped: Unfilled[] = [];
-  const exclude = [...TRACKERS, ...(options.exclude ?? [])];
   const candidates = new Map<string, Candidate>();
   const unfillable = new Map<string, string>();
   const leaveOut = (name: string, reason: string): void => {
@@ -89,11 +92,13 @@ export function shapesOf(raw: RawCatalog, options: { schemas?: string[]; exclude
     if (table.kind === 'f') skipped.push({ table: name, reason: 'foreign table: its rows live on another server' });
     else if (table.extension) skipped.push({ table: name, reason: `belongs to extension ${table.extension}` });
     else if (table.partitionOf) skipped.push({ table: name, reason: `partition of ${table.partitionOf}: filled through it` });
-    else if (excluded(table, exclude)) skipped.push({ table: name, reason: 'excluded: a migration tool\'s tracker or named in exclude' });
+    else if (excluded(table, TRACKERS)) skipped.push({ table: name, reason: 'excluded: a migration tool\'s tracker' });
+    else if (excluded(table, options.exclude ?? [])) skipped.push({ table: name, reason: 'excluded: named in exclude' });
     else {
       const columns = table.columns.map((c) => columnShape(types, c));
       const checks = [
         ...table.checks.flatMap(checkRules),
+        ...partitionRules(table.partitionKey ?? null, table.partitionBounds ?? []),
         // A domain's rules speak of VALUE: the column's value.
         ...table.columns.flatMap((c) =>
           resolveType(types, c.typeOid, c.typmod).checks.flatMap(checkRules).map((r) =>

@@ -16,9 +16,9 @@ export function literal(value: string | null): string {
 }
 
 /** One INSERT of rows (each a list of literals already quoted) into the given columns. */
-export function insertSql(table: { schema: string; name: string }, columns: string[], rows: string[][], returning: string[] = []): string {
+export function insertSql(table: { schema: string; name: string }, columns: string[], rows: string[][], returning: string[] = [], overriding = false): string {
   const back = returning.length > 0 ? ` RETURNING ${returning.map((c, i) => `${ident(c)}::text AS k${i}`).join(', ')}` : '';
   if (columns.length === 0) return `INSERT INTO ${qualifiedName(table)} DEFAULT VALUES${back}`;
   const values = rows.map((row) => `(${row.join(', ')})`).join(',\n  ');
-  return `INSERT INTO ${qualifiedName(table)} (${columns.map(ident).join(', ')}) VALUES\n  ${values}${back}`;
+  return `INSERT INTO ${qualifiedName(table)} (${columns.map(ident).join(', ')})${overriding ? ' OVERRIDING SYSTEM VALUE' : ''} VALUES\n  ${values}${back}`;
 }

@@ -12,9 +12,18 @@ export function insertStatements(shapes: Shapes, plan: DataPlan, resolved?: Inse
     const table = shapes.tables[i];
     if (!table || data.rows.length === 0) return;
     let rows: string[][];
+    let columns = data.columns;
+    let overriding = false;
     if (resolved?.[i]) {
       const got = resolved[i]!;
-      rows = data.rows.flatMap((_, r) => (got.accepted[r] && got.sent[r] ? [got.sent[r]!.map(literal)] : []));
+      // Keys the server made (identity, serial) that children point to go in as the values it
+      // made: pasted elsewhere, the children's references still meet their parents.
+      const made = table.referenced.filter((c) => !data.columns.includes(c) && table.columns.find((x) => x.name === c)?.serverMade !== 'generated');
+      const extra = made.map((c) => table.referenced.indexOf(c));
+      overriding = made.some((c) => table.columns.find((x) => x.name === c)?.serverMade === 'identity always');
+      columns = [...data.columns, ...made];
+      rows = data.rows.flatMap((_, r) =>
+        got.accepted[r] && got.sent[r] ? [[...got.sent[r]!, ...extra.map((k) => got.keys?.[r]?.[k] ?? null)].map(literal)] : []);
     } else {
       rows = data.rows.map((row, r) => row.map((cell, c) => {
         if (cell === null || typeof cell === 'string') return literal(cell);
@@ -32,8 +41,9 @@ export function insertStatements(shapes: Shapes, plan: DataPlan, resolved?: Inse
     if (rows.length === 0) return;
     // One statement per row where a row may point to the rows before it.
     const selfReferencing = table.foreignKeys.some((fk) => fk.parent === i && !fk.alwaysNull);
-    if (selfReferencing || data.columns.length === 0) for (const row of rows) out.push(`${insertSql(table, data.columns, [row])};`);
-    else out.push(`${insertSql(table, data.columns, rows)};`);
+    const sql = (some: string[][]): string => `${insertSql(table, columns, some, [], overriding)};`;
+    if (selfReferencing || columns.length === 0) for (const row of rows) out.push(sql([row]));
+    else out.push(sql(rows));
   });
   return out;
 }

@@ -133,13 +133,18 @@ export interface Inserted {
   sent: ((string | null)[] | null)[];
   /** Per row of the plan: did the server keep it. */
   accepted: boolean[];
+  /** Per row of the plan: the values of TableShape.referenced the server returned for it (its keys children point to). */
+  keys?: ((string | null)[] | null)[];
 }
+
+/** One table's outcome in a populate report: the rows themselves are left out (they are the database's now). */
+export type Filled = Omit<Inserted, 'sent' | 'accepted' | 'keys'>;
 
 export interface PopulateReport {
   seed: number;
   /** Rows inserted in all tables. */
   rows: number;
-  tables: Inserted[];
+  tables: Filled[];
   unfilled: Unfilled[];
   skipped: Unfilled[];
   ms: number;

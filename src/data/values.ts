@@ -9,6 +9,17 @@ import type { ValueKind } from './types.js';
  * Pure and deterministic for a seed.
  */
 export function valueArbitrary(kind: ValueKind): fc.Arbitrary<string> {
+  // Arbitraries hold no state: one per kind serves every column of that kind (a wide schema has
+  // thousands of columns and a few dozen kinds).
+  const key = JSON.stringify(kind);
+  let arbitrary = made.get(key);
+  if (!arbitrary) made.set(key, (arbitrary = make(kind)));
+  return arbitrary;
+}
+
+const made = new Map<string, fc.Arbitrary<string>>();
+
+function make(kind: ValueKind): fc.Arbitrary<string> {
   switch (kind.kind) {
     case 'int':
       return integer(kind.bits);
@@ -156,10 +167,13 @@ const scalar = fc.oneof(
   fc.string({ unit: 'grapheme', maxLength: 6 }),
 );
 
+// Keys from a small set: objects then share keys across rows, as an application's do.
+const jsonKey = fc.constantFrom('id', 'name', 'a', '', 'ключ', 'with space');
+
 function json(): fc.Arbitrary<string> {
   return fc.oneof(
     { arbitrary: fc.constantFrom('{}', '[]', 'null', '0', '""', '{"a": 1}', '{"key": null}', '[1, "two", null, true]'), weight: 2 },
-    { arbitrary: fc.dictionary(fc.string({ unit: 'grapheme-ascii', maxLength: 8 }), scalar, { maxKeys: 4 }).map((o) => JSON.stringify(o)), weight: 2 },
+    { arbitrary: fc.array(fc.tuple(jsonKey, scalar), { maxLength: 3 }).map((pairs) => JSON.stringify(Object.fromEntries(pairs))), weight: 2 },
     { arbitrary: fc.array(scalar, { maxLength: 4 }).map((a) => JSON.stringify(a)), weight: 1 },
   );
 }
@@ -206,4 +220,32 @@ function range(of: 'int' | 'numeric' | 'date' | 'timestamp' | 'timestamptz'): fc
 /** `{"a","b",NULL}`: every element quoted, so any text is safe in it. */
 export function arrayLiteral(items: (string | null)[]): string {
   return `{${items.map((v) => (v === null ? 'NULL' : `"${v.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`)).join(',')}}`;
+}
+
+/**
+ * Values inside one of `[from, to)` (null: unbounded), for a RANGE partition key: numbers, dates
+ * and timestamps; undefined for other kinds, which keep their own values.
+ */
+export function rangeValues(kind: ValueKind, ranges: { from: string | null; to: string | null }[]): fc.Arbitrary<string> | undefined {
+  const scale = kind.kind === 'int' || kind.kind === 'numeric' || kind.kind === 'float' ? { read: Number, show: String, width: 1_000_000 }
+    : kind.kind === 'date' ? { read: (s: string) => Math.round(moment(s, false) / DAY), show: (d: number) => new Date(d * DAY).toISOString().slice(0, 10), width: 36500 }
+    : kind.kind === 'timestamp' ? { read: (s: string) => Math.floor(moment(s, kind.tz) / 1000), show: (t: number) => `${new Date(t * 1000).toISOString().slice(0, 19).replace('T', ' ')}${kind.tz ? '+00' : ''}`, width: 100 * 365 * 86400 }
+    : undefined;
+  if (!scale) return undefined;
+  const spans = ranges.flatMap(({ from, to }) => {
+    const lo = from === null ? null : scale.read(from);
+    const hi = to === null ? null : scale.read(to);
+    const min = Math.ceil(lo ?? (hi ?? 0) - scale.width);
+    const max = Math.ceil(hi ?? (lo ?? 0) + scale.width) - 1;
+    return Number.isFinite(min) && Number.isFinite(max) && min <= max ? [fc.integer({ min, max }).map(scale.show)] : [];
+  });
+  return spans.length > 0 ? fc.oneof(...spans) : undefined;
+}
+
+/** Milliseconds since 1970 of a bound as the server prints it (`2024-01-01 00:00:00+00`); without an offset, UTC. */
+function moment(text: string, tz: boolean): number {
+  let iso = text.trim().replace(' ', 'T');
+  if (tz) iso = iso.replace(/([+-]\d\d)$/, '$1:00');
+  else if (!/T/.test(iso)) iso = `${iso}T00:00:00`;
+  return Date.parse(/[zZ]|[+-]\d\d:\d\d$/.test(iso) ? iso : `${iso}Z`);
 }

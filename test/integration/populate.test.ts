@@ -112,6 +112,26 @@ describe('keys', () => {
     });
   });
 
+  test('the INSERT statements a finding prints replay in another database of the same schema: server-made keys go in as made', async () => {
+    const schema = `
+      CREATE TABLE org (id serial PRIMARY KEY, name text NOT NULL);
+      CREATE TABLE team (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, org_id int NOT NULL REFERENCES org, code text NOT NULL, UNIQUE (org_id, code));
+      CREATE TABLE member (id uuid PRIMARY KEY, team_id bigint NOT NULL REFERENCES team, mentor_id uuid REFERENCES member)`;
+    const statements = await withSchema(schema, async (client) => {
+      // Keys the paste must not take from the sequences: these start elsewhere.
+      await client.query("SELECT setval('org_id_seq', 500); ALTER TABLE team ALTER COLUMN id RESTART WITH 900");
+      const shapes = await readShapes(client);
+      const plan = fc.sample(dataArbitrary(shapes, { rows: 6, minRows: 6 }), { seed: 21, numRuns: 1 })[0]!;
+      const got = await insertData(client, shapes, plan);
+      expect(got.map((g) => g.rows)).toEqual([6, 6, 6]);
+      return insertStatements(shapes, plan, got);
+    });
+    await withSchema(schema, async (client) => {
+      for (const s of statements) await client.query(s);
+      expect(await count(client, 'SELECT count(*) AS n FROM member m JOIN team t ON t.id = m.team_id JOIN org o ON o.id = t.org_id WHERE o.id > 500 AND t.id >= 900')).toBe(6);
+    });
+  });
+
   test('a row the server refuses (a CHECK the generator cannot read) costs only itself, and the transaction goes on', async () => {
     await withSchema(`CREATE TABLE word (id serial PRIMARY KEY, w text NOT NULL CHECK (w ~ '^[a-z]+$'))`, async (client) => {
       const shapes = await readShapes(client);
@@ -149,6 +169,24 @@ describe('keys', () => {
       const report = await populate(client, { rows: 4, seed: 9 });
       expect(report.tables.find((t) => t.table === 'public.counter')!.rows).toBe(4);
       expect(await count(client, "SELECT count(*) AS n FROM counter WHERE label = 'seeded'")).toBe(2);
+    });
+  });
+
+  test('a parent the plan gave no rows: its children point to the rows the migrations seeded', async () => {
+    await withSchema(`
+      CREATE TABLE status (code text PRIMARY KEY);
+      INSERT INTO status VALUES ('open'), ('closed');
+      CREATE TABLE ticket (id serial PRIMARY KEY, status text NOT NULL REFERENCES status)`, async (client) => {
+      const shapes = await readShapes(client);
+      const [status, ticket] = shapes.tables.map((t) => t.name);
+      expect([status, ticket]).toEqual(['status', 'ticket']);
+      const plan: DataPlan = { tables: [
+        { schema: 'public', name: 'status', columns: ['code'], rows: [] },
+        { schema: 'public', name: 'ticket', columns: ['status'], rows: [[{ parent: 0, row: 0 }], [{ parent: 0, row: 3 }]] },
+      ] };
+      const got = await insertData(client, shapes, plan);
+      expect(got[1]).toMatchObject({ rows: 2, sent: [['closed'], ['open']] });
+      expect(insertStatements(shapes, plan, got)).toEqual([`INSERT INTO "public"."ticket" ("status") VALUES\n  ('closed'),\n  ('open');`]);
     });
   });
 });
@@ -209,12 +247,29 @@ describe('the server side', () => {
       CREATE TABLE event (region text NOT NULL, at date NOT NULL, body jsonb) PARTITION BY LIST (region);
       CREATE TABLE event_eu PARTITION OF event FOR VALUES IN ('eu');
       CREATE TABLE event_rest PARTITION OF event DEFAULT;
+      CREATE TABLE only_ids (id serial PRIMARY KEY);
+      CREATE TABLE reading (at timestamptz NOT NULL, day date NOT NULL, v int) PARTITION BY RANGE (at);
+      CREATE TABLE reading_jan PARTITION OF reading FOR VALUES FROM ('2024-01-01 00:00:00+00') TO ('2024-02-01 00:00:00+00') PARTITION BY RANGE (day);
+      CREATE TABLE reading_jan_all PARTITION OF reading_jan FOR VALUES FROM (MINVALUE) TO (MAXVALUE);
+      CREATE TABLE reading_mar PARTITION OF reading FOR VALUES FROM ('2024-03-01 00:00:00+00') TO ('2024-04-01 00:00:00+00');
+      CREATE TABLE shard (code text NOT NULL, n bigint) PARTITION BY LIST (code);
+      CREATE TABLE shard_a PARTITION OF shard FOR VALUES IN ('a', 'b');
+      CREATE TABLE shard_c PARTITION OF shard FOR VALUES IN ('c');
       CREATE TABLE schema_migrations (version bigint PRIMARY KEY, dirty boolean NOT NULL);
       CREATE SCHEMA codd; CREATE TABLE codd.sql_migrations (id serial PRIMARY KEY, name text NOT NULL);
       CREATE VIEW event_view AS SELECT * FROM event`, async (client) => {
       const report = await populate(client, { rows: 7, seed: 8 });
-      expect(report.tables.map((t) => [t.table, t.rows])).toEqual([['public.event', 7]]);
-      expect(report.skipped.map((s) => s.table).sort()).toEqual(['codd.sql_migrations', 'public.event_eu', 'public.event_rest', 'public.schema_migrations']);
+      // Generated rows find a partition: the partition key's values come from the partitions' bounds.
+      expect(report.tables.map((t) => [t.table, t.rows, t.reason])).toEqual([['public.event', 7, undefined], ['public.only_ids', 7, undefined], ['public.reading', 7, undefined], ['public.shard', 7, undefined]]);
+      expect(await count(client, "SELECT count(*) AS n FROM reading WHERE at >= '2024-02-01' AND at < '2024-03-01'")).toBe(0);
+      // Not thanks to top-up rounds: one plan's rows all go in.
+      const shapes = await readShapes(client);
+      const plan = fc.sample(dataArbitrary(shapes, { rows: 10, minRows: 10 }), { seed: 3, numRuns: 1 })[0]!;
+      const got = await insertData(client, shapes, plan);
+      expect(got.map((g) => [g.table, g.rows, g.wanted])).toEqual(['event', 'only_ids', 'reading', 'shard'].map((t) => [`public.${t}`, 10, 10]));
+      expect(report.skipped.map((s) => s.table).sort()).toEqual([
+        'codd.sql_migrations', 'public.event_eu', 'public.event_rest', 'public.reading_jan', 'public.reading_jan_all', 'public.reading_mar', 'public.schema_migrations', 'public.shard_a', 'public.shard_c',
+      ]);
       expect(report.skipped.find((s) => s.table === 'public.event_eu')!.reason).toBe('partition of public.event: filled through it');
       expect(await count(client, 'SELECT count(*) AS n FROM schema_migrations')).toBe(0);
     });

@@ -54,7 +54,8 @@ describe('dataArbitrary', () => {
       expect(plan.tables[0]!.rows).toHaveLength(20);
       expect(new Set(column(plan, 0, 'code')).size).toBe(20);
       expect(new Set(column(plan, 1, 'id')).size).toBe(plan.tables[1]!.rows.length);
-      expect(plan.tables[1]!.rows.length).toBeGreaterThanOrEqual(18);
+      // A row clashing in two keys at once gets a repair for each.
+      expect(plan.tables[1]!.rows).toHaveLength(20);
       const pairs = plan.tables[1]!.rows.filter((r) => r[3] !== null).map((r) => JSON.stringify([(r[1] as Ref).row, r[3]]));
       expect(new Set(pairs).size).toBe(pairs.length);
       // A boolean key has two values: the other rows are dropped, not repeated.

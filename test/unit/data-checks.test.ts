@@ -31,3 +31,18 @@ describe('checkRules reads the simplest CHECKs as pg_get_constraintdef writes th
     expect(checkRules('UNIQUE (a)')).toEqual([]);
   });
 });
+
+describe('partitionRules: what the partitions accept, so that generated rows find one', () => {
+  test('LIST partitions give their values; RANGE partitions their ranges; DEFAULT or HASH need nothing', async () => {
+    const { partitionRules } = await import('../../src/data/partitions.js');
+    expect(partitionRules('LIST (region)', ["FOR VALUES IN ('eu', 'it''s')", "FOR VALUES IN ('us', NULL)"])).toEqual([
+      { kind: 'choices', column: 'region', values: ['eu', "it's", 'us'] },
+    ]);
+    expect(partitionRules('RANGE (at)', ["FOR VALUES FROM ('2024-01-01') TO ('2024-02-01')", 'FOR VALUES FROM (MINVALUE) TO (10)'])).toEqual([
+      { kind: 'ranges', column: 'at', ranges: [{ from: '2024-01-01', to: '2024-02-01' }, { from: null, to: '10' }] },
+    ]);
+    expect(partitionRules('LIST (region)', ["FOR VALUES IN ('eu')", 'DEFAULT'])).toEqual([]);
+    expect(partitionRules('HASH (id)', ['FOR VALUES WITH (modulus 2, remainder 0)'])).toEqual([]);
+    expect(partitionRules('RANGE (lower(name))', ["FOR VALUES FROM ('a') TO ('m')"])).toEqual([]);
+  });
+});
