@@ -64,7 +64,7 @@ function tableArbitrary(table: TableShape, index: number, rows: number, minRows:
     parts.push({ columns, arbitrary: cell.map((c) => columns.map(() => c)) });
   }
   // Repeated values are what a unique index added later trips on: a column that no key alone
-  // makes unique repeats an earlier row's value in about one cell in four.
+  // makes unique repeats an earlier row's value in about two cells in five.
   const unique = new Set(table.keys.filter((k) => k.length === 1).map((k) => k[0]!));
   written.forEach((column, i) => {
     if (claimed.has(i)) return;
@@ -103,13 +103,13 @@ function columnArbitrary(column: ColumnShape, checks: CheckRule[], echo: number)
   if (!arbitrary) {
     // One choice per cell, not an option around a choice around the values: a wide schema
     // generates tens of thousands of cells, and each layer costs a value and its shrink context.
-    // NULL in about one nullable cell in five, an echo in about one cell in four; the first
+    // NULL in about one nullable cell in eight, an echo in about one cell in three; the first
     // alternative (NULL, else the kind's simplest values) is what a cell shrinks to.
     const values = (ranges && rangeValues(kind, ranges.ranges)) || cellValues(kind, choices, bounds);
     const alternatives: fc.WeightedArbitrary<Draft>[] = [];
     if (!column.notNull) alternatives.push({ arbitrary: fc.constant(null), weight: 3 });
     alternatives.push({ arbitrary: values, weight: 12 });
-    if (echo >= 2) alternatives.push({ arbitrary: fc.tuple(fc.nat({ max: echo - 1 }), values).map(([e, value]) => ({ echo: e, value })), weight: column.notNull ? 4 : 5 });
+    if (echo >= 2) alternatives.push({ arbitrary: fc.tuple(fc.nat({ max: echo - 1 }), values).map(([e, value]) => ({ echo: e, value })), weight: column.notNull ? 8 : 9 });
     arbitrary = fc.oneof({ withCrossShrink: true }, ...alternatives);
     columns.set(key, arbitrary);
   }
