@@ -4,29 +4,18 @@
 // server: applying the schema itself, and one plain INSERT … SELECT of 20 rows per table (the
 // least the same rows can cost). Every run starts from its own copy of the schema's database.
 // Run after `npm run build`: `node bench/populate.js` (or `npm run bench:populate`).
-import { execFileSync } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { Bench } from 'tinybench';
 import { startEmbedded } from '../dist/postgres/embedded.js';
 import { populate } from '../dist/data/populate.js';
 import { readShapes } from '../dist/data/catalog.js';
 import { schemaSql } from './wide-schema.js';
+import { commit } from './commit.js';
 
 const TABLES = Number(process.env.BENCH_TABLES ?? 240);
 const ROWS = Number(process.env.BENCH_ROWS ?? 20);
 const iterations = Number(process.env.BENCH_ITERATIONS ?? 5);
 
-function commit() {
-  try {
-    const options = { cwd: fileURLToPath(new URL('..', import.meta.url)), encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] };
-    const head = execFileSync('git', ['rev-parse', '--short', 'HEAD'], options).trim();
-    const dirty = execFileSync('git', ['status', '--porcelain', '--', 'src'], options).trim();
-    return dirty ? `${head} with uncommitted changes in src/` : head;
-  } catch {
-    return 'unknown';
-  }
-}
 
 /** The same number of rows with the simplest values, parents first: what bare INSERTs cost. */
 async function plainInsertSql(client) {

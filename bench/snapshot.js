@@ -4,7 +4,6 @@
 // to get a schema out of PostgreSQL. Run after `npm run build`: `node bench/snapshot.js`.
 import { execFile, execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { cpus, loadavg, totalmem } from 'node:os';
 import pg from 'pg';
 import { Bench } from 'tinybench';
@@ -12,6 +11,7 @@ import { startEmbedded } from '../dist/postgres/embedded.js';
 import { takeSnapshot, snapshotHash } from '../dist/snapshot/snapshot.js';
 import { stateHash } from '../dist/snapshot/hash.js';
 import { schemaSql } from './wide-schema.js';
+import { commit } from './commit.js';
 
 const TABLES = Number(process.env.BENCH_TABLES ?? 240);
 const iterations = Number(process.env.BENCH_ITERATIONS ?? 5);
@@ -54,17 +54,6 @@ function pgDump(config, output) {
   });
 }
 
-/** The commit measured, so that a row in the README says which catalog queries it timed. */
-function commit() {
-  try {
-    const options = { cwd: fileURLToPath(new URL('..', import.meta.url)), encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] };
-    const head = execFileSync('git', ['rev-parse', '--short', 'HEAD'], options).trim();
-    const dirty = execFileSync('git', ['status', '--porcelain', '--', 'src'], options).trim();
-    return dirty ? `${head} with uncommitted changes in src/` : head;
-  } catch {
-    return 'unknown';
-  }
-}
 
 const dumpVersion = pgDumpVersion();
 const loadStart = loadavg()[0].toFixed(1);
