@@ -14,6 +14,8 @@ export interface PairHost {
   target: Target;
   /** Counts and records a boundary, and says what to do at it. */
   boundary(connection: number, kind: BoundaryKind, text: string): { boundary: Boundary; action: Action | Promise<Action> };
+  /** The server answered a statement of this connection with an error (an injected one too). */
+  serverError(connection: number, error: { sqlstate: string; message: string; injected: boolean; completed: number }): void;
   /** The pair has closed both its sockets. */
   closed(pair: ConnectionPair): void;
 }
@@ -48,6 +50,8 @@ export class ConnectionPair {
   /** After an error fault on an Execute: the server's error for the missing portal is shown as this one. */
   #rewrite: { portal: string; sqlstate: string } | undefined;
   #closed = false;
+  /** Statements of the current Query string the server has completed (CommandComplete): which one an error stopped. */
+  #completed = 0;
 
   constructor(
     client: net.Socket,
@@ -95,6 +99,7 @@ export class ConnectionPair {
       }
       const text = kind === 'query' ? queryText(frame) : (this.#portals.get(executePortal(frame)) ?? '');
       const { action } = this.host.boundary(this.id, kind, text);
+      this.#completed = 0;
       const decided = action instanceof Promise ? (flush(), await action) : action;
       if (this.#closed) return;
       switch (decided.kind) {
@@ -182,7 +187,7 @@ export class ConnectionPair {
   private fromServer(frames: Frame[]): void {
     if (frames.length === 0 || this.#closed) return;
     if (!this.#losing && !this.#rewrite) {
-      const last = lastReady(frames);
+      const last = this.watch(frames);
       if (last) this.status = last;
       this.#client.write(frames.length === 1 ? frames[0]!.bytes : Buffer.concat(frames.map((f) => f.bytes)));
       return;
@@ -201,14 +206,33 @@ export class ConnectionPair {
       if (this.#rewrite && frame.type === 'E') {
         const error = serverError(frame);
         if (error && error.sqlstate === '34000' && error.message.includes(this.#rewrite.portal)) {
+          this.host.serverError(this.id, { sqlstate: this.#rewrite.sqlstate, message: INJECTED_MESSAGE, injected: true, completed: this.#completed });
           out.push(errorResponse(this.#rewrite.sqlstate, INJECTED_MESSAGE));
           continue;
         }
       }
+      if (frame.type === 'E') this.reportError(frame);
+      else if (frame.type === 'C') this.#completed++;
       if (frame.type === 'Z') this.#rewrite = undefined;
       out.push(frame.bytes);
     }
     if (out.length > 0) this.#client.write(Buffer.concat(out));
+  }
+
+  /** Reports the server's errors, and returns the transaction status of the last ReadyForQuery among `frames`, if any. */
+  private watch(frames: Frame[]): string | undefined {
+    let status: string | undefined;
+    for (const frame of frames) {
+      if (frame.type === 'Z') status = String.fromCharCode(frame.body[0]!);
+      else if (frame.type === 'E') this.reportError(frame);
+      else if (frame.type === 'C') this.#completed++;
+    }
+    return status;
+  }
+
+  private reportError(frame: Frame): void {
+    const error = serverError(frame);
+    if (error) this.host.serverError(this.id, { ...error, injected: error.message === INJECTED_MESSAGE, completed: this.#completed });
   }
 
   /**
@@ -229,8 +253,4 @@ export class ConnectionPair {
   }
 }
 
-/** The transaction status of the last ReadyForQuery among `frames`, if any. */
-function lastReady(frames: Frame[]): string | undefined {
-  for (let i = frames.length - 1; i >= 0; i--) if (frames[i]!.type === 'Z') return String.fromCharCode(frames[i]!.body[0]!);
-  return undefined;
-}
+

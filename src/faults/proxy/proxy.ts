@@ -8,6 +8,17 @@ import { forwardAll, type Action, type Boundary, type BoundaryKind, type Decide 
  * the boundary a check chooses. Everything else passes unchanged, authentication included.
  */
 
+/** An ErrorResponse the server sent, with the statement it answered when there was one. */
+export interface ServerError {
+  sqlstate: string;
+  message: string;
+  /** The proxy's own fault, not the statement's error. */
+  injected: boolean;
+  /** Statements of the boundary's Query string that completed before the error: the error is in the next one. */
+  completed: number;
+  boundary?: Boundary;
+}
+
 export interface ProxyOptions {
   target: Target;
   /** What to do at each boundary; default: forward everything. Can be changed between runs. */
@@ -18,8 +29,12 @@ export class WireProxy {
   readonly #server: net.Server;
   readonly #pairs = new Set<ConnectionPair>();
   #connections = 0;
+  /** The last boundary of each connection: the statement a server error answers. */
+  readonly #last = new Map<number, Boundary>();
   /** Every boundary seen since the last `reset`, in order. */
   boundaries: Boundary[] = [];
+  /** The server's errors since the last `reset`, each with the last boundary its connection sent. */
+  errors: ServerError[] = [];
   /** The fault actions taken since the last `reset`, with their boundary. */
   faults: { boundary: Boundary; action: Action }[] = [];
   decide: Decide;
@@ -31,6 +46,10 @@ export class WireProxy {
     const host: PairHost = {
       target: this.target,
       boundary: (connection, kind, text) => this.boundary(connection, kind, text),
+      serverError: (connection, error) => {
+        const boundary = this.#last.get(connection);
+        this.errors.push({ ...error, ...(boundary ? { boundary } : {}) });
+      },
       closed: (pair) => this.#pairs.delete(pair),
     };
     this.#server = net.createServer((socket) => {
@@ -64,6 +83,8 @@ export class WireProxy {
   /** Starts a new run: counting from 1 again, with `decide` for its boundaries. */
   reset(decide: Decide = forwardAll): void {
     this.boundaries = [];
+    this.#last.clear();
+    this.errors = [];
     this.faults = [];
     this.decide = decide;
   }
@@ -71,6 +92,7 @@ export class WireProxy {
   private boundary(connection: number, kind: BoundaryKind, text: string): { boundary: Boundary; action: Action | Promise<Action> } {
     const boundary: Boundary = { index: this.boundaries.length + 1, connection, kind, text };
     this.boundaries.push(boundary);
+    this.#last.set(connection, boundary);
     const action = this.decide(boundary);
     const record = (a: Action): Action => {
       if (a.kind !== 'forward') this.faults.push({ boundary, action: a });
