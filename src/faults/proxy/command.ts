@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import path from 'node:path';
 import type pg from 'pg';
 import { shellWord } from '../../checks/paths.js';
 
@@ -76,8 +77,10 @@ export function runCommand(tool: ToolCommand, target: ToolTarget, baseEnv: NodeJ
   const began = performance.now();
   return new Promise((resolve, reject) => {
     // Its own process group: a timeout kills the tool and whatever it started (a JVM, a shell's children).
+    // As in npm scripts, a tool installed as a dependency of the project is found by its name.
+    const PATH = [path.resolve('node_modules/.bin'), baseEnv.PATH ?? ''].filter(Boolean).join(path.delimiter);
     const child = spawn('/bin/sh', ['-c', commandLine(tool, target)], {
-      env: { ...baseEnv, ...toolEnvironment(target) },
+      env: { ...baseEnv, PATH, ...toolEnvironment(target) },
       stdio: ['ignore', 'pipe', 'pipe'],
       detached: true,
     });
