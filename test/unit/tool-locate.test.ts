@@ -18,6 +18,10 @@ describe('locating the statement a tool sent', () => {
     expect(locate(files, '  CREATE TABLE b (\n  id int\n)')).toEqual({ file: '/set/002_b.sql', line: 1, column: 1 });
   });
 
+  it('finds a statement a tool ended with a semicolon the file does not have', () => {
+    expect(locate([{ file: '/set/x.js', text: "pgm.sql('ALTER TABLE a ADD COLUMN b text');\n" }], 'ALTER TABLE a ADD COLUMN b text;')).toEqual({ file: '/set/x.js', line: 1, column: 10 });
+  });
+
   it('falls back to the first line of substance when the tool reformats the rest', () => {
     expect(locate(files, '-- added by the tool\nCREATE TABLE b (\n  id int, extra int\n)')).toEqual({ file: '/set/002_b.sql', line: 1, column: 1 });
   });

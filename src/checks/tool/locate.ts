@@ -50,9 +50,13 @@ export function locate(files: readonly SetFile[], statement: string, offset = 0)
   const whole = statement.trim();
   if (whole.length === 0) return undefined;
   const lead = statement.length - statement.trimStart().length;
-  for (const { file, text } of files) {
-    const at = text.indexOf(whole);
-    if (at >= 0) return { file, ...position(text, at + Math.max(0, offset - lead)) };
+  // A tool may end a statement it builds from a file's string with a semicolon the file does not have.
+  const bare = whole.replace(/;$/, '').trimEnd();
+  for (const needle of bare !== whole ? [whole, bare] : [whole]) {
+    for (const { file, text } of files) {
+      const at = text.indexOf(needle);
+      if (at >= 0) return { file, ...position(text, at + Math.max(0, offset - lead)) };
+    }
   }
   if (offset > 0) return undefined;
   const first = whole
