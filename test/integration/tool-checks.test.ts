@@ -90,6 +90,19 @@ describe('--tool: a real tool run through the proxy', () => {
     expect(good.checks[0]).toMatchObject({ status: 'pass', cases: 6 });
   });
 
+  it('a tracker column whose values differ from run to run (a duration) is no difference after a fault', async () => {
+    const dir = folder('tracked', {
+      '001_plans.sql': 'CREATE TABLE plans (code text PRIMARY KEY);\n',
+      '002_seed.sql': "INSERT INTO plans VALUES ('basic');\n",
+    });
+    const report = await run(dir, `node ${BOOT} {dir} file tracked`, ['twice', 'fault'], { exhaustive: true }, ['applied']);
+    expect(report.checks.map((c) => [c.name, c.status, c.findings.map((f) => f.message)])).toEqual([
+      ['twice', 'pass', []],
+      ['fault', 'pass', []],
+    ]);
+    expect(report.checks[1]!.cases).toBeGreaterThan(6);
+  });
+
   it('a tool that fails on an empty database fails fresh with its own words when the server saw no error', async () => {
     const dir = folder('no-such', { '001.sql': 'SELECT 1;\n' });
     const report = await run(dir, 'echo "cannot read config" >&2; exit 3', ['fresh', 'lint']);

@@ -49,6 +49,10 @@ WHERE n.nspname || '.' || c.relname = ANY($1::text[]) AND a.attnum > 0 AND NOT a
        OR a.atttypid IN ('timestamp'::regtype, 'timestamptz'::regtype, 'date'::regtype))
 ORDER BY 1`;
 
+function quoted(name: string): string {
+  return `"${name.replaceAll('"', '""')}"`;
+}
+
 /** A tracker given without a schema is in `public`, as the tools that take a bare name create it. */
 export function qualifiedTracker(name: string): string {
   return name.includes('.') ? name : `public.${name}`;
@@ -94,14 +98,46 @@ export class ToolStates implements Calibrated<State> {
         await this.drop(db);
         throw new ToolDoesNotApply(run);
       }
-      const client = await db.connect();
+      this.#volatile = await this.volatileTrackerColumns(db);
+      return { state: { db, trace: traceOf(run), hash: await this.hash(db) }, run };
+    })());
+  }
+
+  /**
+   * Tracker columns whose values a correct run makes anew: a timestamp or a sequence's value by
+   * the catalog, and any other column whose values differ after a second fresh run of the tool
+   * (a duration, a random id the tool makes itself).
+   */
+  private async volatileTrackerColumns(db: DatabaseHandle): Promise<string[]> {
+    if (this.trackers.length === 0) return [];
+    const read = async (on: DatabaseHandle, query: string, values: unknown[]) => {
+      const client = await on.connect();
       try {
-        this.#volatile = (await client.query<{ name: string }>(VOLATILE_TRACKER_COLUMNS, [this.trackers])).rows.map((r) => r.name);
+        return (await client.query(query, values)).rows as Record<string, unknown>[];
       } finally {
         await client.end();
       }
-      return { state: { db, trace: traceOf(run), hash: await this.hash(db) }, run };
-    })());
+    };
+    const byCatalog = (await read(db, VOLATILE_TRACKER_COLUMNS, [this.trackers])).map((r) => String(r.name));
+    const second = await this.server.createDatabase();
+    try {
+      if (!(await this.runTool(second)).ok) return byCatalog;
+      const differing = new Set(byCatalog);
+      for (const table of this.trackers) {
+        const [schema, name] = table.split('.') as [string, string];
+        const columnsOf = async (on: DatabaseHandle) =>
+          (await read(on, `SELECT to_jsonb(t.*) AS row FROM ${quoted(schema)}.${quoted(name)} t`, []).catch(() => [])).map((r) => r.row as Record<string, unknown>);
+        const [a, b] = [await columnsOf(db), await columnsOf(second)];
+        const columns = new Set([...a, ...b].flatMap((row) => Object.keys(row)));
+        for (const column of columns) {
+          const values = (rows: Record<string, unknown>[]) => rows.map((row) => JSON.stringify(row[column] ?? null)).sort().join('\n');
+          if (values(a) !== values(b)) differing.add(column);
+        }
+      }
+      return [...differing].sort();
+    } finally {
+      await this.drop(second);
+    }
   }
 
   async fresh(): Promise<State> {

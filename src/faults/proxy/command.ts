@@ -48,10 +48,13 @@ export function targetOf(host: string, port: number, config: pg.ClientConfig): T
   };
 }
 
-/** The URL a tool is given; the proxy refuses TLS, so the URL says not to ask for it. */
+/**
+ * The URL a tool is given; the proxy refuses TLS, so the URL says not to ask for it. The scheme is
+ * `postgresql://`, which every driver takes (SQLAlchemy refuses `postgres://`).
+ */
 export function toolUrl(target: ToolTarget): string {
   const login = encodeURIComponent(target.user) + (target.password !== undefined ? `:${encodeURIComponent(target.password)}` : '');
-  return `postgres://${login}@${target.host}:${target.port}/${encodeURIComponent(target.database)}?sslmode=disable`;
+  return `postgresql://${login}@${target.host}:${target.port}/${encodeURIComponent(target.database)}?sslmode=disable`;
 }
 
 /** The environment every libpq-based, JDBC-wrapping or DATABASE_URL-reading tool finds its database in. */
