@@ -103,6 +103,22 @@ describe('--tool: a real tool run through the proxy', () => {
     expect(report.checks[1]!.cases).toBeGreaterThan(6);
   });
 
+  it('concurrent: two replicas of a runner without a lock collide, with a session lock they wait and converge', async () => {
+    const dir = folder('replicas', {
+      '001_plans.sql': 'CREATE TABLE plans (code text PRIMARY KEY);\n',
+      '002_seed.sql': "INSERT INTO plans VALUES ('basic');\n",
+    });
+    const racing = await run(dir, `node ${BOOT} {dir} file tracked`, ['concurrent'], { exhaustive: true });
+    const race = racing.checks[0]!;
+    expect(race.status).toBe('fail');
+    // The second replica's CREATE TABLE meets the first's (or its tracker row): an error the server gave.
+    expect(race.findings[0]!.sqlstate).toMatch(/^(42P07|23505)$/);
+    expect(race.findings[0]!.message).toMatch(/^replica 1 held before statement \d+ .* while 1 other\(s\) ran: replica \d/);
+    const locked = await run(dir, `node ${BOOT} {dir} file tracked locked`, ['concurrent'], { exhaustive: true });
+    expect(locked.checks[0]).toMatchObject({ status: 'pass', findings: [] });
+    expect(locked.checks[0]!.cases).toBeGreaterThan(5);
+  });
+
   it('a tool that fails on an empty database fails fresh with its own words when the server saw no error', async () => {
     const dir = folder('no-such', { '001.sql': 'SELECT 1;\n' });
     const report = await run(dir, 'echo "cannot read config" >&2; exit 3', ['fresh', 'lint']);

@@ -11,7 +11,7 @@ export interface ToolReproducible {
   provider: string;
   image?: string;
   url?: string;
-  options: Pick<CheckOptions, 'exhaustive' | 'seed' | 'runs'>;
+  options: Pick<CheckOptions, 'exhaustive' | 'seed' | 'runs' | 'toolFaults'>;
 }
 
 /** The command line that reproduces one check of a real tool's run (never with a password). */

@@ -15,6 +15,7 @@ import { runFailure } from './findings.js';
 import { toolFresh } from './fresh.js';
 import { toolTwice } from './twice.js';
 import { toolFault, toolResume } from './fault.js';
+import { toolConcurrent } from './concurrent.js';
 import type { ToolCheck } from './types.js';
 
 /*
@@ -22,7 +23,7 @@ import type { ToolCheck } from './types.js';
  * the wire proxy, instead of a runner model. The set's folder is where findings are located.
  */
 
-export const TOOL_CHECKS: readonly ToolCheck[] = [toolFresh, toolTwice, toolFault, toolResume];
+export const TOOL_CHECKS: readonly ToolCheck[] = [toolFresh, toolTwice, toolFault, toolResume, toolConcurrent];
 
 /** Why a check has no meaning for a real tool run through the proxy. */
 const NOT_FOR_TOOLS: Partial<Record<CheckName, string>> = {
@@ -30,7 +31,6 @@ const NOT_FOR_TOOLS: Partial<Record<CheckName, string>> = {
   expected: 'expected compares with files a runner model\'s snapshot wrote: run `migtest snapshot` with the set\'s runner model',
   down: 'down needs the tool\'s rollback command: run it as a --tool of its own',
   retry: 'retry injects transient errors under a retry policy of a runner model; a real tool retries (or not) by itself, which fault shows',
-  concurrent: 'concurrent with --tool is not implemented yet: the proxy can hold statements, but no scheduler drives tool processes',
 };
 
 export interface ToolRequest extends ProviderRequest {

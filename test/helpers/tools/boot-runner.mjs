@@ -3,15 +3,17 @@
 // `;` at a line end) on its own, so each autocommits; `file` mode sends each file as one string.
 // With `tracked`, it runs each file and records it in `applied` (with how long it took, which
 // differs from run to run) in one transaction, and skips the files recorded there.
-// Usage: node boot-runner.mjs <dir> [file|statement] [tracked]   (DATABASE_URL names the database)
+// With `locked` too, it holds a session advisory lock for its whole run, waiting for it as replicas must.
+// Usage: node boot-runner.mjs <dir> [file|statement] [tracked [locked]]   (DATABASE_URL names the database)
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
 
-const [dir, mode = 'file', tracked] = process.argv.slice(2);
+const [dir, mode = 'file', tracked, locked] = process.argv.slice(2);
 const client = new pg.Client({ connectionString: process.env.DATABASE_URL });
 try {
   await client.connect();
+  if (locked) await client.query('SELECT pg_advisory_lock(4242)');
   if (tracked) await client.query('CREATE TABLE IF NOT EXISTS applied (name text PRIMARY KEY, took_ms int NOT NULL)');
   const done = tracked ? new Set((await client.query('SELECT name FROM applied')).rows.map((r) => r.name)) : new Set();
   for (const name of readdirSync(dir).filter((f) => f.endsWith('.sql')).sort()) {
