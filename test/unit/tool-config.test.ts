@@ -19,3 +19,12 @@ describe('a real tool in a config file and a scenario', () => {
     expect(ScenarioSchema.safeParse(base).success).toBe(false);
   });
 });
+
+describe('--tool refuses what only a runner model takes', () => {
+  it('names the options it would otherwise ignore', async () => {
+    const { runToolChecks } = await import('../../src/checks/tool/run.js');
+    await expect(
+      runToolChecks({ dir: '.', tool: 'true', checks: ['fresh'], postgres: [], provider: 'embedded', options: {}, setup: ['s.sql'], role: 'app' }),
+    ).rejects.toThrow(/--setup, --role are not taken with --tool yet/);
+  });
+});

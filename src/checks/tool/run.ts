@@ -42,6 +42,31 @@ export interface ToolRequest extends ProviderRequest {
   server?: Server;
   options: CheckOptions;
   limits?: Partial<Limits>;
+  /** Settings of a model's runs that a real tool's run does not take (yet): refused rather than ignored. */
+  setup?: string[];
+  verify?: string[];
+  role?: string;
+  retry?: string;
+  changedSince?: string;
+  runnerOptions?: Record<string, string>;
+}
+
+/** Options of a model's run that would be silently ignored with --tool: a run that ignores what it was asked is no pass. */
+function refuseModelOptions(request: ToolRequest): void {
+  const given = [
+    ['--setup', request.setup?.length],
+    ['--verify', request.verify?.length],
+    ['--role', request.role !== undefined],
+    ['--retry', request.retry !== undefined],
+    ['--changed-since', request.changedSince !== undefined],
+    ['--runner-option', Object.keys(request.runnerOptions ?? {}).length],
+    ['--direction down', request.options.direction === 'down'],
+    ['--shard', request.options.shard !== undefined && request.options.shard.count > 1],
+  ].filter(([, value]) => Boolean(value));
+  if (given.length > 0) {
+    const names = given.map(([name]) => name).join(', ');
+    throw new InputError(`${names} ${given.length > 1 ? 'are' : 'is'} not taken with --tool yet: the real tool runs as its command line says`, undefined, undefined, undefined, `leave ${names} out, or check the set under its runner model with --runner`);
+  }
 }
 
 export interface ToolEvents {
@@ -53,6 +78,7 @@ export interface ToolEvents {
 }
 
 export async function runToolChecks(request: ToolRequest, events: ToolEvents = {}): Promise<RunReport> {
+  refuseModelOptions(request);
   const dir = resolve(request.dir);
   if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new InputError(`no migration folder ${request.dir}`, undefined, undefined, undefined, 'give the folder of the set the tool applies');
   if (request.tool.trim() === '') throw new InputError('--tool needs a command line', undefined, undefined, undefined, 'e.g. --tool "my-migrate --url {url} --dir {dir} up" (see docs/tools.md)');
