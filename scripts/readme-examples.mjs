@@ -150,8 +150,9 @@ export function scenarioList() {
   const names = scenarioNames();
   const width = Math.max(...names.map((name) => `npx migtest run scenarios/${name}`.length)) + 2;
   const lines = names.map((name) => {
-    const { runner } = JSON.parse(readFileSync(join(ROOT, 'scenarios', `${name}.json`), 'utf8'));
-    return `npx migtest run scenarios/${name}`.padEnd(width) + `# ${runner}`;
+    const { runner, tool } = JSON.parse(readFileSync(join(ROOT, 'scenarios', `${name}.json`), 'utf8'));
+    // A scenario of a real tool names the tool's program.
+    return `npx migtest run scenarios/${name}`.padEnd(width) + `# ${runner ?? `--tool ${String(tool).split(' ')[0]}`}`;
   });
   return `<!-- scenarios -->\n\`\`\`\n${lines.join('\n')}\n\`\`\`\n<!-- /scenarios -->`;
 }

@@ -14,6 +14,7 @@ import { cannotRun, SetDoesNotApply } from './checks/applies.js';
 import { validateCheckOptions } from './checks/options.js';
 import { changedFiles } from './changes/git.js';
 import { onlyChanged, onlyChangedIn } from './changes/filter.js';
+import { runToolChecks } from './checks/tool/run.js';
 
 export interface RunRequest {
   dir: string;
@@ -54,6 +55,10 @@ export interface RunRequest {
   verify?: string[];
   /** `--changed-since REF`: report only findings in files changed since REF (src/changes/). */
   changedSince?: string;
+  /** `--tool "<command line>"`: run the real tool through the wire proxy instead of the runner model (src/checks/tool/). */
+  tool?: string;
+  /** `--tool-tracker`: the tables the tool records its migrations in. */
+  toolTracker?: string[];
 }
 
 /**
@@ -106,6 +111,7 @@ export interface RunEvents {
 
 /** Loads the set, starts one server per PostgreSQL version, and runs every check on it. */
 export async function runChecks(request: RunRequest, events: RunEvents = {}): Promise<RunReport> {
+  if (request.tool !== undefined) return runToolChecks({ ...request, tool: request.tool }, events);
   runnerModel(request.runner); // an unknown runner is refused first
   const shard = validateShard(request);
   validateCheckOptions(request.options, request.checks);

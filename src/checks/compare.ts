@@ -47,12 +47,19 @@ export type Comparison =
   | { equal: false; hash: StateHash; diff: Difference[]; relaxed: RelaxedTable[] };
 
 /**
+ * What a comparison reads of a run's states: a model's (States) or a real tool's (src/checks/tool/states.ts).
+ */
+export type ComparedStates = Pick<States, 'hashAgainst' | 'relaxedReference' | 'snapshotOf' | 'snapshot' | 'readCopy' | 'trackers'> & {
+  settings: { relaxed?: boolean };
+};
+
+/**
  * Compares the state of `db` with a kept `reference`: the server-side hashes first, and only when
  * they differ the per-table fingerprints (relaxed ones when asked), then the snapshots for the
  * schema and tracker differences, and the rows on either side only, read to explain a difference.
  * Every check compares states through here.
  */
-export async function compareStates(states: States, db: DatabaseHandle, reference: State, options: CompareOptions): Promise<Comparison> {
+export async function compareStates(states: ComparedStates, db: DatabaseHandle, reference: State, options: CompareOptions): Promise<Comparison> {
   const hash = await states.hashAgainst(db, reference);
   const schemaDiffers = hash.schema !== reference.hash.schema;
   const trackersDiffer = options.trackers && hash.trackers !== reference.hash.trackers;
@@ -107,7 +114,7 @@ function mergeTables(reference: TableRef[], found: TableRef[]): TableRef[] {
  * most ROWS_SHOWN per side, and how many there are): a duplicated, missing or changed row.
  */
 async function explainRows(
-  states: States,
+  states: ComparedStates,
   db: DatabaseHandle,
   reference: State,
   data: Difference[],

@@ -3,6 +3,11 @@ import { InputError } from '../migrations/types.js';
 import { causeKey, findingGroups } from './findings.js';
 import type { CheckContext, CheckName, CheckOutcome, Finding, Shard } from './types.js';
 
+/** What exploring reads of a check's context: a model's run or a real tool's (src/checks/tool/). */
+export type ExploreContext = Pick<CheckContext, 'options' | 'progress' | 'reproduce'> & {
+  states: { settings: { reuse?: boolean }; serial: boolean };
+};
+
 /** Cases explored at once with --exhaustive: each has its own database, and the server has room. */
 const CONCURRENCY = 4;
 const DEFAULT_RUNS = 25;
@@ -76,7 +81,7 @@ function shardLabel(shard: Shard): string {
  * reported with the seed and path that replay it. Exhaustive cases that end in the same root cause
  * are one finding: the first case's in enumeration order (the simplest), with `cases` counting them.
  */
-export async function explore<C>(context: CheckContext, space: CaseSpace<C>): Promise<CheckOutcome> {
+export async function explore<C>(context: ExploreContext, space: CaseSpace<C>): Promise<CheckOutcome> {
   if (space.all.length === 0) return { status: 'skip', cases: 0, findings: [], reason: 'the plan has no case for this check' };
   const verdicts = new Map<string, Promise<Finding | null>>();
   // The keys of the cases evaluated, in order: with --shard, what this machine's share was.

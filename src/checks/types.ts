@@ -169,6 +169,8 @@ export interface CheckOptions {
   direction?: 'up' | 'down';
   /** Fault kinds the `fault` check injects (default error and terminate). */
   faults?: ('error' | 'terminate' | 'crash')[];
+  /** With `--tool`: the fault kinds the proxy injects in check `fault` (default error, terminate and ack-lost). */
+  toolFaults?: ('error' | 'terminate' | 'ack-lost')[];
   /**
    * The retry policy runs use (`--retry`, a scenario's `retry`, else the tool's own default,
    * RunnerModel.retry); set by runChecks. The `retry` check injects its faults under it.

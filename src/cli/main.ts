@@ -43,9 +43,8 @@ function parseVersions(value: string): number[] {
   return [...new Set(versions.map(Number))];
 }
 
-function parseFaults(value: string): ('error' | 'terminate' | 'crash')[] {
+function parseFaults(value: string, known = ['error', 'terminate', 'crash']): ('error' | 'terminate' | 'crash')[] {
   const kinds = value.split(',').map((k) => k.trim()).filter(Boolean);
-  const known = ['error', 'terminate', 'crash'];
   const unknown = kinds.find((k) => !known.includes(k));
   if (unknown !== undefined || kinds.length === 0) throw new UsageError(`--faults takes ${known.join(', ')}, not '${value}'`);
   return [...new Set(kinds)] as ('error' | 'terminate' | 'crash')[];
@@ -150,7 +149,9 @@ function program(result: { code: number }): Command {
     .option('--rows <n>', 'generated rows per table in check populated (default 5)', parseInteger('--rows', 1))
     .option('--shard <i/n>', 'run shard i of n: the cases of resume, fault and retry split across n machines (same --seed on each); fresh, twice and lint on shard 1')
     .addOption(new Option('--direction <up|down>', 'down: checks fault and resume run over the tool\'s rollback (for a tool with down migrations), one down section at a time; default up').choices(['up', 'down']))
-    .option('--faults <kinds>', 'fault kinds for check fault: error, terminate, crash (embedded and container)', 'error,terminate')
+    .option('--faults <kinds>', 'fault kinds for check fault: error, terminate, crash (embedded and container); with --tool: error, terminate, ack-lost (default all three)', 'error,terminate')
+    .option('--tool <command>', 'run this command line (the real tool, unchanged) instead of a runner model, through a fault-injecting proxy: DATABASE_URL and PG* point at the case database, {url} and {dir} are replaced; see docs/tools.md')
+    .option('--tool-tracker <table>', 'with --tool: the table the tool records its migrations in, compared as a tracker (repeatable or comma-separated)', collectList)
     .option('--statement-timeout <duration>', 'longest one statement of a migration may run, e.g. 500ms, 30s, 5m: past it, a finding (default 5m)')
     .option('--role <name>', 'run the set as this role (LOGIN, no superuser, owner of each case\'s database), as a production deploy user; embedded and container')
     .option('--case-timeout <duration>', 'longest one run of the set on a case\'s database may take, even with statement_timeout turned off (default 15m)')
@@ -182,7 +183,12 @@ function program(result: { code: number }): Command {
           ...(opts.replicas !== undefined ? { replicas: opts.replicas as number } : {}),
           ...(opts.rows !== undefined ? { rows: opts.rows as number } : {}),
           ...(opts.path !== undefined ? { path: opts.path as string } : {}),
-          faults: parseFaults(opts.faults as string),
+          // With --tool, the proxy's kinds: ack-lost too, and by default.
+          ...(opts.tool === undefined
+            ? { faults: parseFaults(opts.faults as string) }
+            : command.getOptionValueSource('faults') === 'cli'
+              ? { toolFaults: parseFaults(opts.faults as string, ['error', 'terminate', 'ack-lost']) as ('error' | 'terminate' | 'ack-lost')[] }
+              : {}),
           ...(opts.expected !== undefined ? { expected: opts.expected as string } : {}),
           ...(ignore.length > 0 ? { ignore } : {}),
         },
@@ -191,13 +197,15 @@ function program(result: { code: number }): Command {
         ...(opts.role !== undefined ? { role: opts.role as string } : {}),
         ...timeoutOptions(opts),
         ...setupOptions(opts),
+        ...(opts.tool !== undefined ? { tool: opts.tool as string } : {}),
+        ...(opts.toolTracker !== undefined ? { toolTracker: opts.toolTracker as string[] } : {}),
       };
       if (found) {
         // A config's checks are its own (with expected where its set has an expected-schema folder).
         request = await requestFromConfig(found.config, request, (flag) => command.getOptionValueSource(flag) === 'cli');
         checkConfigExpected(found, request, opts.expected !== undefined);
       } else {
-        if (dir === undefined || opts.runner === undefined) throw needsSet('check', dir);
+        if (dir === undefined || (opts.runner === undefined && opts.tool === undefined)) throw needsSet('check', dir);
         // Without --checks, a set with an expected-schema folder is also compared with it.
         if (opts.checks === undefined) {
           request = { ...request, checks: checksWithExpected(request.checks, request.dir, opts.expected as string | undefined) };

@@ -98,6 +98,11 @@ function expectedOf(scenario: Scenario, set: Scenario['sets'][string]): { expect
   };
 }
 
+/** A scenario's real tool (`--tool`, `--tool-tracker`), when it runs one. */
+function toolOf(scenario: Scenario): { tool?: string; toolTracker?: string[] } {
+  return { ...(scenario.tool !== undefined ? { tool: scenario.tool } : {}), ...(scenario.toolTracker ? { toolTracker: scenario.toolTracker } : {}) };
+}
+
 /** A scenario's --setup and --verify files, relative to the scenario file. */
 function setupOf(scenario: Scenario): { setup?: string[]; verify?: string[] } {
   const at = (files: string[]) => files.map((f) => resolve(dirname(scenario.file), f));
@@ -119,7 +124,7 @@ export async function runScenario(arg: string, format: Format, settings: { limit
     if (set.rejects) {
       const verdict = await expectRejection(() =>
         check(
-          { dir, runner: scenario.runner, checks: set.checks ?? scenario.checks, postgres: scenario.postgres, provider: 'embedded', options: { ...scenario.properties, ...expectedOf(scenario, set) }, runnerOptions: { ...scenario.runnerOptions, ...set.runnerOptions }, ...retryOf(scenario, set), ...(scenario.role !== undefined ? { role: scenario.role } : {}), ...limits, ...setupOf(scenario) },
+          { dir, runner: scenario.runner ?? 'tool', ...toolOf(scenario), checks: set.checks ?? scenario.checks, postgres: scenario.postgres, provider: 'embedded', options: { ...scenario.properties, ...expectedOf(scenario, set) }, runnerOptions: { ...scenario.runnerOptions, ...set.runnerOptions }, ...retryOf(scenario, set), ...(scenario.role !== undefined ? { role: scenario.role } : {}), ...limits, ...setupOf(scenario) },
           { format: 'json', out: '/dev/null', annotate: false },
         ),
         set.rejects,
@@ -134,7 +139,8 @@ export async function runScenario(arg: string, format: Format, settings: { limit
     const { report: checked } = await check(
       {
         dir,
-        runner: scenario.runner,
+        runner: scenario.runner ?? 'tool',
+        ...toolOf(scenario),
         checks: set.checks ?? scenario.checks,
         postgres: scenario.postgres,
         provider: 'embedded',

@@ -50,12 +50,15 @@ const ConfigSchema = z
       .min(1, 'the folder of the migration set, e.g. db/migrations'),
     /** The folder `set` is relative to; by default the folder of the config file. */
     root: z.string().min(1).optional(),
-    runner: z.enum(RUNNER_NAMES, {
-      error: (issue) =>
-        issue.input === undefined
-          ? `missing: the runner model that applies the set, one of ${RUNNER_NAMES.join(', ')}`
-          : `unknown runner model '${String(issue.input)}': use one of ${RUNNER_NAMES.join(', ')}`,
-    }),
+    runner: z
+      .enum(RUNNER_NAMES, {
+        error: (issue) => `unknown runner model '${String(issue.input)}': use one of ${RUNNER_NAMES.join(', ')}`,
+      })
+      .optional(),
+    /** `--tool`: the real tool's command line, run through the wire proxy instead of a runner model (docs/tools.md). */
+    tool: z.string().min(1).optional(),
+    /** `--tool-tracker`: the tables the tool records its migrations in, compared as trackers. */
+    toolTracker: z.union([z.string().min(1), z.array(z.string().min(1))]).transform((v) => (Array.isArray(v) ? v : [v])).optional(),
     /** `--runner-option name=value`: the options of the runner model (RunnerModel.options). */
     runnerOptions: z
       .record(z.string().regex(/^[\w-]+$/, 'a runner option name is letters, digits, - and _'), z.union([z.string(), z.number(), z.boolean()]))
@@ -213,6 +216,16 @@ export function validateConfig(raw: unknown, file?: string): MigtestConfig {
       issue.code === 'unrecognized_keys' ? `a migtest config's fields are: ${CONFIG_FIELDS.join(', ')}` : 'see docs/config.md for the fields of a migtest config',
     );
   }
+  if (parsed.data.runner === undefined && parsed.data.tool === undefined) {
+    // A runner model is what a config names, unless it runs a real tool (`tool`).
+    throw new InputError(
+      `${file ? '' : 'migtest config: '}runner: missing: the runner model that applies the set, one of ${RUNNER_NAMES.join(', ')} (or tool: the command line of a real tool)`,
+      file,
+      file ? 1 : undefined,
+      undefined,
+      'see docs/config.md for the fields of a migtest config',
+    );
+  }
   const base = file ? dirname(file) : process.cwd();
   const { image, url } = parsed.data;
   const provider = parsed.data.provider ?? (image !== undefined ? 'container' : url !== undefined ? 'url' : 'embedded');
@@ -343,7 +356,9 @@ export function configRequest(config: MigtestConfig): RunRequest {
   const expected = expectedOfConfig(config);
   return {
     dir,
-    runner: config.runner,
+    runner: config.runner ?? 'tool',
+    ...(config.tool !== undefined ? { tool: config.tool } : {}),
+    ...(config.toolTracker ? { toolTracker: config.toolTracker } : {}),
     checks: configChecks(config, dir, expected),
     postgres: config.postgres,
     provider: config.provider,

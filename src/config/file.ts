@@ -94,6 +94,8 @@ export async function requestFromConfig(config: string | MigtestConfig, flags: P
     ...(server ? rest : fromConfig),
     dir,
     ...(given('runner') && flags.runner ? { runner: flags.runner } : {}),
+    ...(given('tool') && flags.tool !== undefined ? { tool: flags.tool } : {}),
+    ...(given('toolTracker') && flags.toolTracker ? { toolTracker: flags.toolTracker } : {}),
     checks,
     // A config without versions has its provider's default; another server has its own (serverStarts).
     ...(given('pg') && flags.postgres ? { postgres: flags.postgres } : server && versionsDefaulted(config) ? { postgres: [] } : {}),

@@ -92,7 +92,12 @@ export const ScenarioSchema = z
   .object({
     name: z.string().min(1),
     story: z.string().min(1),
-    runner: z.string().min(1),
+    /** The runner model; with `tool`, the model the tool corresponds to, if any (informational). */
+    runner: z.string().min(1).optional(),
+    /** `--tool`: the real tool's command line, run through the wire proxy instead of the model ({url}, {dir}: docs/tools.md). */
+    tool: z.string().min(1).optional(),
+    /** `--tool-tracker`: the tables the tool records its migrations in. */
+    toolTracker: z.array(z.string().min(1)).min(1).optional(),
     checks: z.array(z.enum(CHECK_NAMES)).min(1),
     postgres: z.array(z.number().int().min(14).max(18)).min(1).default([17]).transform((v) => [...new Set(v)]),
     runnerOptions: RunnerOptions.default({}),
@@ -114,7 +119,8 @@ export const ScenarioSchema = z
     properties: PropertySettings.default({}),
     sets: z.record(z.string(), ScenarioSet).refine((sets) => Object.keys(sets).length > 0, 'a scenario names at least one set'),
   })
-  .strict();
+  .strict()
+  .refine((s) => s.runner !== undefined || s.tool !== undefined, { message: 'a scenario names its runner model, or the tool it runs (tool)', path: ['runner'] });
 
 export type Scenario = z.infer<typeof ScenarioSchema> & { file: string };
 export type ExpectedFinding = z.infer<typeof ExpectedFinding>;

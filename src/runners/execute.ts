@@ -288,11 +288,15 @@ export function runScriptInTxn(
   hooks: { beforeCommit?: (client: pg.Client) => Promise<void> } = {},
 ): Promise<BlockTrace> {
   const sent = scriptText(block);
+  // The string runs inside the block's transaction: its end is no commit. An ack-lost fault at the
+  // block's end takes the COMMIT's answer (afterCommit), never the string's, which would lose the work.
+  const all = block.statements.length;
+  const inString = listOf(faults).filter((f) => !(f.kind === 'ack-lost' && f.at === all));
   return inTransaction(
     client,
     block,
     faults,
-    () => execScript(client, sent.text, block.statements, faults, sent),
+    () => execScript(client, sent.text, block.statements, inString, sent),
     (failedAt) => committedBefore(block.statements, 'string', failedAt),
     hooks.beforeCommit,
   );
