@@ -4,12 +4,10 @@ import { readShapes } from '../data/catalog.js';
 import { appliedSet, skipReason } from './applies.js';
 import { explore } from './explore.js';
 import { Baselines, runCase } from './populated/case.js';
-import type { CaseSetup, CaseStart } from './populated/types.js';
+import { DEFAULT_ROWS, type CaseSetup, type CaseStart } from './populated/types.js';
 import { boundaries } from './populated/boundaries.js';
 import type { Check, CheckContext, Finding } from './types.js';
 
-/** Rows per table when `--rows` is not given: enough for duplicates and NULLs, few enough to read. */
-export const DEFAULT_ROWS = 5;
 /** Data sets drawn at each boundary a case visits (each a copy, an insert and the rest of the set). */
 const DATA_RUNS = 4;
 const EXHAUSTIVE_DATA_RUNS = 10;

@@ -127,3 +127,19 @@ describe('--tool: a real tool run through the proxy', () => {
     expect(report.checks[1]).toMatchObject({ status: 'skip' });
   });
 });
+
+describe('--tool with check populated', () => {
+  it('a boot runner without a tracker: the hash chain head that a run again resets, at the DO block that writes it; the fixed set passes', async () => {
+    const tool = `node ${BOOT} {dir} file`;
+    const broken = path.join(ROOT, 'migrations-under-test/populated-chain-head/broken');
+    const [found] = (await run(broken, tool, ['populated'], { seed: 1 })).checks;
+    expect(found!.status).toBe('fail');
+    expect(found!.findings).toHaveLength(1);
+    const finding = found!.findings[0]!;
+    expect(finding).toMatchObject({ file: path.join(broken, '000003_hash_chain_audit_events.up.sql') });
+    expect(finding.diff!.map((d) => d.path)).toEqual(['data:public.audit_chain_head']);
+    expect(finding.rows!.join('\n')).toMatch(/^INSERT INTO "public"\."audit_events"/);
+    const [fixed] = (await run(path.join(ROOT, 'migrations-under-test/populated-chain-head/fixed'), tool, ['populated'], { seed: 1 })).checks;
+    expect(fixed!.status).toBe('pass');
+  });
+});

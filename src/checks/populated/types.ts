@@ -3,6 +3,9 @@ import type { DataPlan, Inserted, Shapes } from '../../data/types.js';
 import type { State, States } from '../states.js';
 import type { Boundary } from './boundaries.js';
 
+/** Rows per table when `--rows` is not given: enough for duplicates and NULLs, few enough to read. */
+export const DEFAULT_ROWS = 5;
+
 /** What every case of a run shares. */
 export interface CaseSetup {
   states: States;

@@ -1,3 +1,4 @@
+import { toolPopulated } from './populated.js';
 import { resolve } from 'node:path';
 import { existsSync, statSync } from 'node:fs';
 import { InputError } from '../../migrations/types.js';
@@ -23,7 +24,7 @@ import type { ToolCheck } from './types.js';
  * the wire proxy, instead of a runner model. The set's folder is where findings are located.
  */
 
-export const TOOL_CHECKS: readonly ToolCheck[] = [toolFresh, toolTwice, toolFault, toolResume, toolConcurrent];
+export const TOOL_CHECKS: readonly ToolCheck[] = [toolFresh, toolTwice, toolFault, toolResume, toolConcurrent, toolPopulated];
 
 /** Why a check has no meaning for a real tool run through the proxy. */
 const NOT_FOR_TOOLS: Partial<Record<CheckName, string>> = {

@@ -1,0 +1,125 @@
+import fc from 'fast-check';
+import { dataArbitrary } from '../../data/arbitraries.js';
+import { readShapes } from '../../data/catalog.js';
+import { insertData, insertStatements } from '../../data/insert.js';
+import type { DataPlan, Inserted, Shapes } from '../../data/types.js';
+import type { DatabaseHandle } from '../../postgres/types.js';
+import { fingerprintTables } from '../../snapshot/data.js';
+import type { DataFingerprint } from '../../snapshot/types.js';
+import { dataDifferences } from '../compare.js';
+import { DEFAULT_ROWS } from '../populated/types.js';
+import type { Finding } from '../types.js';
+import { differenceFinding, placeOf, runFailure } from './findings.js';
+import type { ToolStates } from './states.js';
+import type { ToolCheck, ToolContext } from './types.js';
+
+/** Data sets drawn over the tool's fresh state (each a copy, an insert and a run of the tool). */
+const DATA_RUNS = 4;
+const EXHAUSTIVE_DATA_RUNS = 10;
+
+/**
+ * `populated` on a real tool: generated rows in the state the tool's first run left, then the
+ * tool's next run (a deploy that brings nothing new, every boot of a service's own runner) must
+ * succeed and change none of the rows. A tool without a tracker runs its files again over the
+ * application's rows here, which is where a backfill that misbehaves on a second run shows. Only
+ * this boundary: migtest cannot stop a real tool between its migrations (docs/tools.md).
+ */
+export const toolPopulated: ToolCheck = {
+  name: 'populated',
+  async run(context) {
+    const { states } = context;
+    const { state } = await states.freshRun();
+    const shapes = await states.readCopy(state, (client) => readShapes(client, { exclude: states.trackers }));
+    const unfilled = shapes.unfilled;
+    const details = { rows: context.options.rows ?? DEFAULT_ROWS, ...(unfilled.length > 0 ? { unfilled } : {}) };
+    if (shapes.tables.length === 0) return { status: 'skip', cases: 0, findings: [], reason: 'the tool\'s fresh state has no table to fill', details };
+    const baseline = await changedWithoutRows(states, state);
+    if (baseline === 'fails') return { status: 'skip', cases: 0, findings: [], reason: 'the tool\'s next run fails on its fresh state without rows: twice reports it', details };
+    const seed = context.options.seed ?? Math.floor(Math.random() * 2 ** 31);
+    const reproduce = context.reproduce('populated', ['--seed', String(seed)]);
+    let cases = 0;
+    const evaluate = async (plan: DataPlan, report = false): Promise<Finding | null> => {
+      cases++;
+      return oneCase(context, state, shapes, plan, baseline, reproduce, report);
+    };
+    const result = await fc.check(
+      fc.asyncProperty(dataArbitrary(shapes, { rows: details.rows }), async (plan) => (await evaluate(plan)) === null),
+      { seed, numRuns: context.options.exhaustive ? EXHAUSTIVE_DATA_RUNS : DATA_RUNS },
+    );
+    if (!result.failed) return { status: 'pass', cases, findings: [], details };
+    if (!result.counterexample) throw result.errorInstance ?? new Error('check populated: a case could not run');
+    const finding = await evaluate(result.counterexample[0], true);
+    if (!finding) throw new Error('check populated: the shrunk data set passed when replayed');
+    return { status: 'fail', cases, findings: [finding], details };
+  },
+};
+
+type State = Awaited<ReturnType<ToolStates['freshRun']>>['state'];
+
+/** Tables the tool's next run changes on its fresh state without rows (twice's to report), or `fails`. */
+async function changedWithoutRows(states: ToolStates, state: State): Promise<Set<string> | 'fails'> {
+  const db = await states.copy(state);
+  try {
+    const before = await fingerprints(states, db);
+    const run = await states.runTool(db);
+    if (!run.ok) return 'fails';
+    return new Set(dataDifferences(before, await fingerprints(states, db)).map((d) => d.path.slice('data:'.length)));
+  } finally {
+    await states.drop(db);
+  }
+}
+
+async function oneCase(
+  context: ToolContext,
+  state: State,
+  shapes: Shapes,
+  plan: DataPlan,
+  baseline: Set<string>,
+  reproduce: string,
+  report: boolean,
+): Promise<Finding | null> {
+  const { states, files } = context;
+  const db = await states.copy(state);
+  try {
+    const inserted = await put(db, shapes, plan);
+    const rows = inserted.reduce((n, t) => n + t.rows, 0);
+    if (rows === 0) return null;
+    const withRows = (f: Finding): Finding => ({ ...f, case: { rows }, ...(report ? { rows: insertStatements(shapes, plan, inserted) } : {}) });
+    const label = `with ${rows} generated row${rows === 1 ? '' : 's'} in the tool's fresh state`;
+    // The first run over the rows may do what it must (a backfill of what the rows lack); the
+    // next one must find nothing left to do.
+    const first = await states.runTool(db);
+    if (!first.ok) return withRows(runFailure('populated', first, files, reproduce, `${label}, its next run`));
+    const before = await fingerprints(states, db);
+    const again = await states.runTool(db);
+    if (!again.ok) return withRows(runFailure('populated', again, files, reproduce, `${label}, the run after its next one`));
+    const changed = dataDifferences(before, await fingerprints(states, db)).filter((d) => !baseline.has(d.path.slice('data:'.length)));
+    if (changed.length === 0) return null;
+    const table = changed[0]!.path.slice('data:'.length).split('.').pop()!;
+    // The statements of that run that name the table: the last one is the likeliest writer.
+    const name = new RegExp(`\\b${table.replace(/[^\w]/g, '')}\\b`, 'i');
+    const naming = again.boundaries.filter((b) => name.test(b.text));
+    const suspects = [...naming].reverse().map((b) => placeOf(files, b.text)).filter((p) => p.file !== null);
+    return withRows(differenceFinding('populated', `${label}, a run again changed rows that were there before`, changed, suspects[0] ?? placeOf(files, undefined), reproduce));
+  } finally {
+    await states.drop(db);
+  }
+}
+
+async function put(db: DatabaseHandle, shapes: Shapes, plan: DataPlan): Promise<Inserted[]> {
+  const client = await db.connect();
+  try {
+    return await insertData(client, shapes, plan);
+  } finally {
+    await client.end();
+  }
+}
+
+async function fingerprints(states: ToolStates, db: DatabaseHandle): Promise<Record<string, DataFingerprint>> {
+  const client = await db.connect();
+  try {
+    return await fingerprintTables(client, states.trackers);
+  } finally {
+    await client.end();
+  }
+}
