@@ -1,3 +1,4 @@
+import { checkResult } from './checks/result.js';
 import type { Env } from './migrations/types.js';
 import type { Server } from './postgres/types.js';
 import type { Limits } from './postgres/limits.js';
@@ -172,17 +173,7 @@ export async function runChecks(request: RunRequest, events: RunEvents = {}): Pr
           if (error instanceof SetDoesNotApply) return cannotRun(check.name, error.trace, reproduce(check.name));
           throw error;
         });
-      const result: CheckResult = {
-        name: check.name,
-        postgres: String(server.major),
-        status: outcome.status,
-        cases: outcome.cases,
-        durationMs: Math.round(performance.now() - begun),
-        findings: outcome.findings,
-        ...(outcome.reason ? { reason: outcome.reason } : {}),
-        notes: outcome.notes ?? [],
-        ...(outcome.details ? { details: outcome.details } : {}),
-      };
+      const result: CheckResult = checkResult(check.name, server.major, outcome, begun);
       await states.settle();
       all.push(result);
       // What is reported: with --changed-since, only the findings of changed files.

@@ -1,6 +1,6 @@
 import type { Plan, RunnerModel, Trace } from '../runners/types.js';
 import { trackerOf } from '../runners/tracker.js';
-import { errorFinding } from './findings.js';
+import { errorFinding, placelessFinding } from './findings.js';
 import type { State } from './states.js';
 import type { CheckContext, CheckName, CheckOutcome, Finding } from './types.js';
 
@@ -41,20 +41,7 @@ function firstRunFinding(check: CheckName, trace: Trace, reproduce: string): Fin
   if (trace.failure) return errorFinding(check, trace.failure, reproduce, prefix + trace.failure.error.message);
   // A refusal by the tool itself on an empty database: no statement to point at.
   const message = trace.refusal?.message ?? 'the first run fails';
-  return {
-    check,
-    file: null,
-    line: null,
-    column: null,
-    statement: null,
-    sqlstate: null,
-    message: prefix + message,
-    detail: null,
-    hint: trace.refusal?.operatorAction ?? null,
-    diff: null,
-    reproduce,
-    cause: { file: null, line: null, sqlstate: null, message, diff: null },
-  };
+  return placelessFinding(check, prefix + message, reproduce, message, trace.refusal?.operatorAction ?? null);
 }
 
 /**

@@ -4,7 +4,7 @@ import type { StateHash } from '../snapshot/hash.js';
 import type { DownTrace } from '../runners/down.js';
 import { appliedSet } from './applies.js';
 import { compareStates } from './compare.js';
-import { errorFinding, stateFinding } from './findings.js';
+import { errorFinding, placelessFinding, stateFinding } from './findings.js';
 import { pathIn } from './paths.js';
 import { prefixFails, Prefixes } from './prefixes.js';
 import type { Check, CheckContext, Finding } from './types.js';
@@ -163,21 +163,7 @@ function invalidFinding(migration: Migration, error: InputError, reproduce: stri
 }
 
 function plainFinding(migration: Migration, message: string, hint: string | null, reproduce: string): Finding {
-  const file = migration.down?.file ?? migration.file;
-  return {
-    check: 'down',
-    file,
-    line: null,
-    column: null,
-    statement: null,
-    sqlstate: null,
-    message,
-    detail: null,
-    hint,
-    diff: null,
-    reproduce,
-    cause: { file, line: null, sqlstate: null, message, diff: null },
-  };
+  return placelessFinding('down', message, reproduce, message, hint, migration.down?.file ?? migration.file);
 }
 
 /**

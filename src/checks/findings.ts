@@ -134,3 +134,24 @@ export function findingGroups(findings: readonly Finding[]): { index: number; ca
   });
   return [...groups.values()];
 }
+
+/**
+ * A finding with no statement to point at (a tool's refusal, a run that stops without a server
+ * error); `file` when it is about one file as a whole.
+ */
+export function placelessFinding(check: CheckName, message: string, reproduce: string, cause: string, hint: string | null = null, file: string | null = null): Finding {
+  return {
+    check,
+    file,
+    line: null,
+    column: null,
+    statement: null,
+    sqlstate: null,
+    message,
+    detail: null,
+    hint,
+    diff: null,
+    reproduce,
+    cause: { file, line: null, sqlstate: null, message: cause, diff: null },
+  };
+}

@@ -12,7 +12,8 @@ import { exhaustedByStatement } from '../postgres/exhausted.js';
 import { RunAs } from '../postgres/run-as.js';
 import { clusterChanges } from '../migrations/cluster.js';
 import { ClusterLineage, type ClusterState } from './lineage.js';
-import { calibrate, referenceOf, type Calibration, type RelaxedReference } from './calibration.js';
+import type { Calibration, RelaxedReference } from './calibration.js';
+import { KeptReads } from './kept-reads.js';
 import type { SqlFile } from '../migrations/setup.js';
 import { verifyState, type VerifyFailure } from './verify-run.js';
 
@@ -222,60 +223,26 @@ export class States {
     return state;
   }
 
-  readonly #snapshots = new WeakMap<State, Promise<Snapshot>>();
-  #calibration: Promise<Calibration> | undefined;
-  readonly #references = new WeakMap<State, Promise<RelaxedReference>>();
+  readonly #reads: KeptReads<State> = new KeptReads<State>(this);
 
   /** Which columns differ between two correct runs: computed once, the first time a comparison needs it. */
   calibration(): Promise<Calibration> {
-    return (this.#calibration ??= calibrate(this));
+    return this.#reads.calibration();
   }
 
   /** What a relaxed comparison with `state` needs (its rules and fingerprints), read once per state. */
   relaxedReference(state: State): Promise<RelaxedReference> {
-    let reference = this.#references.get(state);
-    if (!reference) {
-      reference = this.calibration().then((calibration) => referenceOf(this, state, calibration));
-      this.#references.set(state, reference);
-    }
-    return reference;
+    return this.#reads.relaxedReference(state);
   }
 
   /** Reads a kept state on a copy of it: a template must have no connection while cases are copied from it. */
-  async readCopy<T>(state: State, read: (client: pg.Client) => Promise<T>): Promise<T> {
-    const db = await this.copy(state);
-    try {
-      return await this.#cluster.read(db, async () => {
-        const client = await db.connect();
-        try {
-          return await read(client);
-        } finally {
-          await client.end();
-        }
-      });
-    } finally {
-      await this.drop(db);
-    }
+  readCopy<T>(state: State, read: (client: pg.Client) => Promise<T>): Promise<T> {
+    return this.#reads.readCopy(state, read, (db, body) => this.#cluster.read(db, body));
   }
 
-  /**
-   * The full snapshot of a kept state, read once and only when a difference needs explaining.
-   * It is read from a copy: a template must have no connection while cases are copied from it.
-   */
+  /** The full snapshot of a kept state, read once and only when a difference needs explaining. */
   snapshotOf(state: State): Promise<Snapshot> {
-    let snapshot = this.#snapshots.get(state);
-    if (!snapshot) {
-      snapshot = (async () => {
-        const db = await this.copy(state);
-        try {
-          return await this.snapshot(db);
-        } finally {
-          await this.drop(db);
-        }
-      })();
-      this.#snapshots.set(state, snapshot);
-    }
-    return snapshot;
+    return this.#reads.snapshotOf(state);
   }
 
   /** The state after one full run of the model on an empty database. */

@@ -4,7 +4,7 @@ import type { DatabaseHandle } from '../../postgres/types.js';
 import type { Trace } from '../../runners/types.js';
 import type { Difference } from '../../snapshot/types.js';
 import { compareStates } from '../compare.js';
-import { errorFinding, stateFinding } from '../findings.js';
+import { errorFinding, placelessFinding, stateFinding } from '../findings.js';
 import { dataHintFor } from '../hints.js';
 import type { State } from '../states.js';
 import type { Finding } from '../types.js';
@@ -32,19 +32,7 @@ export function upgradeFinding(setup: CaseSetup, start: CaseStart, plan: DataPla
     : `${trace.refusal?.message ?? 'the run stopped'}: with ${rowCount(accepted.rows)} put in ${start.boundary.label}, ${which} stops`;
   const finding: Finding = failure
     ? errorFinding('populated', failure, setup.reproduce, message)
-    : {
-        check: 'populated',
-        file: null,
-        line: null,
-        column: null,
-        statement: null,
-        sqlstate: null,
-        message,
-        hint: null,
-        diff: null,
-        reproduce: setup.reproduce,
-        cause: { file: null, line: null, sqlstate: null, message: trace.refusal?.message ?? null, diff: null },
-      };
+    : placelessFinding('populated', message, setup.reproduce, trace.refusal?.message ?? 'the run stopped');
   const hint = failure ? dataHintFor(failure.error.sqlstate, failure.statement) : null;
   return withRows({ ...finding, ...(hint ? { hint } : {}) }, start, plan, accepted, report);
 }

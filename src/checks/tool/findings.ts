@@ -1,5 +1,5 @@
 import type { Difference } from '../../snapshot/types.js';
-import { diffSignature } from '../findings.js';
+import { diffSignature, placelessFinding } from '../findings.js';
 import type { CheckName, Finding } from '../types.js';
 import type { ServerError } from '../../faults/proxy/proxy.js';
 import type { Boundary } from '../../faults/proxy/boundary.js';
@@ -79,20 +79,7 @@ export function runFailure(check: CheckName, run: ToolRun, files: readonly SetFi
     };
   }
   const exit = run.result.timedOut ? 'is killed at its timeout' : `exits with code ${run.result.code ?? 'none'}`;
-  return {
-    check,
-    file: null,
-    line: null,
-    column: null,
-    statement: null,
-    sqlstate: null,
-    message: `${lead}the tool ${exit} without a server error: ${words}`,
-    detail: null,
-    hint: null,
-    diff: null,
-    reproduce,
-    cause: { file: null, line: null, sqlstate: null, message: `the tool ${exit}`, diff: null },
-  };
+  return placelessFinding(check, `${lead}the tool ${exit} without a server error: ${words}`, reproduce, `the tool ${exit}`);
 }
 
 /** A state the tool left that differs from the one it should have. */

@@ -1,3 +1,4 @@
+import { checkResult } from '../result.js';
 import { toolPopulated } from './populated.js';
 import { resolve } from 'node:path';
 import { existsSync, statSync } from 'node:fs';
@@ -115,17 +116,7 @@ export async function runToolChecks(request: ToolRequest, events: ToolEvents = {
             reproduce,
             progress: (done, total) => events.onProgress?.(name, done, total, request.options.exhaustive ? 'cases' : 'draws'),
           });
-          const result: CheckResult = {
-            name,
-            postgres: String(server.major),
-            status: outcome.status,
-            cases: outcome.cases,
-            durationMs: Math.round(performance.now() - begun),
-            findings: outcome.findings,
-            ...(outcome.reason ? { reason: outcome.reason } : {}),
-            notes: outcome.notes ?? [],
-            ...(outcome.details ? { details: outcome.details } : {}),
-          };
+          const result: CheckResult = checkResult(name, server.major, outcome, begun);
           if (result.status === 'fail') report.ok = false;
           report.checks.push(result);
           events.onCheckEnd?.(result);

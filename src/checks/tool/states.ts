@@ -7,7 +7,8 @@ import type { Trace } from '../../runners/types.js';
 import { takeSnapshot } from '../../snapshot/snapshot.js';
 import { stateHash, type StateHash } from '../../snapshot/hash.js';
 import type { Snapshot } from '../../snapshot/types.js';
-import { calibrate, referenceOf, type Calibrated, type Calibration, type RelaxedReference } from '../calibration.js';
+import type { Calibrated, Calibration, RelaxedReference } from '../calibration.js';
+import { KeptReads } from '../kept-reads.js';
 import type { State } from '../states.js';
 
 /*
@@ -65,9 +66,7 @@ export class ToolStates implements Calibrated<State> {
   readonly trackers: string[];
   #volatile: string[] = [];
   #fresh: Promise<{ state: State; run: ToolRun }> | undefined;
-  #calibration: Promise<Calibration> | undefined;
-  readonly #references = new WeakMap<State, Promise<RelaxedReference>>();
-  readonly #snapshots = new WeakMap<State, Promise<Snapshot>>();
+  readonly #reads: KeptReads<State> = new KeptReads<State>(this);
 
   constructor(
     readonly server: Server,
@@ -178,32 +177,15 @@ export class ToolStates implements Calibrated<State> {
   }
 
   snapshotOf(state: State): Promise<Snapshot> {
-    let snapshot = this.#snapshots.get(state);
-    if (!snapshot) {
-      snapshot = (async () => {
-        const db = await this.copy(state);
-        try {
-          return await this.snapshot(db);
-        } finally {
-          await this.drop(db);
-        }
-      })();
-      this.#snapshots.set(state, snapshot);
-    }
-    return snapshot;
+    return this.#reads.snapshotOf(state);
   }
 
   calibration(): Promise<Calibration> {
-    return (this.#calibration ??= calibrate(this));
+    return this.#reads.calibration();
   }
 
   relaxedReference(state: State): Promise<RelaxedReference> {
-    let reference = this.#references.get(state);
-    if (!reference) {
-      reference = this.calibration().then((calibration) => referenceOf(this, state, calibration));
-      this.#references.set(state, reference);
-    }
-    return reference;
+    return this.#reads.relaxedReference(state);
   }
 
   /** A copy of a kept state: a template must have no connection while it is copied, so it is read on a copy. */
@@ -211,19 +193,10 @@ export class ToolStates implements Calibrated<State> {
     return this.server.createDatabase({ template: state.db.name });
   }
 
-  async readCopy<T>(state: State, read: (client: pg.Client) => Promise<T>): Promise<T> {
-    const db = await this.copy(state);
-    try {
-      const client = await db.connect();
-      try {
-        return await read(client);
-      } finally {
-        await client.end();
-      }
-    } finally {
-      await this.drop(db);
-    }
+  readCopy<T>(state: State, read: (client: pg.Client) => Promise<T>): Promise<T> {
+    return this.#reads.readCopy(state, read);
   }
+
 
   drop(db: DatabaseHandle): Promise<void> {
     return this.server.dropDatabase(db.name);
