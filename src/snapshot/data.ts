@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type pg from 'pg';
 import { dataTablesQuery, trackerTablesQuery } from './catalog.js';
 import { compareText, canonicalJson, sortKeys } from './canonical.js';
@@ -27,7 +28,11 @@ interface TableRow {
   schema: string;
   name: string;
   relkind: string;
+  stored: boolean;
 }
+
+/** What a table without rows fingerprints to: the md5 of no row text at all. */
+export const EMPTY_TABLE_HASH = createHash('md5').update('').digest('hex');
 
 /**
  * Row count and an order-independent hash per table, computed on the server so rows never cross
@@ -39,8 +44,11 @@ export async function fingerprintTables(
   client: pg.Client,
   trackers: string[],
 ): Promise<Record<string, DataFingerprint>> {
-  const tables = (await client.query<TableRow>(dataTablesQuery, [trackers])).rows;
-  if (tables.length === 0) return {};
+  const all = (await client.query<TableRow>(dataTablesQuery, [trackers])).rows;
+  const data: Record<string, DataFingerprint> = {};
+  for (const table of all) if (!table.stored) data[`${table.schema}.${table.name}`] = { hash: EMPTY_TABLE_HASH, rows: 0 };
+  const tables = all.filter((table) => table.stored);
+  if (tables.length === 0) return sortKeys(data);
   // One round trip for every table; an index instead of the name keeps quoting to identifiers.
   const sql = tables
     .map((table, i) => {
@@ -54,7 +62,6 @@ FROM (SELECT pg_catalog.md5(pg_catalog.to_jsonb(r.*)::text) AS h
     })
     .join('\nUNION ALL\n');
   const result = await serialRead<{ i: number; rows: string; hash: string }>(client, sql);
-  const data: Record<string, DataFingerprint> = {};
   for (const row of result.rows) {
     const table = tables[row.i];
     if (table === undefined) throw new Error(`fingerprint row ${row.i} has no table`);

@@ -3,6 +3,7 @@ import { startEmbedded } from '../../src/postgres/embedded.js';
 import type { Server } from '../../src/postgres/types.js';
 import { diffSnapshots } from '../../src/snapshot/diff.js';
 import { formatDifferences } from '../../src/snapshot/format.js';
+import { stateHash, type StateHash } from '../../src/snapshot/hash.js';
 import { snapshotHash, takeSnapshot } from '../../src/snapshot/snapshot.js';
 import type { Snapshot } from '../../src/snapshot/types.js';
 
@@ -338,6 +339,41 @@ describe('data', () => {
     const c = await stateAfter([create, `INSERT INTO t VALUES (1, 'a'), (2, 'c')`]);
     expect(diffSnapshots(a, b)).toEqual([]);
     expect(formatDifferences(diffSnapshots(a, c))).toEqual(['~ data:public.t  rows 2, different values (same schema, different data)']);
+  });
+});
+
+describe('empty tables are known without reading them', () => {
+  // A table whose main fork has no page is fingerprinted without a read: one never filled, one
+  // emptied by DELETE (pages kept) and one by TRUNCATE (a new, empty file) must still be alike,
+  // in the snapshot and in the state hash, and a row must still tell them apart.
+  async function hashes(script: string): Promise<{ snapshot: Snapshot; hash: StateHash }> {
+    const db = await server.createDatabase();
+    const client = await db.connect();
+    try {
+      await client.query(script);
+      return { snapshot: await takeSnapshot(client), hash: await stateHash(client) };
+    } finally {
+      await client.end();
+      await server.dropDatabase(db.name);
+    }
+  }
+  test('never filled, deleted, truncated: alike; one row: different', async () => {
+    const create = `CREATE TABLE t (id int PRIMARY KEY, v text); CREATE TABLE p (id int) PARTITION BY RANGE (id);
+      CREATE TABLE p1 PARTITION OF p FOR VALUES FROM (0) TO (100);`;
+    const never = await hashes(create);
+    const deleted = await hashes(`${create} INSERT INTO t VALUES (1, 'a'); INSERT INTO p VALUES (5); DELETE FROM t; DELETE FROM p;`);
+    const truncated = await hashes(`${create} INSERT INTO t VALUES (1, 'a'); INSERT INTO p VALUES (5); TRUNCATE t, p;`);
+    const row = await hashes(`${create} INSERT INTO t VALUES (1, 'a');`);
+    const partitionRow = await hashes(`${create} INSERT INTO p VALUES (5);`);
+    expect(never.snapshot.data['public.t']).toEqual({ rows: 0, hash: deleted.snapshot.data['public.t']?.hash });
+    for (const other of [deleted, truncated]) {
+      expect(diffSnapshots(never.snapshot, other.snapshot)).toEqual([]);
+      expect(other.hash.data).toBe(never.hash.data);
+    }
+    expect(summary(diffSnapshots(never.snapshot, row.snapshot))).toEqual(['changed data:public.t']);
+    expect(row.hash.data).not.toBe(never.hash.data);
+    expect(summary(diffSnapshots(never.snapshot, partitionRow.snapshot))).toEqual(['changed data:public.p', 'changed data:public.p1']);
+    expect(partitionRow.hash.data).not.toBe(never.hash.data);
   });
 });
 
