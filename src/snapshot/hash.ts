@@ -122,10 +122,25 @@ const RAW_ROWS: Record<string, { text: string; where?: string }> = {
       r.relispartition, r.relacl, r.reloptions, r.relpartbound)::text`,
     where: `r.relnamespace <> ${TOAST}`,
   },
-  pg_attribute: { text: 'r::text', where: `r.attnum > 0 AND NOT r.attisdropped AND NOT ${toast('r.attrelid')}` },
+  // The columns some snapshot query reads (catalog/column.ts, table.ts, type.ts): not the type's
+  // length and alignment (the type's own), the planner's statistics target, the options no query
+  // reads, nor what ADD COLUMN … DEFAULT keeps for old rows. A row is a tenth of a column's cost
+  // in text, and a wide schema has thousands.
+  pg_attribute: {
+    text: `ROW(r.attrelid, r.attnum, r.attname, r.atttypid, r.atttypmod, r.attnotnull, r.attidentity, r.attgenerated,
+      r.attcollation, r.attstorage, r.attcompression, r.attislocal, r.attinhcount, r.attacl)::text`,
+    where: `r.attnum > 0 AND NOT r.attisdropped AND NOT ${toast('r.attrelid')}`,
+  },
   pg_type: { text: 'r::text', where: `r.typnamespace <> ${TOAST}` },
   pg_index: { text: 'r::text', where: `NOT ${toast('r.indexrelid')}` },
-  pg_depend: { text: 'r::text', where: `NOT (r.classid = 'pg_catalog.pg_class'::pg_catalog.regclass AND ${toast('r.objid')})` },
+  // Only the dependencies a snapshot reads: an extension's members ('e'), what an object is part
+  // of ('i': identity sequences, a view's rule) and what it is owned by ('a': OWNED BY). The
+  // others ('n' for every reference an expression or key makes) follow from the definitions the
+  // other catalogs hold, and were nine rows in ten.
+  pg_depend: {
+    text: 'r::text',
+    where: `r.deptype IN ('e', 'i', 'a') AND NOT (r.classid = 'pg_catalog.pg_class'::pg_catalog.regclass AND ${toast('r.objid')})`,
+  },
 };
 
 /**
