@@ -262,8 +262,11 @@ export class States {
   }
 
   /**
-   * The state a first run has reached just before block `b`, built from the state before block
-   * `b - 1`: each block of the plan runs once, however many cases start there.
+   * The state a first run has reached just before block `b`, built from the nearest earlier state
+   * kept or on its way (the empty database at worst) by one run of the blocks between: a case
+   * pays for one copy and the blocks up to its own, never for a kept state before every block;
+   * cases asked for in order (--exhaustive) still build each from the one before, so each block
+   * runs once however many cases start there. A loop, not a recursion, finds that state.
    */
   before(b: number): Promise<State> {
     if (b === 0) return this.empty();
@@ -274,9 +277,11 @@ export class States {
       })();
     }
     return this.reach(`before:${b}`, async () => {
-      const previous = await this.before(b - 1);
+      let from = b - 1;
+      while (from > 0 && !this.#reached.has(`before:${from}`)) from--;
+      const previous = await this.before(from);
       const db = await this.copy(previous);
-      return this.keep(db, await this.run(db, { from: b - 1, until: b }));
+      return this.keep(db, await this.run(db, { from, until: b }));
     });
   }
 
