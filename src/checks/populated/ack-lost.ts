@@ -79,7 +79,7 @@ export async function ackLostCase(
   const block = states.plan.blocks[start.boundary.block]!;
   const db = await states.copy(start.state);
   try {
-    await putRows(db, start, plan);
+    await putRows(db, start.shapes, plan);
     const run = await runWithAckLost(states, db, block);
     const where = `after a lost ack at the end of ${block.migrations.map((m) => m.name).join(', ') || 'the next block'}`;
     if ('failed' in run) {

@@ -33,10 +33,10 @@ export class Baselines implements BaselineSource {
       if (!upgrade.ok) return { ...none, upgradeFails: true, againFails: true, ackLostFails: true };
       const ackLost = this.ackLost ? await ackLostBaseline(this.states, state, block, db) : {};
       if (!this.rerunAll) return { ...none, ...ackLost };
-      const before = await fingerprints(this.states, db);
+      const before = await fingerprints(db, this.states.trackers);
       const again = await this.states.run(db);
       if (!again.ok) return { ...none, ...ackLost, againFails: true };
-      const after = await fingerprints(this.states, db);
+      const after = await fingerprints(db, this.states.trackers);
       return { ...none, ...ackLost, changed: new Set(dataDifferences(before, after).map(tableOf)) };
     } finally {
       await this.states.drop(db);
@@ -55,7 +55,7 @@ export async function runCase(setup: CaseSetup, start: CaseStart, plan: DataPlan
   const baseline = await setup.baselines.of(start);
   const db = await states.copy(start.state);
   try {
-    const accepted = await putRows(db, start, plan);
+    const accepted = await putRows(db, start.shapes, plan);
     // Rows the server refused are no rows: a case with none tests nothing the other checks do not.
     if (accepted.rows === 0) return null;
     const upgrade = await states.run(db);
@@ -67,10 +67,10 @@ export async function runCase(setup: CaseSetup, start: CaseStart, plan: DataPlan
     if (!setup.rerunAll) return null;
     const kept = options.report ? await states.copyDatabase(db) : undefined;
     try {
-      const before = await fingerprints(states, db);
+      const before = await fingerprints(db, states.trackers);
       const again = await states.run(db);
       if (!again.ok) return baseline.againFails || atTheLimits(again) ? null : upgradeFinding(setup, start, plan, again, accepted, options.report, 'the run after it');
-      const changed = dataDifferences(before, await fingerprints(states, db)).filter((d) => !baseline.changed.has(tableOf(d)));
+      const changed = dataDifferences(before, await fingerprints(db, states.trackers)).filter((d) => !baseline.changed.has(tableOf(d)));
       if (changed.length === 0) return null;
       return await changeFinding(setup, start, plan, accepted, db, kept, changed);
     } finally {

@@ -1,20 +1,22 @@
 import { insertData } from '../../data/insert.js';
-import type { DataPlan, Inserted } from '../../data/types.js';
+import type { DataPlan, Inserted, Shapes } from '../../data/types.js';
 import type { DatabaseHandle } from '../../postgres/types.js';
 import type { Trace } from '../../runners/types.js';
 import { fingerprintTables } from '../../snapshot/data.js';
 import type { DataFingerprint } from '../../snapshot/types.js';
-import type { States } from '../states.js';
-import type { Accepted, CaseStart } from './types.js';
+import type { Accepted } from './types.js';
 
-/* The steps every case of check populated takes: put the rows in, read the tables, judge a failure. */
+/*
+ * The steps every case of check populated takes, on a runner model's databases and on a real
+ * tool's alike: put the rows in, read the tables.
+ */
 
 /** Puts the rows of `plan` into `db`, as the table owners, triggers firing. */
-export async function putRows(db: DatabaseHandle, start: CaseStart, plan: DataPlan): Promise<Accepted> {
+export async function putRows(db: DatabaseHandle, shapes: Shapes, plan: DataPlan): Promise<Accepted> {
   const client = await db.connect();
   let inserted: Inserted[];
   try {
-    inserted = await insertData(client, start.shapes, plan);
+    inserted = await insertData(client, shapes, plan);
   } finally {
     await client.end();
   }
@@ -35,10 +37,11 @@ export function atTheLimits(trace: Trace): boolean {
   return failure !== undefined && OVERFLOW.has(failure.error.sqlstate) && failure.statement?.kind !== 'AlterTableStmt';
 }
 
-export async function fingerprints(states: States, db: DatabaseHandle): Promise<Record<string, DataFingerprint>> {
+/** The data tables of `db` but the runner's `trackers`, each as a fingerprint of its rows. */
+export async function fingerprints(db: DatabaseHandle, trackers: string[]): Promise<Record<string, DataFingerprint>> {
   const client = await db.connect();
   try {
-    return await fingerprintTables(client, states.trackers);
+    return await fingerprintTables(client, trackers);
   } finally {
     await client.end();
   }

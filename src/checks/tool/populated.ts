@@ -1,21 +1,15 @@
 import fc from 'fast-check';
 import { dataArbitrary } from '../../data/arbitraries.js';
 import { readShapes } from '../../data/catalog.js';
-import { insertData, insertStatements } from '../../data/insert.js';
-import type { DataPlan, Inserted, Shapes } from '../../data/types.js';
-import type { DatabaseHandle } from '../../postgres/types.js';
-import { fingerprintTables } from '../../snapshot/data.js';
-import type { DataFingerprint } from '../../snapshot/types.js';
+import { insertStatements } from '../../data/insert.js';
+import type { DataPlan, Shapes } from '../../data/types.js';
 import { dataDifferences } from '../compare.js';
-import { DEFAULT_ROWS } from '../populated/types.js';
+import { fingerprints, putRows } from '../populated/steps.js';
+import { DATA_RUNS, DEFAULT_ROWS, EXHAUSTIVE_DATA_RUNS, tableOf } from '../populated/types.js';
 import type { Finding } from '../types.js';
 import { differenceFinding, placeOf, runFailure } from './findings.js';
 import type { ToolStates } from './states.js';
 import type { ToolCheck, ToolContext } from './types.js';
-
-/** Data sets drawn over the tool's fresh state (each a copy, an insert and a run of the tool). */
-const DATA_RUNS = 4;
-const EXHAUSTIVE_DATA_RUNS = 10;
 
 /**
  * `populated` on a real tool: generated rows in the state the tool's first run left, then the
@@ -60,10 +54,10 @@ type State = Awaited<ReturnType<ToolStates['freshRun']>>['state'];
 async function changedWithoutRows(states: ToolStates, state: State): Promise<Set<string> | 'fails'> {
   const db = await states.copy(state);
   try {
-    const before = await fingerprints(states, db);
+    const before = await fingerprints(db, states.trackers);
     const run = await states.runTool(db);
     if (!run.ok) return 'fails';
-    return new Set(dataDifferences(before, await fingerprints(states, db)).map((d) => d.path.slice('data:'.length)));
+    return new Set(dataDifferences(before, await fingerprints(db, states.trackers)).map(tableOf));
   } finally {
     await states.drop(db);
   }
@@ -81,8 +75,7 @@ async function oneCase(
   const { states, files } = context;
   const db = await states.copy(state);
   try {
-    const inserted = await put(db, shapes, plan);
-    const rows = inserted.reduce((n, t) => n + t.rows, 0);
+    const { rows, inserted } = await putRows(db, shapes, plan);
     if (rows === 0) return null;
     const withRows = (f: Finding): Finding => ({ ...f, case: { rows }, ...(report ? { rows: insertStatements(shapes, plan, inserted) } : {}) });
     const label = `with ${rows} generated row${rows === 1 ? '' : 's'} in the tool's fresh state`;
@@ -90,12 +83,12 @@ async function oneCase(
     // next one must find nothing left to do.
     const first = await states.runTool(db);
     if (!first.ok) return withRows(runFailure('populated', first, files, reproduce, `${label}, its next run`));
-    const before = await fingerprints(states, db);
+    const before = await fingerprints(db, states.trackers);
     const again = await states.runTool(db);
     if (!again.ok) return withRows(runFailure('populated', again, files, reproduce, `${label}, the run after its next one`));
-    const changed = dataDifferences(before, await fingerprints(states, db)).filter((d) => !baseline.has(d.path.slice('data:'.length)));
+    const changed = dataDifferences(before, await fingerprints(db, states.trackers)).filter((d) => !baseline.has(tableOf(d)));
     if (changed.length === 0) return null;
-    const table = changed[0]!.path.slice('data:'.length).split('.').pop()!;
+    const table = tableOf(changed[0]!).split('.').pop()!;
     // The statements of that run that name the table: the last one is the likeliest writer.
     const name = new RegExp(`\\b${table.replace(/[^\w]/g, '')}\\b`, 'i');
     const naming = again.boundaries.filter((b) => name.test(b.text));
@@ -103,23 +96,5 @@ async function oneCase(
     return withRows(differenceFinding('populated', `${label}, a run again changed rows that were there before`, changed, suspects[0] ?? placeOf(files, undefined), reproduce));
   } finally {
     await states.drop(db);
-  }
-}
-
-async function put(db: DatabaseHandle, shapes: Shapes, plan: DataPlan): Promise<Inserted[]> {
-  const client = await db.connect();
-  try {
-    return await insertData(client, shapes, plan);
-  } finally {
-    await client.end();
-  }
-}
-
-async function fingerprints(states: ToolStates, db: DatabaseHandle): Promise<Record<string, DataFingerprint>> {
-  const client = await db.connect();
-  try {
-    return await fingerprintTables(client, states.trackers);
-  } finally {
-    await client.end();
   }
 }
