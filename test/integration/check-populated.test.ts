@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { jsonRun, migtest } from '../helpers/cli.js';
+import path from 'node:path';
+import { jsonRun, migtest, ROOT } from '../helpers/cli.js';
 import { tempFolder } from '../helpers/folders.js';
 
 /*
@@ -113,6 +114,19 @@ describe('check populated on sets written here', () => {
     });
     const { findings } = await populated([dir, '--runner', 'golang-migrate', '--seed', '1']);
     expect(findings.map((f) => [f.sqlstate, f.file?.endsWith('3_narrow.up.sql')])).toEqual([['22003', true]]);
+  });
+
+  it('on a real tool (--tool) too: arithmetic that overflows only at the type\'s limits is no finding', async () => {
+    // A boot runner without a tracker runs every file at every start: the recomputation runs over
+    // the generated rows, and the generator's extreme values overflow it (22003) as the model's do.
+    await folder.write({
+      '1_t.sql': 'CREATE TABLE IF NOT EXISTS prices (id int PRIMARY KEY, cents integer NOT NULL, doubled integer);\n',
+      '2_doubled.sql': 'UPDATE prices SET doubled = cents * 2;\n',
+    });
+    const tool = `node ${path.join(ROOT, 'test/helpers/tools/boot-runner.mjs')} {dir} file`;
+    const { status, findings } = await populated([dir, '--tool', tool, '--seed', '1']);
+    expect(findings).toEqual([]);
+    expect(status).toBe('pass');
   });
 
   it('is skipped with the reason when no boundary follows a migration (one migration under a tracker)', async () => {

@@ -8,7 +8,8 @@ import { stateFinding } from '../findings.js';
 import type { State, States } from '../states.js';
 import type { Finding } from '../types.js';
 import { upgradeFinding, withRows } from './findings.js';
-import { atTheLimits, putRows } from './steps.js';
+import { putRows } from './steps.js';
+import { atTheLimits, failedTrace } from './verdict.js';
 import { tableOf, type Accepted, type Baseline, type CaseSetup, type CaseStart } from './types.js';
 
 /*
@@ -83,7 +84,7 @@ export async function ackLostCase(
     const run = await runWithAckLost(states, db, block);
     const where = `after a lost ack at the end of ${block.migrations.map((m) => m.name).join(', ') || 'the next block'}`;
     if ('failed' in run) {
-      if (baseline.ackLostFails || atTheLimits(run.failed)) return null;
+      if (baseline.ackLostFails || atTheLimits(failedTrace(run.failed))) return null;
       return upgradeFinding(setup, start, plan, run.failed, accepted, report, `the run that does the work again ${where}`);
     }
     const diff = (await ackLostDifferences(states, db, clean)).filter((d) => !baseline.ackLostChanged.has(tableOf(d)));

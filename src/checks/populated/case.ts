@@ -4,7 +4,8 @@ import type { State, States } from '../states.js';
 import type { Finding } from '../types.js';
 import { ackLostCase, ackLostBaseline } from './ack-lost.js';
 import { changeFinding, upgradeFinding } from './findings.js';
-import { atTheLimits, fingerprints, putRows } from './steps.js';
+import { fingerprints, putRows } from './steps.js';
+import { atTheLimits, failedTrace } from './verdict.js';
 import { tableOf, type Accepted, type Baseline, type BaselineSource, type CaseSetup, type CaseStart } from './types.js';
 
 export class Baselines implements BaselineSource {
@@ -59,7 +60,7 @@ export async function runCase(setup: CaseSetup, start: CaseStart, plan: DataPlan
     // Rows the server refused are no rows: a case with none tests nothing the other checks do not.
     if (accepted.rows === 0) return null;
     const upgrade = await states.run(db);
-    if (!upgrade.ok) return baseline.upgradeFails || atTheLimits(upgrade) ? null : upgradeFinding(setup, start, plan, upgrade, accepted, options.report);
+    if (!upgrade.ok) return baseline.upgradeFails || atTheLimits(failedTrace(upgrade)) ? null : upgradeFinding(setup, start, plan, upgrade, accepted, options.report);
     if (setup.ackLost && start.boundary.block < states.plan.blocks.length) {
       const found = await ackLostCase(setup, start, plan, accepted, baseline, db, options.report);
       if (found) return found;
@@ -69,7 +70,7 @@ export async function runCase(setup: CaseSetup, start: CaseStart, plan: DataPlan
     try {
       const before = await fingerprints(db, states.trackers);
       const again = await states.run(db);
-      if (!again.ok) return baseline.againFails || atTheLimits(again) ? null : upgradeFinding(setup, start, plan, again, accepted, options.report, 'the run after it');
+      if (!again.ok) return baseline.againFails || atTheLimits(failedTrace(again)) ? null : upgradeFinding(setup, start, plan, again, accepted, options.report, 'the run after it');
       const changed = dataDifferences(before, await fingerprints(db, states.trackers)).filter((d) => !baseline.changed.has(tableOf(d)));
       if (changed.length === 0) return null;
       return await changeFinding(setup, start, plan, accepted, db, kept, changed);
