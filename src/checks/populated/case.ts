@@ -1,10 +1,9 @@
 import type { DataPlan } from '../../data/types.js';
-import { dataDifferences } from '../compare.js';
 import type { State, States } from '../states.js';
 import type { Finding } from '../types.js';
 import { ackLostCase, ackLostBaseline } from './ack-lost.js';
 import { changeFinding, upgradeFinding } from './findings.js';
-import { fingerprints, putRows } from './steps.js';
+import { putRows, runAgain } from './steps.js';
 import { atTheLimits, failedTrace } from './verdict.js';
 import { tableOf, type Accepted, type Baseline, type BaselineSource, type CaseSetup, type CaseStart } from './types.js';
 
@@ -34,11 +33,9 @@ export class Baselines implements BaselineSource {
       if (!upgrade.ok) return { ...none, upgradeFails: true, againFails: true, ackLostFails: true };
       const ackLost = this.ackLost ? await ackLostBaseline(this.states, state, block, db) : {};
       if (!this.rerunAll) return { ...none, ...ackLost };
-      const before = await fingerprints(db, this.states.trackers);
-      const again = await this.states.run(db);
-      if (!again.ok) return { ...none, ...ackLost, againFails: true };
-      const after = await fingerprints(db, this.states.trackers);
-      return { ...none, ...ackLost, changed: new Set(dataDifferences(before, after).map(tableOf)) };
+      const again = await runAgain(db, this.states.trackers, (on) => this.states.run(on));
+      if (again.fails) return { ...none, ...ackLost, againFails: true };
+      return { ...none, ...ackLost, changed: new Set(again.changed.map(tableOf)) };
     } finally {
       await this.states.drop(db);
     }
@@ -68,10 +65,9 @@ export async function runCase(setup: CaseSetup, start: CaseStart, plan: DataPlan
     if (!setup.rerunAll) return null;
     const kept = options.report ? await states.copyDatabase(db) : undefined;
     try {
-      const before = await fingerprints(db, states.trackers);
-      const again = await states.run(db);
-      if (!again.ok) return baseline.againFails || atTheLimits(failedTrace(again)) ? null : upgradeFinding(setup, start, plan, again, accepted, options.report, 'the run after it');
-      const changed = dataDifferences(before, await fingerprints(db, states.trackers)).filter((d) => !baseline.changed.has(tableOf(d)));
+      const again = await runAgain(db, states.trackers, (on) => states.run(on));
+      if (again.fails) return baseline.againFails || atTheLimits(failedTrace(again.run)) ? null : upgradeFinding(setup, start, plan, again.run, accepted, options.report, 'the run after it');
+      const changed = again.changed.filter((d) => !baseline.changed.has(tableOf(d)));
       if (changed.length === 0) return null;
       return await changeFinding(setup, start, plan, accepted, db, kept, changed);
     } finally {

@@ -3,9 +3,8 @@ import { dataArbitrary } from '../../data/arbitraries.js';
 import { readShapes } from '../../data/catalog.js';
 import { insertStatements } from '../../data/insert.js';
 import type { DataPlan, Shapes } from '../../data/types.js';
-import { dataDifferences } from '../compare.js';
 import { splitStatements } from '../../migrations/split.js';
-import { fingerprints, putRows } from '../populated/steps.js';
+import { putRows, runAgain } from '../populated/steps.js';
 import { atTheLimits, type Failed } from '../populated/verdict.js';
 import { DATA_RUNS, DEFAULT_ROWS, EXHAUSTIVE_DATA_RUNS, tableOf } from '../populated/types.js';
 import type { Finding } from '../types.js';
@@ -56,10 +55,8 @@ type State = Awaited<ReturnType<ToolStates['freshRun']>>['state'];
 async function changedWithoutRows(states: ToolStates, state: State): Promise<Set<string> | 'fails'> {
   const db = await states.copy(state);
   try {
-    const before = await fingerprints(db, states.trackers);
-    const run = await states.runTool(db);
-    if (!run.ok) return 'fails';
-    return new Set(dataDifferences(before, await fingerprints(db, states.trackers)).map(tableOf));
+    const again = await runAgain(db, states.trackers, (on) => states.runTool(on));
+    return again.fails ? 'fails' : new Set(again.changed.map(tableOf));
   } finally {
     await states.drop(db);
   }
@@ -85,15 +82,14 @@ async function oneCase(
     // next one must find nothing left to do.
     const first = await states.runTool(db);
     if (!first.ok) return atTheLimits(failedRun(first)) ? null : withRows(runFailure('populated', first, files, reproduce, `${label}, its next run`));
-    const before = await fingerprints(db, states.trackers);
-    const again = await states.runTool(db);
-    if (!again.ok) return atTheLimits(failedRun(again)) ? null : withRows(runFailure('populated', again, files, reproduce, `${label}, the run after its next one`));
-    const changed = dataDifferences(before, await fingerprints(db, states.trackers)).filter((d) => !baseline.has(tableOf(d)));
+    const again = await runAgain(db, states.trackers, (on) => states.runTool(on));
+    if (again.fails) return atTheLimits(failedRun(again.run)) ? null : withRows(runFailure('populated', again.run, files, reproduce, `${label}, the run after its next one`));
+    const changed = again.changed.filter((d) => !baseline.has(tableOf(d)));
     if (changed.length === 0) return null;
     const table = tableOf(changed[0]!).split('.').pop()!;
     // The statements of that run that name the table: the last one is the likeliest writer.
     const name = new RegExp(`\\b${table.replace(/[^\w]/g, '')}\\b`, 'i');
-    const naming = again.boundaries.filter((b) => name.test(b.text));
+    const naming = again.run.boundaries.filter((b) => name.test(b.text));
     const suspects = [...naming].reverse().map((b) => placeOf(files, b.text)).filter((p) => p.file !== null);
     return withRows(differenceFinding('populated', `${label}, a run again changed rows that were there before`, changed, suspects[0] ?? placeOf(files, undefined), reproduce));
   } finally {
