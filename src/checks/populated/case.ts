@@ -56,11 +56,15 @@ export async function runCase(setup: CaseSetup, start: CaseStart, plan: DataPlan
     const accepted = await putRows(db, start.shapes, plan);
     // Rows the server refused are no rows: a case with none tests nothing the other checks do not.
     if (accepted.rows === 0) return null;
-    const upgrade = await states.run(db);
-    if (!upgrade.ok) return baseline.upgradeFails || atTheLimits(failedTrace(upgrade)) ? null : upgradeFinding(setup, start, plan, upgrade, accepted, options.report);
-    if (setup.ackLost && start.boundary.block < states.plan.blocks.length) {
-      const found = await ackLostCase(setup, start, plan, accepted, baseline, db, options.report);
+    // The lost ack's run starts from the same rows: a copy of this database before its upgrade.
+    const ackLost = setup.ackLost && start.boundary.block < states.plan.blocks.length ? await states.copyDatabase(db) : undefined;
+    try {
+      const upgrade = await states.run(db);
+      if (!upgrade.ok) return baseline.upgradeFails || atTheLimits(failedTrace(upgrade)) ? null : upgradeFinding(setup, start, plan, upgrade, accepted, options.report);
+      const found = ackLost ? await ackLostCase(setup, start, plan, accepted, baseline, ackLost, db, options.report) : null;
       if (found) return found;
+    } finally {
+      if (ackLost) await states.drop(ackLost);
     }
     if (!setup.rerunAll) return null;
     const kept = options.report ? await states.copyDatabase(db) : undefined;
