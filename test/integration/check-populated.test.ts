@@ -45,6 +45,9 @@ const BROKEN: [string, string, string | null, string][] = [
   ['populated-ack-lost', 'codd', null, '2024-09-02-09-00-00-welcome-bonus.sql'],
 ];
 
+/** The record gap: a file committed and not recorded yet (files, record=after-file), run again at the next boot over the rows. */
+const RECORD_GAP = 'migrations-under-test/populated-record-gap';
+
 describe('check populated', () => {
   it.each(BROKEN)('%s/broken: one finding, shrunk to at most three rows, as INSERT statements that reproduce it', async (name, runner, sqlstate, file) => {
     const { code, findings } = await populated([`migrations-under-test/${name}/broken`, '--runner', runner, '--seed', '1']);
@@ -58,6 +61,21 @@ describe('check populated', () => {
     expect(finding.rows!.every((s) => s.startsWith('INSERT INTO '))).toBe(true);
     expect(rowsIn(finding.rows!)).toBe(finding.case!.rows);
     expect(finding.reproduce).toMatch(/--checks populated .*--seed 1 --path \S+/);
+  });
+
+  it('the record gap: a crash between a file and its record runs the file again over the rows; resume on empty tables sees nothing; the fixed set passes', async () => {
+    const runner = ['--runner', 'files', '--runner-option', 'record=after-file'];
+    const broken = await populated([`${RECORD_GAP}/broken`, ...runner, '--seed', '1']);
+    expect(broken.findings.map((f) => [f.sqlstate, f.file?.split('/').pop(), f.line])).toEqual([['23505', '000002_customer_contacts.up.sql', 6]]);
+    const [finding] = broken.findings as [PopulatedFinding];
+    expect(finding.case!.boundary).toMatch(/after 000002_customer_contacts\.up\.sql ran and before the runner recorded it/);
+    expect(finding.case!.rows).toBeLessThanOrEqual(3);
+    expect(finding.rows!.join('\n')).toMatch(/INSERT INTO "public"\."customer_contacts"/);
+    // What makes this populated's: without rows the file runs again and copies nothing.
+    const resume = await jsonRun(['check', `${RECORD_GAP}/broken`, ...runner, '--checks', 'resume', '--pg', '17']);
+    expect(resume.report.checks[0]!.status).toBe('pass');
+    const fixed = await populated([`${RECORD_GAP}/fixed`, ...runner, '--seed', '1']);
+    expect(fixed.status).toBe('pass');
   });
 
   it('--exhaustive visits every boundary and finds the same, with a seed that replays it; the fixed set passes', async () => {
