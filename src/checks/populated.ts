@@ -4,13 +4,9 @@ import { readShapes } from '../data/catalog.js';
 import { appliedSet, skipReason } from './applies.js';
 import { explore } from './explore.js';
 import { Baselines, runCase } from './populated/case.js';
-import { DEFAULT_ROWS, type CaseSetup, type CaseStart } from './populated/types.js';
+import { DATA_RUNS, DEFAULT_ROWS, EXHAUSTIVE_DATA_RUNS, type CaseSetup, type CaseStart } from './populated/types.js';
 import { boundaries } from './populated/boundaries.js';
 import type { Check, CheckContext, Finding } from './types.js';
-
-/** Data sets drawn at each boundary a case visits (each a copy, an insert and the rest of the set). */
-const DATA_RUNS = 4;
-const EXHAUSTIVE_DATA_RUNS = 10;
 
 /** A boundary with what its cases share: its state, its tables, their arbitrary. */
 type Prepared = CaseStart;

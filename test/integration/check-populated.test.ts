@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { jsonRun, migtest } from '../helpers/cli.js';
+import path from 'node:path';
+import { jsonRun, migtest, ROOT } from '../helpers/cli.js';
 import { tempFolder } from '../helpers/folders.js';
 
 /*
@@ -44,6 +45,9 @@ const BROKEN: [string, string, string | null, string][] = [
   ['populated-ack-lost', 'codd', null, '2024-09-02-09-00-00-welcome-bonus.sql'],
 ];
 
+/** The record gap: a file committed and not recorded yet (files, record=after-file), run again at the next boot over the rows. */
+const RECORD_GAP = 'migrations-under-test/populated-record-gap';
+
 describe('check populated', () => {
   it.each(BROKEN)('%s/broken: one finding, shrunk to at most three rows, as INSERT statements that reproduce it', async (name, runner, sqlstate, file) => {
     const { code, findings } = await populated([`migrations-under-test/${name}/broken`, '--runner', runner, '--seed', '1']);
@@ -57,6 +61,21 @@ describe('check populated', () => {
     expect(finding.rows!.every((s) => s.startsWith('INSERT INTO '))).toBe(true);
     expect(rowsIn(finding.rows!)).toBe(finding.case!.rows);
     expect(finding.reproduce).toMatch(/--checks populated .*--seed 1 --path \S+/);
+  });
+
+  it('the record gap: a crash between a file and its record runs the file again over the rows; resume on empty tables sees nothing; the fixed set passes', async () => {
+    const runner = ['--runner', 'files', '--runner-option', 'record=after-file'];
+    const broken = await populated([`${RECORD_GAP}/broken`, ...runner, '--seed', '1']);
+    expect(broken.findings.map((f) => [f.sqlstate, f.file?.split('/').pop(), f.line])).toEqual([['23505', '000002_customer_contacts.up.sql', 6]]);
+    const [finding] = broken.findings as [PopulatedFinding];
+    expect(finding.case!.boundary).toMatch(/after 000002_customer_contacts\.up\.sql ran and before the runner recorded it/);
+    expect(finding.case!.rows).toBeLessThanOrEqual(3);
+    expect(finding.rows!.join('\n')).toMatch(/INSERT INTO "public"\."customer_contacts"/);
+    // What makes this populated's: without rows the file runs again and copies nothing.
+    const resume = await jsonRun(['check', `${RECORD_GAP}/broken`, ...runner, '--checks', 'resume', '--pg', '17']);
+    expect(resume.report.checks[0]!.status).toBe('pass');
+    const fixed = await populated([`${RECORD_GAP}/fixed`, ...runner, '--seed', '1']);
+    expect(fixed.status).toBe('pass');
   });
 
   it('--exhaustive visits every boundary and finds the same, with a seed that replays it; the fixed set passes', async () => {
@@ -113,6 +132,19 @@ describe('check populated on sets written here', () => {
     });
     const { findings } = await populated([dir, '--runner', 'golang-migrate', '--seed', '1']);
     expect(findings.map((f) => [f.sqlstate, f.file?.endsWith('3_narrow.up.sql')])).toEqual([['22003', true]]);
+  });
+
+  it('on a real tool (--tool) too: arithmetic that overflows only at the type\'s limits is no finding', async () => {
+    // A boot runner without a tracker runs every file at every start: the recomputation runs over
+    // the generated rows, and the generator's extreme values overflow it (22003) as the model's do.
+    await folder.write({
+      '1_t.sql': 'CREATE TABLE IF NOT EXISTS prices (id int PRIMARY KEY, cents integer NOT NULL, doubled integer);\n',
+      '2_doubled.sql': 'UPDATE prices SET doubled = cents * 2;\n',
+    });
+    const tool = `node ${path.join(ROOT, 'test/helpers/tools/boot-runner.mjs')} {dir} file`;
+    const { status, findings } = await populated([dir, '--tool', tool, '--seed', '1']);
+    expect(findings).toEqual([]);
+    expect(status).toBe('pass');
   });
 
   it('is skipped with the reason when no boundary follows a migration (one migration under a tracker)', async () => {

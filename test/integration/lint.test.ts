@@ -94,6 +94,7 @@ const EXPECTED: Record<string, string[]> = {
   'duplicate-rows/broken': ['insert-without-on-conflict 000003_seed_notification_templates.up.sql:2'],
   'populated-not-null/broken': ['not-null-without-default 000003_add_customer_country.up.sql:2'],
   'populated-ack-lost/broken': ['update-not-convergent 2024-09-02-09-00-00-welcome-bonus.sql:4'],
+  'populated-record-gap/broken': ['insert-without-on-conflict 000002_customer_contacts.up.sql:6'],
   'second-run-writer/broken': ['update-not-convergent 000003_prices_include_vat.up.sql:4'],
   'volatile-seeds/broken': ['insert-without-on-conflict 000005_create_welcome_messages.up.sql:8'],
   'rerun-all-retry/broken': ['insert-without-on-conflict 000003_seed_notification_templates.up.sql:2'],

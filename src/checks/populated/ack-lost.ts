@@ -8,7 +8,7 @@ import { stateFinding } from '../findings.js';
 import type { State, States } from '../states.js';
 import type { Finding } from '../types.js';
 import { upgradeFinding, withRows } from './findings.js';
-import { atTheLimits, putRows } from './steps.js';
+import { atTheLimits, failedTrace } from './verdict.js';
 import { tableOf, type Accepted, type Baseline, type CaseSetup, type CaseStart } from './types.js';
 
 /*
@@ -63,8 +63,9 @@ export async function ackLostBaseline(states: States, start: State, block: numbe
 }
 
 /**
- * The same rows put into another copy of the boundary's state, the block after the boundary's ack
- * lost: the run must still succeed and leave the rows as the clean run `clean` left them.
+ * The same rows, in `db` (a copy of the case's database taken before its upgrade; the caller
+ * drops it), the block after the boundary's ack lost: the run must still succeed and leave the
+ * rows as the clean run `clean` left them.
  */
 export async function ackLostCase(
   setup: CaseSetup,
@@ -72,35 +73,30 @@ export async function ackLostCase(
   plan: DataPlan,
   accepted: Accepted,
   baseline: Baseline,
+  db: DatabaseHandle,
   clean: DatabaseHandle,
   report?: boolean,
 ): Promise<Finding | null> {
   const { states } = setup;
   const block = states.plan.blocks[start.boundary.block]!;
-  const db = await states.copy(start.state);
-  try {
-    await putRows(db, start, plan);
-    const run = await runWithAckLost(states, db, block);
-    const where = `after a lost ack at the end of ${block.migrations.map((m) => m.name).join(', ') || 'the next block'}`;
-    if ('failed' in run) {
-      if (baseline.ackLostFails || atTheLimits(run.failed)) return null;
-      return upgradeFinding(setup, start, plan, run.failed, accepted, report, `the run that does the work again ${where}`);
-    }
-    const diff = (await ackLostDifferences(states, db, clean)).filter((d) => !baseline.ackLostChanged.has(tableOf(d)));
-    if (diff.length === 0) return null;
-    const fault = ackLostAt(block);
-    const finding = stateFinding(
-      'populated',
-      `${where}, doing the committed work again changed rows that were there before: ${diff.map(tableOf).join(', ')}, with generated rows put in ${start.boundary.label}`,
-      diff,
-      setup.reproduce,
-      {
-        ...(fault.before ?? block.statements.at(-1) ? { statement: (fault.before ?? block.statements.at(-1))! } : {}),
-        hint: 'the migration changes rows again when it runs again after its commit was lost: make it converge (mark the rows it handled, or compute from the values it replaces)',
-      },
-    );
-    return withRows(finding, start, plan, accepted, report);
-  } finally {
-    await states.drop(db);
+  const run = await runWithAckLost(states, db, block);
+  const where = `after a lost ack at the end of ${block.migrations.map((m) => m.name).join(', ') || 'the next block'}`;
+  if ('failed' in run) {
+    if (baseline.ackLostFails || atTheLimits(failedTrace(run.failed))) return null;
+    return upgradeFinding(setup, start, plan, run.failed, accepted, report, `the run that does the work again ${where}`);
   }
+  const diff = (await ackLostDifferences(states, db, clean)).filter((d) => !baseline.ackLostChanged.has(tableOf(d)));
+  if (diff.length === 0) return null;
+  const fault = ackLostAt(block);
+  const finding = stateFinding(
+    'populated',
+    `${where}, doing the committed work again changed rows that were there before: ${diff.map(tableOf).join(', ')}, with generated rows put in ${start.boundary.label}`,
+    diff,
+    setup.reproduce,
+    {
+      ...(fault.before ?? block.statements.at(-1) ? { statement: (fault.before ?? block.statements.at(-1))! } : {}),
+      hint: 'the migration changes rows again when it runs again after its commit was lost: make it converge (mark the rows it handled, or compute from the values it replaces)',
+    },
+  );
+  return withRows(finding, start, plan, accepted, report);
 }

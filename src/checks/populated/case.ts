@@ -1,10 +1,10 @@
 import type { DataPlan } from '../../data/types.js';
-import { dataDifferences } from '../compare.js';
 import type { State, States } from '../states.js';
 import type { Finding } from '../types.js';
 import { ackLostCase, ackLostBaseline } from './ack-lost.js';
 import { changeFinding, upgradeFinding } from './findings.js';
-import { atTheLimits, fingerprints, putRows } from './steps.js';
+import { putRows, runAgain } from './steps.js';
+import { atTheLimits, failedTrace } from './verdict.js';
 import { tableOf, type Accepted, type Baseline, type BaselineSource, type CaseSetup, type CaseStart } from './types.js';
 
 export class Baselines implements BaselineSource {
@@ -33,11 +33,9 @@ export class Baselines implements BaselineSource {
       if (!upgrade.ok) return { ...none, upgradeFails: true, againFails: true, ackLostFails: true };
       const ackLost = this.ackLost ? await ackLostBaseline(this.states, state, block, db) : {};
       if (!this.rerunAll) return { ...none, ...ackLost };
-      const before = await fingerprints(this.states, db);
-      const again = await this.states.run(db);
-      if (!again.ok) return { ...none, ...ackLost, againFails: true };
-      const after = await fingerprints(this.states, db);
-      return { ...none, ...ackLost, changed: new Set(dataDifferences(before, after).map(tableOf)) };
+      const again = await runAgain(db, this.states.trackers, (on) => this.states.run(on));
+      if (again.fails) return { ...none, ...ackLost, againFails: true };
+      return { ...none, ...ackLost, changed: new Set(again.changed.map(tableOf)) };
     } finally {
       await this.states.drop(db);
     }
@@ -55,22 +53,25 @@ export async function runCase(setup: CaseSetup, start: CaseStart, plan: DataPlan
   const baseline = await setup.baselines.of(start);
   const db = await states.copy(start.state);
   try {
-    const accepted = await putRows(db, start, plan);
+    const accepted = await putRows(db, start.shapes, plan);
     // Rows the server refused are no rows: a case with none tests nothing the other checks do not.
     if (accepted.rows === 0) return null;
-    const upgrade = await states.run(db);
-    if (!upgrade.ok) return baseline.upgradeFails || atTheLimits(upgrade) ? null : upgradeFinding(setup, start, plan, upgrade, accepted, options.report);
-    if (setup.ackLost && start.boundary.block < states.plan.blocks.length) {
-      const found = await ackLostCase(setup, start, plan, accepted, baseline, db, options.report);
+    // The lost ack's run starts from the same rows: a copy of this database before its upgrade.
+    const ackLost = setup.ackLost && start.boundary.block < states.plan.blocks.length ? await states.copyDatabase(db) : undefined;
+    try {
+      const upgrade = await states.run(db);
+      if (!upgrade.ok) return baseline.upgradeFails || atTheLimits(failedTrace(upgrade)) ? null : upgradeFinding(setup, start, plan, upgrade, accepted, options.report);
+      const found = ackLost ? await ackLostCase(setup, start, plan, accepted, baseline, ackLost, db, options.report) : null;
       if (found) return found;
+    } finally {
+      if (ackLost) await states.drop(ackLost);
     }
     if (!setup.rerunAll) return null;
     const kept = options.report ? await states.copyDatabase(db) : undefined;
     try {
-      const before = await fingerprints(states, db);
-      const again = await states.run(db);
-      if (!again.ok) return baseline.againFails || atTheLimits(again) ? null : upgradeFinding(setup, start, plan, again, accepted, options.report, 'the run after it');
-      const changed = dataDifferences(before, await fingerprints(states, db)).filter((d) => !baseline.changed.has(tableOf(d)));
+      const again = await runAgain(db, states.trackers, (on) => states.run(on));
+      if (again.fails) return baseline.againFails || atTheLimits(failedTrace(again.run)) ? null : upgradeFinding(setup, start, plan, again.run, accepted, options.report, 'the run after it');
+      const changed = again.changed.filter((d) => !baseline.changed.has(tableOf(d)));
       if (changed.length === 0) return null;
       return await changeFinding(setup, start, plan, accepted, db, kept, changed);
     } finally {

@@ -6,6 +6,10 @@ import type { Boundary } from './boundaries.js';
 /** Rows per table when `--rows` is not given: enough for duplicates and NULLs, few enough to read. */
 export const DEFAULT_ROWS = 5;
 
+/** Data sets drawn where a case starts (each a copy, an insert and the runs after it); more with --exhaustive. */
+export const DATA_RUNS = 4;
+export const EXHAUSTIVE_DATA_RUNS = 10;
+
 /** What every case of a run shares. */
 export interface CaseSetup {
   states: States;

@@ -1,21 +1,16 @@
 import fc from 'fast-check';
 import { dataArbitrary } from '../../data/arbitraries.js';
 import { readShapes } from '../../data/catalog.js';
-import { insertData, insertStatements } from '../../data/insert.js';
-import type { DataPlan, Inserted, Shapes } from '../../data/types.js';
-import type { DatabaseHandle } from '../../postgres/types.js';
-import { fingerprintTables } from '../../snapshot/data.js';
-import type { DataFingerprint } from '../../snapshot/types.js';
-import { dataDifferences } from '../compare.js';
-import { DEFAULT_ROWS } from '../populated/types.js';
+import { insertStatements } from '../../data/insert.js';
+import type { DataPlan, Shapes } from '../../data/types.js';
+import { splitStatements } from '../../migrations/split.js';
+import { putRows, runAgain } from '../populated/steps.js';
+import { atTheLimits, type Failed } from '../populated/verdict.js';
+import { DATA_RUNS, DEFAULT_ROWS, EXHAUSTIVE_DATA_RUNS, tableOf } from '../populated/types.js';
 import type { Finding } from '../types.js';
-import { differenceFinding, placeOf, runFailure } from './findings.js';
-import type { ToolStates } from './states.js';
+import { differenceFinding, failingStatement, placeOf, runFailure, stoppingError } from './findings.js';
+import type { ToolRun, ToolStates } from './states.js';
 import type { ToolCheck, ToolContext } from './types.js';
-
-/** Data sets drawn over the tool's fresh state (each a copy, an insert and a run of the tool). */
-const DATA_RUNS = 4;
-const EXHAUSTIVE_DATA_RUNS = 10;
 
 /**
  * `populated` on a real tool: generated rows in the state the tool's first run left, then the
@@ -60,10 +55,8 @@ type State = Awaited<ReturnType<ToolStates['freshRun']>>['state'];
 async function changedWithoutRows(states: ToolStates, state: State): Promise<Set<string> | 'fails'> {
   const db = await states.copy(state);
   try {
-    const before = await fingerprints(states, db);
-    const run = await states.runTool(db);
-    if (!run.ok) return 'fails';
-    return new Set(dataDifferences(before, await fingerprints(states, db)).map((d) => d.path.slice('data:'.length)));
+    const again = await runAgain(db, states.trackers, (on) => states.runTool(on));
+    return again.fails ? 'fails' : new Set(again.changed.map(tableOf));
   } finally {
     await states.drop(db);
   }
@@ -81,24 +74,22 @@ async function oneCase(
   const { states, files } = context;
   const db = await states.copy(state);
   try {
-    const inserted = await put(db, shapes, plan);
-    const rows = inserted.reduce((n, t) => n + t.rows, 0);
+    const { rows, inserted } = await putRows(db, shapes, plan);
     if (rows === 0) return null;
     const withRows = (f: Finding): Finding => ({ ...f, case: { rows }, ...(report ? { rows: insertStatements(shapes, plan, inserted) } : {}) });
     const label = `with ${rows} generated row${rows === 1 ? '' : 's'} in the tool's fresh state`;
     // The first run over the rows may do what it must (a backfill of what the rows lack); the
     // next one must find nothing left to do.
     const first = await states.runTool(db);
-    if (!first.ok) return withRows(runFailure('populated', first, files, reproduce, `${label}, its next run`));
-    const before = await fingerprints(states, db);
-    const again = await states.runTool(db);
-    if (!again.ok) return withRows(runFailure('populated', again, files, reproduce, `${label}, the run after its next one`));
-    const changed = dataDifferences(before, await fingerprints(states, db)).filter((d) => !baseline.has(d.path.slice('data:'.length)));
+    if (!first.ok) return atTheLimits(failedRun(first)) ? null : withRows(runFailure('populated', first, files, reproduce, `${label}, its next run`));
+    const again = await runAgain(db, states.trackers, (on) => states.runTool(on));
+    if (again.fails) return atTheLimits(failedRun(again.run)) ? null : withRows(runFailure('populated', again.run, files, reproduce, `${label}, the run after its next one`));
+    const changed = again.changed.filter((d) => !baseline.has(tableOf(d)));
     if (changed.length === 0) return null;
-    const table = changed[0]!.path.slice('data:'.length).split('.').pop()!;
+    const table = tableOf(changed[0]!).split('.').pop()!;
     // The statements of that run that name the table: the last one is the likeliest writer.
     const name = new RegExp(`\\b${table.replace(/[^\w]/g, '')}\\b`, 'i');
-    const naming = again.boundaries.filter((b) => name.test(b.text));
+    const naming = again.run.boundaries.filter((b) => name.test(b.text));
     const suspects = [...naming].reverse().map((b) => placeOf(files, b.text)).filter((p) => p.file !== null);
     return withRows(differenceFinding('populated', `${label}, a run again changed rows that were there before`, changed, suspects[0] ?? placeOf(files, undefined), reproduce));
   } finally {
@@ -106,20 +97,16 @@ async function oneCase(
   }
 }
 
-async function put(db: DatabaseHandle, shapes: Shapes, plan: DataPlan): Promise<Inserted[]> {
-  const client = await db.connect();
+/** A run of the tool that failed, for the verdict: the server's error and the kind of the statement it stopped at. */
+export function failedRun(run: ToolRun): Failed | undefined {
+  const error = stoppingError(run);
+  if (!error) return undefined;
+  const sql = failingStatement(error)?.sql;
+  let kind: string | undefined;
   try {
-    return await insertData(client, shapes, plan);
-  } finally {
-    await client.end();
+    kind = sql ? splitStatements(sql, { file: '' })[0]?.kind : undefined;
+  } catch {
+    kind = undefined; // text the parser refuses: read as any statement but a type change
   }
-}
-
-async function fingerprints(states: ToolStates, db: DatabaseHandle): Promise<Record<string, DataFingerprint>> {
-  const client = await db.connect();
-  try {
-    return await fingerprintTables(client, states.trackers);
-  } finally {
-    await client.end();
-  }
+  return { sqlstate: error.sqlstate, kind };
 }
