@@ -58,7 +58,11 @@ export function dataHintFor(sqlstate: string | null, statement: Statement | unde
         ? 'rows with NULL exist when the column becomes NOT NULL: backfill them first (UPDATE … SET col = … WHERE col IS NULL), then SET NOT NULL'
         : 'the new NOT NULL column has no value in the existing rows: give it a DEFAULT, or add it nullable, backfill it, then SET NOT NULL';
     case '23505':
-      return 'existing rows hold duplicates of the new unique key: remove or merge them in the same migration before the index or constraint is built';
+      // An INSERT that meets keys already there: rows it copies or seeds exist (an earlier run of
+      // the same file, or the application's own), not duplicates a new key would forbid.
+      return /^\s*(?:WITH\b[\s\S]*\)\s*)?INSERT\s+INTO\b/i.test(sql)
+        ? 'the rows this INSERT writes are there already (an earlier run of the file, or the application\'s own): skip them (ON CONFLICT … DO NOTHING, or WHERE NOT EXISTS)'
+        : 'existing rows hold duplicates of the new unique key: remove or merge them in the same migration before the index or constraint is built';
     case '23514':
     case '23P01':
       return 'existing rows break the new constraint: fix them first, or add it NOT VALID and VALIDATE it once they are fixed';
