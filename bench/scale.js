@@ -1,0 +1,198 @@
+// How the cost of a case grows with the size of the set, per check (issue 19, item 1): generated
+// sets (bench/scale-set.js) of 25 to 400 migrations, each check run as `migtest check --checks X`
+// runs it (the library's runChecks, a new States per check, so a check pays for the fresh state it
+// builds), all on one embedded PostgreSQL 17 server started once. Prints a markdown table and
+// writes bench/scale.svg. Run after `npm run build`: `node bench/scale.js` (`npm run bench:scale`).
+//
+// BENCH_SIZES=25,50 and BENCH_CHECKS=fault,resume choose; BENCH_RUNS (default 3) and BENCH_SEED
+// (default 1) are the sampled checks' --runs and --seed; BENCH_RETRY_CASES (default 12) bounds
+// check retry, whose designed cases (about three per migration) always all run: it runs shard
+// 1/k of them, k chosen so that about that many remain; BENCH_DOWN_MAX (default 100): check down
+// is an enumeration (one case per migration) with no shard, so larger sizes leave it out.
+// BENCH_BASELINE_DIST=/path/to/dist measures the same tasks with the library loaded from there too.
+// BENCH_SVG (default bench/scale.svg) says where the plot goes.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir, cpus, loadavg, totalmem } from 'node:os';
+import { join, resolve, dirname } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { execFileSync } from 'node:child_process';
+import { startEmbedded } from '../dist/postgres/embedded.js';
+import { writeScaleSet } from './scale-set.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const ALL_CHECKS = ['fresh', 'twice', 'resume', 'fault', 'retry', 'down', 'populated', 'concurrent'];
+const list = (value, fallback) => (value ? value.split(',').map((s) => s.trim()).filter(Boolean) : fallback);
+const sizes = list(process.env.BENCH_SIZES, ['25', '50', '100', '200', '400']).map(Number);
+const checks = list(process.env.BENCH_CHECKS, ALL_CHECKS);
+for (const c of checks) if (!ALL_CHECKS.includes(c)) throw new Error(`BENCH_CHECKS: unknown check ${c} (one of ${ALL_CHECKS.join(', ')})`);
+const runs = Number(process.env.BENCH_RUNS ?? 3);
+const seed = Number(process.env.BENCH_SEED ?? 1);
+const retryCases = Number(process.env.BENCH_RETRY_CASES ?? 12);
+const downMax = Number(process.env.BENCH_DOWN_MAX ?? 100);
+const svgPath = resolve(process.env.BENCH_SVG ?? join(here, 'scale.svg'));
+const baselineDist = process.env.BENCH_BASELINE_DIST;
+/**
+ * rerun-all runs every file at every boot, so every up is guarded and the checks that run a set
+ * again mean something; `down` needs a tool with down migrations, and `concurrent` one with a
+ * lock (two rerun-all replicas race on any CREATE TABLE IF NOT EXISTS: that is a finding, not a
+ * cost): golang-migrate, on the same folder. BENCH_RUNNER runs every check under one model.
+ */
+const RUNNER = { down: 'golang-migrate', concurrent: 'golang-migrate' };
+const runnerOf = (check) => process.env.BENCH_RUNNER ?? RUNNER[check] ?? 'rerun-all';
+const RETRY = 'max 3 backoff constant 1ms';
+
+const libraries = [{ name: 'current', lib: await import('../dist/index.js') }];
+if (baselineDist) {
+  const lib = await import(pathToFileURL(join(resolve(baselineDist), 'index.js')).href);
+  libraries.push({ name: 'baseline', lib });
+}
+const commit = (dir) => {
+  try {
+    return execFileSync('git', ['-C', dir, 'rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim();
+  } catch {
+    return '?';
+  }
+};
+
+const root = mkdtempSync(join(tmpdir(), 'migtest-bench-scale-'));
+const server = await startEmbedded({ major: 17 });
+const loads = [loadavg()[0]];
+/** `results[library][check][size]`: { wallMs, durationMs, cases, status }. */
+const results = Object.fromEntries(libraries.map((l) => [l.name, Object.fromEntries(checks.map((c) => [c, {}]))]));
+
+/** The options `migtest check --checks <check> --runs R --seed S` would give, bounded as said above. */
+function requestFor(check, size, dir) {
+  const options = { seed, runs };
+  if (check === 'retry') {
+    const count = Math.max(1, Math.round((3 * size) / retryCases));
+    if (count > 1) options.shard = { index: 1, count };
+  }
+  return {
+    dir,
+    runner: runnerOf(check),
+    checks: [check],
+    postgres: [],
+    provider: 'embedded',
+    server,
+    options,
+    ...(check === 'retry' ? { retry: RETRY } : {}),
+  };
+}
+
+async function measure(library, check, size, dir) {
+  const begun = performance.now();
+  const report = await library.lib.runChecks(requestFor(check, size, dir));
+  const wallMs = performance.now() - begun;
+  const result = report.checks.find((c) => c.name === check);
+  const entry = { wallMs, durationMs: result?.durationMs ?? wallMs, cases: result?.cases ?? 0, status: result?.status ?? 'missing' };
+  if (result && result.status !== 'pass') {
+    const first = result.findings[0];
+    entry.why = result.reason ?? `${first?.sqlstate ?? ''} ${first?.message ?? ''}`.trim();
+  }
+  results[library.name][check][size] = entry;
+  loads.push(loadavg()[0]);
+  const shard = report.shard ? ` shard ${report.shard.index}/${report.shard.count}` : '';
+  console.error(`${library.name.padEnd(8)} ${String(size).padStart(4)} ${check.padEnd(10)} ${entry.status} ${entry.cases} cases${shard} ${(wallMs / 1000).toFixed(1)} s${entry.why ? ` (${entry.why})` : ''}`);
+}
+
+const started = performance.now();
+try {
+  for (const [i, size] of sizes.entries()) {
+    const dir = writeScaleSet(join(root, `set-${size}`), size, seed);
+    const plainDir = writeScaleSet(join(root, `set-${size}-plain`), size, seed, { concurrently: false });
+    for (const check of checks) {
+      if (check === 'down' && size > downMax) continue;
+      // Alternate which library goes first, so load drifting over a run falls on both alike.
+      const order = i % 2 === 0 ? libraries : [...libraries].reverse();
+      for (const library of order) await measure(library, check, size, check === 'concurrent' ? plainDir : dir);
+    }
+  }
+  const totalS = (performance.now() - started) / 1000;
+  const header = [
+    `${new Date().toISOString().slice(0, 10)}, commit ${commit(resolve(here, '..'))}${baselineDist ? ` against baseline ${commit(resolve(baselineDist, '..'))} (${baselineDist})` : ''}`,
+    `PostgreSQL ${server.version} (embedded), node ${process.version}, ${cpus().length} cores, ${Math.round(totalmem() / 2 ** 30)} GiB; load average ${Math.min(...loads).toFixed(1)}–${Math.max(...loads).toFixed(1)} (1 min, sampled after each task); whole run ${Math.round(totalS)} s.`,
+    `--runs ${runs} --seed ${seed}; retry under \`--retry "${RETRY}"\`, shard 1/k of its cases (about ${retryCases}); down up to ${downMax} migrations; ${checks.map((c) => `${c}: ${runnerOf(c)}`).join(', ')}.`,
+  ];
+  const table = markdownTable();
+  console.log(`${header.join('\n')}\n\n${table}`);
+  writeFileSync(svgPath, scalePlot({ sizes, checks, results, libraries: libraries.map((l) => l.name) }));
+  console.error(`plot: ${svgPath}`);
+} finally {
+  await server.stop();
+  rmSync(root, { recursive: true, force: true });
+}
+
+/** One row per check, one column per size: seconds per case, then (cases, seconds in all). */
+function markdownTable() {
+  const cell = (r) => {
+    if (!r) return '–';
+    const perCase = r.cases > 0 ? `${(r.wallMs / 1000 / r.cases).toFixed(2)} s` : 'no case';
+    const mark = r.status === 'pass' ? '' : ` **${r.status}**`;
+    return `${perCase} (${r.cases}, ${(r.wallMs / 1000).toFixed(1)} s)${mark}`;
+  };
+  const lines = [`| check | library | ${sizes.map((s) => `${s} files`).join(' | ')} |`, `|---|---|${sizes.map(() => '---').join('|')}|`];
+  for (const check of checks) {
+    for (const library of libraries) {
+      lines.push(`| ${check} | ${library.name} | ${sizes.map((s) => cell(results[library.name][check][s])).join(' | ')} |`);
+    }
+  }
+  return lines.join('\n');
+}
+
+/**
+ * The plot as SVG text: seconds per case against the set's size, both on log scales (a line of
+ * slope 1 is a cost that grows as the set does), one colour per check, the baseline dashed.
+ */
+function scalePlot({ sizes, checks, results, libraries }) {
+  const W = 760, H = 460, left = 70, right = 170, top = 30, bottom = 55;
+  const colours = ['#1f77b4', '#ff7f0e', '#2ca02c', '#d62728', '#9467bd', '#8c564b', '#e377c2', '#17becf'];
+  const points = [];
+  for (const library of libraries) for (const check of checks) for (const size of sizes) {
+    const r = results[library][check][size];
+    if (r && r.cases > 0) points.push(r.wallMs / 1000 / r.cases);
+  }
+  const xs = [...sizes].sort((a, b) => a - b);
+  const [xMin, xMax] = xs.length > 1 ? [xs[0], xs.at(-1)] : [xs[0] / 2, xs[0] * 2];
+  const yMin = 10 ** Math.floor(Math.log10(Math.min(...points, 1)));
+  const yMax = 10 ** Math.ceil(Math.log10(Math.max(...points, 1)));
+  const x = (v) => left + ((Math.log(v) - Math.log(xMin)) / (Math.log(xMax) - Math.log(xMin))) * (W - left - right);
+  const y = (v) => H - bottom - ((Math.log(v) - Math.log(yMin)) / (Math.log(yMax) - Math.log(yMin))) * (H - top - bottom);
+  const esc = (t) => String(t).replace(/&/g, '&amp;').replace(/</g, '&lt;');
+  const out = [`<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif" font-size="12">`, `<rect width="${W}" height="${H}" fill="white"/>`];
+  for (let d = yMin; d <= yMax * 1.0001; d *= 10) {
+    for (const m of [1, 2, 5]) {
+      const v = d * m;
+      if (v > yMax * 1.0001) break;
+      out.push(`<line x1="${left}" x2="${W - right}" y1="${y(v).toFixed(1)}" y2="${y(v).toFixed(1)}" stroke="${m === 1 ? '#ccc' : '#eee'}"/>`);
+      out.push(`<text x="${left - 6}" y="${(y(v) + 4).toFixed(1)}" text-anchor="end">${+v.toPrecision(2)}</text>`);
+    }
+  }
+  for (const size of xs) {
+    out.push(`<line x1="${x(size).toFixed(1)}" x2="${x(size).toFixed(1)}" y1="${top}" y2="${H - bottom}" stroke="#eee"/>`);
+    out.push(`<text x="${x(size).toFixed(1)}" y="${H - bottom + 16}" text-anchor="middle">${size}</text>`);
+  }
+  out.push(`<rect x="${left}" y="${top}" width="${W - left - right}" height="${H - top - bottom}" fill="none" stroke="#333"/>`);
+  out.push(`<text x="${(left + W - right) / 2}" y="${H - 15}" text-anchor="middle">migrations in the set (log scale)</text>`);
+  out.push(`<text transform="translate(18 ${(top + H - bottom) / 2}) rotate(-90)" text-anchor="middle">seconds per case (log scale)</text>`);
+  out.push(`<text x="${left}" y="18">migtest scale bench: cost of a case against the size of the set${libraries.length > 1 ? ' (baseline dashed)' : ''}</text>`);
+  checks.forEach((check, i) => {
+    const colour = colours[i % colours.length];
+    for (const library of libraries) {
+      const pts = xs.map((s) => [s, results[library][check][s]]).filter(([, r]) => r && r.cases > 0).map(([s, r]) => [x(s), y(r.wallMs / 1000 / r.cases)]);
+      if (pts.length === 0) continue;
+      const dash = library === 'baseline' ? ' stroke-dasharray="6 4"' : '';
+      out.push(`<polyline fill="none" stroke="${colour}" stroke-width="2"${dash} points="${pts.map(([a, b]) => `${a.toFixed(1)},${b.toFixed(1)}`).join(' ')}"/>`);
+      for (const [a, b] of pts) out.push(`<circle cx="${a.toFixed(1)}" cy="${b.toFixed(1)}" r="3" fill="${colour}"/>`);
+    }
+    const ly = top + 10 + i * 20;
+    out.push(`<line x1="${W - right + 12}" x2="${W - right + 40}" y1="${ly}" y2="${ly}" stroke="${colour}" stroke-width="2"/>`);
+    out.push(`<text x="${W - right + 46}" y="${ly + 4}">${esc(check)}</text>`);
+  });
+  if (libraries.length > 1) {
+    const ly = top + 10 + checks.length * 20;
+    out.push(`<line x1="${W - right + 12}" x2="${W - right + 40}" y1="${ly}" y2="${ly}" stroke="#333" stroke-width="2" stroke-dasharray="6 4"/>`);
+    out.push(`<text x="${W - right + 46}" y="${ly + 4}">baseline</text>`);
+  }
+  out.push('</svg>');
+  return `${out.join('\n')}\n`;
+}
