@@ -159,7 +159,7 @@ function backfill(k, table) {
   };
 }
 
-/** A guarded DO block: ADD CONSTRAINT has no IF NOT EXISTS. NOT VALID, as on a table that holds rows. */
+/** A guarded DO block: ADD CONSTRAINT has no IF NOT EXISTS. */
 function guarded(table, constraint, definition) {
   return [
     'DO $$',
@@ -172,12 +172,21 @@ function guarded(table, constraint, definition) {
   ].join('\n');
 }
 
+/**
+ * A CHECK on a column added with it, whose default satisfies it: a CHECK on an older column would
+ * be violated by rows the application wrote before it (check populated finds exactly that, and,
+ * with NOT VALID, the next UPDATE of such a row fails).
+ */
 function checkConstraint(k, table) {
-  const constraint = `${table.name}_status_${k}_check`;
+  const column = `priority_${k}`;
+  const constraint = `${table.name}_${column}_check`;
   return {
-    name: `check_${table.name}_status`,
-    up: [guarded(table.name, constraint, "CHECK (status IN ('active', 'suspended', 'closed')) NOT VALID")],
-    down: [`ALTER TABLE ${table.name} DROP CONSTRAINT ${constraint};`],
+    name: `add_${table.name}_${column}`,
+    up: [
+      `ALTER TABLE ${table.name} ADD COLUMN IF NOT EXISTS ${column} integer NOT NULL DEFAULT 0;`,
+      guarded(table.name, constraint, `CHECK (${column} BETWEEN 0 AND 100)`),
+    ],
+    down: [`ALTER TABLE ${table.name} DROP CONSTRAINT ${constraint};`, `ALTER TABLE ${table.name} DROP COLUMN ${column};`],
   };
 }
 
