@@ -44,7 +44,7 @@ async function tables(states: States, state: Awaited<ReturnType<States['before']
 
 describe('kept states', () => {
   it('the state before the last of 1,000 blocks is one run from the empty database, not one database per block', async () => {
-    const dir = writeGuardedSet(join(scratch, "deep"), 1000) as string;
+    const dir = writeGuardedSet(join(scratch, 'deep'), 1000) as string;
     const { server, made } = counting(shared.server());
     const states = await statesOn(dir, server);
     try {
