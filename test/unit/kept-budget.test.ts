@@ -86,3 +86,15 @@ describe('--jobs', () => {
     expect(jobsFor(1, undefined, 4)).toBe(1);
   });
 });
+
+describe('config fields jobs and memory', () => {
+  it('a config gives them as the command line does; a size that is not one is refused', async () => {
+    const { validateConfig, configRequest } = await import('../../src/config/define.js');
+    const request = configRequest(validateConfig({ set: 'db/migrations', runner: 'rerun-all', jobs: 3, memory: '512MB' }));
+    expect(request.jobs).toBe(3);
+    expect(request.memory).toBe(512 * 1024 ** 2);
+    expect(configRequest(validateConfig({ set: 'db', runner: 'rerun-all', memory: 1000 })).memory).toBe(1000);
+    expect(() => validateConfig({ set: 'db', runner: 'rerun-all', memory: 'plenty' })).toThrow(/memory takes bytes or a size/);
+    expect(() => validateConfig({ set: 'db', runner: 'rerun-all', jobs: 0 })).toThrow();
+  });
+});
