@@ -60,7 +60,7 @@ export interface RunRequest {
   tool?: string;
   /** `--tool-tracker`: the tables the tool records its migrations in. */
   toolTracker?: string[];
-  /** `--jobs`: cases run at once; absent: the cores, within the server's connections (src/checks/jobs.ts). */
+  /** `--jobs`: cases run at once; absent: two per core, within the server's connections (src/checks/jobs.ts). */
   jobs?: number;
   /** `--memory`: bytes the kept template databases may take (src/checks/kept.ts); absent: from the free space. */
   memory?: number;

@@ -57,7 +57,7 @@ export interface RunSettings {
    * the free space where the cluster lives, capped (src/checks/budget.ts). Verdicts never depend on it.
    */
   memory?: number;
-  /** `--jobs`: cases run at once (src/checks/jobs.ts); absent: the cores, within the server's connections. */
+  /** `--jobs`: cases run at once (src/checks/jobs.ts); absent: two per core, within the server's connections. */
   jobs?: number;
 }
 

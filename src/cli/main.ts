@@ -165,7 +165,7 @@ function program(result: { code: number }): Command {
     .option('--exhaustive', 'enumerate every case instead of sampling')
     .option('--replicas <n>', 'replicas that run the set at the same moment in check concurrent (default 2)', parseReplicas)
     .option('--rows <n>', 'generated rows per table in check populated (default 5)', parseInteger('--rows', 1))
-    .option('--jobs <n>', 'cases run at once (default: the cores of this machine, within the server\'s free connections); verdicts and output do not depend on it', parseJobs)
+    .option('--jobs <n>', 'cases run at once (default: two per core of this machine, within the server\'s free connections); verdicts and output do not depend on it', parseJobs)
     .option('--memory <size>', 'room the kept template databases may take on the server, e.g. 512MB, 4GB (default: half the free space where the cluster lives, at most 2 GiB); least recently used ones are dropped and built again when needed; verdicts do not depend on it', parseMemory)
     .option('--shard <i/n>', 'run shard i of n: the cases of resume, fault and retry split across n machines (same --seed on each); fresh, twice and lint on shard 1')
     .addOption(new Option('--direction <up|down>', 'down: checks fault and resume run over the tool\'s rollback (for a tool with down migrations), one down section at a time; default up').choices(['up', 'down']))

@@ -118,7 +118,7 @@ const ConfigSchema = z
     replicas: z.number().int().min(2).optional(),
     /** As `--rows`: generated rows per table in check `populated`. */
     rows: z.number().int().positive().optional(),
-    /** As `--jobs`: cases run at once (default: the cores, within the server's free connections). */
+    /** As `--jobs`: cases run at once (default: two per core, within the server's free connections). */
     jobs: z.number().int().positive().optional(),
     /** As `--memory`: room for kept template databases, bytes or a size such as '512MB', '4GB'. */
     memory: z

@@ -72,9 +72,10 @@ describe('--memory', () => {
 });
 
 describe('--jobs', () => {
-  it('defaults to the cores, within the connections the server has free', () => {
-    expect(jobsFor(undefined, undefined, 8)).toBe(8);
-    expect(jobsFor(undefined, { max: 200, used: 5 }, 8)).toBe(8);
+  it('defaults to two per core, within the connections the server has free', () => {
+    expect(jobsFor(undefined, undefined, 8)).toBe(16);
+    expect(jobsFor(undefined, { max: 200, used: 5 }, 8)).toBe(16);
+    expect(jobsFor(undefined, { max: 200, used: 5 }, 2)).toBe(4);
     // 100 - 60 open - a margin of 36 leaves room for one case of three connections.
     expect(jobsFor(undefined, { max: 100, used: 60 }, 8)).toBe(1);
     expect(jobsFor(16, { max: 100, used: 10 }, 2)).toBe(16);
