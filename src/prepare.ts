@@ -43,6 +43,9 @@ export interface PrepareRequest {
   setup?: string[];
   /** `--verify` files: what must hold on every state a check reaches (src/checks/verify.ts). */
   verify?: string[];
+  /** `--jobs` and `--memory`: how much of the server a run uses at once (RunSettings). */
+  jobs?: number;
+  memory?: number;
   /** Where the servers come from; absent: no server (lint). */
   servers?: (ProviderRequest & { postgres: number[]; limits?: Partial<Limits> }) | { server: Server };
   /** The command's own checks of its input, once the set is planned and before servers are chosen. */
@@ -92,6 +95,8 @@ export async function prepare(request: PrepareRequest): Promise<Prepared> {
     ...(retry ? { retry } : {}),
     ...(request.role !== undefined ? { role: request.role } : {}),
     ...(verify.length > 0 ? { verify } : {}),
+    ...(request.jobs !== undefined ? { jobs: request.jobs } : {}),
+    ...(request.memory !== undefined ? { memory: request.memory } : {}),
   };
   request.validate?.({ model, set, plan, settings, loading, setup });
   if (onUrl(request.servers)) {

@@ -60,6 +60,10 @@ export interface RunRequest {
   tool?: string;
   /** `--tool-tracker`: the tables the tool records its migrations in. */
   toolTracker?: string[];
+  /** `--jobs`: cases run at once; absent: two per core, within the server's connections (src/checks/jobs.ts). */
+  jobs?: number;
+  /** `--memory`: bytes the kept template databases may take (src/checks/kept.ts); absent: from the free space. */
+  memory?: number;
 }
 
 /**
@@ -126,6 +130,8 @@ export async function runChecks(request: RunRequest, events: RunEvents = {}): Pr
     ...(request.role !== undefined ? { role: request.role } : {}),
     ...(request.setup ? { setup: request.setup } : {}),
     ...(request.verify ? { verify: request.verify } : {}),
+    ...(request.jobs !== undefined ? { jobs: request.jobs } : {}),
+    ...(request.memory !== undefined ? { memory: request.memory } : {}),
     servers: request.server ? { server: request.server } : { ...request, postgres: request.postgres },
     validate: ({ set, model, settings }) => {
       const options = withRetry(request.options, settings);

@@ -5,11 +5,12 @@ import type { CheckContext, CheckName, CheckOutcome, Finding, Shard } from './ty
 
 /** What exploring reads of a check's context: a model's run or a real tool's (src/checks/tool/). */
 export type ExploreContext = Pick<CheckContext, 'options' | 'progress' | 'reproduce'> & {
-  states: { settings: { reuse?: boolean }; serial: boolean };
+  /** `jobs`: how many cases run at once (`--jobs`, src/checks/jobs.ts); absent, JOBS. */
+  states: { settings: { reuse?: boolean }; serial: boolean; jobs?(): Promise<number> };
 };
 
-/** Cases explored at once with --exhaustive: each has its own database, and the server has room. */
-const CONCURRENCY = 4;
+/** Cases explored at once with --exhaustive where the states do not say (each has its own database). */
+const JOBS = 4;
 const DEFAULT_RUNS = 25;
 
 export interface CaseSpace<C> {
@@ -111,7 +112,7 @@ export async function explore<C>(context: ExploreContext, space: CaseSpace<C>): 
     const mine = shardOfEnumeration(space.all, shard);
     if (mine.length === 0) return noneHere(`${space.all.length} cases`);
     const findings: (Finding | null)[] = new Array(mine.length).fill(null);
-    const concurrency = context.states.settings.reuse === false || context.states.serial ? 1 : CONCURRENCY;
+    const concurrency = context.states.settings.reuse === false || context.states.serial ? 1 : ((await context.states.jobs?.()) ?? JOBS);
     const shared = mine.map((c, i) => [c, i] as const).filter(([c]) => !space.alone?.(c));
     const alone = mine.map((c, i) => [c, i] as const).filter(([c]) => space.alone?.(c));
     let next = 0;

@@ -10,7 +10,6 @@ import type { State, States } from './states.js';
  * state of no migration is the tool's empty tracker. Each is built from the one before.
  */
 export class Prefixes {
-  readonly #built = new Map<number, Promise<State>>();
   readonly #plans = new Map<number, Plan>();
 
   constructor(
@@ -34,25 +33,24 @@ export class Prefixes {
     return this.states.run(db, {}, this.plan(j));
   }
 
+  /**
+   * The state after migrations 1..j, built from the nearest earlier one kept (never recursively:
+   * a set of thousands of files builds them in a loop), within the run's --memory budget.
+   */
   after(j: number): Promise<State> {
-    let state = this.#built.get(j);
-    if (!state) {
-      state = (async () => {
-        const db = j === 0 ? await this.states.server.createDatabase() : await this.states.copy(await this.after(j - 1));
-        const trace = await this.run(j, db);
-        if (!trace.ok) throw prefixFails(j, trace);
-        return { db, trace, hash: await this.states.hash(db) };
-      })();
-      this.#built.set(j, state);
-    }
-    return state;
+    return this.states.kept.reach(`prefix:${j}:`, async () => {
+      let k = j - 1;
+      while (k > 0 && !this.states.kept.available(`prefix:${k}:`)) k--;
+      const db = k <= 0 ? await this.states.server.createDatabase() : await this.states.copy(await this.after(k));
+      const trace = await this.run(j, db);
+      if (!trace.ok) throw prefixFails(j, trace);
+      return { db, trace };
+    });
   }
 
-  async close(): Promise<void> {
-    for (const state of this.#built.values()) {
-      const reached = await state.catch(() => undefined);
-      if (reached) await this.states.drop(reached.db);
-    }
+  /** The states of the prefixes go at the end of the check that made them. */
+  close(): Promise<void> {
+    return this.states.kept.forget('prefix:');
   }
 }
 

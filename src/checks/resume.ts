@@ -17,9 +17,13 @@ interface Position {
 
 function positions(context: CheckContext): Position[] {
   return context.states.plan.blocks.flatMap((block) => {
+    // Counted once per block: a tool that runs every pending migration in one block would make
+    // a count per migration quadratic in the size of the set.
+    const perFile = new Map<string, number>();
+    for (const s of block.statements) perFile.set(s.file, (perFile.get(s.file) ?? 0) + 1);
     let end = 0;
     return block.migrations.map((migration, i) => {
-      end += block.statements.filter((s) => s.file === migration.file).length;
+      end += perFile.get(migration.file) ?? 0;
       return { migration, block: block.index, end, last: i === block.migrations.length - 1 };
     });
   });

@@ -16,9 +16,10 @@ import type { Calibration, RelaxedReference } from './calibration.js';
 import { KeptReads } from './kept-reads.js';
 import type { SqlFile } from '../migrations/setup.js';
 import { verifyState, type VerifyFailure } from './verify-run.js';
-
-/** Case databases kept after use before the oldest are dropped (about 8 MB each). */
-const CASES_KEPT = 64;
+import { KeptTemplates, type Built } from './kept.js';
+import { defaultMemory } from './budget.js';
+import { freeBytes } from '../postgres/storage.js';
+import { serverJobs } from './jobs.js';
 
 /** A database state reached once and kept as a template, with what it took to reach it. */
 export interface State {
@@ -51,6 +52,13 @@ export interface RunSettings {
   role?: string;
   /** `--verify` files: what must hold on every state a check reaches (src/checks/verify.ts). */
   verify?: SqlFile[];
+  /**
+   * `--memory`: the bytes kept databases may take on the server (src/checks/kept.ts). Absent: half
+   * the free space where the cluster lives, capped (src/checks/budget.ts). Verdicts never depend on it.
+   */
+  memory?: number;
+  /** `--jobs`: cases run at once (src/checks/jobs.ts); absent: two per core, within the server's connections. */
+  jobs?: number;
 }
 
 /**
@@ -58,8 +66,9 @@ export interface RunSettings {
  * (`CREATE DATABASE … TEMPLATE`) instead of applying the prefix again.
  */
 export class States {
-  readonly #reached = new Map<string, Promise<State>>();
   readonly #runAs: RunAs | undefined;
+  /** The reached states' databases, within the --memory budget. */
+  readonly kept: KeptTemplates<State>;
 
   /** `plan`: the model's plan of the set, made once for the whole run (see src/prepare.ts). */
   constructor(
@@ -74,6 +83,10 @@ export class States {
       changes.some((c) => c.object === 'setting'),
       changes.some((c) => c.object === 'role'),
     );
+    this.kept = new KeptTemplates(
+      { server, make: (built, previous) => this.keep(built, previous), release: (db) => this.dropNow(db) },
+      settings.memory ?? defaultMemory(freeBytes(server.storage)),
+    );
   }
 
   /** The server-wide state (settings, roles) of each database's lineage, for a set that changes it. */
@@ -85,6 +98,13 @@ export class States {
    */
   get serial(): boolean {
     return this.#cluster.active;
+  }
+
+  #jobs: Promise<number> | undefined;
+
+  /** How many cases run at once on this server: read once (src/checks/jobs.ts). */
+  jobs(): Promise<number> {
+    return (this.#jobs ??= serverJobs(this.settings.jobs, this.server));
   }
 
   /** The database as the set's runs reach it: as `--role` when given, else as it is (check `concurrent` runs the model itself on it). */
@@ -216,8 +236,9 @@ export class States {
     return { ...snapshot, trackers };
   }
 
-  private async keep(db: DatabaseHandle, trace: Trace): Promise<State> {
-    const state: State = { db, trace, hash: await this.hash(db) };
+  /** `previous`: what a state built again was before it was given back (its hashes: likely its own again). */
+  private async keep({ db, trace }: Built, previous?: State): Promise<State> {
+    const state: State = { db, trace, hash: await this.hash(db, previous ? { reference: previous.hash } : {}) };
     const cluster = this.#cluster.stateOf(db);
     if (cluster) state.cluster = cluster;
     return state;
@@ -247,41 +268,41 @@ export class States {
 
   /** The state after one full run of the model on an empty database. */
   fresh(): Promise<State> {
-    return this.reach('fresh', async () => {
-      const db = await this.server.createDatabase();
-      return this.keep(db, await this.run(db));
-    });
+    return this.reach(
+      'fresh',
+      async () => {
+        const db = await this.server.createDatabase();
+        return { db, trace: await this.run(db) };
+      },
+      true,
+    );
   }
 
   /** The empty database a first run starts from. */
   empty(): Promise<State> {
-    return this.reach('empty', async () => {
-      const db = await this.server.createDatabase();
-      return this.keep(db, { blocks: [], ok: true });
-    });
+    return this.reach('empty', async () => ({ db: await this.server.createDatabase(), trace: { blocks: [], ok: true } }), true);
   }
 
   /**
    * The state a first run has reached just before block `b`, built from the nearest earlier state
-   * kept or on its way (the empty database at worst) by one run of the blocks between: a case
-   * pays for one copy and the blocks up to its own, never for a kept state before every block;
-   * cases asked for in order (--exhaustive) still build each from the one before, so each block
-   * runs once however many cases start there. A loop, not a recursion, finds that state.
+   * kept (usually the one before block `b - 1`, so that each block of the plan runs once however
+   * many cases start there), by running the blocks between: a sampled case pays for one copy and
+   * the blocks up to its own, never for a kept state before every block. Never recursive: a set of
+   * thousands of blocks builds its states in a loop, and a state given back is built again the same way.
    */
   before(b: number): Promise<State> {
     if (b === 0) return this.empty();
     if (this.settings.reuse === false) {
       return (async () => {
         const db = await this.server.createDatabase();
-          return this.keep(db, await this.run(db, { until: b }));
+        return this.keep({ db, trace: await this.run(db, { until: b }) });
       })();
     }
     return this.reach(`before:${b}`, async () => {
-      let from = b - 1;
-      while (from > 0 && !this.#reached.has(`before:${from}`)) from--;
-      const previous = await this.before(from);
-      const db = await this.copy(previous);
-      return this.keep(db, await this.run(db, { from, until: b }));
+      let k = b - 1;
+      while (k > 0 && !this.kept.available(`before:${k}`)) k--;
+      const db = await this.copy(await this.before(k));
+      return { db, trace: await this.run(db, { from: k, until: b }) };
     });
   }
 
@@ -301,7 +322,7 @@ export class States {
       } else {
         await this.replay(db, block.statements.slice(0, durable), `the first ${durable} statements of block ${b}`);
       }
-      return this.keep(db, { blocks: [], ok: true });
+      return { db, trace: { blocks: [], ok: true } };
     });
   }
 
@@ -314,7 +335,7 @@ export class States {
     return this.reach(`replayed:${key}`, async () => {
       const db = await this.copy(from);
       await this.replay(db, statements, what);
-      return this.keep(db, { blocks: [], ok: true });
+      return { db, trace: { blocks: [], ok: true } };
     });
   }
 
@@ -333,11 +354,15 @@ export class States {
    * A new scratch database that starts as a copy of `state`, with its own copy of what runs made
    * for it outside it (databases a set creates belong to the server, not to the database).
    */
-  async copy(state: State): Promise<DatabaseHandle> {
-    const db = await this.server.createDatabase({ template: state.db.name });
-    await this.model.cluster?.copy(state.db, db);
-    await this.#cluster.inherit(db, state.cluster);
-    return db;
+  copy(state: State): Promise<DatabaseHandle> {
+    // A kept state given back for room is built again first; it is not given back while copied.
+    return this.kept.use(state, async (template) => {
+      const db = await this.server.createDatabase({ template: template.name });
+      this.kept.copied(state, db.name);
+      await this.model.cluster?.copy(template, db);
+      await this.#cluster.inherit(db, state.cluster);
+      return db;
+    });
   }
 
   /**
@@ -359,18 +384,15 @@ export class States {
   }
 
   readonly #dropping = new Set<Promise<void>>();
-  /** Case databases done with and not dropped yet, oldest first. */
-  readonly #done: DatabaseHandle[] = [];
 
   /**
-   * Gives back a case's database. Dropping costs the server more than copying did, so up to
-   * CASES_KEPT of them wait: most runs end first, and then the server's own removal (a cluster
-   * deleted whole, or the url provider's drop of everything it made) does the work in one go.
-   * Beyond that the oldest are dropped in the background; `settle()` waits for those drops.
+   * Gives back a case's database. Dropping costs the server more than copying did, so some wait
+   * (src/checks/kept.ts): most runs end first, and then the server's own removal (a cluster deleted
+   * whole, or the url provider's drop of everything it made) does the work in one go. The others
+   * are dropped in the background; `settle()` waits for those drops.
    */
   drop(db: DatabaseHandle): Promise<void> {
-    this.#done.push(db);
-    while (this.#done.length > CASES_KEPT) this.dropNow(this.#done.shift()!);
+    this.kept.retire(db);
     return Promise.resolve();
   }
 
@@ -392,20 +414,12 @@ export class States {
     await this.settle();
     const cluster = this.model.cluster;
     if (!cluster) return;
-    for (const db of this.#done.splice(0)) await cluster.release(db).catch(() => undefined);
-    for (const state of this.#reached.values()) {
-      const reached = await state.catch(() => undefined);
-      if (reached) await cluster.release(reached.db).catch(() => undefined);
-    }
+    for (const db of this.kept.databases()) await cluster.release(db).catch(() => undefined);
   }
 
-  private reach(key: string, build: () => Promise<State>): Promise<State> {
-    if (this.settings.reuse === false) return build();
-    let state = this.#reached.get(key);
-    if (!state) {
-      state = build();
-      this.#reached.set(key, state);
-    }
-    return state;
+  /** The state under `key`, built once and kept (`permanent`: never given back for room). */
+  private reach(key: string, build: () => Promise<Built>, permanent = false): Promise<State> {
+    if (this.settings.reuse === false) return build().then((built) => this.keep(built));
+    return this.kept.reach(key, build, permanent);
   }
 }

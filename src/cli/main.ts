@@ -1,4 +1,5 @@
 import { Command, CommanderError, Option } from 'commander';
+import { parseSize } from '../checks/budget.js';
 import { parseChecks, DEFAULT_CHECKS } from '../checks/index.js';
 import { install as handleSignals, interrupted, releaseAll, signalExitCode } from '../postgres/cleanup.js';
 import { parseDuration } from '../postgres/limits.js';
@@ -82,6 +83,23 @@ function parseReplicas(value: string): number {
   return n;
 }
 
+/** `--jobs N`: one or more cases at once. */
+function parseJobs(value: string): number {
+  if (!/^\d+$/.test(value) || Number(value) < 1 || !Number.isSafeInteger(Number(value))) {
+    throw new UsageError(`--jobs takes a whole number of cases to run at once, 1 or more, not '${value}'`);
+  }
+  return Number(value);
+}
+
+/** `--memory SIZE`: bytes, with an optional unit (KB, MB, GB, TB: powers of 1024). */
+function parseMemory(value: string): number {
+  const bytes = parseSize(value);
+  if (bytes === undefined || bytes < 1) {
+    throw new UsageError(`--memory takes a size such as 512MB, 2GB or 1.5GiB, not '${value}'`);
+  }
+  return bytes;
+}
+
 function parseInteger(name: string, least = 0) {
   return (value: string): number => {
     if (!/^\d+$/.test(value)) throw new UsageError(`${name} takes a whole number, not '${value}'`);
@@ -147,6 +165,8 @@ function program(result: { code: number }): Command {
     .option('--exhaustive', 'enumerate every case instead of sampling')
     .option('--replicas <n>', 'replicas that run the set at the same moment in check concurrent (default 2)', parseReplicas)
     .option('--rows <n>', 'generated rows per table in check populated (default 5)', parseInteger('--rows', 1))
+    .option('--jobs <n>', 'cases run at once (default: two per core of this machine, within the server\'s free connections); verdicts and output do not depend on it', parseJobs)
+    .option('--memory <size>', 'room the kept template databases may take on the server, e.g. 512MB, 4GB (default: half the free space where the cluster lives, at most 2 GiB); least recently used ones are dropped and built again when needed; verdicts do not depend on it', parseMemory)
     .option('--shard <i/n>', 'run shard i of n: the cases of resume, fault and retry split across n machines (same --seed on each); fresh, twice and lint on shard 1')
     .addOption(new Option('--direction <up|down>', 'down: checks fault and resume run over the tool\'s rollback (for a tool with down migrations), one down section at a time; default up').choices(['up', 'down']))
     .option('--faults <kinds>', 'fault kinds for check fault: error, terminate, crash (embedded and container); with --tool: error, terminate, ack-lost (default all three)', 'error,terminate')
@@ -199,6 +219,8 @@ function program(result: { code: number }): Command {
         ...setupOptions(opts),
         ...(opts.tool !== undefined ? { tool: opts.tool as string } : {}),
         ...(opts.toolTracker !== undefined ? { toolTracker: opts.toolTracker as string[] } : {}),
+        ...(opts.jobs !== undefined ? { jobs: opts.jobs as number } : {}),
+        ...(opts.memory !== undefined ? { memory: opts.memory as number } : {}),
       };
       if (found) {
         // A config's checks are its own (with expected where its set has an expected-schema folder).

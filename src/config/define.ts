@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { parseSize } from '../checks/budget.js';
 import { dirname, join, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
@@ -117,6 +118,20 @@ const ConfigSchema = z
     replicas: z.number().int().min(2).optional(),
     /** As `--rows`: generated rows per table in check `populated`. */
     rows: z.number().int().positive().optional(),
+    /** As `--jobs`: cases run at once (default: two per core, within the server's free connections). */
+    jobs: z.number().int().positive().optional(),
+    /** As `--memory`: room for kept template databases, bytes or a size such as '512MB', '4GB'. */
+    memory: z
+      .union([z.number().int().positive(), z.string()])
+      .transform((v, ctx) => {
+        const bytes = typeof v === 'number' ? v : parseSize(v);
+        if (bytes === undefined || bytes < 1) {
+          ctx.addIssue({ code: 'custom', message: `memory takes bytes or a size such as '512MB', '2GB', not '${String(v)}'` });
+          return z.NEVER;
+        }
+        return bytes;
+      })
+      .optional(),
     /** Fault kinds of the `fault` check; `crash` needs a provider that can crash its server. */
     faults: z
       .array(z.enum(FAULT_KINDS, { error: () => `a fault kind is one of ${FAULT_KINDS.join(', ')}` }))
@@ -382,6 +397,8 @@ export function configRequest(config: MigtestConfig): RunRequest {
     ...(config.setup ? { setup: config.setup.map((f) => resolve(config.file ? dirname(config.file) : config.root, f)) } : {}),
     ...(config.verify ? { verify: config.verify.map((f) => resolve(config.file ? dirname(config.file) : config.root, f)) } : {}),
     ...(config.changedSince !== undefined ? { changedSince: config.changedSince } : {}),
+    ...(config.jobs !== undefined ? { jobs: config.jobs } : {}),
+    ...(config.memory !== undefined ? { memory: config.memory } : {}),
     ...(config.statementTimeout !== undefined || config.caseTimeout !== undefined
       ? {
           limits: {

@@ -105,6 +105,8 @@ export async function requestFromConfig(config: string | MigtestConfig, flags: P
     ...(given('setup') && flags.setup ? { setup: flags.setup } : {}),
     ...(given('verify') && flags.verify ? { verify: flags.verify } : {}),
     ...(given('changedSince') && flags.changedSince !== undefined ? { changedSince: flags.changedSince } : {}),
+    ...(given('jobs') && flags.jobs !== undefined ? { jobs: flags.jobs } : {}),
+    ...(given('memory') && flags.memory !== undefined ? { memory: flags.memory } : {}),
     runnerOptions: { ...fromConfig.runnerOptions, ...(given('runnerOption') ? flags.runnerOptions : {}) },
     limits: {
       ...fromConfig.limits,

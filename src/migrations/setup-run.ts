@@ -51,5 +51,8 @@ export function withBase(server: Server, base: DatabaseHandle): Server {
     stop: () => server.stop(),
   };
   if (server.crash) based.crash = server.crash;
+  if (server.databaseSize) based.databaseSize = (name) => server.databaseSize!(name);
+  if (server.connections) based.connections = () => server.connections!();
+  if (server.storage !== undefined) based.storage = server.storage;
   return based;
 }

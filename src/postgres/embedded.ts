@@ -362,6 +362,7 @@ export async function startEmbedded(options: { major?: number; limits?: StartOpt
       dropOnStop: false,
       ...(options.limits ? { limits: options.limits } : {}),
       crash: { sql: crashSql, restart },
+      storage: root,
       shutdown: async () => {
         await remove();
         untrack();

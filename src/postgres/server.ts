@@ -36,6 +36,7 @@ export class ServerSession implements Server {
     private readonly dropOnStop: boolean,
     readonly limits: Limits,
     readonly crash?: CrashSupport,
+    readonly storage?: string,
   ) {
     this.#admin = admin;
     // The owner in the name: a later run drops what a run killed outright left (reap.ts).
@@ -59,6 +60,8 @@ export class ServerSession implements Server {
     dropOnStop: boolean;
     limits?: Partial<Limits>;
     crash?: CrashSupport;
+    /** The folder the cluster lives in, for a server migtest started on this machine. */
+    storage?: string;
   }): Promise<ServerSession> {
     const limits = { ...DEFAULT_LIMITS, ...options.limits };
     const base: pg.ClientConfig = { connectionTimeoutMillis: limits.connectMs, ...options.base };
@@ -82,6 +85,7 @@ export class ServerSession implements Server {
       options.dropOnStop,
       limits,
       options.crash,
+      options.storage,
     );
   }
 
@@ -238,6 +242,18 @@ export class ServerSession implements Server {
     await this.closeIdle(name);
     await this.#admin.query(`DROP DATABASE IF EXISTS ${ident(name)} WITH (FORCE)`);
     this.#created.delete(name);
+  }
+
+  async databaseSize(name: string): Promise<number> {
+    const { rows } = await this.#admin.query<{ size: string }>('SELECT pg_database_size($1)::text AS size', [name]);
+    return Number(rows[0]!.size);
+  }
+
+  async connections(): Promise<{ max: number; used: number }> {
+    const { rows } = await this.#admin.query<{ max: string; used: string }>(
+      `SELECT current_setting('max_connections') AS max, (SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend')::text AS used`,
+    );
+    return { max: Number(rows[0]!.max), used: Number(rows[0]!.used) };
   }
 
   /** Names of the databases this session created and has not dropped. */

@@ -38,6 +38,12 @@ export interface Server {
   dropDatabase(name: string): Promise<void>;
   /** How to crash this server at a statement boundary and bring it back, where the provider can. */
   crash?: CrashSupport;
+  /** The bytes a database takes on disk (`pg_database_size`), where the server can say. */
+  databaseSize?(name: string): Promise<number>;
+  /** `max_connections` and the connections open now, read once by whoever sizes parallel work on it. */
+  connections?(): Promise<{ max: number; used: number }>;
+  /** The folder the cluster's files live in, where migtest made it (its free space bounds kept states). */
+  storage?: string;
   /** Stops the server (or, for `url`, drops every database it created) and removes what it made. */
   stop(): Promise<void>;
 }

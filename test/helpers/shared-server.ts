@@ -37,6 +37,9 @@ export function sharedServer(major = 17): {
       major: real.major,
       version: real.version,
       ...(real.crash ? { crash: real.crash } : {}),
+      ...(real.databaseSize ? { databaseSize: (name: string) => real.databaseSize!(name) } : {}),
+      ...(real.connections ? { connections: () => real.connections!() } : {}),
+      ...(real.storage !== undefined ? { storage: real.storage } : {}),
       async createDatabase(options?: { template?: string }): Promise<DatabaseHandle> {
         const db = await real.createDatabase(options);
         made.add(db.name);
