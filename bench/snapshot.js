@@ -4,6 +4,8 @@
 // to get a schema out of PostgreSQL. Run after `npm run build`: `node bench/snapshot.js`.
 import { execFile, execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { cpus, loadavg, totalmem } from 'node:os';
 import pg from 'pg';
 import { Bench } from 'tinybench';
@@ -107,6 +109,22 @@ try {
     if ((await stateHash(client, { canonical: false })).raw !== expectedRaw) throw new Error('the raw digest changed between runs');
   };
 
+  // BENCH_BASELINE_DIST: the same reads with another build's functions (a worktree of an older
+  // commit, built), in the same rounds: before and after measured in one run.
+  const before = [];
+  if (process.env.BENCH_BASELINE_DIST) {
+    const dist = resolve(process.env.BENCH_BASELINE_DIST);
+    const old = {
+      ...(await import(pathToFileURL(join(dist, 'snapshot/snapshot.js')).href)),
+      ...(await import(pathToFileURL(join(dist, 'snapshot/hash.js')).href)),
+    };
+    before.push(
+      ['baseline: takeSnapshot, connected client', () => old.takeSnapshot(warm)],
+      ['baseline: stateHash, connected client', () => old.stateHash(warm)],
+      ['baseline: stateHash raw digest only (canonical: false), connected client', () => old.stateHash(warm, { canonical: false })],
+    );
+  }
+
   const tasks = [
     ['pg_dump --schema-only', () => pgDump(db.config, '/dev/null')],
     ['takeSnapshot, connected client', () => snapshot(warm)],
@@ -116,6 +134,7 @@ try {
     ['takeSnapshot, new connection', () => fresh(snapshot)],
     ['stateHash, new connection', () => fresh(hash)],
     ['pg_dump --schema-only, empty database', () => pgDump(empty.config, '/dev/null')],
+    ...before,
   ];
   // Rounds, each task in turn with the order rotated: on a shared machine the load drifts over
   // minutes, and a task measured only at the start or only at the end would carry that drift.
