@@ -15,18 +15,8 @@
 // them in a folder.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { seeded as random } from './seeded.js';
 
-/** A small deterministic PRNG (mulberry32): the same seed, the same set. */
-function random(seed) {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const NOUNS = ['account', 'tenant', 'project', 'invoice', 'order', 'customer', 'device', 'certificate', 'webhook', 'plan', 'team', 'ticket', 'payment', 'shipment', 'region', 'secret', 'report', 'session', 'tag', 'job'];
 

@@ -2,17 +2,8 @@ import { execFileSync, spawn } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { BIN, ROOT } from '../helpers/cli.js';
 
-/** A small seeded generator (mulberry32): the same seed gives the same delays, so a failing trial can be rerun. */
-export function seeded(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A small seeded generator: the same seed gives the same delays, so a failing trial can be rerun. */
+export { seeded } from '../../bench/seeded.js';
 
 export const SIGNAL_CODES = { SIGINT: 130, SIGTERM: 143, SIGHUP: 129 } as const;
 export type TrialSignal = keyof typeof SIGNAL_CODES;
