@@ -14,7 +14,7 @@ import {
   type Relaxation,
   type TableRef,
 } from '../snapshot/relaxed.js';
-import type { DataFingerprint, Difference, Snapshot } from '../snapshot/types.js';
+import { tableOf, type DataFingerprint, type Difference, type Snapshot } from '../snapshot/types.js';
 import type { State, States } from './states.js';
 
 /** Rows shown per side of a data difference: enough to see what differs, never a table dump. */
@@ -127,7 +127,7 @@ async function explainRows(
       const all = mergeTables(await dataTables(refClient, states.trackers), tables);
       const byName = new Map(all.map((t) => [`${t.schema}.${t.name}`, t]));
       for (const d of data) {
-        const name = d.path.slice('data:'.length);
+        const name = tableOf(d);
         const table = byName.get(name);
         if (!table) continue;
         const rule = relaxation[name];
@@ -149,7 +149,7 @@ async function explainRows(
 
 function relaxedTables(data: Difference[], relaxation: Relaxation): RelaxedTable[] {
   return data.flatMap((d) => {
-    const table = d.path.slice('data:'.length);
+    const table = tableOf(d);
     const rule = relaxation[table];
     if (!rule || isExact(rule)) return [];
     return [{ table, shape: rule.shape, renumbered: [...rule.renumber, ...rule.references.map((k) => k.column)].sort(compareText) }];

@@ -1,7 +1,7 @@
 import type { Migration, Statement } from '../migrations/types.js';
 import type { DatabaseHandle } from '../postgres/types.js';
 import type { InherentStop, PgError, Trace } from '../runners/types.js';
-import type { Difference } from '../snapshot/types.js';
+import { tableOf, type Difference } from '../snapshot/types.js';
 import { compareStates, relaxedNote } from './compare.js';
 import { at, diffSignature, errorAt } from './findings.js';
 import { pathIn } from './paths.js';
@@ -161,7 +161,7 @@ export class Recoveries {
    * search could not run: the difference stands, only its attribution is missing.
    */
   async #writers(start: DatabaseHandle, fresh: State, diff: Difference[]): Promise<Map<string, Writer> | undefined> {
-    const tables = diff.filter((d) => d.path.startsWith('data:')).map((d) => d.path.slice('data:'.length));
+    const tables = diff.filter((d) => d.path.startsWith('data:')).map((d) => tableOf(d));
     if (tables.length === 0) return undefined;
     try {
       const relaxation = this.states.settings.relaxed === false ? undefined : (await this.states.relaxedReference(fresh)).relaxation;
@@ -284,7 +284,7 @@ function writtenBy(recovery: Extract<Recovery, { kind: 'diverged' }>): { at: Pic
   const writers = recovery.writers;
   if (!writers || writers.size === 0) return undefined;
   const named = recovery.diff.flatMap((d) => {
-    const writer = d.path.startsWith('data:') ? writers.get(d.path.slice('data:'.length)) : undefined;
+    const writer = d.path.startsWith('data:') ? writers.get(tableOf(d)) : undefined;
     return writer ? [{ path: d.path, writer }] : [];
   });
   if (named.length === 0) return undefined;

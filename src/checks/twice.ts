@@ -1,6 +1,6 @@
 import type { Statement } from '../migrations/types.js';
 import { compareStates } from './compare.js';
-import type { Difference, DataFingerprint } from '../snapshot/types.js';
+import { tableOf, type Difference, type DataFingerprint } from '../snapshot/types.js';
 import { errorFinding, stateFinding } from './findings.js';
 import { DUPLICATE_ROWS_HINT } from './hints.js';
 import type { State } from './states.js';
@@ -45,9 +45,9 @@ async function describe(context: CheckContext, first: State, diff: Difference[],
   const findings: Finding[] = [];
   const schema = diff.filter((d) => !d.path.startsWith('data:'));
   const data = diff.filter((d) => d.path.startsWith('data:'));
-  const writers = await attribute(context, first, data.map((d) => d.path.slice('data:'.length)));
+  const writers = await attribute(context, first, data.map((d) => tableOf(d)));
   for (const d of data) {
-    const table = d.path.slice('data:'.length);
+    const table = tableOf(d);
     const before = d.expected as DataFingerprint | undefined;
     const after = d.found as DataFingerprint | undefined;
     const counts =

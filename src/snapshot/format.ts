@@ -1,7 +1,7 @@
 import { structuredPatch } from 'diff';
 import pc from 'picocolors';
 import { canonicalJson } from './canonical.js';
-import type { DataFingerprint, Difference } from './types.js';
+import { tableOf, type DataFingerprint, type Difference } from './types.js';
 
 export interface FormatOptions {
   color?: boolean;
@@ -20,13 +20,13 @@ const INDENT = '    ';
 export function formatDifferences(diffs: Difference[], options: FormatOptions = {}): string[] {
   const colors = pc.createColors(options.color ?? false);
   const lines: string[] = [];
-  const touchedTables = new Set(diffs.filter((d) => !isDataPath(d.path)).map((d) => tableOf(d.path)));
+  const touchedTables = new Set(diffs.filter((d) => !isDataPath(d.path)).map((d) => objectTable(d.path)));
   for (const d of diffs) {
     const sign = d.change === 'added' ? '+' : d.change === 'missing' ? '-' : '~';
     const paint: Paint = d.change === 'added' ? colors.green : d.change === 'missing' ? colors.red : colors.yellow;
     const head = `${paint(sign)} ${paint(d.path)}`;
     if (d.path.startsWith('data:')) {
-      lines.push(joinText(head, describeData(d, touchedTables.has(d.path.slice('data:'.length)))));
+      lines.push(joinText(head, describeData(d, touchedTables.has(tableOf(d)))));
       lines.push(...unmatchedRows(d, colors));
     } else if (d.path.startsWith('tracker:')) {
       lines.push(joinText(head, describeTracker(d)));
@@ -50,7 +50,7 @@ function isDataPath(path: string): boolean {
 
 // `column:public.users.email` → `public.users`; `table:public.users` → `public.users`. Objects
 // whose path does not name their table (indexes, sequences) are not matched: it is only a hint.
-function tableOf(path: string): string {
+function objectTable(path: string): string {
   const [kind = '', name = ''] = splitOnce(path, ':');
   const parts = name.split('.');
   if (kind === 'table') return name;

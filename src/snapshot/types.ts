@@ -80,3 +80,8 @@ export interface Difference {
   expected?: unknown;
   found?: unknown;
 }
+
+/** The table (`schema.name`) a difference at a `data:` path is about. */
+export function tableOf(d: { path: string }): string {
+  return d.path.slice('data:'.length);
+}

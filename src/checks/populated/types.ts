@@ -55,6 +55,4 @@ export interface BaselineSource {
   of(start: CaseStart): Promise<Baseline>;
 }
 
-export function tableOf(d: { path: string }): string {
-  return d.path.slice('data:'.length);
-}
+export { tableOf } from '../../snapshot/types.js';
