@@ -51,6 +51,8 @@ export interface ToolRequest extends ProviderRequest {
   retry?: string;
   changedSince?: string;
   runnerOptions?: Record<string, string>;
+  /** `--jobs`: cases run at once, as for a model's run. */
+  jobs?: number;
 }
 
 /** Options of a model's run that would be silently ignored with --tool: a run that ignores what it was asked is no pass. */
@@ -101,7 +103,7 @@ export async function runToolChecks(request: ToolRequest, events: ToolEvents = {
       const began = Date.now();
       const server = await servers.start(start);
       provider = server.provider;
-      const states = new ToolStates(server, { command: request.tool, dir, timeoutMs }, request.toolTracker ?? []);
+      const states = new ToolStates(server, { command: request.tool, dir, timeoutMs }, request.toolTracker ?? [], request.jobs);
       try {
         report.postgres.push(server.version);
         events.onServer?.({ provider: server.provider, version: server.version, startMs: Date.now() - began });

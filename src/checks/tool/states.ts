@@ -10,6 +10,7 @@ import type { Snapshot } from '../../snapshot/types.js';
 import type { Calibrated, Calibration, RelaxedReference } from '../calibration.js';
 import { KeptReads } from '../kept-reads.js';
 import type { State } from '../states.js';
+import { serverJobs } from '../jobs.js';
 
 /*
  * The states of a run of a real tool (`--tool`): the tool runs unchanged, through the wire proxy,
@@ -68,12 +69,21 @@ export class ToolStates implements Calibrated<State> {
   #fresh: Promise<{ state: State; run: ToolRun }> | undefined;
   readonly #reads: KeptReads<State> = new KeptReads<State>(this);
 
+  #jobs: Promise<number> | undefined;
+
   constructor(
     readonly server: Server,
     readonly tool: ToolCommand,
     trackers: string[],
+    /** `--jobs`; absent: as for a model's cases (src/checks/jobs.ts). */
+    private readonly requestedJobs?: number,
   ) {
     this.trackers = trackers.map(qualifiedTracker);
+  }
+
+  /** How many cases run at once on this server, read once: `--jobs` reaches a real tool's cases too. */
+  jobs(): Promise<number> {
+    return (this.#jobs ??= serverJobs(this.requestedJobs, this.server));
   }
 
   /** Runs the tool on `db` through a proxy of its own, which decides at each boundary. */
