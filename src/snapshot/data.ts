@@ -31,8 +31,11 @@ interface TableRow {
   stored: boolean;
 }
 
-/** What a table without rows fingerprints to: the md5 of no row text at all. */
-export const EMPTY_TABLE_HASH = createHash('md5').update('').digest('hex');
+/**
+ * The md5 of no text at all: what a table without rows fingerprints to, and what a state hash's
+ * digest of no row is (hash.ts).
+ */
+export const EMPTY_DIGEST = createHash('md5').update('').digest('hex');
 
 /**
  * Row count and an order-independent hash per table, computed on the server so rows never cross
@@ -46,7 +49,7 @@ export async function fingerprintTables(
 ): Promise<Record<string, DataFingerprint>> {
   const all = (await client.query<TableRow>(dataTablesQuery, [trackers])).rows;
   const data: Record<string, DataFingerprint> = {};
-  for (const table of all) if (!table.stored) data[`${table.schema}.${table.name}`] = { hash: EMPTY_TABLE_HASH, rows: 0 };
+  for (const table of all) if (!table.stored) data[`${table.schema}.${table.name}`] = { hash: EMPTY_DIGEST, rows: 0 };
   const tables = all.filter((table) => table.stored);
   if (tables.length === 0) return sortKeys(data);
   // One round trip for every table; an index instead of the name keeps quoting to identifiers.

@@ -3,7 +3,7 @@ import type pg from 'pg';
 import { catalogQueries, dataTablesQuery, trackerTablesQuery } from './catalog.js';
 import { FIRST_NORMAL_OID } from './catalog/sql.js';
 import { catalogVersion, type CatalogVersion } from './catalog/versions.js';
-import { NO_PARALLEL, quoteIdent } from './data.js';
+import { EMPTY_DIGEST, NO_PARALLEL, quoteIdent } from './data.js';
 
 /** Hashes of a state's three parts, computed on the server: equal hashes, equal snapshots. */
 export interface StateHash {
@@ -189,8 +189,6 @@ function textArray(values: string[]): string {
   return `${literal(`{${values.map((v) => `"${v.replaceAll('\\', '\\\\').replaceAll('"', '\\"')}"`).join(',')}}`)}::text[]`;
 }
 
-/** What `unordered` gives for no row: md5(''). */
-const EMPTY_DIGEST = createHash('md5').update('').digest('hex');
 
 function md5(...parts: string[]): string {
   return createHash('md5').update(parts.join('|')).digest('hex');
