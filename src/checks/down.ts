@@ -1,8 +1,11 @@
 import type { InputError, Migration } from '../migrations/types.js';
+import type pg from 'pg';
 import type { DatabaseHandle } from '../postgres/types.js';
 import type { StateHash } from '../snapshot/hash.js';
+import type { StateMark } from '../snapshot/mark.js';
 import type { DownTrace } from '../runners/down.js';
 import { appliedSet } from './applies.js';
+import { keepsRawBefore } from './down-proof.js';
 import { compareStates } from './compare.js';
 import { errorFinding, placelessFinding, stateFinding } from './findings.js';
 import { pathIn } from './paths.js';
@@ -168,67 +171,103 @@ function plainFinding(migration: Migration, message: string, hint: string | null
 
 /**
  * The database the check steps down on. It is first brought up the way the ups alone go, one
- * migration at a time, with the raw digest of every state on the way: the objects of migrations
- * 1..j keep their OIDs down the walk, so when a down undoes exactly what its up made, the state it
- * leaves has the very digest the ups left after j, and no canonical hash or reference database is
- * needed (src/snapshot/hash.ts, StateHash.raw). After a failing or differing step the walk goes on
- * from a copy of the reference state, whose own digests then stand for the chain's.
+ * migration at a time, marking every state on the way (src/snapshot/mark.ts): the row versions it
+ * holds. A down that undoes exactly what its up made leaves the very row versions there were (or,
+ * in the few catalogs a mark compares by contents, rows of the same contents), which the mark
+ * proves with counts, without a digest of every row. An up that changes other rows that were there
+ * before (an UPDATE) cannot be undone to the same versions, so before such an up (a static guess,
+ * down-proof.ts) the raw digest of the state is kept too: the objects of
+ * migrations 1..j keep their OIDs down the walk, so a down that undoes its up leaves the very digest
+ * the ups left after j (src/snapshot/hash.ts, StateHash.raw). Neither proving it, the step is
+ * compared the slow way, with a reference database. After a failing or differing step the walk goes
+ * on from a copy of the reference state, whose own digests then stand for the chain's.
  */
 class Walk {
-  #hashes: StateHash[];
+  #marks: StateMark[];
+  #hashes: (StateHash | undefined)[];
   #fromReferences = false;
+  /** The connection marks are read on, kept for the walk: a new backend plans with cold catalog caches. */
+  #client: pg.Client | undefined;
 
   private constructor(
     readonly references: Prefixes,
     public db: DatabaseHandle,
-    hashes: StateHash[],
+    marks: StateMark[],
+    hashes: (StateHash | undefined)[],
+    client: pg.Client,
   ) {
+    this.#marks = marks;
     this.#hashes = hashes;
+    this.#client = client;
   }
 
   static async up(references: Prefixes, count: number): Promise<Walk> {
     const { states } = references;
     const db = await states.server.createDatabase();
-    const hashes: StateHash[] = [];
+    let client: pg.Client | undefined;
+    const marks: StateMark[] = [];
+    const hashes: (StateHash | undefined)[] = [];
+    const migrations = references.set.migrations;
+    // The state after j migrations, before the next one's up: what the down of migration j+1 must leave.
+    const keep = async (j: number): Promise<void> => {
+      if (j >= count) return;
+      client ??= await db.connect();
+      marks[j] = await states.mark(db, client);
+      if (keepsRawBefore(migrations[j]!.up)) hashes[j] = await states.hash(db, { canonical: false });
+    };
     try {
       const plan = references.plan(count);
       if (plan.blocks.length === count && plan.blocks.every((block, i) => block.migrations.length === 1 && block.migrations[0] === plan.set.migrations[i])) {
         // One block per migration, each committed when it ends: the state after block j of one run
         // is the state a run with j files leaves, so one run gives them all; before the first
         // block, the tool's empty tracker (what the first migration's down leaves).
-        const trace = await states.run(db, { atBoundary: async (next) => void (hashes[next] = await states.hash(db, { canonical: false })) }, plan);
-        if (!trace.ok) throw prefixFails(hashes.length, trace);
+        const trace = await states.run(db, { atBoundary: keep }, plan);
+        if (!trace.ok) throw prefixFails(marks.length, trace);
       } else {
-        hashes.push(await states.hash(db, { canonical: false }));
+        await keep(0);
         for (let j = 1; j <= count; j++) {
           const trace = await references.run(j, db);
           if (!trace.ok) throw prefixFails(j, trace);
-          hashes.push(await states.hash(db, { canonical: false }));
+          await keep(j);
         }
       }
+      client ??= await db.connect();
     } catch (error) {
+      await client?.end().catch(() => undefined);
       await states.drop(db);
       throw error;
     }
-    return new Walk(references, db, hashes);
+    return new Walk(references, db, marks, hashes, client);
   }
 
   /** Whether the database holds, row for row, the state the ups alone reach with migrations 1..j. */
   async proves(j: number): Promise<boolean> {
-    const expected = this.#fromReferences ? (await this.references.after(j)).hash : this.#hashes[j]!;
-    const found = await this.references.states.hash(this.db, { canonical: false });
+    const { states } = this.references;
+    if (!this.#fromReferences && (await states.markHolds(this.db, this.#marks[j]!, this.#client))) return true;
+    const expected = this.#fromReferences ? (await this.references.after(j)).hash : this.#hashes[j];
+    if (!expected) return false;
+    const found = await states.hash(this.db, { canonical: false });
     return found.raw === expected.raw && found.sequences === expected.sequences;
   }
 
   /** Goes on from the state migrations 1..j reach by ups alone, in place of what a step left. */
   async reset(j: number): Promise<void> {
     const { states } = this.references;
+    await this.endClient();
     await states.drop(this.db);
     this.db = await states.copy(await this.references.after(j));
     this.#fromReferences = true;
   }
 
-  close(): Promise<void> {
-    return this.references.states.drop(this.db);
+  async close(): Promise<void> {
+    await this.endClient();
+    await this.references.states.drop(this.db);
+  }
+
+  /** Only marks of the first database are read on it: after a reset the reference's digests stand. */
+  private async endClient(): Promise<void> {
+    const client = this.#client;
+    this.#client = undefined;
+    await client?.end().catch(() => undefined);
   }
 }

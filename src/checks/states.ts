@@ -6,6 +6,7 @@ import type { DownStepOptions, DownTrace, Plan, RunOptions, RunnerModel, Trace, 
 import { trackerOf } from '../runners/tracker.js';
 import { takeSnapshot } from '../snapshot/snapshot.js';
 import { stateHash, type StateHash } from '../snapshot/hash.js';
+import { markHolds, markState, type MarkOptions, type StateMark } from '../snapshot/mark.js';
 import type { Snapshot } from '../snapshot/types.js';
 import type pg from 'pg';
 import { exhaustedByStatement } from '../postgres/exhausted.js';
@@ -206,10 +207,33 @@ export class States {
     return this.#cluster.read(db, () => this.readHash(db, options));
   }
 
-  private async readHash(db: DatabaseHandle, options: { canonical?: boolean; reference?: StateHash }): Promise<StateHash> {
+  private readHash(db: DatabaseHandle, options: { canonical?: boolean; reference?: StateHash }): Promise<StateHash> {
+    return this.withClient(db, (client) => stateHash(client, { ...this.markOptions(), ...options }));
+  }
+
+  /**
+   * The row versions `db` holds now (src/snapshot/mark.ts): proves a later state the same, cheaply,
+   * when it is. `client`: a connection to `db` the caller keeps (a new backend's catalog caches are
+   * cold, and a mark's cost is mostly planning).
+   */
+  mark(db: DatabaseHandle, client?: pg.Client): Promise<StateMark> {
+    return this.#cluster.read(db, () => this.withClient(db, (c) => markState(c, this.markOptions()), client));
+  }
+
+  /** Whether `db` (the marked database, or a copy of it) holds exactly the state `mark` was read from. */
+  markHolds(db: DatabaseHandle, mark: StateMark, client?: pg.Client): Promise<boolean> {
+    return this.#cluster.read(db, () => this.withClient(db, (c) => markHolds(c, mark, this.markOptions()), client));
+  }
+
+  private markOptions(): MarkOptions {
+    return { trackers: this.trackers, volatile: this.tracker?.volatile ?? [] };
+  }
+
+  private async withClient<T>(db: DatabaseHandle, work: (client: pg.Client) => Promise<T>, kept?: pg.Client): Promise<T> {
+    if (kept) return work(kept);
     const client = await db.connect();
     try {
-      return await stateHash(client, { trackers: this.trackers, volatile: this.tracker?.volatile ?? [], ...options });
+      return await work(client);
     } finally {
       await client.end();
     }

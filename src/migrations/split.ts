@@ -134,7 +134,7 @@ function statementDetail(node: Node): StatementDetail | undefined {
     const relation = relationOf(node.InsertStmt.relation);
     return { onConflict: node.InsertStmt.onConflictClause !== undefined, ...(relation ? { relation } : {}) };
   }
-  for (const key of ['UpdateStmt', 'DeleteStmt', 'CreateStmt'] as const) {
+  for (const key of ['UpdateStmt', 'DeleteStmt', 'CreateStmt', 'IndexStmt'] as const) {
     if (key in node) {
       const relation = relationOf((node as Record<string, { relation?: RangeVar }>)[key]!.relation);
       return relation ? { relation } : undefined;

@@ -30,7 +30,7 @@ export interface StatementDetail {
   transaction?: string;
   /** For AlterTableStmt: the sub-command kinds (AT_AddConstraint, …). */
   alterTableCommands?: string[];
-  /** The table a DML or DDL statement targets (INSERT INTO, UPDATE, DELETE, ALTER TABLE, CREATE TABLE). */
+  /** The table a DML or DDL statement targets (INSERT INTO, UPDATE, DELETE, ALTER TABLE, CREATE TABLE, CREATE INDEX). */
   relation?: { schema?: string; name: string };
   /** For InsertStmt: whether it has an ON CONFLICT clause. */
   onConflict?: boolean;

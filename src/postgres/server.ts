@@ -113,6 +113,7 @@ export class ServerSession implements Server {
       try {
         await client.query('ROLLBACK');
         await client.query('DISCARD ALL');
+        forgetPrepared(client);
       } catch {
         return close().catch(() => undefined);
       }
@@ -291,4 +292,14 @@ export class ServerSession implements Server {
       this.#untrack();
     }
   }
+}
+
+/**
+ * DISCARD ALL deallocates the session's prepared statements; node-pg remembers which names it
+ * parsed on a connection, and would otherwise send a named statement without parsing it again.
+ */
+function forgetPrepared(client: pg.Client): void {
+  const connection = (client as unknown as { connection?: { parsedStatements?: Record<string, string>; submittedNamedStatements?: Record<string, string> } }).connection;
+  if (connection?.parsedStatements) connection.parsedStatements = {};
+  if (connection?.submittedNamedStatements) connection.submittedNamedStatements = {};
 }

@@ -161,14 +161,39 @@ function digestOf(text: string): string {
   return `coalesce(pg_catalog.count(*)::text || ':' || pg_catalog.sum(pg_catalog.hashtextextended(${text}, 0))::text, pg_catalog.md5(''))`;
 }
 
-function rawCatalogSql(version: CatalogVersion): string {
+/**
+ * The rows of the database-local catalogs the raw digest reads, each as `pg_catalog.<name> r
+ * WHERE …` (the same rows a state mark counts, src/snapshot/mark.ts).
+ */
+export function rawCatalogRows(version: CatalogVersion): { name: string; from: string; all: string }[] {
   const own = (key: string): string => `r.${key} >= '${FIRST_NORMAL_OID}'::pg_catalog.oid`;
+  return [...RAW_CATALOGS, ...version.rawCatalogs].map(([name, key]) => {
+    const rows = RAW_ROWS[name];
+    const mine = INITDB_ROWS[name] === undefined ? own(key) : `(${own(key)} OR ${INITDB_ROWS[name]})`;
+    // `all`: the database's own rows, also those RAW_ROWS leaves out (a superset, cheaper to find).
+    return { name, from: `pg_catalog.${name} r WHERE ${mine}${rows?.where ? ` AND ${rows.where}` : ''}`, all: `pg_catalog.${name} r WHERE ${mine}` };
+  });
+}
+
+/**
+ * The shared catalogs' rows behind SHARED_CATALOGS, as base tables (a view has no row versions):
+ * this database's settings and the roles made after initdb with their memberships.
+ */
+export const SHARED_CATALOG_ROWS: { name: string; from: string }[] = [
+  { name: 'pg_db_role_setting', from: `pg_catalog.pg_db_role_setting r WHERE r.setdatabase = ${currentDatabase} OR (r.setdatabase = 0 AND r.setrole >= '${FIRST_NORMAL_OID}'::pg_catalog.oid)` },
+  { name: 'pg_authid', from: `pg_catalog.pg_authid r WHERE r.oid >= '${FIRST_NORMAL_OID}'::pg_catalog.oid` },
+  { name: 'pg_auth_members', from: `pg_catalog.pg_auth_members r WHERE r.member >= '${FIRST_NORMAL_OID}'::pg_catalog.oid` },
+];
+
+/** The raw digest of `from`'s rows of catalog `name`, as the raw digest reads them (a scalar subquery). */
+export function rawRowsDigest(name: string, from: string): string {
+  return unordered(RAW_ROWS[name]?.text ?? 'r::text', from);
+}
+
+function rawCatalogSql(version: CatalogVersion): string {
   const parts = [
-    ...[...RAW_CATALOGS, ...version.rawCatalogs].map(([name, key], i) => {
-      const rows = RAW_ROWS[name];
-      const mine = INITDB_ROWS[name] === undefined ? own(key) : `(${own(key)} OR ${INITDB_ROWS[name]})`;
-      const from = `pg_catalog.${name} r WHERE ${mine}${rows?.where ? ` AND ${rows.where}` : ''}`;
-      return `SELECT ${i} AS n, ${literal(name)}::text AS c, ${unordered(rows?.text ?? 'r::text', from)} AS d`;
+    ...rawCatalogRows(version).map(({ name, from }, i) => {
+      return `SELECT ${i} AS n, ${literal(name)}::text AS c, ${rawRowsDigest(name, from)} AS d`;
     }),
     ...SHARED_CATALOGS.map((sql, i) => `SELECT ${1000 + i} AS n, NULL::text AS c, ${unordered('x.t', `(${sql}) x`)} AS d`),
   ];
@@ -181,14 +206,34 @@ function rawCatalogSql(version: CatalogVersion): string {
 FROM (${parts.join('\nUNION ALL\n')}) y`;
 }
 
-function literal(value: string): string {
+export function literal(value: string): string {
   return `'${value.replaceAll("'", "''")}'`;
 }
 
-function textArray(values: string[]): string {
+export function textArray(values: string[]): string {
   return `${literal(`{${values.map((v) => `"${v.replaceAll('\\', '\\\\').replaceAll('"', '\\"')}"`).join(',')}}`)}::text[]`;
 }
 
+
+/** The digest of one tracker table's rows without their volatile columns (`volatile`: a text[] literal). */
+export function trackerDigestSql(table: { schema: string; name: string }, volatile: string): string {
+  return `SELECT 't' AS part, ${literal(`${table.schema}.${table.name}`)} AS name, ${digestOf(`(pg_catalog.to_jsonb(r.*) - ${volatile})::text`)} AS h
+  FROM ${quoteIdent(table.schema)}.${quoteIdent(table.name)} r`;
+}
+
+/**
+ * The trackers' part of a state from their tables' digests. A tracker table without rows records
+ * what no tracker table does: nothing applied (a snapshot's trackers compare the same way). So the
+ * state after the first migration's down has the tracker hash of the empty database.
+ */
+export function trackerHashOf(rows: { name: string; h: string }[]): string {
+  const sorted = [...rows].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  return md5(...sorted.filter((r) => r.h !== EMPTY_DIGEST).map((r) => `${r.name}=${r.h}`));
+}
+
+export function trackerNames(trackers: string[]): string[] {
+  return trackers.map((t) => (t.includes('.') ? t : `public.${t}`));
+}
 
 function md5(...parts: string[]): string {
   return createHash('md5').update(parts.join('|')).digest('hex');
@@ -197,7 +242,7 @@ function md5(...parts: string[]): string {
 const byPath = 'ORDER BY q.path COLLATE "C"';
 
 /** Every sequence's position, tracker-owned ones too: `last_value` is null until the first nextval. */
-const SEQUENCES_SQL = `SELECT pg_catalog.md5(coalesce(pg_catalog.string_agg(
+export const SEQUENCES_SQL = `SELECT pg_catalog.md5(coalesce(pg_catalog.string_agg(
     s.schemaname || '.' || s.sequencename || '=' || coalesce(s.last_value::text, '-'), ','
     ORDER BY s.schemaname COLLATE "C", s.sequencename COLLATE "C"), '')) AS h
 FROM pg_catalog.pg_sequences s`;
@@ -222,7 +267,7 @@ export async function stateHash(
   } = {},
 ): Promise<StateHash> {
   const canonical = options.canonical ?? true;
-  const trackers = textArray((options.trackers ?? []).map((t) => (t.includes('.') ? t : `public.${t}`)));
+  const trackers = textArray(trackerNames(options.trackers ?? []));
   const begun = (await client.query(
     `BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; SELECT pg_catalog.set_config('search_path', '', true);
 ${NO_PARALLEL};
@@ -267,10 +312,7 @@ FROM (${query.sql.replaceAll('$1::text[]', trackers)}) q`,
           (t) => `SELECT 'd' AS part, ${literal(`${t.schema}.${t.name}`)} AS name, ${digestOf('pg_catalog.to_jsonb(r.*)::text')} AS h
   FROM ${t.relkind === 'p' ? '' : 'ONLY '}${quoteIdent(t.schema)}.${quoteIdent(t.name)} r`,
         ),
-      ...trackerTables.rows.map(
-        (t) => `SELECT 't' AS part, ${literal(`${t.schema}.${t.name}`)} AS name, ${digestOf(`(pg_catalog.to_jsonb(r.*) - ${volatile})::text`)} AS h
-  FROM ${quoteIdent(t.schema)}.${quoteIdent(t.name)} r`,
-      ),
+      ...trackerTables.rows.map((t) => trackerDigestSql(t, volatile)),
     ];
     const canonicalSql = `SELECT pg_catalog.md5(pg_catalog.string_agg(k || ':' || h, ',' ORDER BY k)) AS h FROM (${catalog}) x`;
     // With a reference, the canonical part waits for the raw digest's verdict.
@@ -289,10 +331,7 @@ FROM (${query.sql.replaceAll('$1::text[]', trackers)}) q`,
       const rows = [...(dataResult?.rows ?? []), ...empty];
       rows.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
       data = md5(...rows.filter((r) => r.part === 'd').map((r) => `${r.name}=${r.h}`));
-      // A tracker table without rows records what no tracker table does: nothing applied (a
-      // snapshot's trackers compare the same way). So the state after the first migration's down
-      // has the tracker hash of the empty database.
-      trackerHash = md5(...rows.filter((r) => r.part === 't' && r.h !== EMPTY_DIGEST).map((r) => `${r.name}=${r.h}`));
+      trackerHash = trackerHashOf(rows.filter((r) => r.part === 't'));
     }
     const raw = md5(rawHash.rows[0]!.h, data, trackerHash);
     let schema = hashes.rows[0]!.h;

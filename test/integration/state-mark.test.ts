@@ -1,0 +1,96 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type pg from 'pg';
+import { startEmbedded } from '../../src/postgres/embedded.js';
+import type { Server } from '../../src/postgres/types.js';
+import { markHolds, markState } from '../../src/snapshot/mark.js';
+
+// A state mark (src/snapshot/mark.ts) proves a later state the marked one when it holds the same
+// row versions: what check `down` relies on for a down that undoes its up exactly. Where it must
+// not hold, the catalogue suite checks every kind of change (snapshot-catalogue-suite.ts).
+
+let server: Server;
+beforeAll(async () => {
+  server = await startEmbedded({ major: 17 });
+});
+afterAll(async () => {
+  await server?.stop();
+});
+
+const trackers = { trackers: ['public.schema_migrations'], volatile: [] };
+
+async function withDatabase(body: (client: pg.Client) => Promise<void>): Promise<void> {
+  const db = await server.createDatabase();
+  const client = await db.connect();
+  try {
+    await client.query(`CREATE TABLE items (id int PRIMARY KEY, name text NOT NULL);
+INSERT INTO items SELECT g, 'item ' || g FROM generate_series(1, 20) g;
+CREATE TABLE schema_migrations (version bigint NOT NULL, dirty boolean NOT NULL);
+INSERT INTO schema_migrations VALUES (1, false);`);
+    await body(client);
+  } finally {
+    await client.end();
+    await server.dropDatabase(db.name);
+  }
+}
+
+/** Whether the mark read before `change` (and `undo`) holds after them. */
+async function holdsAfter(client: pg.Client, change: string, undo = ''): Promise<boolean> {
+  const mark = await markState(client, trackers);
+  await client.query(change);
+  if (undo) await client.query(undo);
+  return markHolds(client, mark, trackers);
+}
+
+describe('a state mark', () => {
+  it('holds after what was made since is removed again', async () => {
+    await withDatabase(async (client) => {
+      expect(await holdsAfter(client, 'SELECT 1')).toBe(true);
+      expect(await holdsAfter(client, "CREATE TABLE extra (id int PRIMARY KEY, body text); INSERT INTO extra VALUES (1, repeat('x', 9000))", 'DROP TABLE extra')).toBe(true);
+      expect(await holdsAfter(client, "INSERT INTO items VALUES (100, 'new')", 'DELETE FROM items WHERE id = 100')).toBe(true);
+      expect(await holdsAfter(client, "BEGIN; INSERT INTO items VALUES (101, 'x'); ROLLBACK")).toBe(true);
+    });
+  });
+
+  it('holds where it compares contents: a column added and dropped, a tracker rewritten alike', async () => {
+    await withDatabase(async (client) => {
+      expect(await holdsAfter(client, 'ALTER TABLE items ADD COLUMN note text; CREATE INDEX items_note ON items (note)', 'DROP INDEX items_note; ALTER TABLE items DROP COLUMN note')).toBe(true);
+      expect(await holdsAfter(client, 'TRUNCATE schema_migrations; INSERT INTO schema_migrations VALUES (1, false)')).toBe(true);
+    });
+  });
+
+  it('does not hold after a change, even one back to the same values', async () => {
+    await withDatabase(async (client) => {
+      expect(await holdsAfter(client, "UPDATE items SET name = name WHERE id = 1")).toBe(false);
+    });
+    await withDatabase(async (client) => {
+      expect(await holdsAfter(client, 'DELETE FROM items WHERE id = 1')).toBe(false);
+    });
+    await withDatabase(async (client) => {
+      expect(await holdsAfter(client, 'UPDATE schema_migrations SET dirty = true')).toBe(false);
+    });
+    await withDatabase(async (client) => {
+      expect(await holdsAfter(client, 'CREATE SEQUENCE s; SELECT nextval(\'s\')', 'DROP SEQUENCE s')).toBe(true);
+      await client.query('CREATE SEQUENCE t');
+      expect(await holdsAfter(client, "SELECT nextval('t')")).toBe(false);
+    });
+  });
+
+  it('holds on a copy of the marked database', async () => {
+    const db = await server.createDatabase();
+    let client = await db.connect();
+    await client.query(`CREATE TABLE items (id int PRIMARY KEY); INSERT INTO items SELECT generate_series(1, 5)`);
+    const mark = await markState(client);
+    await client.end();
+    const copy = await server.createDatabase({ template: db.name });
+    client = await copy.connect();
+    try {
+      expect(await markHolds(client, mark)).toBe(true);
+      await client.query('INSERT INTO items VALUES (6)');
+      expect(await markHolds(client, mark)).toBe(false);
+    } finally {
+      await client.end();
+      await server.dropDatabase(copy.name);
+      await server.dropDatabase(db.name);
+    }
+  });
+});
