@@ -28,41 +28,91 @@ export const down: Check = {
       return { status: 'skip', cases: 0, findings: [], reason: `${model.name} has no down migrations: nothing to undo` };
     }
     const references = new Prefixes(states, model, context.set, states.settings.runnerOptions);
-    const findings: Finding[] = [];
     const reproduce = context.reproduce('down');
     const migrations = context.set.migrations;
-    let cases = 0;
-    let walk: Walk | undefined;
+    // The steps are cut into ranges walked at once, each on a database of its own brought up to
+    // its range's top; the findings are gathered by step, so neither they nor their order depend
+    // on how many walks there were.
+    const ranges = walkRanges(migrations.length, Math.ceil((await states.jobs()) / 2));
+    const byStep: Finding[][] = [];
+    let done = 0;
+    const walks: Walk[] = [];
     try {
-      walk = await Walk.up(references, migrations.length).catch(async (error: unknown) => {
+      const opened = await Promise.allSettled(ranges.map(([low, high]) => Walk.up(references, high, low)));
+      for (const outcome of opened) if (outcome.status === 'fulfilled') walks.push(outcome.value);
+      const failed = opened.find((outcome) => outcome.status === 'rejected');
+      if (failed) {
         // A set that does not apply cannot be stepped down: the fresh run says where (runChecks
         // reports the check as unable to run). The walk up is that run, one file at a time.
         await appliedSet(context);
-        throw error;
-      });
-      for (let k = migrations.length; k >= 1; k--) {
-        const migration = migrations[k - 1]!;
-        cases++;
-        const invalid = migration.down?.invalid;
-        if (invalid) {
-          // The server would refuse the section's text as the parser does (42601): the step fails.
-          findings.push(invalidFinding(migration, invalid, reproduce));
-          await walk.reset(k - 1);
-          continue;
-        }
-        const step = await states.stepDown(walk.db);
-        const own = await judgeStep(context, references, walk, k, migration, step, reproduce);
-        findings.push(...own.findings);
-        if (own.reset) await walk.reset(k - 1);
-        context.progress?.(migrations.length - k + 1, migrations.length);
+        throw failed.reason;
       }
+      await Promise.all(
+        walks.map(async (walk, i) => {
+          const [low, high] = ranges[i]!;
+          for (let k = high; k > low; k--) {
+            const migration = migrations[k - 1]!;
+            const invalid = migration.down?.invalid;
+            if (invalid) {
+              // The server would refuse the section's text as the parser does (42601): the step fails.
+              byStep[k] = [invalidFinding(migration, invalid, reproduce)];
+              await walk.reset(k - 1);
+            } else {
+              const step = await states.stepDown(walk.db);
+              const own = await judgeStep(context, references, walk, k, migration, step, reproduce);
+              byStep[k] = own.findings;
+              if (own.reset) await walk.reset(k - 1);
+            }
+            context.progress?.(++done, migrations.length);
+          }
+        }),
+      );
     } finally {
-      await walk?.close();
+      for (const walk of walks) await walk.close();
       await references.close();
     }
-    return { status: findings.length > 0 ? 'fail' : 'pass', cases, findings };
+    const findings: Finding[] = [];
+    for (let k = migrations.length; k >= 1; k--) findings.push(...(byStep[k] ?? []));
+    return { status: findings.length > 0 ? 'fail' : 'pass', cases: migrations.length, findings };
   },
 };
+
+/**
+ * The ranges (low, high] of steps `walks` walks take, newest first, so that they end together: a
+ * walk first runs the ups up to its top (about a third of what a step costs: a mark, the down,
+ * the proof), then its own steps. Only ranges with a step are returned.
+ */
+export function walkRanges(steps: number, walks: number): [number, number][] {
+  const count = Math.max(1, Math.min(walks, steps));
+  const up = 1;
+  const step = 3;
+  // With each walk taking time T: its top b_i satisfies up·b_i + step·(b_i − b_{i−1}) = T.
+  const tops = (time: number): number[] => {
+    const result: number[] = [];
+    let previous = 0;
+    for (let i = 0; i < count; i++) {
+      previous = (time + step * previous) / (up + step);
+      result.push(previous);
+    }
+    return result;
+  };
+  let low = 0;
+  let high = (up + step) * steps;
+  for (let i = 0; i < 50; i++) {
+    const mid = (low + high) / 2;
+    if (tops(mid)[count - 1]! < steps) low = mid;
+    else high = mid;
+  }
+  const bounds = tops(high).map((b) => Math.min(steps, Math.round(b)));
+  bounds[count - 1] = steps;
+  const ranges: [number, number][] = [];
+  let previous = 0;
+  for (const bound of bounds) {
+    if (bound > previous) ranges.push([previous, bound]);
+    previous = Math.max(previous, bound);
+  }
+  return ranges;
+}
 
 /** The findings of one step down, and whether the database it left must be replaced by the reference. */
 async function judgeStep(
@@ -201,7 +251,8 @@ class Walk {
     this.#client = client;
   }
 
-  static async up(references: Prefixes, count: number): Promise<Walk> {
+  /** Brings a database up to migration `count`, marking the states after `from` migrations and on. */
+  static async up(references: Prefixes, count: number, from = 0): Promise<Walk> {
     const { states } = references;
     const db = await states.server.createDatabase();
     let client: pg.Client | undefined;
@@ -210,7 +261,7 @@ class Walk {
     const migrations = references.set.migrations;
     // The state after j migrations, before the next one's up: what the down of migration j+1 must leave.
     const keep = async (j: number): Promise<void> => {
-      if (j >= count) return;
+      if (j < from || j >= count) return;
       client ??= await db.connect();
       marks[j] = await states.mark(db, client);
       if (keepsRawBefore(migrations[j]!.up)) hashes[j] = await states.hash(db, { canonical: false });

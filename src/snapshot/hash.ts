@@ -215,10 +215,9 @@ export function textArray(values: string[]): string {
 }
 
 
-/** The digest of one tracker table's rows without their volatile columns (`volatile`: a text[] literal). */
-export function trackerDigestSql(table: { schema: string; name: string }, volatile: string): string {
-  return `SELECT 't' AS part, ${literal(`${table.schema}.${table.name}`)} AS name, ${digestOf(`(pg_catalog.to_jsonb(r.*) - ${volatile})::text`)} AS h
-  FROM ${quoteIdent(table.schema)}.${quoteIdent(table.name)} r`;
+/** The digest of one tracker table's rows without their volatile columns (`volatile`: a text[] literal), a scalar subquery. */
+export function trackerRowsDigest(table: { schema: string; name: string }, volatile: string): string {
+  return unordered(`(pg_catalog.to_jsonb(r.*) - ${volatile})::text`, `${quoteIdent(table.schema)}.${quoteIdent(table.name)} r`);
 }
 
 /**
@@ -312,7 +311,7 @@ FROM (${query.sql.replaceAll('$1::text[]', trackers)}) q`,
           (t) => `SELECT 'd' AS part, ${literal(`${t.schema}.${t.name}`)} AS name, ${digestOf('pg_catalog.to_jsonb(r.*)::text')} AS h
   FROM ${t.relkind === 'p' ? '' : 'ONLY '}${quoteIdent(t.schema)}.${quoteIdent(t.name)} r`,
         ),
-      ...trackerTables.rows.map((t) => trackerDigestSql(t, volatile)),
+      ...trackerTables.rows.map((t) => `SELECT 't' AS part, ${literal(`${t.schema}.${t.name}`)} AS name, ${trackerRowsDigest(t, volatile)} AS h`),
     ];
     const canonicalSql = `SELECT pg_catalog.md5(pg_catalog.string_agg(k || ':' || h, ',' ORDER BY k)) AS h FROM (${catalog}) x`;
     // With a reference, the canonical part waits for the raw digest's verdict.

@@ -3,7 +3,7 @@ import type pg from 'pg';
 import { userRelation } from './catalog/sql.js';
 import { catalogVersion } from './catalog/versions.js';
 import { NO_PARALLEL, quoteIdent } from './data.js';
-import { literal, rawCatalogRows, rawRowsDigest, SEQUENCES_SQL, SHARED_CATALOG_ROWS, textArray, trackerDigestSql, trackerHashOf, trackerNames } from './hash.js';
+import { literal, rawCatalogRows, rawRowsDigest, SEQUENCES_SQL, SHARED_CATALOG_ROWS, textArray, trackerRowsDigest, trackerHashOf, trackerNames } from './hash.js';
 
 /**
  * A state as row versions, not contents: the server's snapshot when it was read, and how many
@@ -61,7 +61,7 @@ interface Counted {
   k: string;
   c: string;
   /** Rows whose version the mark's snapshot did not see. */
-  n?: string;
+  n: string;
 }
 
 /** Reads the mark of the state `client`'s database holds now. */
@@ -86,64 +86,80 @@ function sameCounts(now: Record<string, string>, marked: Record<string, string>)
 }
 
 /**
- * One repeatable-read transaction: the relations and the snapshot, then every count in one query.
- * With `since` (a marked snapshot), a relation holding a row version that snapshot did not see
- * counts `unseen`. A row's xmin is 32 bits; its full transaction id is the one below the current
- * snapshot's xmax with those low bits (every row of a state read here was written less than 2^32
- * transactions ago).
+ * One repeatable-read transaction: the snapshot, the relations, then their counts. A relation
+ * holding a row version that `since` (a marked snapshot; for a new mark, its own) did not see
+ * counts `unseen`: a mark and a later check of it run the same statements, prepared once on a
+ * connection kept for them. A row's xmin is 32 bits; its full transaction id is the one below the
+ * current snapshot's xmax with those low bits (every row of a state read here was written less
+ * than 2^32 transactions ago).
  */
 async function read(client: pg.Client, options: MarkOptions, since: string | undefined): Promise<StateMark> {
   const trackers = textArray(trackerNames(options.trackers ?? []));
-  try {
-    const results = (await client.query(
-      `BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY;
+  await client.query(`BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY;
 SELECT pg_catalog.set_config('search_path', '', true);
 SELECT pg_catalog.set_config('plan_cache_mode', 'force_generic_plan', true);
-${NO_PARALLEL};
-SELECT pg_catalog.current_setting('server_version_num') AS v, pg_catalog.pg_current_snapshot()::text AS s,
-  pg_catalog.pg_snapshot_xmax(pg_catalog.pg_current_snapshot())::text AS top;
-SELECT c.oid::text AS oid, n.nspname AS schema, c.relname AS name, (n.nspname || '.' || c.relname) = ANY (${trackers}) AS tracker,
+${NO_PARALLEL}`);
+  try {
+    const head = (
+      await prepared<{ v: string; s: string; top: string; h: string }>(
+        client,
+        `SELECT pg_catalog.current_setting('server_version_num') AS v, pg_catalog.pg_current_snapshot()::text AS s,
+  pg_catalog.pg_snapshot_xmax(pg_catalog.pg_current_snapshot())::text AS top, (${SEQUENCES_SQL}) AS h`,
+      )
+    ).rows[0]!;
+    const tables = (
+      await prepared<{ oid: string; schema: string; name: string; tracker: boolean; stored: boolean }>(
+        client,
+        `SELECT c.oid::text AS oid, n.nspname AS schema, c.relname AS name, (n.nspname || '.' || c.relname) = ANY (${trackers}) AS tracker,
   pg_catalog.pg_relation_size(c.oid) > 0 AS stored
 FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-WHERE c.relkind = 'r' AND ${userRelation('c', 'n')};
-${SEQUENCES_SQL}`,
-    )) as unknown as pg.QueryResult[];
-    const head = results[4]!.rows[0] as { v: string; s: string; top: string };
-    const tables = results[5]!.rows as { oid: string; schema: string; name: string; tracker: boolean; stored: boolean }[];
-    const sequences = (results[6]!.rows[0] as { h: string }).h;
+WHERE c.relkind = 'r' AND ${userRelation('c', 'n')}
+ORDER BY c.oid`,
+      )
+    ).rows;
     const catalogs: Relation[] = [
-      // The catalog rows the raw digest reads: not a dropped column's row, which stays.
-      ...rawCatalogRows(catalogVersion(Number(head.v))).map(({ name, from }) => ({ key: `c:${name}`, from, contents: BY_CONTENTS.has(name) })),
+      // The catalog rows the raw digest reads, by contents (not a dropped column's row, which
+      // stays); or counted among all the database's own rows of the catalog, a superset that needs
+      // no per-row test to find (the rows RAW_ROWS leaves out come and go with their objects).
+      ...rawCatalogRows(catalogVersion(Number(head.v))).map(({ name, from, all }) =>
+        BY_CONTENTS.has(name) ? { key: `c:${name}`, from, contents: true } : { key: `c:${name}`, from: all },
+      ),
       ...SHARED_CATALOG_ROWS.map(({ name, from }) => ({ key: `c:${name}`, from })),
     ];
     // A table without a page has no row: it counts 0 without a read. ONLY: a parent's own rows
-    // (its children are tables of their own here).
-    const stored: Relation[] = tables.filter((t) => !t.tracker && t.stored).map((t) => ({ key: `t:${t.oid}`, from: `ONLY ${quoteIdent(t.schema)}.${quoteIdent(t.name)} r` }));
-    // $1: the current snapshot's xmax, $2: the marked snapshot.
-    const unseen = since === undefined ? '' : `, pg_catalog.count(*) FILTER (WHERE NOT pg_catalog.pg_visible_in_snapshot(
-      ($1::pg_catalog.int8 - (($1::pg_catalog.int8 - r.xmin::text::pg_catalog.int8) % 4294967296 + 4294967296) % 4294967296)::text::pg_catalog.xid8, $2::pg_catalog.pg_snapshot)) AS n`;
-    const countsSql = (relations: Relation[]): string =>
-      relations
-        .map(({ key, from, contents }) =>
-          contents
-            ? `SELECT ${literal(key)} AS k, ${rawRowsDigest(key.slice(2), from)} AS c${since === undefined ? '' : ', 0::pg_catalog.int8 AS n'}`
-            : `SELECT ${literal(key)} AS k, pg_catalog.count(*)::text AS c${unseen} FROM ${from}`,
-        )
-        .join('\nUNION ALL\n');
-    const values = since === undefined ? [] : [head.top, since];
-    const countRows = [
-      ...(await prepared<Counted>(client, countsSql(catalogs), values)).rows,
-      ...(stored.length > 0 ? (await prepared<Counted>(client, countsSql(stored), values)).rows : []),
-    ];
-    const trackerTables = tables.filter((t) => t.tracker);
-    const last = (await client.query(
-      [...(trackerTables.length > 0 ? [trackerTables.map((t) => trackerDigestSql(t, textArray(options.volatile ?? []))).join('\nUNION ALL\n')] : []), 'COMMIT'].join(';\n'),
-    )) as unknown as pg.QueryResult | pg.QueryResult[];
-    const trackerRows = trackerTables.length > 0 ? ((last as pg.QueryResult[])[0]!.rows as { name: string; h: string }[]) : [];
-    const result: Record<string, string> = {};
-    for (const t of tables) if (!t.tracker && !t.stored) result[`t:${t.oid}`] = '0';
-    for (const row of countRows) result[row.k] = row.n !== undefined && Number(row.n) > 0 ? 'unseen' : row.c;
-    return { snapshot: head.s, counts: result, trackers: trackerHashOf(trackerRows), sequences };
+    // (its children are tables of their own here). The trackers by their rows' contents.
+    const volatile = textArray(options.volatile ?? []);
+    const stored = tables.filter((t) => !t.tracker && t.stored).map((t) => ({ key: `t:${t.oid}`, from: `ONLY ${quoteIdent(t.schema)}.${quoteIdent(t.name)} r` }));
+    const trackerRows = tables.filter((t) => t.tracker).map((t) => `SELECT ${literal(`k:${t.schema}.${t.name}`)} AS k, ${trackerRowsDigest(t, volatile)} AS c, 0::pg_catalog.int8 AS n`);
+    // A row is unseen when its xmin is at or after the snapshot's xmin ($1, as a 32-bit xid) and
+    // either at or after its xmax ($2) or, in between, not visible in it ($3; $4: the current
+    // snapshot's xmax, to make xmin a full transaction id). age() compares 32-bit xids across
+    // wraparound, and cheaply: the exact test runs only for rows between the two, which only
+    // other transactions running at the mark put there.
+    const unseen = `pg_catalog.count(*) FILTER (WHERE pg_catalog.age(r.xmin) <= pg_catalog.age($1::pg_catalog.xid)
+      AND (pg_catalog.age(r.xmin) <= pg_catalog.age($2::pg_catalog.xid) OR NOT pg_catalog.pg_visible_in_snapshot(
+        ($4::pg_catalog.int8 - (($4::pg_catalog.int8 - r.xmin::text::pg_catalog.int8) % 4294967296 + 4294967296) % 4294967296)::text::pg_catalog.xid8,
+        $3::pg_catalog.pg_snapshot)))`;
+    const count = ({ key, from, contents }: Relation): string =>
+      contents
+        ? `SELECT ${literal(key)} AS k, ${rawRowsDigest(key.slice(2), from)} AS c, 0::pg_catalog.int8 AS n`
+        : `SELECT ${literal(key)} AS k, pg_catalog.count(*)::text AS c, ${unseen} AS n FROM ${from}`;
+    const judged = since ?? head.s;
+    const [low, high] = judged.split(':').map((x) => String(BigInt(x) % 4294967296n));
+    const values = [low!, high!, judged, head.top];
+    const rows = [...(await prepared<Counted>(client, catalogs.map(count).join('\nUNION ALL\n'), values)).rows];
+    const rest = [...stored.map(count), ...trackerRows];
+    // (Only the tables' counts take the parameters.)
+    if (rest.length > 0) rows.push(...(await prepared<Counted>(client, rest.join('\nUNION ALL\n'), stored.length > 0 ? values : [])).rows);
+    await client.query('COMMIT');
+    const counts: Record<string, string> = {};
+    for (const t of tables) if (!t.tracker && !t.stored) counts[`t:${t.oid}`] = '0';
+    const trackerDigests: { name: string; h: string }[] = [];
+    for (const row of rows) {
+      if (row.k.startsWith('k:')) trackerDigests.push({ name: row.k.slice(2), h: row.c });
+      else counts[row.k] = Number(row.n) > 0 ? 'unseen' : row.c;
+    }
+    return { snapshot: since ?? head.s, counts, trackers: trackerHashOf(trackerDigests), sequences: head.h };
   } catch (error) {
     await client.query('ROLLBACK').catch(() => undefined);
     throw error;
@@ -154,7 +170,7 @@ ${SEQUENCES_SQL}`,
  * A query as a statement prepared on this connection, by its text: a walk reads the same catalogs'
  * counts at every state, and their parsing and planning were most of a mark's cost.
  */
-function prepared<R extends pg.QueryResultRow>(client: pg.Client, text: string, values: string[]): Promise<pg.QueryResult<R>> {
+function prepared<R extends pg.QueryResultRow>(client: pg.Client, text: string, values: string[] = []): Promise<pg.QueryResult<R>> {
   const name = `migtest_mark_${createHash('md5').update(text).digest('hex')}`;
   return client.query<R>({ name, text, values });
 }
