@@ -145,7 +145,8 @@ ORDER BY c.oid`,
         ? `SELECT ${literal(key)} AS k, ${rawRowsDigest(key.slice(2), from)} AS c, 0::pg_catalog.int8 AS n`
         : `SELECT ${literal(key)} AS k, pg_catalog.count(*)::text AS c, ${unseen} AS n FROM ${from}`;
     const judged = since ?? head.s;
-    const [low, high] = judged.split(':').map((x) => String(BigInt(x) % 4294967296n));
+    // `xmin:xmax:xip,…`
+    const [low, high] = judged.split(':').slice(0, 2).map((x) => String(BigInt(x) % 4294967296n));
     const values = [low!, high!, judged, head.top];
     const rows = [...(await prepared<Counted>(client, catalogs.map(count).join('\nUNION ALL\n'), values)).rows];
     const rest = [...stored.map(count), ...trackerRows];

@@ -75,6 +75,33 @@ describe('a state mark', () => {
     });
   });
 
+  it('judges rows by the marked snapshot while other transactions run', async () => {
+    await withDatabase(async (client) => {
+      const db = { other: await server.createDatabase() };
+      const elsewhere = await db.other.connect();
+      const here = new (client.constructor as typeof pg.Client)({ ...(client as unknown as { connectionParameters: pg.ClientConfig }).connectionParameters });
+      await here.connect();
+      try {
+        // A transaction with an xid runs in another database at the mark: the snapshot lists it.
+        await elsewhere.query('BEGIN; SELECT pg_current_xact_id()');
+        // One in this database too, whose row commits only after the mark.
+        await here.query("BEGIN; INSERT INTO items VALUES (200, 'late')");
+        // A later transaction that ends: the snapshot's xmax passes the two, which it lists as running.
+        await client.query('SELECT pg_current_xact_id()');
+        const mark = await markState(client, trackers);
+        expect(mark.snapshot).toMatch(/^\d+:\d+:\d+(,\d+)+$/);
+        expect(await markHolds(client, mark, trackers)).toBe(true);
+        await here.query('COMMIT');
+        expect(await markHolds(client, mark, trackers)).toBe(false);
+        await elsewhere.query('COMMIT');
+      } finally {
+        await here.end();
+        await elsewhere.end();
+        await server.dropDatabase(db.other.name);
+      }
+    });
+  });
+
   it('holds on a copy of the marked database', async () => {
     const db = await server.createDatabase();
     let client = await db.connect();
