@@ -49,7 +49,7 @@ export type Comparison =
 /**
  * What a comparison reads of a run's states: a model's (States) or a real tool's (src/checks/tool/states.ts).
  */
-export type ComparedStates = Pick<States, 'hashAgainst' | 'relaxedReference' | 'snapshotOf' | 'snapshot' | 'readCopy' | 'trackers'> & {
+export type ComparedStates = Pick<States, 'hashAgainst' | 'canonical' | 'relaxedReference' | 'snapshotOf' | 'snapshot' | 'readCopy' | 'trackers'> & {
   settings: { relaxed?: boolean };
 };
 
@@ -61,9 +61,13 @@ export type ComparedStates = Pick<States, 'hashAgainst' | 'relaxedReference' | '
  */
 export async function compareStates(states: ComparedStates, db: DatabaseHandle, reference: State, options: CompareOptions): Promise<Comparison> {
   const hash = await states.hashAgainst(db, reference);
-  const schemaDiffers = hash.schema !== reference.hash.schema;
+  // Equal raw digests but for the trackers: the same schema and data, row for row.
+  const sameRows = hash.rawState === reference.hash.rawState;
+  // A reference hashed raw only that this state does not equal row for row: its canonical hashes now.
+  if (!sameRows && reference.hash.rawOnly) await states.canonical(reference);
+  const schemaDiffers = !sameRows && hash.schema !== reference.hash.schema;
   const trackersDiffer = options.trackers && hash.trackers !== reference.hash.trackers;
-  const dataDiffers = hash.data !== reference.hash.data;
+  const dataDiffers = !sameRows && hash.data !== reference.hash.data;
   if (!schemaDiffers && !trackersDiffer && !dataDiffers) return { equal: true, hash };
 
   const relaxed = options.relaxed && states.settings.relaxed !== false;

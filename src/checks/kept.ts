@@ -16,8 +16,8 @@ export interface Built {
 /** What keeping needs of the states it keeps for (src/checks/states.ts). */
 export interface KeptHost<State extends { db: DatabaseHandle }> {
   server: Server;
-  /** The state of a database just built: its hashes, its lineage. `previous`: what it was before it was given back. */
-  make(built: Built, previous?: State): Promise<State>;
+  /** The state of a database just built under `key`: its hashes, its lineage. `previous`: what it was before it was given back. */
+  make(built: Built, key: string, previous?: State): Promise<State>;
   /** Drops a database in the background (with what runs made outside it). */
   release(db: DatabaseHandle): void;
 }
@@ -68,7 +68,7 @@ export class KeptTemplates<State extends { db: DatabaseHandle }> {
     this.#entries.set(key, entry);
     entry.state = (async () => {
       try {
-        const state = await this.host.make(await build());
+        const state = await this.host.make(await build(), key);
         this.#byState.set(state, entry);
         await this.#kept(entry, state.db);
         this.stats.built++;
@@ -155,7 +155,7 @@ export class KeptTemplates<State extends { db: DatabaseHandle }> {
   #rebuild(entry: Entry<State>, state: State): Promise<void> {
     entry.rebuilding ??= (async () => {
       try {
-        const rebuilt = await this.host.make(await entry.build(), state);
+        const rebuilt = await this.host.make(await entry.build(), entry.key, state);
         Object.assign(state, rebuilt);
         this.stats.rebuilt++;
         await this.#kept(entry, rebuilt.db);

@@ -85,7 +85,7 @@ export class States {
       changes.some((c) => c.object === 'role'),
     );
     this.kept = new KeptTemplates(
-      { server, make: (built, previous) => this.keep(built, previous), release: (db) => this.dropNow(db) },
+      { server, make: (built, key, previous) => this.keep(built, key, previous), release: (db) => this.dropNow(db) },
       settings.memory ?? defaultMemory(freeBytes(server.storage)),
     );
   }
@@ -240,6 +240,29 @@ export class States {
   }
 
   /**
+   * Gives a kept state hashed raw only its canonical hashes, read on a copy once (a template must
+   * have no connection while cases are copied from it).
+   */
+  canonical(state: State): Promise<void> {
+    const hash = state.hash;
+    if (!hash.rawOnly) return Promise.resolve();
+    let reading = this.#canonical.get(hash);
+    if (!reading) {
+      reading = this.readCopy(state, (client) => stateHash(client, this.markOptions())).then((full) => {
+        // Read on a copy of the database the state has now (built again, it may be another one
+        // than when asked): canonical hashes hold for any database of the same state, and equal
+        // raw digests still prove equal states.
+        state.hash = full;
+      });
+      this.#canonical.set(hash, reading);
+    }
+    return reading;
+  }
+
+  /** By the raw-only hashes being completed: a state built again gets new ones. */
+  readonly #canonical = new WeakMap<StateHash, Promise<void>>();
+
+  /**
    * The hashes of `db` when it is expected to equal `reference`: when its raw digest matches,
    * the reference's canonical hashes are its own; otherwise they are computed.
    */
@@ -260,9 +283,15 @@ export class States {
     return { ...snapshot, trackers };
   }
 
-  /** `previous`: what a state built again was before it was given back (its hashes: likely its own again). */
-  private async keep({ db, trace }: Built, previous?: State): Promise<State> {
-    const state: State = { db, trace, hash: await this.hash(db, previous ? { reference: previous.hash } : {}) };
+  /**
+   * `previous`: what a state built again was before it was given back (its hashes: likely its own
+   * again). The state before a block is hashed raw only: cases compare their copies of it, which
+   * keep its OIDs, so the raw digest decides; the canonical hashes, which cost most on a wide
+   * schema, are read the first time a comparison needs them (`canonical`).
+   */
+  private async keep({ db, trace }: Built, key = '', previous?: State): Promise<State> {
+    const canonical = !key.startsWith('before:');
+    const state: State = { db, trace, hash: await this.hash(db, previous ? { reference: previous.hash, canonical } : { canonical }) };
     const cluster = this.#cluster.stateOf(db);
     if (cluster) state.cluster = cluster;
     return state;

@@ -35,6 +35,19 @@ export interface StateHash {
    * rolled-back block left as it was: the common case of a fault.
    */
   raw: string;
+  /** The raw digest without the trackers: equal, the schema and the data are equal. */
+  rawState: string;
+  /**
+   * Read without the canonical part (`canonical: false`): `schema`, `all` and `schemaData` are
+   * empty and mean nothing, and `key` is made from `raw`, which only equal states share within a
+   * database's lineage.
+   */
+  rawOnly?: true;
+}
+
+/** What a cache of verdicts is keyed by: the canonical hashes, or for a state hashed raw only its raw digest. */
+function keyOf(hash: { all: string; raw: string; rawOnly?: true }, sequences: string): string {
+  return hash.rawOnly ? md5('raw', hash.raw, sequences) : md5(hash.all, sequences);
 }
 
 /**
@@ -333,16 +346,27 @@ FROM (${query.sql.replaceAll('$1::text[]', trackers)}) q`,
       trackerHash = trackerHashOf(rows.filter((r) => r.part === 't'));
     }
     const raw = md5(rawHash.rows[0]!.h, data, trackerHash);
+    const rawState = md5(rawHash.rows[0]!.h, data);
     let schema = hashes.rows[0]!.h;
     if (options.reference) {
-      if (raw === options.reference.raw) {
+      const reference = options.reference;
+      if (raw === reference.raw) {
         await client.query('COMMIT');
         // The raw digest leaves sequences out: a rolled-back block still consumed their values.
-        return { ...options.reference, sequences, key: md5(options.reference.all, sequences) };
+        return { ...reference, sequences, key: keyOf(reference, sequences) };
+      }
+      if (rawState === reference.rawState) {
+        // Only the trackers differ (a tool's dirty flag after a failed block): the schema and the
+        // data are the reference's, without the canonical queries.
+        await client.query('COMMIT');
+        const all = reference.rawOnly ? '' : md5(reference.schema, data, trackerHash);
+        const own = { ...reference, trackers: trackerHash, all, sequences, raw, rawState };
+        return { ...own, key: keyOf(own, sequences) };
       }
       if (canonical) schema = (await client.query<{ h: string }>(canonicalSql)).rows[0]!.h;
     }
     await client.query('COMMIT');
+    if (!canonical) return { schema: '', data, trackers: trackerHash, schemaData: '', all: '', sequences, key: keyOf({ all: '', raw, rawOnly: true }, sequences), raw, rawState, rawOnly: true };
     const all = md5(schema, data, trackerHash);
     return {
       schema,
@@ -353,6 +377,7 @@ FROM (${query.sql.replaceAll('$1::text[]', trackers)}) q`,
       sequences,
       key: md5(all, sequences),
       raw,
+      rawState,
     };
   } catch (error) {
     await client.query('ROLLBACK').catch(() => undefined);

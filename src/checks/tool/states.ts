@@ -171,6 +171,12 @@ export class ToolStates implements Calibrated<State> {
     return this.hash(db, { reference: reference.hash });
   }
 
+  /** A real tool's states are hashed whole when kept: nothing to read later. */
+  canonical(state: State): Promise<void> {
+    if (state.hash.rawOnly) throw new Error('a real tool\'s kept state was hashed raw only');
+    return Promise.resolve();
+  }
+
   async snapshot(db: DatabaseHandle): Promise<Snapshot> {
     const client = await db.connect();
     try {
