@@ -91,6 +91,31 @@ describe('check down', () => {
     expect(result.findings[1]!.sqlstate).toBe('42P07');
   });
 
+  it('the steps walk in ranges at once: the same findings, in the same order, with one walk or four', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'migtest-down-'));
+    scratch.push(dir);
+    for (let k = 1; k <= 12; k++) {
+      const v = String(k).padStart(6, '0');
+      writeFileSync(path.join(dir, `${v}_t${k}.up.sql`), `CREATE TABLE t${k} (id serial PRIMARY KEY, note text);\nINSERT INTO t${k} (note) VALUES ('seed');\n`);
+      // Every fourth down forgets its table (then the up again fails with 42P07); the others undo their up.
+      writeFileSync(path.join(dir, `${v}_t${k}.down.sql`), k % 4 === 3 ? 'SELECT 1;\n' : `DROP TABLE t${k};\n`);
+    }
+    const run = async (jobs: number): Promise<CheckResult> => {
+      const report = await shared.runInCore({ dir, runner: 'golang-migrate', checks: ['down'], options: {}, jobs });
+      return report.checks.find((c) => c.name === 'down')!;
+    };
+    const one = await run(2);
+    const four = await run(8);
+    const expected = [11, 7, 3].flatMap((k) => [
+      [`${String(k).padStart(6, '0')}_t${k}.down.sql`, 1, null],
+      [`${String(k).padStart(6, '0')}_t${k}.up.sql`, 1, '42P07'],
+    ]);
+    expect(brief(one)).toEqual(expected);
+    expect(brief(four)).toEqual(expected);
+    expect(four.findings.map((f) => f.message)).toEqual(one.findings.map((f) => f.message));
+    expect([one.cases, four.cases]).toEqual([12, 12]);
+  });
+
   it('a down that does not parse: fresh passes (the set is not refused), down reports it with 42601 at its place', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'migtest-down-'));
     scratch.push(dir);
