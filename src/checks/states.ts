@@ -4,9 +4,9 @@ import { execStatements } from '../runners/execute.js';
 import { VirtualClock, type RetryPolicy } from '../runners/retry.js';
 import type { DownStepOptions, DownTrace, Plan, RunOptions, RunnerModel, Trace, TrackerSpec } from '../runners/types.js';
 import { trackerOf } from '../runners/tracker.js';
-import { takeSnapshot } from '../snapshot/snapshot.js';
-import { stateHash, type StateHash } from '../snapshot/hash.js';
-import { markHolds, markState, type MarkOptions, type StateMark } from '../snapshot/mark.js';
+import type { StateHash } from '../snapshot/hash.js';
+import type { StateMark } from '../snapshot/mark.js';
+import { DatabaseReads } from './database-reads.js';
 import type { Snapshot } from '../snapshot/types.js';
 import type pg from 'pg';
 import { exhaustedByStatement } from '../postgres/exhausted.js';
@@ -185,59 +185,25 @@ export class States {
   }
 
   async snapshot(db: DatabaseHandle): Promise<Snapshot> {
-    return this.#cluster.read(db, () => this.readSnapshot(db));
+    return this.#cluster.read(db, () => this.#db.snapshot(db));
   }
 
-  private async readSnapshot(db: DatabaseHandle): Promise<Snapshot> {
-    const client = await db.connect();
-    try {
-      const snapshot = await takeSnapshot(client, { trackers: this.trackers });
-      return this.withoutVolatile(snapshot);
-    } finally {
-      await client.end();
-    }
-  }
-
-  /**
-   * The server-side hashes of a state: the fast way to tell two states apart. Without
-   * `canonical`, only the raw digest, data and trackers: enough to see that a state is a
-   * template left as it was, in a fraction of the time.
-   */
+  /** The server-side hashes of a state (DatabaseReads.hash). */
   async hash(db: DatabaseHandle, options: { canonical?: boolean; reference?: StateHash } = {}): Promise<StateHash> {
-    return this.#cluster.read(db, () => this.readHash(db, options));
+    return this.#cluster.read(db, () => this.#db.hash(db, options));
   }
 
-  private readHash(db: DatabaseHandle, options: { canonical?: boolean; reference?: StateHash }): Promise<StateHash> {
-    return this.withClient(db, (client) => stateHash(client, { ...this.markOptions(), ...options }));
-  }
-
-  /**
-   * The row versions `db` holds now (src/snapshot/mark.ts): proves a later state the same, cheaply,
-   * when it is. `client`: a connection to `db` the caller keeps (a new backend's catalog caches are
-   * cold, and a mark's cost is mostly planning).
-   */
+  /** The row versions `db` holds now (DatabaseReads.mark); `client`: a connection to it the caller keeps. */
   mark(db: DatabaseHandle, client?: pg.Client): Promise<StateMark> {
-    return this.#cluster.read(db, () => this.withClient(db, (c) => markState(c, this.markOptions()), client));
+    return this.#cluster.read(db, () => this.#db.mark(db, client));
   }
 
   /** Whether `db` (the marked database, or a copy of it) holds exactly the state `mark` was read from. */
   markHolds(db: DatabaseHandle, mark: StateMark, client?: pg.Client): Promise<boolean> {
-    return this.#cluster.read(db, () => this.withClient(db, (c) => markHolds(c, mark, this.markOptions()), client));
+    return this.#cluster.read(db, () => this.#db.markHolds(db, mark, client));
   }
 
-  private markOptions(): MarkOptions {
-    return { trackers: this.trackers, volatile: this.tracker?.volatile ?? [] };
-  }
-
-  private async withClient<T>(db: DatabaseHandle, work: (client: pg.Client) => Promise<T>, kept?: pg.Client): Promise<T> {
-    if (kept) return work(kept);
-    const client = await db.connect();
-    try {
-      return await work(client);
-    } finally {
-      await client.end();
-    }
-  }
+  readonly #db = new DatabaseReads(() => ({ trackers: this.trackers, volatile: this.tracker?.volatile ?? [] }));
 
   /**
    * Gives a kept state hashed raw only its canonical hashes, read on a copy once (a template must
@@ -248,7 +214,7 @@ export class States {
     if (!hash.rawOnly) return Promise.resolve();
     let reading = this.#canonical.get(hash);
     if (!reading) {
-      reading = this.readCopy(state, (client) => stateHash(client, this.markOptions())).then((full) => {
+      reading = this.readCopy(state, (client) => this.#db.hashOn(client)).then((full) => {
         // Read on a copy of the database the state has now (built again, it may be another one
         // than when asked): canonical hashes hold for any database of the same state, and equal
         // raw digests still prove equal states.
@@ -268,19 +234,6 @@ export class States {
    */
   async hashAgainst(db: DatabaseHandle, reference: State): Promise<StateHash> {
     return this.hash(db, { reference: reference.hash });
-  }
-
-  /** Tracker columns that differ from run to run (applied_at, …) say nothing about the state. */
-  private withoutVolatile(snapshot: Snapshot): Snapshot {
-    const volatile = this.tracker?.volatile ?? [];
-    if (volatile.length === 0) return snapshot;
-    const trackers: Snapshot['trackers'] = {};
-    for (const [table, rows] of Object.entries(snapshot.trackers)) {
-      trackers[table] = rows
-        .map((row) => Object.fromEntries(Object.entries(row as Record<string, unknown>).filter(([k]) => !volatile.includes(k))))
-        .sort((a, b) => (JSON.stringify(a) < JSON.stringify(b) ? -1 : 1));
-    }
-    return { ...snapshot, trackers };
   }
 
   /**

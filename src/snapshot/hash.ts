@@ -86,6 +86,11 @@ const RAW_CATALOGS: [string, string][] = [
 
 const currentDatabase = `(SELECT oid FROM pg_catalog.pg_database WHERE datname = pg_catalog.current_database())`;
 
+/** This database's settings, the roles made after initdb and their memberships, in the shared catalogs. */
+const OWN_SETTINGS = `r.setdatabase = ${currentDatabase} OR (r.setdatabase = 0 AND r.setrole >= '${FIRST_NORMAL_OID}'::pg_catalog.oid)`;
+const OWN_ROLES = `r.oid >= '${FIRST_NORMAL_OID}'::pg_catalog.oid`;
+const OWN_MEMBERSHIPS = `r.member >= '${FIRST_NORMAL_OID}'::pg_catalog.oid`;
+
 /**
  * The shared catalogs' part of this database: its settings, and the roles made after initdb with
  * their attributes and memberships. Every such role, not only those this database's objects name:
@@ -94,13 +99,12 @@ const currentDatabase = `(SELECT oid FROM pg_catalog.pg_database WHERE datname =
  * grantees and policy roles that the local catalogs hold already.
  */
 const SHARED_CATALOGS: string[] = [
-  `SELECT ROW(r.setdatabase = 0, r.setrole, r.setconfig)::text AS t FROM pg_catalog.pg_db_role_setting r
-   WHERE r.setdatabase = ${currentDatabase} OR (r.setdatabase = 0 AND r.setrole >= '${FIRST_NORMAL_OID}'::pg_catalog.oid)`,
+  `SELECT ROW(r.setdatabase = 0, r.setrole, r.setconfig)::text AS t FROM pg_catalog.pg_db_role_setting r WHERE ${OWN_SETTINGS}`,
   `SELECT ROW(r.oid, r.rolname, r.rolsuper, r.rolinherit, r.rolcreaterole, r.rolcreatedb, r.rolcanlogin,
      r.rolreplication, r.rolbypassrls, r.rolconnlimit, r.rolvaliduntil, r.rolconfig)::text AS t
-   FROM pg_catalog.pg_roles r WHERE r.oid >= '${FIRST_NORMAL_OID}'::pg_catalog.oid
+   FROM pg_catalog.pg_roles r WHERE ${OWN_ROLES}
    UNION ALL
-   SELECT r::text FROM pg_catalog.pg_auth_members r WHERE r.member >= '${FIRST_NORMAL_OID}'::pg_catalog.oid`,
+   SELECT r::text FROM pg_catalog.pg_auth_members r WHERE ${OWN_MEMBERSHIPS}`,
 ];
 
 /**
@@ -193,9 +197,9 @@ export function rawCatalogRows(version: CatalogVersion): { name: string; from: s
  * this database's settings and the roles made after initdb with their memberships.
  */
 export const SHARED_CATALOG_ROWS: { name: string; from: string }[] = [
-  { name: 'pg_db_role_setting', from: `pg_catalog.pg_db_role_setting r WHERE r.setdatabase = ${currentDatabase} OR (r.setdatabase = 0 AND r.setrole >= '${FIRST_NORMAL_OID}'::pg_catalog.oid)` },
-  { name: 'pg_authid', from: `pg_catalog.pg_authid r WHERE r.oid >= '${FIRST_NORMAL_OID}'::pg_catalog.oid` },
-  { name: 'pg_auth_members', from: `pg_catalog.pg_auth_members r WHERE r.member >= '${FIRST_NORMAL_OID}'::pg_catalog.oid` },
+  { name: 'pg_db_role_setting', from: `pg_catalog.pg_db_role_setting r WHERE ${OWN_SETTINGS}` },
+  { name: 'pg_authid', from: `pg_catalog.pg_authid r WHERE ${OWN_ROLES}` },
+  { name: 'pg_auth_members', from: `pg_catalog.pg_auth_members r WHERE ${OWN_MEMBERSHIPS}` },
 ];
 
 /** The raw digest of `from`'s rows of catalog `name`, as the raw digest reads them (a scalar subquery). */

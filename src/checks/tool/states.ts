@@ -4,10 +4,10 @@ import { forwardAll, type Action, type Boundary, type Decide } from '../../fault
 import { runCommand, targetOf, type CommandResult, type ToolCommand } from '../../faults/proxy/command.js';
 import type { DatabaseHandle, Server } from '../../postgres/types.js';
 import type { Trace } from '../../runners/types.js';
-import { takeSnapshot } from '../../snapshot/snapshot.js';
-import { stateHash, type StateHash } from '../../snapshot/hash.js';
+import type { StateHash } from '../../snapshot/hash.js';
 import type { Snapshot } from '../../snapshot/types.js';
 import type { Calibrated, Calibration, RelaxedReference } from '../calibration.js';
+import { DatabaseReads } from '../database-reads.js';
 import { KeptReads } from '../kept-reads.js';
 import type { State } from '../states.js';
 import { serverJobs } from '../jobs.js';
@@ -158,14 +158,11 @@ export class ToolStates implements Calibrated<State> {
     return traceOf(await this.runTool(db));
   }
 
-  async hash(db: DatabaseHandle, options: { canonical?: boolean; reference?: StateHash } = {}): Promise<StateHash> {
-    const client = await db.connect();
-    try {
-      return await stateHash(client, { trackers: this.trackers, volatile: this.#volatile, ...options });
-    } finally {
-      await client.end();
-    }
+  hash(db: DatabaseHandle, options: { canonical?: boolean; reference?: StateHash } = {}): Promise<StateHash> {
+    return this.#db.hash(db, options);
   }
+
+  readonly #db = new DatabaseReads(() => ({ trackers: this.trackers, volatile: this.#volatile }));
 
   hashAgainst(db: DatabaseHandle, reference: State): Promise<StateHash> {
     return this.hash(db, { reference: reference.hash });
@@ -177,19 +174,8 @@ export class ToolStates implements Calibrated<State> {
     return Promise.resolve();
   }
 
-  async snapshot(db: DatabaseHandle): Promise<Snapshot> {
-    const client = await db.connect();
-    try {
-      const snapshot = await takeSnapshot(client, { trackers: this.trackers });
-      if (this.#volatile.length === 0) return snapshot;
-      const trackers: Snapshot['trackers'] = {};
-      for (const [table, rows] of Object.entries(snapshot.trackers)) {
-        trackers[table] = rows.map((row) => Object.fromEntries(Object.entries(row as Record<string, unknown>).filter(([k]) => !this.#volatile.includes(k))));
-      }
-      return { ...snapshot, trackers };
-    } finally {
-      await client.end();
-    }
+  snapshot(db: DatabaseHandle): Promise<Snapshot> {
+    return this.#db.snapshot(db);
   }
 
   snapshotOf(state: State): Promise<Snapshot> {
