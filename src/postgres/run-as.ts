@@ -48,12 +48,21 @@ export class RunAs {
     const client = await db.connect();
     try {
       const role = ident(this.role);
+      const options = `LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS PASSWORD '${password}'`;
       const found = await client.query<{ rolsuper: boolean }>('SELECT rolsuper FROM pg_catalog.pg_roles WHERE rolname = $1', [this.role]);
+      let made = false;
       if (found.rows.length === 0) {
-        await client.query(`CREATE ROLE ${role} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS PASSWORD '${password}'`);
-      } else {
-        await client.query(`ALTER ROLE ${role} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS PASSWORD '${password}'`);
+        // Another run on the same server may create it between the look and the CREATE (42710, or
+        // 23505 when both were at it at once): then it is altered like one found.
+        made = await client.query(`CREATE ROLE ${role} ${options}`).then(
+          () => true,
+          (error: { code?: string }) => {
+            if (error.code === '42710' || error.code === '23505') return false;
+            throw error;
+          },
+        );
       }
+      if (!made) await client.query(`ALTER ROLE ${role} ${options}`);
     } finally {
       await client.end();
     }

@@ -410,6 +410,39 @@ describe('codd: custom connections and the bootstrap (cluster-level objects)', (
     expect(coddCluster.databases(one)).toEqual([]);
   });
 
+  it('a role another session is creating at that moment is taken as made: its 23505 from pg_authid is no failure', async () => {
+    const racing = await folder('racing-role', {
+      '2024-06-01-08-00-00-role.sql': '-- codd: no-txn\nCREATE ROLE racing_owner;\n',
+      '2024-06-01-08-01-00-table.sql': 'CREATE TABLE racing (id int);\n',
+    });
+    const db = await server.createDatabase();
+    const pg = (await import('pg')).default;
+    const other = new pg.Client({ ...db.config, database: db.name });
+    await other.connect();
+    try {
+      await other.query('BEGIN');
+      await other.query('CREATE ROLE racing_owner');
+      const running = run(racing, db);
+      // The run's CREATE ROLE waits on the other session's uncommitted pg_authid row.
+      for (let waiting = false; !waiting; ) {
+        const rows = await sql<{ n: number }>(db, `SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE 'CREATE ROLE racing_owner%'`);
+        waiting = rows[0]!.n > 0;
+        if (!waiting) await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      await other.query('COMMIT');
+      const trace = await running;
+      expect(trace.ok).toBe(true);
+      expect(await tracker(db)).toHaveLength(2);
+      await coddCluster.release(db);
+      // Not the run's to drop: another session made it.
+      expect(await sql(db, `SELECT rolname FROM pg_roles WHERE rolname = 'racing_owner'`)).toEqual([{ rolname: 'racing_owner' }]);
+    } finally {
+      await other.query('ROLLBACK').catch(() => undefined);
+      await other.query('DROP ROLE IF EXISTS racing_owner').catch(() => undefined);
+      await other.end();
+    }
+  });
+
   it('the broken bootstrap creates orders without an owner: codd, connecting as orders_owner, cannot create its schema', async () => {
     const db = await server.createDatabase();
     const trace = await run(bootBroken, db, OWNER);
