@@ -25,18 +25,23 @@ const NIL_VERSION = -1n;
 
 /**
  * SetVersion: TRUNCATE, then the row, in a transaction of their own (or of the caller). No row for
- * a clean NilVersion (`migrate force -1`): the next `migrate up` starts from the first file.
+ * a clean NilVersion (`migrate force -1`): the next `migrate up` starts from the first file. The
+ * driver sends each statement on its own; one string does to the database what they do (the
+ * statements are the same, and the tool holds its advisory lock meanwhile), in one round trip.
  */
 export async function writeVersion(client: pg.Client, version: bigint, dirty: boolean): Promise<void> {
-  await client.query(`TRUNCATE ${TRACKER}`);
-  if (version >= 0n || dirty) await client.query(`INSERT INTO ${TRACKER} (version, dirty) VALUES ($1, $2)`, [version.toString(), dirty]);
+  await client.query(versionStatements(version, dirty).join(';\n'));
+}
+
+function versionStatements(version: bigint, dirty: boolean): string[] {
+  const statements = [`TRUNCATE ${TRACKER}`];
+  if (version >= 0n || dirty) statements.push(`INSERT INTO ${TRACKER} (version, dirty) VALUES (${version.toString()}, ${String(dirty)})`);
+  return statements;
 }
 
 export async function setVersion(client: pg.Client, version: bigint, dirty: boolean): Promise<void> {
-  await client.query('BEGIN');
   try {
-    await writeVersion(client, version, dirty);
-    await client.query('COMMIT');
+    await client.query(['BEGIN', ...versionStatements(version, dirty), 'COMMIT'].join(';\n'));
   } catch (error) {
     await client.query('ROLLBACK').catch(() => undefined);
     throw error;
