@@ -1,4 +1,5 @@
 import fc from 'fast-check';
+import type pg from 'pg';
 import type { DatabaseHandle } from '../postgres/types.js';
 import { VirtualClock } from '../runners/retry.js';
 import type { RunOptions, Trace } from '../runners/types.js';
@@ -141,26 +142,75 @@ interface Setting {
   replicas: number;
 }
 
-/** The session settings of a replica's connection: commits that wait to be let go, and quick deadlock detection. */
-async function replicaSession(send: Send, hold: boolean): Promise<void> {
+/** How soon a replica's session looks for a deadlock once it waits on a lock. */
+const DEADLOCK_TIMEOUT = '100ms';
+/** For the wait for the tool's lock: never (the longest the server allows), see runReplica. */
+const NEVER = '2147483647ms';
+
+/**
+ * The session settings of a replica's connection: commits that wait to be let go, and quick
+ * deadlock detection. Whether deadlock_timeout could be set: a superuser's setting only, elsewhere
+ * the server's own applies.
+ */
+async function replicaSession(send: Send, hold: boolean, deadlockTimeout: string): Promise<boolean> {
   if (hold) await send('SET synchronous_commit = on');
-  // A superuser's setting only: elsewhere the server's own deadlock_timeout applies.
-  await send("SET deadlock_timeout = '100ms'").catch(() => undefined);
+  return send(`SET deadlock_timeout = '${deadlockTimeout}'`).then(
+    () => true,
+    () => false,
+  );
 }
 
-/** One replica's run of the model on `runner` (the case's database as the set's runs reach it), its tool's lock around it. */
+/**
+ * One replica's run of the model on `runner` (the case's database as the set's runs reach it), its
+ * tool's lock around it. The tool takes its lock on the connection it migrates on: so does the
+ * replica, on the first connection its run makes. (On a connection of its own, a statement that
+ * waits for older transactions, CREATE INDEX CONCURRENTLY, would wait forever on another replica
+ * waiting for the lock, where the tool's one session makes that a deadlock the server ends.)
+ *
+ * Which of two deadlocked sessions the server ends depends on which looked first, deadlock_timeout
+ * after its wait began: a matter of timing. So that the same choices give the same run, the wait
+ * for the tool's lock never looks (its session's deadlock_timeout is the longest there is until it
+ * has the lock): the other session, which can only be the one holding the lock, finds the cycle.
+ */
 function runReplica(context: CheckContext, runner: DatabaseHandle, replica: Replica, hold: boolean): Promise<Trace> {
   const { model, states } = context;
   const options: RunOptions = { clock: new VirtualClock(), ...(model.retry && states.settings.retry ? { retry: states.settings.retry } : {}) };
-  return asReplica(replica, (send) => replicaSession(send, hold), runner, async (db) => {
-    if (!model.lock) return model.run(states.plan, db, options);
-    const lock = await db.connect();
+  const lock = model.lock;
+  let connections = 0;
+  let tunable = false;
+  const setup = async (send: Send): Promise<void> => {
+    const holder = lock !== undefined && connections++ === 0;
+    const set = await replicaSession(send, hold, holder ? NEVER : DEADLOCK_TIMEOUT);
+    if (holder) tunable = set;
+  };
+  return asReplica(replica, setup, runner, async (db) => {
+    if (!lock) return model.run(states.plan, db, options);
+    interface Holder {
+      client: pg.Client;
+      ended: boolean;
+    }
+    let holder: Holder | undefined;
+    const locked: DatabaseHandle = {
+      ...db,
+      connect: async () => {
+        const client = await db.connect();
+        if (!holder) {
+          const held: Holder = { client, ended: false };
+          holder = held;
+          client.once('end', () => {
+            held.ended = true;
+          });
+          const acquire = lock.acquire(states.plan, db);
+          await client.query(tunable ? `${acquire};\nSET deadlock_timeout = '${DEADLOCK_TIMEOUT}'` : acquire);
+        }
+        return client;
+      },
+    };
     try {
-      await lock.query(model.lock.acquire(states.plan, db));
-      return await model.run(states.plan, db, options);
+      return await model.run(states.plan, locked, options);
     } finally {
-      await lock.query(model.lock.release(states.plan, db)).catch(() => undefined);
-      await lock.end().catch(() => undefined);
+      // A run that closed its connection gave the lock back with it.
+      if (holder && !holder.ended) await holder.client.query(lock.release(states.plan, db)).catch(() => undefined);
     }
   });
 }
@@ -221,8 +271,13 @@ function runFinding(context: CheckContext, run: Interleaving, c: ConcurrentCase,
     // A server error outside the set's statements: the tool's own work (its tracker table) raced.
     const error = run.runs[thrown] as Error & { code?: string };
     if (!error.code || !/^[0-9A-Z]{5}$/.test(error.code)) throw error;
-    const message = `replica ${thrown + 1} of ${replicas} ${where(context, c)} fails in the tool's own statements (its tracker), before or after the set's: ${error.message}`;
-    const hint = 'the tool takes no lock, and its own setup (creating its tracker table) races between replicas: run it once before the replicas start (a deploy step), or hold a lock around it';
+    const message = `replica ${thrown + 1} of ${replicas} ${where(context, c)} fails in the tool's own statements (its lock or its tracker), before or after the set's: ${error.message}`;
+    const hint =
+      error.code === '40P01'
+        ? deadlockHint(context, (error as { detail?: string }).detail)
+        : context.model.lock
+          ? "the tool's own statements fail while another replica migrates: run it once before the replicas start (a deploy step)"
+          : 'the tool takes no lock, and its own setup (creating its tracker table) races between replicas: run it once before the replicas start (a deploy step), or hold a lock around it';
     return unplacedFinding({ message, sqlstate: error.code, hint, cause: error.message }, run, c, reproduce);
   }
   const traces = run.runs as Trace[];
@@ -235,9 +290,7 @@ function runFinding(context: CheckContext, run: Interleaving, c: ConcurrentCase,
       ? `replicas ${where(context, c)} deadlock: replica ${failed + 1} of ${replicas} is ended by the server: ${failure.error.message}`
       : `replica ${failed + 1} of ${replicas} ${where(context, c)} fails: ${failure.error.message}`;
     const finding = errorFinding('concurrent', failure, reproduce, message);
-    finding.hint = deadlock
-      ? 'two replicas take the same locks in opposite orders: take a lock for the whole run so that replicas migrate one at a time'
-      : RACE_HINT;
+    finding.hint = deadlock ? deadlockHint(context, failure.error.detail) : RACE_HINT;
     finding.detail = [finding.detail, `interleaving:\n${describeSteps(run.steps)}`].filter(Boolean).join('\n');
     finding.case = caseOf(c, run);
     return finding;
@@ -269,6 +322,22 @@ function runFinding(context: CheckContext, run: Interleaving, c: ConcurrentCase,
     return unplacedFinding({ message, sqlstate: null, hint: refusal.operatorAction, cause: refusal.message }, run, c, reproduce);
   }
   return null;
+}
+
+/**
+ * Why replicas deadlock. A statement that waits for every older transaction to end (CREATE or DROP
+ * INDEX CONCURRENTLY, REINDEX CONCURRENTLY, DETACH PARTITION CONCURRENTLY: the server's detail names
+ * a virtual transaction) waits for the other replica's wait for the tool's lock, which waits on this
+ * run: no order of the set's statements avoids it while the tool holds a lock for the whole run.
+ */
+function deadlockHint(context: CheckContext, detail: string | undefined): string {
+  if (context.model.lock && detail?.includes('virtual transaction')) {
+    return (
+      "a CONCURRENTLY statement waits for every transaction older than it, and the other replica's wait for the tool's lock is one, while that wait waits on this run: " +
+      'the server ends one of them (the file then stays half-applied: an INVALID index, a dirty version). Run CONCURRENTLY statements outside the migrations, before the replicas start, or build the index without CONCURRENTLY while the table is small'
+    );
+  }
+  return 'two replicas take the same locks in opposite orders: take a lock for the whole run so that replicas migrate one at a time';
 }
 
 /** A finding no statement of the set holds (the tool's own statements, its refusal), with the interleaving. */

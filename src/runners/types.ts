@@ -275,7 +275,8 @@ export interface RunnerModel<P extends Plan = Plan> {
    * Optional: the lock the tool takes so that two of its processes never migrate one database at
    * once (a session-level advisory lock held for the whole run). Absent: the tool takes none, and
    * replicas that start at the same moment run side by side. Check `concurrent` takes it for each
-   * replica, on a connection of that replica, before the run and gives it back after.
+   * replica on the first connection the run makes (the one a tool of one connection migrates on),
+   * before the run's first statement, and gives it back after.
    */
   lock?: RunLock<P>;
 }

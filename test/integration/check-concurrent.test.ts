@@ -100,13 +100,34 @@ describe('check concurrent', () => {
     expect(result.details).toMatchObject({ commitsHeld: true, lock: expect.stringContaining('pg_advisory_lock') });
   });
 
+  it("finds the deadlock of a CONCURRENTLY index with the other replica's wait for the tool's lock, at the CIC, the same in every run of a seed", async () => {
+    const broken = join(ROOT, 'migrations-under-test/golang-migrate-replica-index/broken');
+    const first = await concurrent(broken, 'golang-migrate', { seed: 3 });
+    expect(first.status).toBe('fail');
+    expect(first.findings).toHaveLength(1);
+    // The lock is taken on the connection the run migrates on, as the tool does: the server sees the
+    // cycle (on a connection of its own, the CIC would wait forever and be cancelled: 57014).
+    expect(first.findings[0]).toMatchObject({ sqlstate: '40P01', line: 2 });
+    expect(first.findings[0]!.file).toMatch(/000002_sessions_by_account\.up\.sql$/);
+    expect(first.findings[0]!.detail).toMatch(/virtual transaction[\s\S]*advisory lock/);
+    expect(first.findings[0]!.hint).toMatch(/CONCURRENTLY statement waits for every transaction older than it/);
+    // The wait for the lock never looks for the deadlock: the CIC's session always finds it.
+    const again = await concurrent(broken, 'golang-migrate', { seed: 3 });
+    const identity = (r: CheckResult): unknown => r.findings.map((f) => [f.sqlstate, f.file, f.line, f.message, f.case]);
+    expect(identity(again)).toEqual(identity(first));
+    const fixed = await concurrent(join(ROOT, 'migrations-under-test/golang-migrate-replica-index/fixed'), 'golang-migrate', { seed: 3 });
+    expect(fixed.findings).toEqual([]);
+    expect(fixed.status).toBe('pass');
+  });
+
   it('finds the race in the tool itself when it takes no lock and creates its tracker at every run', async () => {
     const result = await concurrent(join(ROOT, 'migrations-under-test/dbmate-transaction-false/fixed'), 'dbmate', { seed: 3 });
     expect(result.status).toBe('fail');
     // Its own CREATE TABLE IF NOT EXISTS schema_migrations races first: no file to point at.
     expect(result.findings).toHaveLength(1);
     expect(result.findings[0]).toMatchObject({ file: null, sqlstate: '23505' });
-    expect(result.findings[0]!.message).toMatch(/fails in the tool's own statements \(its tracker\)/);
+    expect(result.findings[0]!.message).toMatch(/fails in the tool's own statements \(its lock or its tracker\)/);
+    expect(result.findings[0]!.hint).toMatch(/the tool takes no lock/);
   });
 
   it('finds a deadlock between replicas that each read a table, then alter it, in one transaction sent statement by statement', async () => {

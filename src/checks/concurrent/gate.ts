@@ -71,7 +71,10 @@ function submittable(arg: unknown): boolean {
 
 function textOf(arg: unknown): string {
   const text = typeof arg === 'string' ? arg : ((arg as { text?: string } | null)?.text ?? '');
-  return text.trim().split('\n')[0]!.slice(0, 120);
+  // The first line that is not a comment: a file sent as one string often opens with one.
+  const lines = text.trim().split('\n');
+  const first = lines.find((line) => line.trim() !== '' && !line.trim().startsWith('--')) ?? lines[0]!;
+  return first.trim().slice(0, 120);
 }
 
 /** Sends one statement on a connection past the gate (a replica's session settings). */
