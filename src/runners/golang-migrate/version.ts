@@ -30,7 +30,7 @@ const NIL_VERSION = -1n;
  * statements are the same, and the tool holds its advisory lock meanwhile), in one round trip.
  */
 export async function writeVersion(client: pg.Client, version: bigint, dirty: boolean): Promise<void> {
-  await client.query(versionStatements(version, dirty).join(';\n'));
+  await client.query(versionStatements(version, dirty).join('; '));
 }
 
 function versionStatements(version: bigint, dirty: boolean): string[] {
@@ -41,7 +41,7 @@ function versionStatements(version: bigint, dirty: boolean): string[] {
 
 export async function setVersion(client: pg.Client, version: bigint, dirty: boolean): Promise<void> {
   try {
-    await client.query(['BEGIN', ...versionStatements(version, dirty), 'COMMIT'].join(';\n'));
+    await client.query(['BEGIN', ...versionStatements(version, dirty), 'COMMIT'].join('; '));
   } catch (error) {
     await client.query('ROLLBACK').catch(() => undefined);
     throw error;
