@@ -29,7 +29,7 @@ export interface ConcurrentCase {
 }
 
 const RACE_HINT =
-  'replicas that start at once run the same statements side by side: IF NOT EXISTS does not protect two sessions that create the same object at the same moment (the second fails on the catalog\'s unique index, or waits and then finds it). Take a lock for the whole run, e.g. pg_advisory_lock on a dedicated connection before the first migration (released at the end), so that the second replica waits and then finds nothing to do';
+  'replicas that start at once run the same statements side by side: IF NOT EXISTS does not protect two sessions that create the same object at the same moment (the second fails on the catalog\'s unique index, or waits and then finds it). Take a lock for the whole run, e.g. pg_advisory_lock on the runner\'s connection before the first migration (released at the end), so that the second replica waits and then finds nothing to do (a CREATE INDEX CONCURRENTLY then deadlocks with that wait: build indexes outside the boot)';
 
 /** N replicas run the model on one database at the same moment; every interleaving must end as a fresh run does. */
 export const concurrent: Check = {
