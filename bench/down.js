@@ -3,8 +3,8 @@
 // on one embedded PostgreSQL 17 server started once. Every task starts from nothing: a new
 // States, so the fresh state is built anew in each (as `migtest check` does). Run after
 // `npm run build`: `node bench/down.js`; BENCH_ITERATIONS=N (default 5), BENCH_FILES=N (default 45).
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir, cpus, loadavg } from 'node:os';
+import { rmSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { Bench } from 'tinybench';
 import { startEmbedded } from '../dist/postgres/embedded.js';
@@ -16,10 +16,11 @@ import { fresh } from '../dist/checks/fresh.js';
 import { twice } from '../dist/checks/twice.js';
 import { down } from '../dist/checks/down.js';
 import { writeDownSet } from './down-set.js';
+import { scratchDir } from './scratch.js';
 
 const iterations = Number(process.env.BENCH_ITERATIONS ?? 5);
 const files = Number(process.env.BENCH_FILES ?? 45);
-const dir = mkdtempSync(join(tmpdir(), 'migtest-bench-down-'));
+const dir = scratchDir('migtest-bench-down-');
 
 await initParser();
 writeDownSet(dir, files);

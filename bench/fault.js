@@ -13,6 +13,7 @@ import { loadSet } from '../dist/migrations/load.js';
 import { rerunAll } from '../dist/runners/rerun-all/model.js';
 import { States } from '../dist/checks/states.js';
 import { fault } from '../dist/checks/fault.js';
+import './scratch.js';
 
 const CERTCTL = 'migrations-under-test/certctl-double-run/fixed';
 const VOLATILE = 'migrations-under-test/volatile-seeds/fixed';

@@ -1,8 +1,7 @@
 // Lint speed on a generated 500-file set under rerun-all (every rule runs: every statement can
 // run twice): the whole `migtest lint` (read, parse, plan, lint) and the lint pass alone on a
 // loaded set. The target is under a second for the whole command. Run after `npm run build`.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Bench } from 'tinybench';
 import { initParser } from '../dist/migrations/split.js';
@@ -10,6 +9,7 @@ import { loadSet } from '../dist/migrations/load.js';
 import { rerunAll } from '../dist/runners/rerun-all/model.js';
 import { lintCommand } from '../dist/lint/command.js';
 import { lintSet } from '../dist/lint/engine.js';
+import { scratchDir } from './scratch.js';
 
 const FILES = Number(process.env.BENCH_FILES ?? 500);
 const iterations = Number(process.env.BENCH_ITERATIONS ?? 10);
@@ -46,7 +46,7 @@ function migration(i) {
   ].join('\n');
 }
 
-const dir = mkdtempSync(join(tmpdir(), 'migtest-bench-lint-'));
+const dir = scratchDir('migtest-bench-lint-');
 try {
   for (let i = 1; i <= FILES; i++) writeFileSync(join(dir, `${String(i).padStart(6, '0')}_m.up.sql`), migration(i));
   await initParser();

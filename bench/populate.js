@@ -11,6 +11,7 @@ import { populate } from '../dist/data/populate.js';
 import { readShapes } from '../dist/data/catalog.js';
 import { schemaSql } from './wide-schema.js';
 import { commit } from './commit.js';
+import './scratch.js';
 
 const TABLES = Number(process.env.BENCH_TABLES ?? 240);
 const ROWS = Number(process.env.BENCH_ROWS ?? 20);

@@ -5,8 +5,8 @@
 // cases per second. Run after `npm run build`: `node bench/proxy.js`; BENCH_ITERATIONS=N (default 5),
 // BENCH_FAULT_RUNS=N (default 20).
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
-import { cpus, loadavg, tmpdir } from 'node:os';
+import { readdirSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import pg from 'pg';
@@ -16,11 +16,12 @@ import { WireProxy } from '../dist/faults/proxy/proxy.js';
 import { toolUrl, targetOf } from '../dist/faults/proxy/command.js';
 import { runChecks } from '../dist/run.js';
 import { writeDownSet } from './down-set.js';
+import { scratchDir } from './scratch.js';
 
 const run = promisify(execFile);
 const iterations = Number(process.env.BENCH_ITERATIONS ?? 5);
 const faultRuns = Number(process.env.BENCH_FAULT_RUNS ?? 20);
-const scratch = mkdtempSync(join(tmpdir(), 'migtest-bench-proxy-'));
+const scratch = scratchDir('migtest-bench-proxy-');
 const ups = writeDownSet(join(scratch, 'golang-migrate'));
 const files = readdirSync(ups).filter((f) => f.endsWith('.up.sql')).sort().map((f) => readFileSync(join(ups, f), 'utf8'));
 // The same migrations in dbmate's format: one file each, an up section and an empty down.

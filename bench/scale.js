@@ -11,14 +11,15 @@
 // is an enumeration (one case per migration) with no shard, so larger sizes leave it out.
 // BENCH_BASELINE_DIST=/path/to/dist measures the same tasks with the library loaded from there too.
 // BENCH_SVG (default bench/scale.svg) says where the plot goes.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir, cpus, loadavg, totalmem } from 'node:os';
+import { rmSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, totalmem } from 'node:os';
 import { join, resolve, dirname } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { execFileSync } from 'node:child_process';
 import { startEmbedded } from '../dist/postgres/embedded.js';
 import { writeScaleSet } from './scale-set.js';
 import { markdownTable, scalePlot } from './scale-report.js';
+import { scratchDir } from './scratch.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const ALL_CHECKS = ['fresh', 'twice', 'resume', 'fault', 'retry', 'down', 'populated', 'concurrent'];
@@ -55,7 +56,7 @@ const commit = (dir) => {
   }
 };
 
-const root = mkdtempSync(join(tmpdir(), 'migtest-bench-scale-'));
+const root = scratchDir('migtest-bench-scale-');
 const server = await startEmbedded({ major: 17 });
 const loads = [loadavg()[0]];
 /** `results[library][check][size]`: { wallMs, durationMs, cases, status }. */

@@ -14,6 +14,7 @@ import { takeSnapshot, snapshotHash } from '../dist/snapshot/snapshot.js';
 import { stateHash } from '../dist/snapshot/hash.js';
 import { schemaSql } from './wide-schema.js';
 import { commit } from './commit.js';
+import './scratch.js';
 
 const TABLES = Number(process.env.BENCH_TABLES ?? 240);
 const iterations = Number(process.env.BENCH_ITERATIONS ?? 5);
