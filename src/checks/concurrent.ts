@@ -197,9 +197,16 @@ function runReplica(context: CheckContext, runner: DatabaseHandle, replica: Repl
         if (!holder) {
           const held: Holder = { client, ended: false };
           holder = held;
+          // Ended, or given back to the server's pool (whose reset gives the lock back, and which
+          // may hand the connection to another replica at once): never released from here then.
           client.once('end', () => {
             held.ended = true;
           });
+          const end = client.end.bind(client) as () => Promise<void>;
+          (client as { end: () => Promise<void> }).end = () => {
+            held.ended = true;
+            return end();
+          };
           const acquire = lock.acquire(states.plan, db);
           await client.query(tunable ? `${acquire};\nSET deadlock_timeout = '${DEADLOCK_TIMEOUT}'` : acquire);
         }
@@ -209,7 +216,7 @@ function runReplica(context: CheckContext, runner: DatabaseHandle, replica: Repl
     try {
       return await model.run(states.plan, locked, options);
     } finally {
-      // A run that closed its connection gave the lock back with it.
+      // A run that closed its connection (or gave it back to the pool) gave the lock back with it.
       if (holder && !holder.ended) await holder.client.query(lock.release(states.plan, db)).catch(() => undefined);
     }
   });
