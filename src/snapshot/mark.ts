@@ -100,23 +100,25 @@ SELECT pg_catalog.set_config('search_path', '', true);
 SELECT pg_catalog.set_config('plan_cache_mode', 'force_generic_plan', true);
 ${NO_PARALLEL}`);
   try {
-    const head = (
-      await prepared<{ v: string; s: string; top: string; h: string }>(
+    // The head and the tables in one statement: every row carries the head (the LEFT JOIN keeps one
+    // row when there is no table).
+    const listed = (
+      await prepared<{ v: string; s: string; top: string; h: string; oid: string | null; schema: string; name: string; tracker: boolean; stored: boolean }>(
         client,
-        `SELECT pg_catalog.current_setting('server_version_num') AS v, pg_catalog.pg_current_snapshot()::text AS s,
-  pg_catalog.pg_snapshot_xmax(pg_catalog.pg_current_snapshot())::text AS top, (${SEQUENCES_SQL}) AS h`,
-      )
-    ).rows[0]!;
-    const tables = (
-      await prepared<{ oid: string; schema: string; name: string; tracker: boolean; stored: boolean }>(
-        client,
-        `SELECT c.oid::text AS oid, n.nspname AS schema, c.relname AS name, (n.nspname || '.' || c.relname) = ANY (${trackers}) AS tracker,
-  pg_catalog.pg_relation_size(c.oid) > 0 AS stored
-FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-WHERE c.relkind = 'r' AND ${userRelation('c', 'n')}
-ORDER BY c.oid`,
+        `SELECT h.v, h.s, h.top, h.h, t.oid::text AS oid, t.schema, t.name, t.tracker, t.stored
+FROM (SELECT pg_catalog.current_setting('server_version_num') AS v, pg_catalog.pg_current_snapshot()::text AS s,
+  pg_catalog.pg_snapshot_xmax(pg_catalog.pg_current_snapshot())::text AS top, (${SEQUENCES_SQL}) AS h) h
+LEFT JOIN LATERAL (
+  SELECT c.oid, n.nspname AS schema, c.relname AS name, (n.nspname || '.' || c.relname) = ANY (${trackers}) AS tracker,
+    pg_catalog.pg_relation_size(c.oid) > 0 AS stored
+  FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+  WHERE c.relkind = 'r' AND ${userRelation('c', 'n')}
+) t ON true
+ORDER BY t.oid`,
       )
     ).rows;
+    const head = listed[0]!;
+    const tables = listed.filter((t): t is typeof t & { oid: string } => t.oid !== null);
     const catalogs: Relation[] = [
       // The catalog rows the raw digest reads, by contents (not a dropped column's row, which
       // stays); or counted among all the database's own rows of the catalog, a superset that needs
@@ -152,7 +154,8 @@ ORDER BY c.oid`,
     const rest = [...stored.map(count), ...trackerRows];
     // (Only the tables' counts take the parameters.)
     if (rest.length > 0) rows.push(...(await prepared<Counted>(client, rest.join('\nUNION ALL\n'), stored.length > 0 ? values : [])).rows);
-    await client.query('COMMIT');
+    // A read-only transaction's end: nothing waits for it (the connection's next query queues behind it).
+    void client.query('COMMIT').catch(() => undefined);
     const counts: Record<string, string> = {};
     for (const t of tables) if (!t.tracker && !t.stored) counts[`t:${t.oid}`] = '0';
     const trackerDigests: { name: string; h: string }[] = [];
