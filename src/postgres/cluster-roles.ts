@@ -95,3 +95,13 @@ function passwordStatement(role: RoleState): string {
 export function lineageOf(all: LineageRoles, managed: ReadonlySet<number>): LineageRoles {
   return all.filter((r) => managed.has(r.oid) && r.name !== parkedName(r.oid));
 }
+
+/**
+ * Whether a CREATE ROLE failed because the role is there: 42710, or 23505 when another session
+ * created it at the same moment (the later one waits on pg_authid's unique index and fails only
+ * once the other has committed: either way the role exists).
+ */
+export function roleTaken(error: unknown): boolean {
+  const code = (error as { code?: string } | null)?.code;
+  return code === '42710' || code === '23505';
+}

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { InputError } from '../migrations/types.js';
+import { roleTaken } from './cluster-roles.js';
 import { ident } from './server.js';
 import type { DatabaseHandle, Login } from './types.js';
 
@@ -52,12 +53,12 @@ export class RunAs {
       const found = await client.query<{ rolsuper: boolean }>('SELECT rolsuper FROM pg_catalog.pg_roles WHERE rolname = $1', [this.role]);
       let made = false;
       if (found.rows.length === 0) {
-        // Another run on the same server may create it between the look and the CREATE (42710, or
-        // 23505 when both were at it at once): then it is altered like one found.
+        // Another run on the same server may create it between the look and the CREATE: then it
+        // is altered like one found.
         made = await client.query(`CREATE ROLE ${role} ${options}`).then(
           () => true,
-          (error: { code?: string }) => {
-            if (error.code === '42710' || error.code === '23505') return false;
+          (error: unknown) => {
+            if (roleTaken(error)) return false;
             throw error;
           },
         );

@@ -1,5 +1,6 @@
 import pg from 'pg';
 import type { Statement } from '../../migrations/types.js';
+import { roleTaken } from '../../postgres/cluster-roles.js';
 import { ident } from '../../postgres/server.js';
 import type { DatabaseHandle } from '../../postgres/types.js';
 import { caseDatabaseName, type CoddCluster, type Lineage } from './cluster.js';
@@ -116,29 +117,21 @@ export class Sender {
   async #createRole(client: pg.Client, sql: string, role: string): Promise<unknown> {
     if (this.lineage.roles.has(role) || role === String(this.db.config.user ?? '')) return client.query(sql);
     const inTxn = this.connections.status(client) === 'T';
-    // Two cases creating one role at once: the later waits on pg_authid's unique index and gets
-    // 23505 once the other commits; sent again, it meets the role as made (42710).
-    for (let attempt = 0; ; attempt++) {
-      if (inTxn && attempt === 0) await client.query('SAVEPOINT migtest_create_role');
-      try {
-        const result = await client.query(sql);
-        this.cluster.created(this.db.config, role);
-        this.lineage.roles.add(role);
-        this.cluster.hold(this.lineage);
-        if (inTxn) await client.query('RELEASE SAVEPOINT migtest_create_role');
-        return result;
-      } catch (error) {
-        const code = (error as { code?: string }).code;
-        if (code === '23505' && attempt === 0) {
-          if (inTxn) await client.query('ROLLBACK TO SAVEPOINT migtest_create_role');
-          continue;
-        }
-        if (code !== '42710') throw error;
-        if (inTxn) await client.query('ROLLBACK TO SAVEPOINT migtest_create_role');
-        this.lineage.roles.add(role);
-        this.cluster.hold(this.lineage);
-        return undefined;
-      }
+    if (inTxn) await client.query('SAVEPOINT migtest_create_role');
+    try {
+      const result = await client.query(sql);
+      this.cluster.created(this.db.config, role);
+      this.lineage.roles.add(role);
+      this.cluster.hold(this.lineage);
+      if (inTxn) await client.query('RELEASE SAVEPOINT migtest_create_role');
+      return result;
+    } catch (error) {
+      // Made by another case, before or at the same moment (roleTaken).
+      if (!roleTaken(error)) throw error;
+      if (inTxn) await client.query('ROLLBACK TO SAVEPOINT migtest_create_role');
+      this.lineage.roles.add(role);
+      this.cluster.hold(this.lineage);
+      return undefined;
     }
   }
 }
