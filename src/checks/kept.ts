@@ -11,13 +11,15 @@ const UNMEASURED = 8 * 1024 ** 2;
 export interface Built {
   db: DatabaseHandle;
   trace: Trace;
+  /** Hashed raw only when kept: the canonical hashes are read when a comparison first needs them. */
+  rawOnly?: true;
 }
 
 /** What keeping needs of the states it keeps for (src/checks/states.ts). */
 export interface KeptHost<State extends { db: DatabaseHandle }> {
   server: Server;
-  /** The state of a database just built under `key`: its hashes, its lineage. `previous`: what it was before it was given back. */
-  make(built: Built, key: string, previous?: State): Promise<State>;
+  /** The state of a database just built: its hashes, its lineage. `previous`: what it was before it was given back. */
+  make(built: Built, previous?: State): Promise<State>;
   /** Drops a database in the background (with what runs made outside it). */
   release(db: DatabaseHandle): void;
 }
@@ -68,7 +70,7 @@ export class KeptTemplates<State extends { db: DatabaseHandle }> {
     this.#entries.set(key, entry);
     entry.state = (async () => {
       try {
-        const state = await this.host.make(await build(), key);
+        const state = await this.host.make(await build());
         this.#byState.set(state, entry);
         await this.#kept(entry, state.db);
         this.stats.built++;
@@ -155,7 +157,7 @@ export class KeptTemplates<State extends { db: DatabaseHandle }> {
   #rebuild(entry: Entry<State>, state: State): Promise<void> {
     entry.rebuilding ??= (async () => {
       try {
-        const rebuilt = await this.host.make(await entry.build(), entry.key, state);
+        const rebuilt = await this.host.make(await entry.build(), state);
         Object.assign(state, rebuilt);
         this.stats.rebuilt++;
         await this.#kept(entry, rebuilt.db);

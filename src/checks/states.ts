@@ -85,7 +85,7 @@ export class States {
       changes.some((c) => c.object === 'role'),
     );
     this.kept = new KeptTemplates(
-      { server, make: (built, key, previous) => this.keep(built, key, previous), release: (db) => this.dropNow(db) },
+      { server, make: (built, previous) => this.keep(built, previous), release: (db) => this.dropNow(db) },
       settings.memory ?? defaultMemory(freeBytes(server.storage)),
     );
   }
@@ -238,12 +238,10 @@ export class States {
 
   /**
    * `previous`: what a state built again was before it was given back (its hashes: likely its own
-   * again). The state before a block is hashed raw only: cases compare their copies of it, which
-   * keep its OIDs, so the raw digest decides; the canonical hashes, which cost most on a wide
-   * schema, are read the first time a comparison needs them (`canonical`).
+   * again). A state built `rawOnly` is hashed raw only (`canonical` reads the rest when needed).
    */
-  private async keep({ db, trace }: Built, key = '', previous?: State): Promise<State> {
-    const canonical = !key.startsWith('before:');
+  private async keep({ db, trace, rawOnly }: Built, previous?: State): Promise<State> {
+    const canonical = !rawOnly;
     const state: State = { db, trace, hash: await this.hash(db, previous ? { reference: previous.hash, canonical } : { canonical }) };
     const cluster = this.#cluster.stateOf(db);
     if (cluster) state.cluster = cluster;
@@ -308,7 +306,9 @@ export class States {
       let k = b - 1;
       while (k > 0 && !this.kept.available(`before:${k}`)) k--;
       const db = await this.copy(await this.before(k));
-      return { db, trace: await this.run(db, { from: k, until: b }) };
+      // Cases compare their copies of it, which keep its OIDs, so the raw digest decides; the
+      // canonical hashes, which cost most on a wide schema, wait until a comparison needs them.
+      return { db, trace: await this.run(db, { from: k, until: b }), rawOnly: true };
     });
   }
 
