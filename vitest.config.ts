@@ -7,7 +7,7 @@ import { configDefaults, defineConfig } from 'vitest/config';
  * check. `npm test` leaves them out (about 10 minutes on 2 cores); `npm run test:all` (what CI
  * runs) takes them too: MIGTEST_TESTS=all.
  */
-export const SLOW_SUITES = [
+const SLOW_SUITES = [
   'test/integration/scenarios.test.ts',
   'test/integration/scenarios-*.test.ts',
   'test/integration/volatile-seeds.test.ts',

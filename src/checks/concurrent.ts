@@ -197,8 +197,9 @@ function runReplica(context: CheckContext, runner: DatabaseHandle, replica: Repl
         if (!holder) {
           const held: Holder = { client, ended: false };
           holder = held;
-          // Ended, or given back to the server's pool (whose reset gives the lock back, and which
-          // may hand the connection to another replica at once): never released from here then.
+          // Ended (by the run, or by the server: the 'end' event), or given back to the server's
+          // pool (whose reset gives the lock back, and which may hand the connection to another
+          // replica at once; its `end` is the pool's): never released from here then.
           client.once('end', () => {
             held.ended = true;
           });
