@@ -3,9 +3,13 @@
 // on one embedded PostgreSQL 17 server started once. Every task starts from nothing: a new
 // States, so the fresh state is built anew in each (as `migtest check` does). Run after
 // `npm run build`: `node bench/down.js`; BENCH_ITERATIONS=N (default 5), BENCH_FILES=N (default 45).
+// BENCH_BASELINE_DIST=/path/to/dist (another build's dist, e.g. a worktree of an older commit)
+// measures the same two tasks with the checks loaded from there too, in the same run, as
+// `baseline:` rows.
 import { rmSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { Bench } from 'tinybench';
 import { startEmbedded } from '../dist/postgres/embedded.js';
 import { initParser } from '../dist/migrations/split.js';
@@ -28,9 +32,25 @@ const model = runnerModel('golang-migrate');
 const set = await loadSet(dir, 'golang-migrate');
 const server = await startEmbedded({ major: 17 });
 
+const baselineDist = process.env.BENCH_BASELINE_DIST;
+/** The baseline build's States and checks, on this run's server, set and model. */
+const baseline = baselineDist
+  ? await (async () => {
+      const from = (path) => import(pathToFileURL(resolve(baselineDist, path)).href);
+      const [{ States: BaseStates }, { fresh: f }, { twice: t }, { down: d }] = await Promise.all(
+        ['checks/states.js', 'checks/fresh.js', 'checks/twice.js', 'checks/down.js'].map(from),
+      );
+      return { States: BaseStates, fresh: f, twice: t, down: d };
+    })()
+  : undefined;
+
 /** The given checks in order on new States, as one `migtest check --checks …` run does; all must pass or skip. */
 async function checks(...list) {
-  const states = new States(server, model, model.plan(set, {}), { runnerOptions: {} });
+  return checksWith(States, list);
+}
+
+async function checksWith(StatesClass, list) {
+  const states = new StatesClass(server, model, model.plan(set, {}), { runnerOptions: {} });
   try {
     for (const check of list) {
       const outcome = await check.run({ set, model, server, states, options: {}, reproduce: () => '' });
@@ -47,6 +67,10 @@ try {
   // would overlap the first measured one.
   bench.add('fresh + twice', () => checks(fresh, twice), { async: true });
   bench.add('down', () => checks(down), { async: true });
+  if (baseline) {
+    bench.add('baseline: fresh + twice', () => checksWith(baseline.States, [baseline.fresh, baseline.twice]), { async: true });
+    bench.add('baseline: down', () => checksWith(baseline.States, [baseline.down]), { async: true });
+  }
   await bench.run();
   for (const task of bench.tasks) if (task.result?.error) throw task.result.error;
   const mean = (name) => {
@@ -55,6 +79,9 @@ try {
   };
   console.table(bench.tasks.map((t) => ({ task: t.name, 'mean s': (mean(t.name) / 1000).toFixed(2) })));
   console.log(`down / (fresh + twice): ${(mean('down') / mean('fresh + twice')).toFixed(2)}x (issue 15 asks for at most 2x)`);
+  if (baseline) {
+    console.log(`baseline: down / (fresh + twice): ${(mean('baseline: down') / mean('baseline: fresh + twice')).toFixed(2)}x; down against baseline down: ${(mean('down') / mean('baseline: down')).toFixed(2)}x`);
+  }
   console.log(`${files} files, PostgreSQL ${server.version}, ${iterations} iterations each, ${cpus().length} cores, load ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
 } finally {
   await server.stop();

@@ -114,12 +114,18 @@ const SHARED_CATALOGS: string[] = [
 const INITDB_ROWS: Record<string, string> = {
   pg_namespace: 'true',
   pg_extension: 'true',
-  pg_description: `r.classoid IN ('pg_catalog.pg_namespace'::pg_catalog.regclass, 'pg_catalog.pg_extension'::pg_catalog.regclass)`,
+  // Found by the objects' OIDs (pg_description's index), not by a pass over initdb's thousands.
+  pg_description: `r.classoid IN ('pg_catalog.pg_namespace'::pg_catalog.regclass, 'pg_catalog.pg_extension'::pg_catalog.regclass)
+    AND r.objoid IN (SELECT n.oid FROM pg_catalog.pg_namespace n UNION ALL SELECT e.oid FROM pg_catalog.pg_extension e)`,
 };
 
 /** pg_toast's fixed OID: its relations are storage, made and kept by the server, never the schema. */
 const TOAST = `'99'::pg_catalog.oid`;
-const toast = (oid: string): string => `EXISTS (SELECT FROM pg_catalog.pg_class t WHERE t.oid = ${oid} AND t.relnamespace = ${TOAST})`;
+// A hashed subplan, built once per read (as EXISTS, an anti join per catalog row read).
+const toast = (oid: string): string => `${oid} IN (SELECT t.oid FROM pg_catalog.pg_class t WHERE t.relnamespace = ${TOAST})`;
+
+/** A catalog row's hash, by its text. */
+const WHOLE_ROW = `pg_catalog.hashtextextended(r::text, 0)`;
 
 /**
  * How some catalogs' rows are read into the raw digest: without what the server changes by itself
@@ -131,12 +137,14 @@ const toast = (oid: string): string => `EXISTS (SELECT FROM pg_catalog.pg_class 
  * column added and dropped again, an index made and dropped, a statistics update leave the digest
  * as it was, and equal digests still prove equal snapshots.
  */
-const RAW_ROWS: Record<string, { text: string; where?: string }> = {
+const RAW_ROWS: Record<string, { hash: string; where?: string }> = {
   pg_class: {
-    // Every other column, named (the same in PostgreSQL 14 to 18; a row is cheaper than jsonb).
-    text: `ROW(r.oid, r.relname, r.relnamespace, r.reltype, r.reloftype, r.relowner, r.relam, r.reltablespace, r.relisshared,
+    // Every other column, named (the same in PostgreSQL 14 to 18; a row is cheaper than jsonb),
+    // each hashed by its type's own function rather than its text (a third less time); a
+    // partition bound, whose type has none, by its text.
+    hash: `pg_catalog.hash_record_extended(ROW(r.oid, r.relname, r.relnamespace, r.reltype, r.reloftype, r.relowner, r.relam, r.reltablespace, r.relisshared,
       r.relpersistence, r.relkind, r.relchecks, r.relrowsecurity, r.relforcerowsecurity, r.relispopulated, r.relreplident,
-      r.relispartition, r.relacl, r.reloptions, r.relpartbound)::text`,
+      r.relispartition, r.relacl, r.reloptions, r.relpartbound::text), 0)`,
     where: `r.relnamespace <> ${TOAST}`,
   },
   // The columns some snapshot query reads (catalog/column.ts, table.ts, type.ts): not the type's
@@ -144,18 +152,18 @@ const RAW_ROWS: Record<string, { text: string; where?: string }> = {
   // reads, nor what ADD COLUMN … DEFAULT keeps for old rows. A row is a tenth of a column's cost
   // in text, and a wide schema has thousands.
   pg_attribute: {
-    text: `ROW(r.attrelid, r.attnum, r.attname, r.atttypid, r.atttypmod, r.attnotnull, r.attidentity, r.attgenerated,
-      r.attcollation, r.attstorage, r.attcompression, r.attislocal, r.attinhcount, r.attacl)::text`,
+    hash: `pg_catalog.hash_record_extended(ROW(r.attrelid, r.attnum, r.attname, r.atttypid, r.atttypmod, r.attnotnull, r.attidentity, r.attgenerated,
+      r.attcollation, r.attstorage, r.attcompression, r.attislocal, r.attinhcount, r.attacl), 0)`,
     where: `r.attnum > 0 AND NOT r.attisdropped AND NOT ${toast('r.attrelid')}`,
   },
-  pg_type: { text: 'r::text', where: `r.typnamespace <> ${TOAST}` },
-  pg_index: { text: 'r::text', where: `NOT ${toast('r.indexrelid')}` },
+  pg_type: { hash: WHOLE_ROW, where: `r.typnamespace <> ${TOAST}` },
+  pg_index: { hash: WHOLE_ROW, where: `NOT ${toast('r.indexrelid')}` },
   // Only the dependencies a snapshot reads: an extension's members ('e'), what an object is part
   // of ('i': identity sequences, a view's rule) and what it is owned by ('a': OWNED BY). The
   // others ('n' for every reference an expression or key makes) follow from the definitions the
   // other catalogs hold, and were nine rows in ten.
   pg_depend: {
-    text: 'r::text',
+    hash: WHOLE_ROW,
     where: `r.deptype IN ('e', 'i', 'a') AND NOT (r.classid = 'pg_catalog.pg_class'::pg_catalog.regclass AND ${toast('r.objid')})`,
   },
 };
@@ -167,7 +175,16 @@ const RAW_ROWS: Record<string, { text: string; where?: string }> = {
  * time. A duplicated row counts twice. An empty multiset digests to md5('').
  */
 function unordered(text: string, from: string): string {
-  return `(SELECT ${digestOf(text)} FROM ${from})`;
+  return unorderedHashes(textHash(text), from);
+}
+
+/** `unordered` of the rows' 64-bit hashes (`hash`, an int8 for each row of `from`). */
+function unorderedHashes(hash: string, from: string): string {
+  return `(SELECT ${digestOfHashes(hash)} FROM ${from})`;
+}
+
+function textHash(text: string): string {
+  return `pg_catalog.hashtextextended(${text}, 0)`;
 }
 
 /**
@@ -175,7 +192,11 @@ function unordered(text: string, from: string): string {
  * plans in a tenth of the time of one of scalar subqueries (34 ms against 400 on 241 tables).
  */
 function digestOf(text: string): string {
-  return `coalesce(pg_catalog.count(*)::text || ':' || pg_catalog.sum(pg_catalog.hashtextextended(${text}, 0))::text, pg_catalog.md5(''))`;
+  return digestOfHashes(textHash(text));
+}
+
+function digestOfHashes(hash: string): string {
+  return `coalesce(pg_catalog.count(*)::text || ':' || pg_catalog.sum(${hash})::text, pg_catalog.md5(''))`;
 }
 
 /**
@@ -186,9 +207,16 @@ export function rawCatalogRows(version: CatalogVersion): { name: string; from: s
   const own = (key: string): string => `r.${key} >= '${FIRST_NORMAL_OID}'::pg_catalog.oid`;
   return [...RAW_CATALOGS, ...version.rawCatalogs].map(([name, key]) => {
     const rows = RAW_ROWS[name];
-    const mine = INITDB_ROWS[name] === undefined ? own(key) : `(${own(key)} OR ${INITDB_ROWS[name]})`;
-    // `all`: the database's own rows, also those RAW_ROWS leaves out (a superset, cheaper to find).
-    return { name, from: `pg_catalog.${name} r WHERE ${mine}${rows?.where ? ` AND ${rows.where}` : ''}`, all: `pg_catalog.${name} r WHERE ${mine}` };
+    const initdb = INITDB_ROWS[name];
+    const mine = initdb === undefined ? own(key) : `(${own(key)} OR ${initdb})`;
+    // `all`: the database's own rows, also those RAW_ROWS leaves out (a superset, cheaper to find),
+    // as rows with their xmin. initdb's few rows apart, so that the database's own are found by
+    // their key's index (pg_description holds thousands of initdb's).
+    const all =
+      initdb === undefined
+        ? `pg_catalog.${name} r WHERE ${mine}`
+        : `(SELECT r.xmin FROM pg_catalog.${name} r WHERE ${own(key)} UNION ALL SELECT r.xmin FROM pg_catalog.${name} r WHERE NOT ${own(key)} AND ${initdb}) r`;
+    return { name, from: `pg_catalog.${name} r WHERE ${mine}${rows?.where ? ` AND ${rows.where}` : ''}`, all };
   });
 }
 
@@ -204,7 +232,7 @@ export const SHARED_CATALOG_ROWS: { name: string; from: string }[] = [
 
 /** The raw digest of `from`'s rows of catalog `name`, as the raw digest reads them (a scalar subquery). */
 export function rawRowsDigest(name: string, from: string): string {
-  return unordered(RAW_ROWS[name]?.text ?? 'r::text', from);
+  return unorderedHashes(RAW_ROWS[name]?.hash ?? WHOLE_ROW, from);
 }
 
 function rawCatalogSql(version: CatalogVersion): string {

@@ -2,8 +2,8 @@ import { createHash } from 'node:crypto';
 import type pg from 'pg';
 import { userRelation } from './catalog/sql.js';
 import { catalogVersion } from './catalog/versions.js';
-import { NO_PARALLEL, quoteIdent } from './data.js';
-import { literal, rawCatalogRows, rawRowsDigest, SEQUENCES_SQL, SHARED_CATALOG_ROWS, textArray, trackerRowsDigest, trackerHashOf, trackerNames } from './hash.js';
+import { quoteIdent } from './data.js';
+import { literal, rawCatalogRows, rawRowsDigest, SHARED_CATALOG_ROWS, textArray, trackerRowsDigest, trackerHashOf, trackerNames } from './hash.js';
 
 /**
  * A state as row versions, not contents: the server's snapshot when it was read, and how many
@@ -33,6 +33,21 @@ export interface StateMark {
   counts: Record<string, string>;
   trackers: string;
   sequences: string;
+  /** What a check of the mark reads again: the server's version and the tables there were. */
+  shape: Shape;
+}
+
+interface Shape {
+  /** `server_version_num`. */
+  v: number;
+  tables: Listed[];
+}
+
+interface Listed {
+  oid: string;
+  schema: string;
+  name: string;
+  tracker: boolean;
 }
 
 export interface MarkOptions {
@@ -66,7 +81,12 @@ interface Counted {
 
 /** Reads the mark of the state `client`'s database holds now. */
 export async function markState(client: pg.Client, options: MarkOptions = {}): Promise<StateMark> {
-  return read(client, options, undefined);
+  return prepared(client, async () => {
+    const listed = await begin(client, listing(options));
+    const shape: Shape = { v: Number(listed.v), tables: listed.tables };
+    const read = await counts(client, options, shape, listed.s, false);
+    return { snapshot: listed.s, ...read, sequences: listed.h, shape };
+  });
 }
 
 /**
@@ -74,9 +94,19 @@ export async function markState(client: pg.Client, options: MarkOptions = {}): P
  * sequences): then it is the marked state. False says only that it could not be proved so.
  */
 export async function markHolds(client: pg.Client, mark: StateMark, options: MarkOptions = {}): Promise<boolean> {
-  const now = await read(client, options, mark.snapshot);
-  return now.sequences === mark.sequences && now.trackers === mark.trackers && sameCounts(now.counts, mark.counts);
+  return prepared(client, async () => {
+    // One round trip: the transaction, the sequences and every count, of the relations the mark
+    // counted. A table of the mark that is gone fails its statement: the state is not the mark's.
+    const now = await counts(client, options, mark.shape, mark.snapshot, true).catch((error: unknown) => {
+      if (GONE.has((error as { code?: string }).code ?? '')) return undefined;
+      throw error;
+    });
+    return now !== undefined && now.sequences === mark.sequences && now.trackers === mark.trackers && sameCounts(now.counts, mark.counts);
+  });
 }
+
+/** A relation of a prepared statement dropped (42P01), or a column it reads (42703). */
+const GONE = new Set(['42P01', '42703']);
 
 function sameCounts(now: Record<string, string>, marked: Record<string, string>): boolean {
   const keys = Object.keys(now);
@@ -85,96 +115,161 @@ function sameCounts(now: Record<string, string>, marked: Record<string, string>)
   return keys.every((key) => now[key] === marked[key]);
 }
 
+/** A read-only transaction seeing one instant, without parallel workers, every name qualified. */
+const BEGIN = `BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY;
+SELECT pg_catalog.set_config('search_path', '', true), pg_catalog.set_config('plan_cache_mode', 'force_generic_plan', true),
+  pg_catalog.set_config('max_parallel_workers_per_gather', '0', true)`;
+
 /**
- * One repeatable-read transaction: the snapshot, the relations, then their counts. A relation
- * holding a row version that `since` (a marked snapshot; for a new mark, its own) did not see
- * counts `unseen`: a mark and a later check of it run the same statements, prepared once on a
- * connection kept for them. A row's xmin is 32 bits; its full transaction id is the one below the
- * current snapshot's xmax with those low bits (every row of a state read here was written less
- * than 2^32 transactions ago).
+ * Where every sequence stands, by OID (a mark is compared within one database's lineage): what
+ * hash.ts's SEQUENCES_SQL reads through pg_sequences, without the view's joins. A sequence the connection
+ * may not read stands nowhere (as in the view).
  */
-async function read(client: pg.Client, options: MarkOptions, since: string | undefined): Promise<StateMark> {
+const SEQUENCES = `SELECT pg_catalog.md5(coalesce(pg_catalog.string_agg(c.oid::text || '=' || coalesce(CASE WHEN pg_catalog.has_sequence_privilege(c.oid, 'SELECT,USAGE')
+  THEN pg_catalog.pg_sequence_last_value(c.oid) END::text, '-'), ',' ORDER BY c.oid), '')) AS h
+FROM pg_catalog.pg_class c WHERE c.relkind = 'S' AND c.relpersistence <> 't'`;
+
+/** The server's version, the snapshot, the sequences and the user tables (ordinary ones). */
+function listing(options: MarkOptions): string {
   const trackers = textArray(trackerNames(options.trackers ?? []));
-  await client.query(`BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY;
-SELECT pg_catalog.set_config('search_path', '', true);
-SELECT pg_catalog.set_config('plan_cache_mode', 'force_generic_plan', true);
-${NO_PARALLEL}`);
-  try {
-    // The head and the tables in one statement: every row carries the head (the LEFT JOIN keeps one
-    // row when there is no table).
-    const listed = (
-      await prepared<{ v: string; s: string; top: string; h: string; oid: string | null; schema: string; name: string; tracker: boolean; stored: boolean }>(
-        client,
-        `SELECT h.v, h.s, h.top, h.h, t.oid::text AS oid, t.schema, t.name, t.tracker, t.stored
-FROM (SELECT pg_catalog.current_setting('server_version_num') AS v, pg_catalog.pg_current_snapshot()::text AS s,
-  pg_catalog.pg_snapshot_xmax(pg_catalog.pg_current_snapshot())::text AS top, (${SEQUENCES_SQL}) AS h) h
-LEFT JOIN LATERAL (
-  SELECT c.oid, n.nspname AS schema, c.relname AS name, (n.nspname || '.' || c.relname) = ANY (${trackers}) AS tracker,
-    pg_catalog.pg_relation_size(c.oid) > 0 AS stored
+  return `SELECT pg_catalog.current_setting('server_version_num') AS v, pg_catalog.pg_current_snapshot()::text AS s, (${SEQUENCES}) AS h,
+  coalesce(pg_catalog.json_agg(pg_catalog.json_build_object('oid', t.oid::text, 'schema', t.schema, 'name', t.name, 'tracker', t.tracker) ORDER BY t.oid), '[]') AS tables
+FROM (
+  SELECT c.oid, n.nspname AS schema, c.relname AS name, (n.nspname || '.' || c.relname) = ANY (${trackers}) AS tracker
   FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
   WHERE c.relkind = 'r' AND ${userRelation('c', 'n')}
-) t ON true
-ORDER BY t.oid`,
-      )
-    ).rows;
-    const head = listed[0]!;
-    const tables = listed.filter((t): t is typeof t & { oid: string } => t.oid !== null);
-    const catalogs: Relation[] = [
-      // The catalog rows the raw digest reads, by contents (not a dropped column's row, which
-      // stays); or counted among all the database's own rows of the catalog, a superset that needs
-      // no per-row test to find (the rows RAW_ROWS leaves out come and go with their objects).
-      ...rawCatalogRows(catalogVersion(Number(head.v))).map(({ name, from, all }) =>
-        BY_CONTENTS.has(name) ? { key: `c:${name}`, from, contents: true } : { key: `c:${name}`, from: all },
-      ),
-      ...SHARED_CATALOG_ROWS.map(({ name, from }) => ({ key: `c:${name}`, from })),
-    ];
-    // A table without a page has no row: it counts 0 without a read. ONLY: a parent's own rows
-    // (its children are tables of their own here). The trackers by their rows' contents.
-    const volatile = textArray(options.volatile ?? []);
-    const stored = tables.filter((t) => !t.tracker && t.stored).map((t) => ({ key: `t:${t.oid}`, from: `ONLY ${quoteIdent(t.schema)}.${quoteIdent(t.name)} r` }));
-    const trackerRows = tables.filter((t) => t.tracker).map((t) => `SELECT ${literal(`k:${t.schema}.${t.name}`)} AS k, ${trackerRowsDigest(t, volatile)} AS c, 0::pg_catalog.int8 AS n`);
-    // A row is unseen when its xmin is at or after the snapshot's xmin ($1, as a 32-bit xid) and
-    // either at or after its xmax ($2) or, in between, not visible in it ($3; $4: the current
-    // snapshot's xmax, to make xmin a full transaction id). age() compares 32-bit xids across
-    // wraparound, and cheaply: the exact test runs only for rows between the two, which only
-    // other transactions running at the mark put there.
-    const unseen = `pg_catalog.count(*) FILTER (WHERE pg_catalog.age(r.xmin) <= pg_catalog.age($1::pg_catalog.xid)
-      AND (pg_catalog.age(r.xmin) <= pg_catalog.age($2::pg_catalog.xid) OR NOT pg_catalog.pg_visible_in_snapshot(
-        ($4::pg_catalog.int8 - (($4::pg_catalog.int8 - r.xmin::text::pg_catalog.int8) % 4294967296 + 4294967296) % 4294967296)::text::pg_catalog.xid8,
-        $3::pg_catalog.pg_snapshot)))`;
-    const count = ({ key, from, contents }: Relation): string =>
-      contents
-        ? `SELECT ${literal(key)} AS k, ${rawRowsDigest(key.slice(2), from)} AS c, 0::pg_catalog.int8 AS n`
-        : `SELECT ${literal(key)} AS k, pg_catalog.count(*)::text AS c, ${unseen} AS n FROM ${from}`;
-    const judged = since ?? head.s;
-    // `xmin:xmax:xip,…`
-    const [low, high] = judged.split(':').slice(0, 2).map((x) => String(BigInt(x) % 4294967296n));
-    const values = [low!, high!, judged, head.top];
-    const rows = [...(await prepared<Counted>(client, catalogs.map(count).join('\nUNION ALL\n'), values)).rows];
-    const rest = [...stored.map(count), ...trackerRows];
-    // (Only the tables' counts take the parameters.)
-    if (rest.length > 0) rows.push(...(await prepared<Counted>(client, rest.join('\nUNION ALL\n'), stored.length > 0 ? values : [])).rows);
-    // A read-only transaction's end: nothing waits for it (the connection's next query queues behind it).
-    void client.query('COMMIT').catch(() => undefined);
-    const counts: Record<string, string> = {};
-    for (const t of tables) if (!t.tracker && !t.stored) counts[`t:${t.oid}`] = '0';
-    const trackerDigests: { name: string; h: string }[] = [];
-    for (const row of rows) {
-      if (row.k.startsWith('k:')) trackerDigests.push({ name: row.k.slice(2), h: row.c });
-      else counts[row.k] = Number(row.n) > 0 ? 'unseen' : row.c;
-    }
-    return { snapshot: since ?? head.s, counts, trackers: trackerHashOf(trackerDigests), sequences: head.h };
+) t`;
+}
+
+/** Opens the transaction and reads the listing, in one round trip. */
+async function begin(client: pg.Client, text: string): Promise<{ v: string; s: string; h: string; tables: Listed[] }> {
+  const head = statement(client, text);
+  const results = (await send(client, `${BEGIN};\n${head.sql}`)) as unknown as pg.QueryResult[];
+  head.done();
+  return results[results.length - 1]!.rows[0] as { v: string; s: string; h: string; tables: Listed[] };
+}
+
+/**
+ * Sends statements that may prepare some: after a failure the transaction is rolled back, and the
+ * statements the connection holds are learnt from the server (a PREPARE is not undone by a
+ * rollback, and some may have run before the failure).
+ */
+async function send(client: pg.Client, sql: string): Promise<unknown> {
+  try {
+    return await client.query(sql);
   } catch (error) {
     await client.query('ROLLBACK').catch(() => undefined);
+    const held = await client
+      .query<{ name: string }>(`SELECT name FROM pg_catalog.pg_prepared_statements WHERE name LIKE 'migtest\\_mark\\_%'`)
+      .catch(() => undefined);
+    if (held) PREPARED.set(client, new Set(held.rows.map((r) => r.name)));
+    else PREPARED.delete(client);
     throw error;
   }
 }
 
 /**
- * A query as a statement prepared on this connection, by its text: a walk reads the same catalogs'
- * counts at every state, and their parsing and planning were most of a mark's cost.
+ * The counts of the catalogs' rows and of `shape`'s tables, and the trackers' digests, then the end
+ * of the transaction, in one round trip after `before` (statements of the same string: a check
+ * opens its transaction there). A relation holding a row version that `since` (a marked snapshot;
+ * for a new mark, its own) did not see counts `unseen`: a mark and a later check of it run the
+ * same statements. Each is prepared once on the connection (a kept one: a walk reads the same
+ * relations at every state, and their parsing and planning were most of a mark's cost) and run by
+ * SQL `EXECUTE`, so that any number of them go in one round trip; a table has a statement of its
+ * own, so that a migration that adds or alters a table leaves the other tables' plans valid.
+ * Trackers are read anew each time: a tool that empties its tracker with TRUNCATE would make any
+ * plan of it stale at every run. A row's xmin is 32 bits; its full transaction id is the one below
+ * `since`'s xmax with those low bits (every row of a state read here was written less than 2^32
+ * transactions ago).
  */
-function prepared<R extends pg.QueryResultRow>(client: pg.Client, text: string, values: string[] = []): Promise<pg.QueryResult<R>> {
+async function counts(
+  client: pg.Client,
+  options: MarkOptions,
+  shape: Shape,
+  since: string,
+  check: boolean,
+): Promise<{ counts: Record<string, string>; trackers: string; sequences: string }> {
+  const catalogs: Relation[] = [
+    // The catalog rows the raw digest reads, by contents (not a dropped column's row, which
+    // stays); or counted among all the database's own rows of the catalog, a superset that needs
+    // no per-row test to find (the rows RAW_ROWS leaves out come and go with their objects).
+    ...rawCatalogRows(catalogVersion(shape.v)).map(({ name, from, all }) =>
+      BY_CONTENTS.has(name) ? { key: `c:${name}`, from, contents: true } : { key: `c:${name}`, from: all },
+    ),
+    ...SHARED_CATALOG_ROWS.map(({ name, from }) => ({ key: `c:${name}`, from })),
+  ];
+  // ONLY: a parent's own rows (its children are tables of their own here).
+  const tables = shape.tables.filter((t) => !t.tracker).map((t) => ({ key: `t:${t.oid}`, from: `ONLY ${quoteIdent(t.schema)}.${quoteIdent(t.name)} r` }));
+  const volatile = textArray(options.volatile ?? []);
+  const trackerRows = shape.tables
+    .filter((t) => t.tracker)
+    .map((t) => `SELECT ${literal(`k:${t.schema}.${t.name}`)} AS k, ${trackerRowsDigest(t, volatile)} AS c, 0::pg_catalog.int8 AS n`);
+  // A row is unseen when its xmin is at or after the snapshot's xmin (its age at most that xmin's)
+  // and either at or after its xmax or, in between, not visible in it (the xmax as a full id
+  // makes xmin one: a row between the two is older than it). age() compares 32-bit xids across
+  // wraparound, and cheaply: the exact test runs only for rows between the two, which only
+  // transactions running at the mark put there. The snapshot's values are the transaction's
+  // settings, read once per statement (an uncorrelated subquery): as parameters, each of the
+  // hundreds of EXECUTEs would evaluate them anew, several times the cost of its count.
+  const setting = (name: string, type: string): string => `(SELECT pg_catalog.current_setting('migtest.mark_${name}')::pg_catalog.${type})`;
+  const top = setting('top', 'int8');
+  const unseen = `pg_catalog.count(*) FILTER (WHERE pg_catalog.age(r.xmin) <= ${setting('low', 'int4')}
+      AND (pg_catalog.age(r.xmin) <= ${setting('high', 'int4')} OR NOT pg_catalog.pg_visible_in_snapshot(
+        (${top} - ((${top} - r.xmin::text::pg_catalog.int8) % 4294967296 + 4294967296) % 4294967296)::text::pg_catalog.xid8,
+        ${setting('snapshot', 'pg_snapshot')})))`;
+  const count = ({ key, from, contents }: Relation): string =>
+    contents
+      ? `SELECT ${literal(key)} AS k, ${rawRowsDigest(key.slice(2), from)} AS c, 0::pg_catalog.int8 AS n`
+      : `SELECT ${literal(key)} AS k, pg_catalog.count(*)::text AS c, ${unseen} AS n FROM ${from}`;
+  // `xmin:xmax:xip,…`
+  const [low, high] = since.split(':').slice(0, 2);
+  const age = (xid: string): string => `pg_catalog.age(${literal(String(BigInt(xid) % 4294967296n))}::pg_catalog.xid)::text`;
+  const set = (name: string, value: string): string => `pg_catalog.set_config('migtest.mark_${name}', ${value}, true)`;
+  const judged = `SELECT ${set('low', age(low!))}, ${set('high', age(high!))}, ${set('snapshot', literal(since))}, ${set('top', literal(high!))}`;
+  const statements = [
+    ...(check ? [statement(client, SEQUENCES)] : []),
+    statement(client, catalogs.map(count).join('\nUNION ALL\n')),
+    ...tables.map((t) => statement(client, count(t))),
+  ];
+  const sql = [...(check ? [BEGIN] : []), judged, ...statements.map((st) => st.sql), ...trackerRows, 'COMMIT'];
+  const results = (await send(client, sql.join(';\n'))) as pg.QueryResult[];
+  for (const st of statements) st.done();
+  const found: Record<string, string> = {};
+  const trackerDigests: { name: string; h: string }[] = [];
+  let sequenceHash = '';
+  for (const row of results.flatMap((r) => (r.rows ?? []) as Record<string, string>[])) {
+    if (row.h !== undefined) sequenceHash = row.h;
+    else if (row.k?.startsWith('k:')) trackerDigests.push({ name: row.k.slice(2), h: row.c! });
+    else if (row.k !== undefined) found[row.k] = Number(row.n) > 0 ? 'unseen' : row.c!;
+  }
+  return { counts: found, trackers: trackerHashOf(trackerDigests), sequences: sequenceHash };
+}
+
+/** The statements prepared on each connection, by name. */
+const PREPARED = new WeakMap<pg.Client, Set<string>>();
+
+/**
+ * Runs `read`, again once if the connection lost statements it had prepared (a pooled connection
+ * is reset with DISCARD ALL when given back): `send` has learnt which it holds.
+ */
+async function prepared<T>(client: pg.Client, read: () => Promise<T>): Promise<T> {
+  try {
+    return await read();
+  } catch (error) {
+    if ((error as { code?: string }).code !== '26000') throw error;
+    return read();
+  }
+}
+
+/**
+ * A query as a statement prepared on this connection, by its text: `sql` prepares it first if the
+ * connection has not (`PREPARE`, then `EXECUTE`), and `done()` records it prepared once that ran.
+ */
+function statement(client: pg.Client, text: string): { sql: string; done: () => void } {
   const name = `migtest_mark_${createHash('md5').update(text).digest('hex')}`;
-  return client.query<R>({ name, text, values });
+  let names = PREPARED.get(client);
+  if (!names) PREPARED.set(client, (names = new Set()));
+  const known = names;
+  const execute = `EXECUTE ${name}`;
+  return { sql: known.has(name) ? execute : `PREPARE ${name} AS ${text};\n${execute}`, done: () => known.add(name) };
 }

@@ -120,4 +120,26 @@ describe('a state mark', () => {
       await server.dropDatabase(db.name);
     }
   });
+
+  it('says a state without a table of the mark is not it, rather than failing', async () => {
+    await withDatabase(async (client) => {
+      expect(await holdsAfter(client, 'DROP TABLE items')).toBe(false);
+    });
+    await withDatabase(async (client) => {
+      expect(await holdsAfter(client, 'ALTER TABLE items RENAME TO things')).toBe(false);
+      // The statements of the first mark stay prepared; a mark of this state and its check work.
+      expect(await holdsAfter(client, 'SELECT 1')).toBe(true);
+    });
+  });
+
+  it('prepares its statements again on a connection that lost them', async () => {
+    await withDatabase(async (client) => {
+      const mark = await markState(client, trackers);
+      // What the pool does to a connection given back.
+      await client.query('DISCARD ALL');
+      expect(await markHolds(client, mark, trackers)).toBe(true);
+      await client.query('DEALLOCATE ALL');
+      expect(await markHolds(client, await markState(client, trackers), trackers)).toBe(true);
+    });
+  });
 });
