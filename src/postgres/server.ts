@@ -5,6 +5,7 @@ import { refuseWhenStopping, RunStopping, track } from './cleanup.js';
 import { databasePrefix } from './owner.js';
 import { boundConnection, DEFAULT_LIMITS, type Limits } from './limits.js';
 import { databaseSettingsQuery, settingStatements, type DatabaseSettingRow } from './database-settings.js';
+import { forgetStatements } from './prepared.js';
 
 /** Idle connections kept at most, well below the server's max_connections. */
 const MAX_IDLE = 24;
@@ -296,9 +297,11 @@ export class ServerSession implements Server {
 
 /**
  * DISCARD ALL deallocates the session's prepared statements; node-pg remembers which names it
- * parsed on a connection, and would otherwise send a named statement without parsing it again.
+ * parsed on a connection, and would otherwise send a named statement without parsing it again
+ * (and so does src/postgres/prepared.ts, which would EXECUTE one).
  */
 function forgetPrepared(client: pg.Client): void {
+  forgetStatements(client);
   const connection = (client as unknown as { connection?: { parsedStatements?: Record<string, string>; submittedNamedStatements?: Record<string, string> } }).connection;
   if (connection?.parsedStatements) connection.parsedStatements = {};
   if (connection?.submittedNamedStatements) connection.submittedNamedStatements = {};

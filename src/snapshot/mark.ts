@@ -1,8 +1,8 @@
-import { createHash } from 'node:crypto';
 import type pg from 'pg';
 import { userRelation } from './catalog/sql.js';
 import { catalogVersion } from './catalog/versions.js';
 import { quoteIdent } from './data.js';
+import { send, statement, withPrepared } from '../postgres/prepared.js';
 import { literal, rawCatalogRows, rawRowsDigest, SHARED_CATALOG_ROWS, textArray, trackerRowsDigest, trackerHashOf, trackerNames } from './hash.js';
 
 /**
@@ -81,7 +81,7 @@ interface Counted {
 
 /** Reads the mark of the state `client`'s database holds now. */
 export async function markState(client: pg.Client, options: MarkOptions = {}): Promise<StateMark> {
-  return prepared(client, async () => {
+  return withPrepared(async () => {
     const listed = await begin(client, listing(options));
     const shape: Shape = { v: Number(listed.v), tables: listed.tables };
     const read = await counts(client, options, shape, listed.s, false);
@@ -94,7 +94,7 @@ export async function markState(client: pg.Client, options: MarkOptions = {}): P
  * sequences): then it is the marked state. False says only that it could not be proved so.
  */
 export async function markHolds(client: pg.Client, mark: StateMark, options: MarkOptions = {}): Promise<boolean> {
-  return prepared(client, async () => {
+  return withPrepared(async () => {
     // One round trip: the transaction, the sequences and every count, of the relations the mark
     // counted. A table of the mark that is gone fails its statement: the state is not the mark's.
     const now = await counts(client, options, mark.shape, mark.snapshot, true).catch((error: unknown) => {
@@ -144,28 +144,9 @@ FROM (
 /** Opens the transaction and reads the listing, in one round trip. */
 async function begin(client: pg.Client, text: string): Promise<{ v: string; s: string; h: string; tables: Listed[] }> {
   const head = statement(client, text);
-  const results = (await send(client, `${BEGIN};\n${head.sql}`)) as unknown as pg.QueryResult[];
+  const results = await send(client, `${BEGIN};\n${head.sql}`);
   head.done();
   return results[results.length - 1]!.rows[0] as { v: string; s: string; h: string; tables: Listed[] };
-}
-
-/**
- * Sends statements that may prepare some: after a failure the transaction is rolled back, and the
- * statements the connection holds are learnt from the server (a PREPARE is not undone by a
- * rollback, and some may have run before the failure).
- */
-async function send(client: pg.Client, sql: string): Promise<unknown> {
-  try {
-    return await client.query(sql);
-  } catch (error) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    const held = await client
-      .query<{ name: string }>(`SELECT name FROM pg_catalog.pg_prepared_statements WHERE name LIKE 'migtest\\_mark\\_%'`)
-      .catch(() => undefined);
-    if (held) PREPARED.set(client, new Set(held.rows.map((r) => r.name)));
-    else PREPARED.delete(client);
-    throw error;
-  }
 }
 
 /**
@@ -232,7 +213,7 @@ async function counts(
     ...tables.map((t) => statement(client, count(t))),
   ];
   const sql = [...(check ? [BEGIN] : []), judged, ...statements.map((st) => st.sql), ...trackerRows, 'COMMIT'];
-  const results = (await send(client, sql.join(';\n'))) as pg.QueryResult[];
+  const results = await send(client, sql.join(';\n'));
   for (const st of statements) st.done();
   const found: Record<string, string> = {};
   const trackerDigests: { name: string; h: string }[] = [];
@@ -243,33 +224,4 @@ async function counts(
     else if (row.k !== undefined) found[row.k] = Number(row.n) > 0 ? 'unseen' : row.c!;
   }
   return { counts: found, trackers: trackerHashOf(trackerDigests), sequences: sequenceHash };
-}
-
-/** The statements prepared on each connection, by name. */
-const PREPARED = new WeakMap<pg.Client, Set<string>>();
-
-/**
- * Runs `read`, again once if the connection lost statements it had prepared (a pooled connection
- * is reset with DISCARD ALL when given back): `send` has learnt which it holds.
- */
-async function prepared<T>(client: pg.Client, read: () => Promise<T>): Promise<T> {
-  try {
-    return await read();
-  } catch (error) {
-    if ((error as { code?: string }).code !== '26000') throw error;
-    return read();
-  }
-}
-
-/**
- * A query as a statement prepared on this connection, by its text: `sql` prepares it first if the
- * connection has not (`PREPARE`, then `EXECUTE`), and `done()` records it prepared once that ran.
- */
-function statement(client: pg.Client, text: string): { sql: string; done: () => void } {
-  const name = `migtest_mark_${createHash('md5').update(text).digest('hex')}`;
-  let names = PREPARED.get(client);
-  if (!names) PREPARED.set(client, (names = new Set()));
-  const known = names;
-  const execute = `EXECUTE ${name}`;
-  return { sql: known.has(name) ? execute : `PREPARE ${name} AS ${text};\n${execute}`, done: () => known.add(name) };
 }

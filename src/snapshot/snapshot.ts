@@ -1,7 +1,9 @@
 import { createHash } from 'node:crypto';
 import type pg from 'pg';
-import { catalogQueries } from './catalog.js';
-import { canonicalJson, sortKeys } from './canonical.js';
+import { catalogQueries, type CatalogQuery } from './catalog.js';
+import { send, statement, withPrepared } from '../postgres/prepared.js';
+import { textArray } from './hash.js';
+import { canonicalJson, compareText, sortKeys } from './canonical.js';
 import { fingerprintTables, NO_PARALLEL, readTrackers } from './data.js';
 import type { Snapshot, SnapshotObject } from './types.js';
 
@@ -10,32 +12,62 @@ export interface SnapshotOptions {
   trackers?: string[];
 }
 
+/** Each connection's server version, read once: it picks the catalog queries. */
+const VERSIONS = new WeakMap<pg.Client, number>();
+
 /**
  * Reads the canonical state of the database `client` is connected to. The client must not be
  * inside a transaction: the snapshot opens its own, so that every catalog read and every data
- * fingerprint sees the same instant.
+ * fingerprint sees the same instant. Every kind's query is prepared once on the connection and
+ * all run in one round trip (src/postgres/prepared.ts); the data and the trackers in a second.
  */
 export async function takeSnapshot(client: pg.Client, options: SnapshotOptions = {}): Promise<Snapshot> {
   const trackers = (options.trackers ?? []).map(qualify);
-  await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+  let versionNum = VERSIONS.get(client);
+  if (versionNum === undefined) {
+    versionNum = Number((await client.query<{ v: string }>(`SELECT pg_catalog.current_setting('server_version_num') AS v`)).rows[0]?.v);
+    VERSIONS.set(client, versionNum);
+  }
+  const version = versionNum;
+  const queries = catalogQueries(version);
+  // The trackers' names written into each query (as the state hash does): a statement per set of trackers.
+  const named = textArray(trackers);
+  const texts = queries.map((query) => (query.takesTrackers ? query.sql.replaceAll('$1::text[]', named) : query.sql));
+  const results = await withPrepared(async () => {
+    const statements = texts.map((text) => statement(client, text));
+    const sent = await send(
+      client,
+      // pg_get_*def and format_type print names relative to search_path: empty, they are all
+      // qualified, whatever the migrations or the connection set it to. `true`: this transaction only.
+      [`BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY`, `SELECT pg_catalog.set_config('search_path', '', true); ${NO_PARALLEL}`, ...statements.map((st) => st.sql)].join(';\n'),
+      { rowMode: 'array' },
+    ).catch(async (error: unknown) => {
+      if ((error as { code?: string }).code === '26000') throw error;
+      // Which kind's query failed is what a report from another server version needs: the
+      // queries run again one at a time to say.
+      throw (await locate(client, queries, named)) ?? error;
+    });
+    for (const st of statements) st.done();
+    return sent;
+  });
   try {
-    // pg_get_*def and format_type print names relative to search_path: empty, they are all
-    // qualified, whatever the migrations or the connection set it to. `true`: this transaction only.
-    await client.query(`SELECT pg_catalog.set_config('search_path', '', true); ${NO_PARALLEL}`);
-    const version = await client.query<{ v: string }>(`SELECT pg_catalog.current_setting('server_version_num') AS v`);
-    const versionNum = Number(version.rows[0]?.v);
+    // The rows of each EXECUTE, in the order sent: the last results, one per query. Rows come as
+    // arrays, and each kind's attributes are put in key order once for all its rows.
+    const rows = results.filter((result) => result.command === 'SELECT').slice(-queries.length);
     const objects: Record<string, SnapshotObject> = {};
-    for (const query of catalogQueries(versionNum)) {
-      const result = await client
-        .query<{ path: string }>(query.sql, query.takesTrackers ? [trackers] : [])
-        .catch((error: unknown) => {
-          // Which kind's query failed is what a report from another server version needs.
-          if (error instanceof Error) error.message = `snapshot: reading ${query.kind} objects: ${error.message}`;
-          throw error;
-        });
-      for (const { path, ...attributes } of result.rows) {
-        if (objects[path] !== undefined) throw new Error(`snapshot: two objects have the path ${path}`);
-        objects[path] = sortKeys({ ...attributes, kind: query.kind });
+    for (const [i, result] of rows.entries()) {
+      const kind = queries[i]!.kind;
+      const names = result.fields.map((field) => field.name);
+      const path = names.indexOf('path');
+      const order = [...names.map((name, index) => [name, index] as const).filter(([name]) => name !== 'path'), ['kind', -1] as const].sort((a, b) =>
+        compareText(a[0], b[0]),
+      );
+      for (const row of result.rows as unknown as unknown[][]) {
+        const key = row[path] as string;
+        if (objects[key] !== undefined) throw new Error(`snapshot: two objects have the path ${key}`);
+        const object: Record<string, unknown> = {};
+        for (const [name, index] of order) object[name] = index < 0 ? kind : canonical(row[index]);
+        objects[key] = object as SnapshotObject;
       }
     }
     const data = await fingerprintTables(client, trackers);
@@ -43,14 +75,46 @@ export async function takeSnapshot(client: pg.Client, options: SnapshotOptions =
     await client.query('COMMIT');
     return {
       format: 2,
-      postgres: { major: Math.floor(versionNum / 10000), versionNum },
-      objects: sortKeys(objects),
+      postgres: { major: Math.floor(version / 10000), versionNum: version },
+      // Each object's keys are sorted already: only the paths are.
+      objects: sortedByKey(objects),
       data,
       trackers: sortKeys(trackerRows),
     };
   } catch (error) {
     await client.query('ROLLBACK').catch(() => undefined);
     throw error;
+  }
+}
+
+/** An attribute's value with its keys sorted, where it has keys (a json or jsonb value). */
+function canonical(value: unknown): unknown {
+  return value !== null && typeof value === 'object' ? sortKeys(value) : value;
+}
+
+function sortedByKey<T>(record: Record<string, T>): Record<string, T> {
+  const sorted: Record<string, T> = {};
+  for (const key of Object.keys(record).sort(compareText)) sorted[key] = record[key]!;
+  return sorted;
+}
+
+/** The first kind whose query fails alone, its error naming the kind; undefined when none does. */
+async function locate(client: pg.Client, queries: CatalogQuery[], named: string): Promise<Error | undefined> {
+  try {
+    await client.query(`BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; SELECT pg_catalog.set_config('search_path', '', true)`);
+    for (const query of queries) {
+      const failed = await client.query(query.takesTrackers ? query.sql.replaceAll('$1::text[]', named) : query.sql).then(
+        () => undefined,
+        (error: unknown) => error,
+      );
+      if (failed instanceof Error) {
+        failed.message = `snapshot: reading ${query.kind} objects: ${failed.message}`;
+        return failed;
+      }
+    }
+    return undefined;
+  } finally {
+    await client.query('ROLLBACK').catch(() => undefined);
   }
 }
 

@@ -481,3 +481,25 @@ describe('scope', () => {
     }
   });
 });
+
+describe('prepared statements on a kept connection', () => {
+  test('a snapshot reads the same again on a connection that lost them, and after a change of trackers', async () => {
+    const db = await server.createDatabase();
+    const client = await db.connect();
+    try {
+      await client.query(`CREATE TABLE items (id int PRIMARY KEY, name text); INSERT INTO items VALUES (1, 'a');
+        CREATE TABLE schema_migrations (version bigint PRIMARY KEY); INSERT INTO schema_migrations VALUES (1)`);
+      const first = await takeSnapshot(client);
+      // What the pool does to a connection given back.
+      await client.query('DISCARD ALL');
+      expect(snapshotHash(await takeSnapshot(client))).toBe(snapshotHash(first));
+      const tracked = await takeSnapshot(client, { trackers: ['schema_migrations'] });
+      expect(Object.keys(tracked.trackers)).toEqual(['public.schema_migrations']);
+      expect(Object.keys(tracked.objects).filter((path) => path.includes('schema_migrations'))).toEqual([]);
+      expect(Object.keys(first.objects).filter((path) => path.includes('schema_migrations')).length).toBeGreaterThan(0);
+    } finally {
+      await client.end();
+      await server.dropDatabase(db.name);
+    }
+  });
+});

@@ -1,0 +1,65 @@
+import { createHash } from 'node:crypto';
+import type pg from 'pg';
+
+/**
+ * Statements prepared with SQL `PREPARE` on a connection and run by `EXECUTE`: unlike the
+ * protocol's own prepared statements, any number of them go in one simple query, so one round trip
+ * runs a whole read, each statement parsed and planned once per connection (a kept one: migtest
+ * reads the same catalogs on it again and again, and their planning is much of a read's cost).
+ */
+
+/** The statements prepared on each connection, by name. */
+const PREPARED = new WeakMap<pg.Client, Set<string>>();
+
+const PREFIX = 'migtest_';
+
+/**
+ * A query as a statement prepared on this connection, by its text: `sql` prepares it first if the
+ * connection has not (`PREPARE`, then `EXECUTE`); `done()` records it prepared once `sql` ran.
+ */
+export function statement(client: pg.Client, text: string): { sql: string; done: () => void } {
+  const name = `${PREFIX}${createHash('md5').update(text).digest('hex')}`;
+  let names = PREPARED.get(client);
+  if (!names) PREPARED.set(client, (names = new Set()));
+  const known = names;
+  const execute = `EXECUTE ${name}`;
+  return { sql: known.has(name) ? execute : `PREPARE ${name} AS ${text};\n${execute}`, done: () => known.add(name) };
+}
+
+/** The connection's prepared statements are gone (DISCARD ALL): they are prepared again when next used. */
+export function forgetStatements(client: pg.Client): void {
+  PREPARED.delete(client);
+}
+
+/**
+ * Sends statements that may prepare some: after a failure the transaction is rolled back, and the
+ * statements the connection holds are learnt from the server (a PREPARE is not undone by a
+ * rollback, and some may have run before the failure).
+ */
+export async function send(client: pg.Client, sql: string, options: { rowMode?: 'array' } = {}): Promise<pg.QueryResult[]> {
+  try {
+    const results = options.rowMode ? await client.query({ text: sql, rowMode: options.rowMode } satisfies pg.QueryArrayConfig) : await client.query(sql);
+    return (Array.isArray(results) ? results : [results]) as pg.QueryResult[];
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    const held = await client
+      .query<{ name: string }>(`SELECT name FROM pg_catalog.pg_prepared_statements WHERE name LIKE 'migtest\\_%'`)
+      .catch(() => undefined);
+    if (held) PREPARED.set(client, new Set(held.rows.map((r) => r.name)));
+    else PREPARED.delete(client);
+    throw error;
+  }
+}
+
+/**
+ * Runs `read`, again once if the connection lost statements it had prepared (a pooled connection
+ * is reset with DISCARD ALL when given back): `send` has learnt which it holds.
+ */
+export async function withPrepared<T>(read: () => Promise<T>): Promise<T> {
+  try {
+    return await read();
+  } catch (error) {
+    if ((error as { code?: string }).code !== '26000') throw error;
+    return read();
+  }
+}
