@@ -63,3 +63,16 @@ export async function withPrepared<T>(read: () => Promise<T>): Promise<T> {
     return read();
   }
 }
+
+/** Each connection's server version, read once. */
+const VERSIONS = new WeakMap<pg.Client, number>();
+
+/** The connection's `server_version_num`, read on its first use only. */
+export async function serverVersion(client: pg.Client): Promise<number> {
+  let version = VERSIONS.get(client);
+  if (version === undefined) {
+    version = Number((await client.query<{ v: string }>(`SELECT pg_catalog.current_setting('server_version_num') AS v`)).rows[0]?.v);
+    VERSIONS.set(client, version);
+  }
+  return version;
+}

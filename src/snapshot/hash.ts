@@ -4,6 +4,7 @@ import { catalogQueries, dataTablesQuery, trackerTablesQuery } from './catalog.j
 import { FIRST_NORMAL_OID } from './catalog/sql.js';
 import { catalogVersion, type CatalogVersion } from './catalog/versions.js';
 import { EMPTY_DIGEST, NO_PARALLEL, quoteIdent } from './data.js';
+import { send, serverVersion, statement, withPrepared } from '../postgres/prepared.js';
 
 /** Hashes of a state's three parts, computed on the server: equal hashes, equal snapshots. */
 export interface StateHash {
@@ -310,23 +311,38 @@ export async function stateHash(
     reference?: StateHash;
   } = {},
 ): Promise<StateHash> {
+  return withPrepared(() => hashOnce(client, options));
+}
+
+/**
+ * `stateHash`'s read. Its fixed statements (the raw digest, the tables, the trackers, the
+ * sequences, the canonical queries) are prepared once on the connection (src/postgres/prepared.ts):
+ * a kept state's connection hashes it again without planning them.
+ */
+async function hashOnce(
+  client: pg.Client,
+  options: { trackers?: string[]; volatile?: string[]; canonical?: boolean; reference?: StateHash },
+): Promise<StateHash> {
   const canonical = options.canonical ?? true;
   const trackers = textArray(trackerNames(options.trackers ?? []));
-  const begun = (await client.query(
-    `BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; SELECT pg_catalog.set_config('search_path', '', true);
-${NO_PARALLEL};
-SELECT pg_catalog.current_setting('server_version_num') AS v`,
-  )) as unknown as pg.QueryResult<{ v: string }>[];
+  const version = await serverVersion(client);
+  const fixed = [
+    rawCatalogSql(catalogVersion(version)),
+    dataTablesQuery.replaceAll('$1::text[]', trackers),
+    trackerTablesQuery.replaceAll('$1::text[]', trackers),
+    SEQUENCES_SQL,
+  ].map((text) => statement(client, text));
+  const begun = await send(
+    client,
+    [
+      `BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; SELECT pg_catalog.set_config('search_path', '', true)`,
+      NO_PARALLEL,
+      ...fixed.map((st) => st.sql),
+    ].join(';\n'),
+  );
+  for (const st of fixed) st.done();
   try {
-    const version = Number(begun[begun.length - 1]!.rows[0]!.v);
-    const [rawHash, tables, trackerTables, sequenceHash] = (await client.query(
-      [
-        rawCatalogSql(catalogVersion(version)),
-        dataTablesQuery.replaceAll('$1::text[]', trackers),
-        trackerTablesQuery.replaceAll('$1::text[]', trackers),
-        SEQUENCES_SQL,
-      ].join(';\n'),
-    )) as unknown as [
+    const [rawHash, tables, trackerTables, sequenceHash] = begun.filter((result) => result.command === 'SELECT').slice(-4) as unknown as [
       pg.QueryResult<{ h: string; populated: string[] }>,
       pg.QueryResult<{ schema: string; name: string; relkind: string; stored: boolean }>,
       pg.QueryResult<{ schema: string; name: string }>,
@@ -358,14 +374,13 @@ FROM (${query.sql.replaceAll('$1::text[]', trackers)}) q`,
         ),
       ...trackerTables.rows.map((t) => `SELECT 't' AS part, ${literal(`${t.schema}.${t.name}`)} AS name, ${trackerRowsDigest(t, volatile)} AS h`),
     ];
-    const canonicalSql = `SELECT pg_catalog.md5(pg_catalog.string_agg(k || ':' || h, ',' ORDER BY k)) AS h FROM (${catalog}) x`;
-    // With a reference, the canonical part waits for the raw digest's verdict.
-    const statements = [
-      canonical && !options.reference ? canonicalSql : `SELECT '' AS h`,
-      ...(parts.length > 0 ? [parts.join('\nUNION ALL\n')] : []),
-    ];
-    const results = await client.query(statements.join(';\n'));
-    const [hashes, dataResult] = (Array.isArray(results) ? results : [results]) as unknown as [
+    const canonicalStatement = statement(client, `SELECT pg_catalog.md5(pg_catalog.string_agg(k || ':' || h, ',' ORDER BY k)) AS h FROM (${catalog}) x`);
+    // With a reference, the canonical part waits for the raw digest's verdict. The tables' part
+    // changes with the tables that hold rows: not prepared.
+    const first = canonical && !options.reference ? canonicalStatement : undefined;
+    const sent = await send(client, [first?.sql ?? `SELECT '' AS h`, ...(parts.length > 0 ? [parts.join('\nUNION ALL\n')] : [])].join(';\n'));
+    first?.done();
+    const [hashes, dataResult] = sent.filter((result) => result.command === 'SELECT') as unknown as [
       pg.QueryResult<{ h: string }>,
       pg.QueryResult<{ part: string; name: string; h: string }> | undefined,
     ];
@@ -395,7 +410,11 @@ FROM (${query.sql.replaceAll('$1::text[]', trackers)}) q`,
         const own = { ...reference, trackers: trackerHash, all, sequences, raw, rawState };
         return { ...own, key: keyOf(own, sequences) };
       }
-      if (canonical) schema = (await client.query<{ h: string }>(canonicalSql)).rows[0]!.h;
+      if (canonical) {
+        const sentLater = await send(client, canonicalStatement.sql);
+        canonicalStatement.done();
+        schema = (sentLater[sentLater.length - 1] as pg.QueryResult<{ h: string }>).rows[0]!.h;
+      }
     }
     await client.query('COMMIT');
     if (!canonical) return { schema: '', data, trackers: trackerHash, schemaData: '', all: '', sequences, key: keyOf({ all: '', raw, rawOnly: true }, sequences), raw, rawState, rawOnly: true };

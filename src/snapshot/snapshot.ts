@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type pg from 'pg';
 import { catalogQueries, type CatalogQuery } from './catalog.js';
-import { send, statement, withPrepared } from '../postgres/prepared.js';
+import { send, serverVersion, statement, withPrepared } from '../postgres/prepared.js';
 import { textArray } from './hash.js';
 import { canonicalJson, compareText, sortKeys } from './canonical.js';
 import { fingerprintTables, NO_PARALLEL, readTrackers } from './data.js';
@@ -12,9 +12,6 @@ export interface SnapshotOptions {
   trackers?: string[];
 }
 
-/** Each connection's server version, read once: it picks the catalog queries. */
-const VERSIONS = new WeakMap<pg.Client, number>();
-
 /**
  * Reads the canonical state of the database `client` is connected to. The client must not be
  * inside a transaction: the snapshot opens its own, so that every catalog read and every data
@@ -23,12 +20,7 @@ const VERSIONS = new WeakMap<pg.Client, number>();
  */
 export async function takeSnapshot(client: pg.Client, options: SnapshotOptions = {}): Promise<Snapshot> {
   const trackers = (options.trackers ?? []).map(qualify);
-  let versionNum = VERSIONS.get(client);
-  if (versionNum === undefined) {
-    versionNum = Number((await client.query<{ v: string }>(`SELECT pg_catalog.current_setting('server_version_num') AS v`)).rows[0]?.v);
-    VERSIONS.set(client, versionNum);
-  }
-  const version = versionNum;
+  const version = await serverVersion(client);
   const queries = catalogQueries(version);
   // The trackers' names written into each query (as the state hash does): a statement per set of trackers.
   const named = textArray(trackers);
