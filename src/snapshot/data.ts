@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type pg from 'pg';
-import { dataTablesQuery, trackerTablesQuery } from './catalog.js';
+import { dataTablesQuery } from './catalog.js';
 import { compareText, canonicalJson, sortKeys } from './canonical.js';
 import type { DataFingerprint } from './types.js';
 
@@ -24,13 +24,6 @@ export function quoteIdent(name: string): string {
   return `"${name.replaceAll('"', '""')}"`;
 }
 
-interface TableRow {
-  schema: string;
-  name: string;
-  relkind: string;
-  stored: boolean;
-}
-
 /**
  * The md5 of no text at all: what a table without rows fingerprints to, and what a state hash's
  * digest of no row is (hash.ts).
@@ -48,12 +41,32 @@ export async function fingerprintTables(
   trackers: string[],
 ): Promise<Record<string, DataFingerprint>> {
   const all = (await client.query<TableRow>(dataTablesQuery, [trackers])).rows;
-  const data: Record<string, DataFingerprint> = {};
-  for (const table of all) if (!table.stored) data[`${table.schema}.${table.name}`] = { hash: EMPTY_DIGEST, rows: 0 };
+  const sql = fingerprintSql(all);
+  return fingerprintsOf(all, sql === undefined ? [] : (await serialRead<FingerprintRow>(client, sql)).rows);
+}
+
+export interface TableRow {
+  schema: string;
+  name: string;
+  relkind: string;
+  stored: boolean;
+}
+
+export interface FingerprintRow {
+  i: number;
+  rows: string;
+  hash: string;
+}
+
+/**
+ * One statement for every table that can hold a row (a row per table, by its index among them),
+ * undefined when none can; the others are known empty. An index instead of the name keeps quoting
+ * to identifiers.
+ */
+export function fingerprintSql(all: TableRow[]): string | undefined {
   const tables = all.filter((table) => table.stored);
-  if (tables.length === 0) return sortKeys(data);
-  // One round trip for every table; an index instead of the name keeps quoting to identifiers.
-  const sql = tables
+  if (tables.length === 0) return undefined;
+  return tables
     .map((table, i) => {
       // ONLY: an inheritance parent's own rows. A partitioned table has none of its own, so it
       // is read whole, like the application reads it.
@@ -64,28 +77,31 @@ FROM (SELECT pg_catalog.md5(pg_catalog.to_jsonb(r.*)::text) AS h
       FROM ${only}${quoteIdent(table.schema)}.${quoteIdent(table.name)} r) x`;
     })
     .join('\nUNION ALL\n');
-  const result = await serialRead<{ i: number; rows: string; hash: string }>(client, sql);
-  for (const row of result.rows) {
-    const table = tables[row.i];
+}
+
+/** The tables' fingerprints from `fingerprintSql`'s rows. */
+export function fingerprintsOf(all: TableRow[], rows: FingerprintRow[]): Record<string, DataFingerprint> {
+  const data: Record<string, DataFingerprint> = {};
+  for (const table of all) if (!table.stored) data[`${table.schema}.${table.name}`] = { hash: EMPTY_DIGEST, rows: 0 };
+  const tables = all.filter((table) => table.stored);
+  for (const row of rows) {
+    const table = tables[Number(row.i)];
     if (table === undefined) throw new Error(`fingerprint row ${row.i} has no table`);
     data[`${table.schema}.${table.name}`] = { hash: row.hash, rows: Number(row.rows) };
   }
   return sortKeys(data);
 }
 
-/** The rows of the tracker tables that exist, each row an object, in canonical order. */
-export async function readTrackers(
-  client: pg.Client,
-  trackers: string[],
-): Promise<Record<string, unknown[]>> {
+/** A tracker table's rows, each as jsonb. */
+export function trackerRowsSql(table: { schema: string; name: string }): string {
+  return `SELECT pg_catalog.to_jsonb(r.*) AS row FROM ${quoteIdent(table.schema)}.${quoteIdent(table.name)} r`;
+}
+
+/** The trackers' rows from each table's `trackerRowsSql` result, in canonical order. */
+export function trackersOf(tables: { schema: string; name: string }[], results: { rows: { row: unknown }[] }[]): Record<string, unknown[]> {
   const found: Record<string, unknown[]> = {};
-  if (trackers.length === 0) return found;
-  const tables = (await client.query<{ schema: string; name: string }>(trackerTablesQuery, [trackers])).rows;
-  for (const table of tables) {
-    const result = await client.query<{ row: unknown }>(
-      `SELECT pg_catalog.to_jsonb(r.*) AS row FROM ${quoteIdent(table.schema)}.${quoteIdent(table.name)} r`,
-    );
-    const rows = result.rows.map((r) => sortKeys(r.row));
+  for (const [i, table] of tables.entries()) {
+    const rows = results[i]!.rows.map((r) => sortKeys(r.row));
     // Sorted by canonical text: a tracker's physical row order is not part of its state.
     const keyed = rows.map((row) => [canonicalJson(row), row] as const);
     keyed.sort((a, b) => compareText(a[0], b[0]));

@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
 import type pg from 'pg';
-import { catalogQueries, type CatalogQuery } from './catalog.js';
+import { catalogQueries, dataTablesQuery, trackerTablesQuery, type CatalogQuery } from './catalog.js';
 import { send, serverVersion, statement, withPrepared } from '../postgres/prepared.js';
 import { textArray } from './hash.js';
 import { canonicalJson, compareText, sortKeys } from './canonical.js';
-import { fingerprintTables, NO_PARALLEL, readTrackers } from './data.js';
+import { fingerprintSql, fingerprintsOf, NO_PARALLEL, trackerRowsSql, trackersOf, type FingerprintRow, type TableRow } from './data.js';
 import type { Snapshot, SnapshotObject } from './types.js';
 
 export interface SnapshotOptions {
@@ -24,7 +24,12 @@ export async function takeSnapshot(client: pg.Client, options: SnapshotOptions =
   const queries = catalogQueries(version);
   // The trackers' names written into each query (as the state hash does): a statement per set of trackers.
   const named = textArray(trackers);
-  const texts = queries.map((query) => (query.takesTrackers ? query.sql.replaceAll('$1::text[]', named) : query.sql));
+  const texts = [
+    ...queries.map((query) => (query.takesTrackers ? query.sql.replaceAll('$1::text[]', named) : query.sql)),
+    // Then the tables whose data is fingerprinted, and the trackers there are.
+    dataTablesQuery.replaceAll('$1::text[]', named),
+    trackerTablesQuery.replaceAll('$1::text[]', named),
+  ];
   const results = await withPrepared(async () => {
     const statements = texts.map((text) => statement(client, text));
     const sent = await send(
@@ -45,31 +50,38 @@ export async function takeSnapshot(client: pg.Client, options: SnapshotOptions =
   try {
     // The rows of each EXECUTE, in the order sent: the last results, one per query. Rows come as
     // arrays, and each kind's attributes are put in key order once for all its rows.
-    const rows = results.filter((result) => result.command === 'SELECT').slice(-queries.length);
-    const objects: Record<string, SnapshotObject> = {};
-    for (const [i, result] of rows.entries()) {
+    const selected = results.filter((result) => result.command === 'SELECT').slice(-texts.length);
+    const [tableList, trackerList] = selected.slice(queries.length).map((result) => objectsOf(result)) as [TableRow[], { schema: string; name: string }[]];
+    const entries: [string, SnapshotObject][] = [];
+    for (const [i, result] of selected.slice(0, queries.length).entries()) {
       const kind = queries[i]!.kind;
       const names = result.fields.map((field) => field.name);
       const path = names.indexOf('path');
       const order = [...names.map((name, index) => [name, index] as const).filter(([name]) => name !== 'path'), ['kind', -1] as const].sort((a, b) =>
         compareText(a[0], b[0]),
       );
+      const keys = order.map(([name]) => name);
+      const columns = order.map(([, index]) => index);
       for (const row of result.rows as unknown as unknown[][]) {
-        const key = row[path] as string;
-        if (objects[key] !== undefined) throw new Error(`snapshot: two objects have the path ${key}`);
         const object: Record<string, unknown> = {};
-        for (const [name, index] of order) object[name] = index < 0 ? kind : canonical(row[index]);
-        objects[key] = object as SnapshotObject;
+        for (let k = 0; k < keys.length; k++) {
+          const column = columns[k]!;
+          object[keys[k]!] = column < 0 ? kind : canonical(row[column]);
+        }
+        entries.push([row[path] as string, object as SnapshotObject]);
       }
     }
-    const data = await fingerprintTables(client, trackers);
-    const trackerRows = await readTrackers(client, trackers);
-    await client.query('COMMIT');
+    // The data and the trackers' rows in a second round trip, which ends the transaction.
+    const fingerprints = fingerprintSql(tableList);
+    const rest = await client.query([...(fingerprints ? [fingerprints] : []), ...trackerList.map(trackerRowsSql), 'COMMIT'].join(';\n'));
+    const read = (Array.isArray(rest) ? rest : [rest]) as pg.QueryResult[];
+    const data = fingerprintsOf(tableList, fingerprints ? (read[0]!.rows as FingerprintRow[]) : []);
+    const trackerRows = trackersOf(trackerList, read.slice(fingerprints ? 1 : 0) as unknown as { rows: { row: unknown }[] }[]);
     return {
       format: 2,
       postgres: { major: Math.floor(version / 10000), versionNum: version },
       // Each object's keys are sorted already: only the paths are.
-      objects: sortedByKey(objects),
+      objects: byPath(entries),
       data,
       trackers: sortKeys(trackerRows),
     };
@@ -79,15 +91,26 @@ export async function takeSnapshot(client: pg.Client, options: SnapshotOptions =
   }
 }
 
+/** The rows of a result read as arrays, as objects. */
+function objectsOf(result: pg.QueryResult): Record<string, unknown>[] {
+  const names = result.fields.map((field) => field.name);
+  return (result.rows as unknown as unknown[][]).map((row) => Object.fromEntries(names.map((name, i) => [name, row[i]])));
+}
+
 /** An attribute's value with its keys sorted, where it has keys (a json or jsonb value). */
 function canonical(value: unknown): unknown {
   return value !== null && typeof value === 'object' ? sortKeys(value) : value;
 }
 
-function sortedByKey<T>(record: Record<string, T>): Record<string, T> {
-  const sorted: Record<string, T> = {};
-  for (const key of Object.keys(record).sort(compareText)) sorted[key] = record[key]!;
-  return sorted;
+/** The objects by path, in path order; two objects with one path are a bug of a kind's query. */
+function byPath(entries: [string, SnapshotObject][]): Record<string, SnapshotObject> {
+  entries.sort((a, b) => compareText(a[0], b[0]));
+  const objects: Record<string, SnapshotObject> = {};
+  for (const [i, [path, object]] of entries.entries()) {
+    if (i > 0 && entries[i - 1]![0] === path) throw new Error(`snapshot: two objects have the path ${path}`);
+    objects[path] = object;
+  }
+  return objects;
 }
 
 /** The first kind whose query fails alone, its error naming the kind; undefined when none does. */
