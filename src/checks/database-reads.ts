@@ -53,8 +53,8 @@ export class DatabaseReads {
   }
 
   /** Whether `db` (the marked database, or a copy of it) holds exactly the state `mark` was read from. */
-  markHolds(db: DatabaseHandle, mark: StateMark, client?: pg.Client): Promise<boolean> {
-    return this.withClient(db, (c) => markHolds(c, mark, this.options()), client);
+  markHolds(db: DatabaseHandle, mark: StateMark, client?: pg.Client, sequences = true): Promise<boolean> {
+    return this.withClient(db, (c) => markHolds(c, mark, { ...this.options(), sequences }), client);
   }
 
   /** Tracker columns that differ from run to run (applied_at, …) say nothing about the state. */

@@ -199,8 +199,8 @@ export class States {
   }
 
   /** Whether `db` (the marked database, or a copy of it) holds exactly the state `mark` was read from. */
-  markHolds(db: DatabaseHandle, mark: StateMark, client?: pg.Client): Promise<boolean> {
-    return this.#cluster.read(db, () => this.#db.markHolds(db, mark, client));
+  markHolds(db: DatabaseHandle, mark: StateMark, client?: pg.Client, sequences = true): Promise<boolean> {
+    return this.#cluster.read(db, () => this.#db.markHolds(db, mark, client, sequences));
   }
 
   readonly #db = new DatabaseReads(() => ({ trackers: this.trackers, volatile: this.tracker?.volatile ?? [] }));

@@ -92,8 +92,9 @@ export async function markState(client: pg.Client, options: MarkOptions = {}): P
 /**
  * Whether the database holds exactly the row versions `mark` counted (and the same trackers and
  * sequences): then it is the marked state. False says only that it could not be proved so.
+ * `sequences: false`: where the sequences stand is left out (nextval is not undone by anything).
  */
-export async function markHolds(client: pg.Client, mark: StateMark, options: MarkOptions = {}): Promise<boolean> {
+export async function markHolds(client: pg.Client, mark: StateMark, options: MarkOptions & { sequences?: boolean } = {}): Promise<boolean> {
   return withPrepared(async () => {
     // One round trip: the transaction, the sequences and every count, of the relations the mark
     // counted. A table of the mark that is gone fails its statement: the state is not the mark's.
@@ -101,7 +102,8 @@ export async function markHolds(client: pg.Client, mark: StateMark, options: Mar
       if (GONE.has((error as { code?: string }).code ?? '')) return undefined;
       throw error;
     });
-    return now !== undefined && now.sequences === mark.sequences && now.trackers === mark.trackers && sameCounts(now.counts, mark.counts);
+    const sequences = options.sequences === false || now?.sequences === mark.sequences;
+    return now !== undefined && sequences && now.trackers === mark.trackers && sameCounts(now.counts, mark.counts);
   });
 }
 

@@ -73,6 +73,17 @@ describe('a state mark', () => {
       await client.query('CREATE SEQUENCE t');
       expect(await holdsAfter(client, "SELECT nextval('t')")).toBe(false);
     });
+    await withDatabase(async (client) => {
+      // Rows drawn from a sequence and deleted again: the rows are the marked ones, the sequence
+      // stands further. Left out on request (check down's relaxed comparison), and only that.
+      await client.query('CREATE TABLE seeded (id serial PRIMARY KEY, name text)');
+      const mark = await markState(client, trackers);
+      await client.query("INSERT INTO seeded (name) VALUES ('a'), ('b'); DELETE FROM seeded");
+      expect(await markHolds(client, mark, trackers)).toBe(false);
+      expect(await markHolds(client, mark, { ...trackers, sequences: false })).toBe(true);
+      await client.query("INSERT INTO seeded (name) VALUES ('c')");
+      expect(await markHolds(client, mark, { ...trackers, sequences: false })).toBe(false);
+    });
   });
 
   it('judges rows by the marked snapshot while other transactions run', async () => {
