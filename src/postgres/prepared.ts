@@ -13,17 +13,14 @@ const PREPARED = new WeakMap<pg.Client, Set<string>>();
 
 const PREFIX = 'migtest_';
 
-/**
- * A query as a statement prepared on this connection, by its text: `sql` prepares it first if the
- * connection has not (`PREPARE`, then `EXECUTE`); `done()` records it prepared once `sql` ran.
- */
-export function statement(client: pg.Client, text: string): { sql: string; done: () => void } {
-  const name = `${PREFIX}${createHash('md5').update(text).digest('hex')}`;
-  let names = PREPARED.get(client);
-  if (!names) PREPARED.set(client, (names = new Set()));
-  const known = names;
-  const execute = `EXECUTE ${name}`;
-  return { sql: known.has(name) ? execute : `PREPARE ${name} AS ${text};\n${execute}`, done: () => known.add(name) };
+/** A query to run as a statement prepared on the connection it is sent on (`send`), named by its text. */
+export interface Prepared {
+  name: string;
+  text: string;
+}
+
+export function statement(text: string): Prepared {
+  return { name: `${PREFIX}${createHash('md5').update(text).digest('hex')}`, text };
 }
 
 /** The connection's prepared statements are gone (DISCARD ALL): they are prepared again when next used. */
@@ -32,20 +29,28 @@ export function forgetStatements(client: pg.Client): void {
 }
 
 /**
- * Sends statements that may prepare some: after a failure the transaction is rolled back, and the
- * statements the connection holds are learnt from the server (a PREPARE is not undone by a
+ * Sends `parts` as one simple query: plain SQL as it is, a Prepared as `EXECUTE`, prepared first
+ * (`PREPARE`) where the connection has not yet. After a failure the transaction is rolled back, and
+ * the statements the connection holds are learnt from the server (a PREPARE is not undone by a
  * rollback, and some may have run before the failure).
  */
-export async function send(client: pg.Client, sql: string, options: { rowMode?: 'array' } = {}): Promise<pg.QueryResult[]> {
+export async function send(client: pg.Client, parts: (string | Prepared)[], options: { rowMode?: 'array' } = {}): Promise<pg.QueryResult[]> {
+  let known = PREPARED.get(client);
+  if (!known) PREPARED.set(client, (known = new Set()));
+  const held = known;
+  const sql = parts
+    .map((part) => (typeof part === 'string' ? part : held.has(part.name) ? `EXECUTE ${part.name}` : `PREPARE ${part.name} AS ${part.text};\nEXECUTE ${part.name}`))
+    .join(';\n');
   try {
     const results = options.rowMode ? await client.query({ text: sql, rowMode: options.rowMode } satisfies pg.QueryArrayConfig) : await client.query(sql);
+    for (const part of parts) if (typeof part !== 'string') held.add(part.name);
     return (Array.isArray(results) ? results : [results]) as pg.QueryResult[];
   } catch (error) {
     await client.query('ROLLBACK').catch(() => undefined);
-    const held = await client
+    const found = await client
       .query<{ name: string }>(`SELECT name FROM pg_catalog.pg_prepared_statements WHERE name LIKE 'migtest\\_%'`)
       .catch(() => undefined);
-    if (held) PREPARED.set(client, new Set(held.rows.map((r) => r.name)));
+    if (found) PREPARED.set(client, new Set(found.rows.map((r) => r.name)));
     else PREPARED.delete(client);
     throw error;
   }

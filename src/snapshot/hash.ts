@@ -331,16 +331,12 @@ async function hashOnce(
     dataTablesQuery.replaceAll('$1::text[]', trackers),
     trackerTablesQuery.replaceAll('$1::text[]', trackers),
     SEQUENCES_SQL,
-  ].map((text) => statement(client, text));
-  const begun = await send(
-    client,
-    [
-      `BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; SELECT pg_catalog.set_config('search_path', '', true)`,
-      NO_PARALLEL,
-      ...fixed.map((st) => st.sql),
-    ].join(';\n'),
-  );
-  for (const st of fixed) st.done();
+  ].map(statement);
+  const begun = await send(client, [
+    `BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; SELECT pg_catalog.set_config('search_path', '', true)`,
+    NO_PARALLEL,
+    ...fixed,
+  ]);
   try {
     const [rawHash, tables, trackerTables, sequenceHash] = begun.filter((result) => result.command === 'SELECT').slice(-4) as unknown as [
       pg.QueryResult<{ h: string; populated: string[] }>,
@@ -374,12 +370,10 @@ FROM (${query.sql.replaceAll('$1::text[]', trackers)}) q`,
         ),
       ...trackerTables.rows.map((t) => `SELECT 't' AS part, ${literal(`${t.schema}.${t.name}`)} AS name, ${trackerRowsDigest(t, volatile)} AS h`),
     ];
-    const canonicalStatement = statement(client, `SELECT pg_catalog.md5(pg_catalog.string_agg(k || ':' || h, ',' ORDER BY k)) AS h FROM (${catalog}) x`);
+    const canonicalStatement = statement(`SELECT pg_catalog.md5(pg_catalog.string_agg(k || ':' || h, ',' ORDER BY k)) AS h FROM (${catalog}) x`);
     // With a reference, the canonical part waits for the raw digest's verdict. The tables' part
     // changes with the tables that hold rows: not prepared.
-    const first = canonical && !options.reference ? canonicalStatement : undefined;
-    const sent = await send(client, [first?.sql ?? `SELECT '' AS h`, ...(parts.length > 0 ? [parts.join('\nUNION ALL\n')] : [])].join(';\n'));
-    first?.done();
+    const sent = await send(client, [canonical && !options.reference ? canonicalStatement : `SELECT '' AS h`, ...(parts.length > 0 ? [parts.join('\nUNION ALL\n')] : [])]);
     const [hashes, dataResult] = sent.filter((result) => result.command === 'SELECT') as unknown as [
       pg.QueryResult<{ h: string }>,
       pg.QueryResult<{ part: string; name: string; h: string }> | undefined,
@@ -411,8 +405,7 @@ FROM (${query.sql.replaceAll('$1::text[]', trackers)}) q`,
         return { ...own, key: keyOf(own, sequences) };
       }
       if (canonical) {
-        const sentLater = await send(client, canonicalStatement.sql);
-        canonicalStatement.done();
+        const sentLater = await send(client, [canonicalStatement]);
         schema = (sentLater[sentLater.length - 1] as pg.QueryResult<{ h: string }>).rows[0]!.h;
       }
     }

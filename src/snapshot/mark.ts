@@ -72,13 +72,6 @@ interface Relation {
  */
 const BY_CONTENTS = new Set(['pg_class', 'pg_attribute', 'pg_constraint']);
 
-interface Counted {
-  k: string;
-  c: string;
-  /** Rows whose version the mark's snapshot did not see. */
-  n: string;
-}
-
 /** Reads the mark of the state `client`'s database holds now. */
 export async function markState(client: pg.Client, options: MarkOptions = {}): Promise<StateMark> {
   return withPrepared(async () => {
@@ -145,9 +138,7 @@ FROM (
 
 /** Opens the transaction and reads the listing, in one round trip. */
 async function begin(client: pg.Client, text: string): Promise<{ v: string; s: string; h: string; tables: Listed[] }> {
-  const head = statement(client, text);
-  const results = await send(client, `${BEGIN};\n${head.sql}`);
-  head.done();
+  const results = await send(client, [BEGIN, statement(text)]);
   return results[results.length - 1]!.rows[0] as { v: string; s: string; h: string; tables: Listed[] };
 }
 
@@ -209,14 +200,14 @@ async function counts(
   const age = (xid: string): string => `pg_catalog.age(${literal(String(BigInt(xid) % 4294967296n))}::pg_catalog.xid)::text`;
   const set = (name: string, value: string): string => `pg_catalog.set_config('migtest.mark_${name}', ${value}, true)`;
   const judged = `SELECT ${set('low', age(low!))}, ${set('high', age(high!))}, ${set('snapshot', literal(since))}, ${set('top', literal(high!))}`;
-  const statements = [
-    ...(check ? [statement(client, SEQUENCES)] : []),
-    statement(client, catalogs.map(count).join('\nUNION ALL\n')),
-    ...tables.map((t) => statement(client, count(t))),
-  ];
-  const sql = [...(check ? [BEGIN] : []), judged, ...statements.map((st) => st.sql), ...trackerRows, 'COMMIT'];
-  const results = await send(client, sql.join(';\n'));
-  for (const st of statements) st.done();
+  const results = await send(client, [
+    ...(check ? [BEGIN, statement(SEQUENCES)] : []),
+    judged,
+    statement(catalogs.map(count).join('\nUNION ALL\n')),
+    ...tables.map((t) => statement(count(t))),
+    ...trackerRows,
+    'COMMIT',
+  ]);
   const found: Record<string, string> = {};
   const trackerDigests: { name: string; h: string }[] = [];
   let sequenceHash = '';

@@ -30,23 +30,20 @@ export async function takeSnapshot(client: pg.Client, options: SnapshotOptions =
     dataTablesQuery.replaceAll('$1::text[]', named),
     trackerTablesQuery.replaceAll('$1::text[]', named),
   ];
-  const results = await withPrepared(async () => {
-    const statements = texts.map((text) => statement(client, text));
-    const sent = await send(
+  const results = await withPrepared(() =>
+    send(
       client,
       // pg_get_*def and format_type print names relative to search_path: empty, they are all
       // qualified, whatever the migrations or the connection set it to. `true`: this transaction only.
-      [`BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY`, `SELECT pg_catalog.set_config('search_path', '', true); ${NO_PARALLEL}`, ...statements.map((st) => st.sql)].join(';\n'),
+      [`BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY`, `SELECT pg_catalog.set_config('search_path', '', true); ${NO_PARALLEL}`, ...texts.map(statement)],
       { rowMode: 'array' },
     ).catch(async (error: unknown) => {
       if ((error as { code?: string }).code === '26000') throw error;
       // Which kind's query failed is what a report from another server version needs: the
       // queries run again one at a time to say.
       throw (await locate(client, queries, named)) ?? error;
-    });
-    for (const st of statements) st.done();
-    return sent;
-  });
+    }),
+  );
   try {
     // The rows of each EXECUTE, in the order sent: the last results, one per query. Rows come as
     // arrays, and each kind's attributes are put in key order once for all its rows.
