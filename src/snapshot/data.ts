@@ -12,6 +12,16 @@ import type { DataFingerprint } from './types.js';
 export const NO_PARALLEL = `SELECT pg_catalog.set_config('max_parallel_workers_per_gather', '0', true)`;
 
 /**
+ * Opens the transaction a state is read in: read-only and repeatable-read, so that every read sees
+ * one instant; `search_path` empty, so that every name pg_get_*def and format_type print is
+ * qualified, whatever the migrations or the connection set it to; no parallel workers (above);
+ * generic plans for statements prepared on a kept connection. `true`: this transaction only.
+ */
+export const READ_ONLY = `BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY;
+SELECT pg_catalog.set_config('search_path', '', true), pg_catalog.set_config('max_parallel_workers_per_gather', '0', true),
+  pg_catalog.set_config('plan_cache_mode', 'force_generic_plan', true)`;
+
+/**
  * Runs a read over many tables without parallel workers: `sql` and NO_PARALLEL go as one string,
  * whose implicit transaction (or the caller's own) bounds the setting.
  */

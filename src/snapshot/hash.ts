@@ -3,7 +3,7 @@ import type pg from 'pg';
 import { catalogQueries, dataTablesQuery, trackerTablesQuery } from './catalog.js';
 import { FIRST_NORMAL_OID } from './catalog/sql.js';
 import { catalogVersion, type CatalogVersion } from './catalog/versions.js';
-import { EMPTY_DIGEST, NO_PARALLEL, quoteIdent } from './data.js';
+import { EMPTY_DIGEST, quoteIdent, READ_ONLY } from './data.js';
 import { send, serverVersion, statement, withPrepared } from '../postgres/prepared.js';
 
 /** Hashes of a state's three parts, computed on the server: equal hashes, equal snapshots. */
@@ -332,11 +332,7 @@ async function hashOnce(
     trackerTablesQuery.replaceAll('$1::text[]', trackers),
     SEQUENCES_SQL,
   ].map(statement);
-  const begun = await send(client, [
-    `BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; SELECT pg_catalog.set_config('search_path', '', true)`,
-    NO_PARALLEL,
-    ...fixed,
-  ]);
+  const begun = await send(client, [READ_ONLY, ...fixed]);
   try {
     const [rawHash, tables, trackerTables, sequenceHash] = begun.filter((result) => result.command === 'SELECT').slice(-4) as unknown as [
       pg.QueryResult<{ h: string; populated: string[] }>,

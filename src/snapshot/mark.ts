@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import { userRelation } from './catalog/sql.js';
 import { catalogVersion } from './catalog/versions.js';
-import { quoteIdent } from './data.js';
+import { quoteIdent, READ_ONLY } from './data.js';
 import { send, statement, withPrepared } from '../postgres/prepared.js';
 import { literal, rawCatalogRows, rawRowsDigest, SHARED_CATALOG_ROWS, textArray, trackerRowsDigest, trackerHashOf, trackerNames } from './hash.js';
 
@@ -110,11 +110,6 @@ function sameCounts(now: Record<string, string>, marked: Record<string, string>)
   return keys.every((key) => now[key] === marked[key]);
 }
 
-/** A read-only transaction seeing one instant, without parallel workers, every name qualified. */
-const BEGIN = `BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY;
-SELECT pg_catalog.set_config('search_path', '', true), pg_catalog.set_config('plan_cache_mode', 'force_generic_plan', true),
-  pg_catalog.set_config('max_parallel_workers_per_gather', '0', true)`;
-
 /**
  * Where every sequence stands, by OID (a mark is compared within one database's lineage): what
  * hash.ts's SEQUENCES_SQL reads through pg_sequences, without the view's joins. A sequence the connection
@@ -138,7 +133,7 @@ FROM (
 
 /** Opens the transaction and reads the listing, in one round trip. */
 async function begin(client: pg.Client, text: string): Promise<{ v: string; s: string; h: string; tables: Listed[] }> {
-  const results = await send(client, [BEGIN, statement(text)]);
+  const results = await send(client, [READ_ONLY, statement(text)]);
   return results[results.length - 1]!.rows[0] as { v: string; s: string; h: string; tables: Listed[] };
 }
 
@@ -201,7 +196,7 @@ async function counts(
   const set = (name: string, value: string): string => `pg_catalog.set_config('migtest.mark_${name}', ${value}, true)`;
   const judged = `SELECT ${set('low', age(low!))}, ${set('high', age(high!))}, ${set('snapshot', literal(since))}, ${set('top', literal(high!))}`;
   const results = await send(client, [
-    ...(check ? [BEGIN, statement(SEQUENCES)] : []),
+    ...(check ? [READ_ONLY, statement(SEQUENCES)] : []),
     judged,
     statement(catalogs.map(count).join('\nUNION ALL\n')),
     ...tables.map((t) => statement(count(t))),

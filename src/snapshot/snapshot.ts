@@ -4,7 +4,7 @@ import { catalogQueries, dataTablesQuery, trackerTablesQuery, type CatalogQuery 
 import { send, serverVersion, statement, withPrepared } from '../postgres/prepared.js';
 import { textArray } from './hash.js';
 import { canonicalJson, compareText, sortKeys } from './canonical.js';
-import { fingerprintSql, fingerprintsOf, NO_PARALLEL, trackerRowsSql, trackersOf, type FingerprintRow, type TableRow } from './data.js';
+import { fingerprintSql, fingerprintsOf, READ_ONLY, trackerRowsSql, trackersOf, type FingerprintRow, type TableRow } from './data.js';
 import type { Snapshot, SnapshotObject } from './types.js';
 
 export interface SnapshotOptions {
@@ -33,9 +33,7 @@ export async function takeSnapshot(client: pg.Client, options: SnapshotOptions =
   const results = await withPrepared(() =>
     send(
       client,
-      // pg_get_*def and format_type print names relative to search_path: empty, they are all
-      // qualified, whatever the migrations or the connection set it to. `true`: this transaction only.
-      [`BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY`, `SELECT pg_catalog.set_config('search_path', '', true); ${NO_PARALLEL}`, ...texts.map(statement)],
+      [READ_ONLY, ...texts.map(statement)],
       { rowMode: 'array' },
     ).catch(async (error: unknown) => {
       if ((error as { code?: string }).code === '26000') throw error;
@@ -113,7 +111,7 @@ function byPath(entries: [string, SnapshotObject][]): Record<string, SnapshotObj
 /** The first kind whose query fails alone, its error naming the kind; undefined when none does. */
 async function locate(client: pg.Client, queries: CatalogQuery[], named: string): Promise<Error | undefined> {
   try {
-    await client.query(`BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; SELECT pg_catalog.set_config('search_path', '', true)`);
+    await client.query(READ_ONLY);
     for (const query of queries) {
       const failed = await client.query(query.takesTrackers ? query.sql.replaceAll('$1::text[]', named) : query.sql).then(
         () => undefined,
