@@ -50,6 +50,15 @@ const KINDS: KindQueries[] = [
   publicationQueries,
 ];
 
+/**
+ * `sql` with its `$1::text[]` of tracker names written in: `trackers`, a text[] literal
+ * (hash.ts, textArray). A state is read in one simple query or as statements prepared by SQL
+ * `PREPARE`, neither of which takes parameters; a query without `$1` is left as it is.
+ */
+export function withTrackers(sql: string, trackers: string): string {
+  return sql.replaceAll('$1::text[]', trackers);
+}
+
 /** The queries for a server, by `server_version_num`. */
 export function catalogQueries(serverVersionNum: number): CatalogQuery[] {
   const version = catalogVersion(serverVersionNum);

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type pg from 'pg';
-import { catalogQueries, dataTablesQuery, trackerTablesQuery } from './catalog.js';
+import { catalogQueries, dataTablesQuery, trackerTablesQuery, withTrackers } from './catalog.js';
 import { FIRST_NORMAL_OID } from './catalog/sql.js';
 import { catalogVersion, type CatalogVersion } from './catalog/versions.js';
 import { EMPTY_DIGEST, quoteIdent, READ_ONLY } from './data.js';
@@ -328,8 +328,8 @@ async function hashOnce(
   const version = await serverVersion(client);
   const fixed = [
     rawCatalogSql(catalogVersion(version)),
-    dataTablesQuery.replaceAll('$1::text[]', trackers),
-    trackerTablesQuery.replaceAll('$1::text[]', trackers),
+    withTrackers(dataTablesQuery, trackers),
+    withTrackers(trackerTablesQuery, trackers),
     SEQUENCES_SQL,
   ].map(statement);
   const begun = await send(client, [READ_ONLY, ...fixed]);
@@ -350,7 +350,7 @@ async function hashOnce(
         query.sources !== undefined && !query.sources.some((source) => populated.has(source))
           ? `SELECT ${literal(query.kind)} AS k, pg_catalog.md5('') AS h`
           : `SELECT ${literal(query.kind)} AS k, pg_catalog.md5(coalesce(pg_catalog.string_agg(q::text, E'\\n' ${byPath}), '')) AS h
-FROM (${query.sql.replaceAll('$1::text[]', trackers)}) q`,
+FROM (${withTrackers(query.sql, trackers)}) q`,
       )
       .join('\nUNION ALL\n');
 

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import type pg from 'pg';
-import { catalogQueries, dataTablesQuery, trackerTablesQuery, type CatalogQuery } from './catalog.js';
+import { catalogQueries, dataTablesQuery, trackerTablesQuery, withTrackers, type CatalogQuery } from './catalog.js';
 import { send, serverVersion, statement, withPrepared } from '../postgres/prepared.js';
-import { textArray } from './hash.js';
+import { textArray, trackerNames } from './hash.js';
 import { canonicalJson, compareText, sortKeys } from './canonical.js';
 import { fingerprintSql, fingerprintsOf, READ_ONLY, trackerRowsSql, trackersOf, type FingerprintRow, type TableRow } from './data.js';
 import type { Snapshot, SnapshotObject } from './types.js';
@@ -19,16 +19,16 @@ export interface SnapshotOptions {
  * all run in one round trip (src/postgres/prepared.ts); the data and the trackers in a second.
  */
 export async function takeSnapshot(client: pg.Client, options: SnapshotOptions = {}): Promise<Snapshot> {
-  const trackers = (options.trackers ?? []).map(qualify);
+  const trackers = trackerNames(options.trackers ?? []);
   const version = await serverVersion(client);
   const queries = catalogQueries(version);
   // The trackers' names written into each query (as the state hash does): a statement per set of trackers.
   const named = textArray(trackers);
   const texts = [
-    ...queries.map((query) => (query.takesTrackers ? query.sql.replaceAll('$1::text[]', named) : query.sql)),
+    ...queries.map((query) => withTrackers(query.sql, named)),
     // Then the tables whose data is fingerprinted, and the trackers there are.
-    dataTablesQuery.replaceAll('$1::text[]', named),
-    trackerTablesQuery.replaceAll('$1::text[]', named),
+    withTrackers(dataTablesQuery, named),
+    withTrackers(trackerTablesQuery, named),
   ];
   const results = await withPrepared(() =>
     send(
@@ -113,7 +113,7 @@ async function locate(client: pg.Client, queries: CatalogQuery[], named: string)
   try {
     await client.query(READ_ONLY);
     for (const query of queries) {
-      const failed = await client.query(query.takesTrackers ? query.sql.replaceAll('$1::text[]', named) : query.sql).then(
+      const failed = await client.query(withTrackers(query.sql, named)).then(
         () => undefined,
         (error: unknown) => error,
       );
@@ -135,9 +135,4 @@ async function locate(client: pg.Client, queries: CatalogQuery[], named: string)
 export function snapshotHash(snapshot: Snapshot): string {
   const { postgres: _server, ...state } = snapshot;
   return createHash('sha256').update(canonicalJson(state)).digest('hex');
-}
-
-// A tracker named without a schema lives where the tools put it by default.
-function qualify(name: string): string {
-  return name.includes('.') ? name : `public.${name}`;
 }

@@ -12,9 +12,9 @@ export interface CatalogQuery {
   kind: ObjectKind;
   sql: string;
   /**
-   * The query takes `$1 text[]`: qualified names of tracker tables, whose objects (columns,
-   * constraints, indexes, owned sequences, triggers) are left out of the schema. node-postgres
-   * sends untyped parameters, and a query that does not mention `$1` would fail on it.
+   * The query names `$1::text[]`: qualified names of tracker tables, whose objects (columns,
+   * constraints, indexes, owned sequences, triggers) are left out of the schema. The readers write
+   * the names in (catalog.ts, withTrackers).
    */
   takesTrackers: boolean;
   /**
