@@ -5,6 +5,12 @@ import { markHolds, markState, type MarkOptions, type StateMark } from '../snaps
 import { takeSnapshot } from '../snapshot/snapshot.js';
 import type { Snapshot } from '../snapshot/types.js';
 
+/** How a mark is checked: on a connection the caller keeps, and whether sequences count (by default they do: src/snapshot/mark.ts). */
+export interface MarkCheck {
+  client?: pg.Client | undefined;
+  sequences?: boolean;
+}
+
 /**
  * What is read of one database's state, with the run's trackers (and the tracker columns that
  * differ from run to run) left as the comparison wants them: its snapshot, its hashes, its mark.
@@ -53,8 +59,8 @@ export class DatabaseReads {
   }
 
   /** Whether `db` (the marked database, or a copy of it) holds exactly the state `mark` was read from. */
-  markHolds(db: DatabaseHandle, mark: StateMark, client?: pg.Client, sequences = true): Promise<boolean> {
-    return this.withClient(db, (c) => markHolds(c, mark, { ...this.options(), sequences }), client);
+  markHolds(db: DatabaseHandle, mark: StateMark, { client, sequences }: MarkCheck = {}): Promise<boolean> {
+    return this.withClient(db, (c) => markHolds(c, mark, { ...this.options(), ...(sequences === undefined ? {} : { sequences }) }), client);
   }
 
   /** Tracker columns that differ from run to run (applied_at, …) say nothing about the state. */

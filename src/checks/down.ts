@@ -302,7 +302,7 @@ class Walk {
   async proves(j: number): Promise<boolean> {
     const { states } = this.references;
     const sequences = states.settings.relaxed === false;
-    if (!this.#fromReferences && (await states.markHolds(this.db, this.#marks[j]!, this.#client, sequences))) return true;
+    if (!this.#fromReferences && (await states.markHolds(this.db, this.#marks[j]!, { client: this.#client, sequences }))) return true;
     const expected = this.#fromReferences ? (await this.references.after(j)).hash : this.#hashes[j];
     if (!expected) return false;
     const found = await states.hash(this.db, { canonical: false });

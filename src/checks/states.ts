@@ -6,6 +6,7 @@ import type { DownStepOptions, DownTrace, Plan, RunOptions, RunnerModel, Trace, 
 import { trackerOf } from '../runners/tracker.js';
 import type { StateHash } from '../snapshot/hash.js';
 import type { StateMark } from '../snapshot/mark.js';
+import type { MarkCheck } from './database-reads.js';
 import { DatabaseReads } from './database-reads.js';
 import type { Snapshot } from '../snapshot/types.js';
 import type pg from 'pg';
@@ -198,9 +199,9 @@ export class States {
     return this.#cluster.read(db, () => this.#db.mark(db, client));
   }
 
-  /** Whether `db` (the marked database, or a copy of it) holds exactly the state `mark` was read from. */
-  markHolds(db: DatabaseHandle, mark: StateMark, client?: pg.Client, sequences = true): Promise<boolean> {
-    return this.#cluster.read(db, () => this.#db.markHolds(db, mark, client, sequences));
+  /** Whether `db` (the marked database, or a copy of it) holds exactly the state `mark` was read from (DatabaseReads.markHolds). */
+  markHolds(db: DatabaseHandle, mark: StateMark, options: MarkCheck = {}): Promise<boolean> {
+    return this.#cluster.read(db, () => this.#db.markHolds(db, mark, options));
   }
 
   readonly #db = new DatabaseReads(() => ({ trackers: this.trackers, volatile: this.tracker?.volatile ?? [] }));
