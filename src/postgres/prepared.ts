@@ -72,7 +72,12 @@ export async function withPrepared<T>(read: () => Promise<T>): Promise<T> {
 /** Each connection's server version, read once. */
 const VERSIONS = new WeakMap<pg.Client, number>();
 
-/** The connection's `server_version_num`, read on its first use only. */
+/** Records the server version of a connection made by a caller that knows it (src/postgres/server.ts): no query for it then. */
+export function knowServerVersion(client: pg.Client, version: number): void {
+  if (version > 0) VERSIONS.set(client, version);
+}
+
+/** The connection's `server_version_num`: known, or read on its first use only. */
 export async function serverVersion(client: pg.Client): Promise<number> {
   let version = VERSIONS.get(client);
   if (version === undefined) {

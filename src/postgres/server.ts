@@ -5,7 +5,7 @@ import { refuseWhenStopping, RunStopping, track } from './cleanup.js';
 import { databasePrefix } from './owner.js';
 import { boundConnection, DEFAULT_LIMITS, type Limits } from './limits.js';
 import { databaseSettingsQuery, settingStatements, type DatabaseSettingRow } from './database-settings.js';
-import { forgetStatements } from './prepared.js';
+import { forgetStatements, knowServerVersion } from './prepared.js';
 
 /** Idle connections kept at most, well below the server's max_connections. */
 const MAX_IDLE = 24;
@@ -23,6 +23,8 @@ export class ServerSession implements Server {
   readonly #created = new Set<string>();
   readonly #prefix: string;
   readonly #admin: pg.Pool;
+  /** `server_version_num`, read once: every connection made here knows it (postgres/prepared.ts). */
+  readonly #versionNum: number;
   #counter = 0;
   #untrack: () => void;
 
@@ -38,8 +40,10 @@ export class ServerSession implements Server {
     readonly limits: Limits,
     readonly crash?: CrashSupport,
     readonly storage?: string,
+    versionNum = 0,
   ) {
     this.#admin = admin;
+    this.#versionNum = versionNum;
     // The owner in the name: a later run drops what a run killed outright left (reap.ts).
     this.#prefix = databasePrefix(randomBytes(3).toString('hex'));
     // Registered after the provider's own resource, so databases are dropped before the server
@@ -87,6 +91,7 @@ export class ServerSession implements Server {
       limits,
       options.crash,
       options.storage,
+      Number(row.num),
     );
   }
 
@@ -167,6 +172,7 @@ export class ServerSession implements Server {
           const client = new pg.Client(config);
           try {
             await client.connect();
+            knowServerVersion(client, this.#versionNum);
             return this.#created.has(name) ? this.bounded(this.reusable(client, name)) : client;
           } catch (error) {
             await client.end().catch(() => undefined);
@@ -194,6 +200,7 @@ export class ServerSession implements Server {
           await client.end().catch(() => undefined);
           throw error;
         }
+        knowServerVersion(client, this.#versionNum);
         if (!this.#created.has(name)) return client;
         const bounded = this.bounded(client);
         const close = client.end.bind(client) as () => Promise<void>;
