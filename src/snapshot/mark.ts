@@ -139,8 +139,8 @@ async function begin(client: pg.Client, text: string): Promise<{ v: string; s: s
 
 /**
  * The counts of the catalogs' rows and of `shape`'s tables, and the trackers' digests, then the end
- * of the transaction, in one round trip after `before` (statements of the same string: a check
- * opens its transaction there). A relation holding a row version that `since` (a marked snapshot;
+ * of the transaction, in one round trip (a `check` opens its transaction and reads the sequences
+ * in it too; a new mark's were opened and read by `begin`). A relation holding a row version that `since` (a marked snapshot;
  * for a new mark, its own) did not see counts `unseen`: a mark and a later check of it run the
  * same statements. Each is prepared once on the connection (a kept one: a walk reads the same
  * relations at every state, and their parsing and planning were most of a mark's cost) and run by

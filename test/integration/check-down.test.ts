@@ -4,6 +4,8 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { CheckResult } from '../../src/checks/types.js';
 import { loadSet } from '../../src/migrations/load.js';
+import { States } from '../../src/checks/states.js';
+import { down as downCheck } from '../../src/checks/down.js';
 import { golangMigrate as tool } from '../../src/runners/golang-migrate/index.js';
 
 const golangMigrate = tool.model;
@@ -145,6 +147,23 @@ describe('check down', () => {
       // One walk, no reference: every step (the seeds' downs leave accounts_id_seq further on, and
       // so do the steps after them) is proved by its mark.
       expect(made).toBe(1);
+      // Compared exactly, where the sequences stand counts: those steps are compared with
+      // reference databases instead, the seeds run again, and the ids they draw anew are a
+      // difference (what the relaxed comparison renumbers away).
+      made = 0;
+      const set = await loadSet(dir, 'golang-migrate');
+      const states = new States(server, golangMigrate, golangMigrate.plan(set, {}), { runnerOptions: {}, relaxed: false });
+      try {
+        const exact = await downCheck.run({ set, model: golangMigrate, server, states, options: {}, reproduce: () => '' });
+        expect(exact.status).toBe('fail');
+        expect(exact.findings.map((f) => [path.basename(f.file ?? ''), f.diff?.map((d) => d.path)])).toEqual([
+          ['000004_seed_more.up.sql', ['data:public.accounts']],
+          ['000002_seed_accounts.up.sql', ['data:public.accounts']],
+        ]);
+        expect(made).toBeGreaterThan(1);
+      } finally {
+        await states.close();
+      }
     } finally {
       server.createDatabase = create;
     }
