@@ -1,5 +1,6 @@
 import pg from 'pg';
 import { randomBytes } from 'node:crypto';
+import type { EventEmitter } from 'node:events';
 import type { CrashSupport, DatabaseHandle, Server } from './types.js';
 import { refuseWhenStopping, RunStopping, track } from './cleanup.js';
 import { databasePrefix } from './owner.js';
@@ -111,13 +112,17 @@ export class ServerSession implements Server {
     let broken = false;
     client.on('error', () => (broken = true));
     client.on('end', () => (broken = true));
+    // The server says after every query whether a transaction is open ('I': none): only then is
+    // the ROLLBACK a round trip for nothing (every case gives its connections back several times).
+    let idle = true;
+    (client as unknown as { connection: EventEmitter }).connection.on('readyForQuery', (message: { status?: string }) => (idle = message.status === 'I'));
     const close = client.end.bind(client) as () => Promise<void>;
     this.#close.set(client, () => close().catch(() => undefined));
     (client as { end: () => Promise<void> }).end = async () => {
       this.#lift.get(client)?.();
       if (broken || this.#stopped || this.#idle.has(name)) return close().catch(() => undefined);
       try {
-        await client.query('ROLLBACK');
+        if (!idle) await client.query('ROLLBACK');
         await client.query('DISCARD ALL');
         forgetPrepared(client);
       } catch {
