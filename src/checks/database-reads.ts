@@ -1,14 +1,19 @@
 import type pg from 'pg';
 import type { DatabaseHandle } from '../postgres/types.js';
 import { stateHash, type StateHash } from '../snapshot/hash.js';
-import { markHolds, markState, type MarkOptions, type StateMark } from '../snapshot/mark.js';
+import { checkMark, markState, type Anchor, type MarkCheck, type MarkOptions, type StateMark } from '../snapshot/mark.js';
 import { takeSnapshot } from '../snapshot/snapshot.js';
 import type { Snapshot } from '../snapshot/types.js';
 
-/** How a mark is checked: on a connection the caller keeps, and whether sequences count (by default they do: src/snapshot/mark.ts). */
-export interface MarkCheck {
+/**
+ * How a mark is read: on a connection the caller keeps, and whether where the sequences stand is
+ * part of it (by default it is: src/snapshot/mark.ts); a check of it compares them only then.
+ */
+export interface MarkReadOptions {
   client?: pg.Client | undefined;
   sequences?: boolean;
+  /** An earlier mark of the same database: the new one tells which relations kept its row versions. */
+  after?: StateMark | undefined;
 }
 
 /**
@@ -52,15 +57,19 @@ export class DatabaseReads {
   /**
    * The row versions `db` holds now (src/snapshot/mark.ts): proves a later state the same, cheaply,
    * when it is. `client`: a connection to `db` the caller keeps (a new backend's catalog caches are
-   * cold, and a mark's cost is mostly planning).
+   * cold, and a mark's cost is mostly planning); `sequences: false`: where the sequences stand is
+   * left out of the mark and of its checks.
    */
-  mark(db: DatabaseHandle, client?: pg.Client): Promise<StateMark> {
-    return this.withClient(db, (c) => markState(c, this.options()), client);
+  mark(db: DatabaseHandle, { client, sequences, after }: MarkReadOptions = {}): Promise<StateMark> {
+    return this.withClient(db, (c) => markState(c, { ...this.options(), ...(sequences === undefined ? {} : { sequences }), after }), client);
   }
 
-  /** Whether `db` (the marked database, or a copy of it) holds exactly the state `mark` was read from. */
-  markHolds(db: DatabaseHandle, mark: StateMark, { client, sequences }: MarkCheck = {}): Promise<boolean> {
-    return this.withClient(db, (c) => markHolds(c, mark, { ...this.options(), ...(sequences === undefined ? {} : { sequences }) }), client);
+  /**
+   * Whether `db` (the marked database, or a copy of it) holds exactly the state `mark` was read
+   * from, and which relations differ; `anchors`: later marks standing for some of them.
+   */
+  checkMark(db: DatabaseHandle, mark: StateMark, { client, anchors }: { client?: pg.Client | undefined; anchors?: Anchor[] } = {}): Promise<MarkCheck> {
+    return this.withClient(db, (c) => checkMark(c, mark, this.options(), anchors), client);
   }
 
   /** Tracker columns that differ from run to run (applied_at, …) say nothing about the state. */

@@ -2,7 +2,7 @@ import type { InputError, Migration } from '../migrations/types.js';
 import type pg from 'pg';
 import type { DatabaseHandle } from '../postgres/types.js';
 import type { StateHash } from '../snapshot/hash.js';
-import type { StateMark } from '../snapshot/mark.js';
+import type { Anchor, StateMark } from '../snapshot/mark.js';
 import type { DownTrace } from '../runners/down.js';
 import { appliedSet } from './applies.js';
 import { keepsRawBefore } from './down-proof.js';
@@ -232,10 +232,22 @@ function plainFinding(migration: Migration, message: string, hint: string | null
  * the ups left after j (src/snapshot/hash.ts, StateHash.raw). Neither proving it, the step is
  * compared the slow way, with a reference database. After a failing or differing step the walk goes
  * on from a copy of the reference state, whose own digests then stand for the chain's.
+ *
+ * A state proved by its raw digest where its mark did not hold keeps the new row versions of the
+ * relations that differed (a backfill undone by dropping its column leaves every row of the
+ * table a new version of the same values), which no earlier mark saw. So the walk marks that
+ * state again: its mark is those relations' anchor (src/snapshot/mark.ts, Anchor). A later state
+ * i is judged for such a relation by the anchor instead, where the ups left its rows as they were
+ * from state i to the anchor's (the marks on the way up say which, `#since`): its contents are
+ * then the anchor's, which the raw digest proved to be state i's too.
  */
 class Walk {
   #marks: StateMark[];
   #hashes: (StateHash | undefined)[];
+  /** Per state j on the way up, per relation: the first state from which its row versions were the same up to j. */
+  #since: Map<string, number>[];
+  /** Per relation, the anchor it is judged by and the state whose contents that anchor holds. */
+  readonly #anchors = new Map<string, { mark: StateMark; at: number }>();
   #fromReferences = false;
   /** The connection marks are read on, kept for the walk: a new backend plans with cold catalog caches. */
   #client: pg.Client | undefined;
@@ -250,6 +262,12 @@ class Walk {
     this.#marks = marks;
     this.#hashes = hashes;
     this.#client = client;
+    this.#since = [];
+    marks.forEach((mark, j) => {
+      const before = this.#since[j - 1];
+      const unchanged = new Set(mark.unchanged ?? []);
+      this.#since[j] = new Map(Object.keys(mark.counts).map((key) => [key, unchanged.has(key) ? (before?.get(key) ?? j) : j]));
+    });
   }
 
   /** Brings a database up to migration `count`, marking the states after `from` migrations and on. */
@@ -260,11 +278,12 @@ class Walk {
     const marks: StateMark[] = [];
     const hashes: (StateHash | undefined)[] = [];
     const migrations = references.set.migrations;
+    const sequences = states.settings.relaxed === false;
     // The state after j migrations, before the next one's up: what the down of migration j+1 must leave.
     const keep = async (j: number): Promise<void> => {
       if (j < from || j >= count) return;
       client ??= await db.connect();
-      marks[j] = await states.mark(db, client);
+      marks[j] = await states.mark(db, { client, sequences, after: marks[j - 1] });
       if (keepsRawBefore(migrations[j]!.up)) hashes[j] = await states.hash(db, { canonical: false });
     };
     try {
@@ -302,11 +321,33 @@ class Walk {
   async proves(j: number): Promise<boolean> {
     const { states } = this.references;
     const sequences = states.settings.relaxed === false;
-    if (!this.#fromReferences && (await states.markHolds(this.db, this.#marks[j]!, { client: this.#client, sequences }))) return true;
+    let differing: string[] = [];
+    if (!this.#fromReferences) {
+      const check = await states.checkMark(this.db, this.#marks[j]!, { client: this.#client, anchors: this.anchorsFor(j) });
+      if (check.holds) return true;
+      differing = check.differing;
+    }
     const expected = this.#fromReferences ? (await this.references.after(j)).hash : this.#hashes[j];
     if (!expected) return false;
     const found = await states.hash(this.db, { canonical: false });
-    return found.raw === expected.raw && (!sequences || found.sequences === expected.sequences);
+    const proved = found.raw === expected.raw && (!sequences || found.sequences === expected.sequences);
+    if (proved && differing.length > 0) {
+      // The contents are state j's, the row versions of `differing` new: they are judged from here on by this mark.
+      const mark = await states.mark(this.db, { client: this.#client, sequences });
+      for (const key of differing) this.#anchors.set(key, { mark, at: j });
+    }
+    return proved;
+  }
+
+  /** The anchors standing for relations at state j: those whose rows the ups left alone from j to the anchor's state. */
+  private anchorsFor(j: number): Anchor[] {
+    const grouped = new Map<StateMark, string[]>();
+    for (const [key, { mark, at }] of this.#anchors) {
+      const since = this.#since[at]?.get(key);
+      if (since === undefined || since > j || this.#marks[j]!.counts[key] === undefined) continue;
+      grouped.set(mark, [...(grouped.get(mark) ?? []), key]);
+    }
+    return [...grouped].map(([mark, keys]) => ({ mark, keys }));
   }
 
   /** Goes on from the state migrations 1..j reach by ups alone, in place of what a step left. */

@@ -5,8 +5,8 @@ import { VirtualClock, type RetryPolicy } from '../runners/retry.js';
 import type { DownStepOptions, DownTrace, Plan, RunOptions, RunnerModel, Trace, TrackerSpec } from '../runners/types.js';
 import { trackerOf } from '../runners/tracker.js';
 import type { StateHash } from '../snapshot/hash.js';
-import type { StateMark } from '../snapshot/mark.js';
-import type { MarkCheck } from './database-reads.js';
+import type { Anchor, MarkCheck, StateMark } from '../snapshot/mark.js';
+import type { MarkReadOptions } from './database-reads.js';
 import { DatabaseReads } from './database-reads.js';
 import type { Snapshot } from '../snapshot/types.js';
 import type pg from 'pg';
@@ -195,13 +195,13 @@ export class States {
   }
 
   /** The row versions `db` holds now (DatabaseReads.mark); `client`: a connection to it the caller keeps. */
-  mark(db: DatabaseHandle, client?: pg.Client): Promise<StateMark> {
-    return this.#cluster.read(db, () => this.#db.mark(db, client));
+  mark(db: DatabaseHandle, options: MarkReadOptions = {}): Promise<StateMark> {
+    return this.#cluster.read(db, () => this.#db.mark(db, options));
   }
 
-  /** Whether `db` (the marked database, or a copy of it) holds exactly the state `mark` was read from (DatabaseReads.markHolds). */
-  markHolds(db: DatabaseHandle, mark: StateMark, options: MarkCheck = {}): Promise<boolean> {
-    return this.#cluster.read(db, () => this.#db.markHolds(db, mark, options));
+  /** Whether `db` (the marked database, or a copy of it) holds exactly the state `mark` was read from (DatabaseReads.checkMark). */
+  checkMark(db: DatabaseHandle, mark: StateMark, options: { client?: pg.Client | undefined; anchors?: Anchor[] } = {}): Promise<MarkCheck> {
+    return this.#cluster.read(db, () => this.#db.checkMark(db, mark, options));
   }
 
   readonly #db = new DatabaseReads(() => ({ trackers: this.trackers, volatile: this.tracker?.volatile ?? [] }));

@@ -32,9 +32,36 @@ export interface StateMark {
    */
   counts: Record<string, string>;
   trackers: string;
-  sequences: string;
+  /**
+   * Where every sequence stood; absent when the mark was read without (`sequences: false`): then
+   * where they stand is left out of its checks (nextval is not undone by anything).
+   */
+  sequences?: string;
   /** What a check of the mark reads again: the server's version and the tables there were. */
   shape: Shape;
+  /**
+   * Read after another mark of the same database (MarkReading.after): the relations that hold the
+   * very row versions it counted (for those compared by contents, the same contents).
+   */
+  unchanged?: string[];
+}
+
+/**
+ * A later mark of the same database that stands for some of a checked mark's relations (`keys`):
+ * they are judged by its snapshot and counts instead. For a relation whose rows were proved, by
+ * contents, to be the checked state's while their versions are new (a backfill undone by
+ * dropping its column leaves the table's rows new versions of the same values): the caller
+ * answers for those contents (src/checks/down.ts, Walk).
+ */
+export interface Anchor {
+  mark: StateMark;
+  keys: string[];
+}
+
+/** What a check found: whether the state is the mark's, and the relations whose rows are not the mark's (or their anchor's). */
+export interface MarkCheck {
+  holds: boolean;
+  differing: string[];
 }
 
 interface Shape {
@@ -55,6 +82,15 @@ export interface MarkOptions {
   volatile?: string[];
 }
 
+/**
+ * What a mark reads: also where the sequences stand (the default), or not; `after`: an earlier
+ * mark of the same database, to tell which relations still hold the row versions it counted.
+ */
+export interface MarkReading extends MarkOptions {
+  sequences?: boolean;
+  after?: StateMark | undefined;
+}
+
 interface Relation {
   key: string;
   from: string;
@@ -73,42 +109,65 @@ interface Relation {
 const BY_CONTENTS = new Set(['pg_class', 'pg_attribute', 'pg_constraint']);
 
 /** Reads the mark of the state `client`'s database holds now. */
-export async function markState(client: pg.Client, options: MarkOptions = {}): Promise<StateMark> {
+export async function markState(client: pg.Client, options: MarkReading = {}): Promise<StateMark> {
   return withPrepared(async () => {
-    const listed = await begin(client, listing(options));
+    const sequences = options.sequences !== false;
+    const listed = await begin(client, listing(options, sequences));
     const shape: Shape = { v: Number(listed.v), tables: listed.tables };
-    const read = await counts(client, options, shape, listed.s, false);
-    return { snapshot: listed.s, ...read, sequences: listed.h, shape };
+    // Counted rows are those the mark's own snapshot sees; judged by `after`'s, the rows among
+    // them it did not see tell the relations that changed since.
+    const after = options.after;
+    const read = await counts(client, options, shape, [after?.snapshot ?? listed.s], () => 0);
+    const found = Object.fromEntries(Object.entries(read.rows).map(([key, row]) => [key, row.c]));
+    const unchanged = after ? Object.keys(read.rows).filter((key) => read.rows[key]!.n === 0 && after.counts[key] === read.rows[key]!.c) : undefined;
+    return { snapshot: listed.s, counts: found, trackers: read.trackers, ...(sequences ? { sequences: listed.h! } : {}), shape, ...(unchanged ? { unchanged } : {}) };
   });
 }
 
 /**
  * Whether the database holds exactly the row versions `mark` counted (and the same trackers and
- * sequences): then it is the marked state. False says only that it could not be proved so.
- * `sequences: false`: where the sequences stand is left out (nextval is not undone by anything).
+ * sequences, when the mark read them): then it is the marked state. False says only that it could
+ * not be proved so.
  */
-export async function markHolds(client: pg.Client, mark: StateMark, options: MarkOptions & { sequences?: boolean } = {}): Promise<boolean> {
+export async function markHolds(client: pg.Client, mark: StateMark, options: MarkOptions = {}): Promise<boolean> {
+  return (await checkMark(client, mark, options)).holds;
+}
+
+/**
+ * markHolds, with the relations that differ, and `anchors` (later marks of the same database)
+ * standing for some of them.
+ */
+export async function checkMark(client: pg.Client, mark: StateMark, options: MarkOptions = {}, anchors: Anchor[] = []): Promise<MarkCheck> {
   return withPrepared(async () => {
+    const owner = new Map<string, number>();
+    anchors.forEach((anchor, i) => anchor.keys.forEach((key) => owner.set(key, i + 1)));
+    const snapshots = [mark.snapshot, ...anchors.map((anchor) => anchor.mark.snapshot)];
     // One round trip: the transaction, the sequences and every count, of the relations the mark
     // counted. A table of the mark that is gone fails its statement: the state is not the mark's.
-    const now = await counts(client, options, mark.shape, mark.snapshot, true).catch((error: unknown) => {
-      if (GONE.has((error as { code?: string }).code ?? '')) return undefined;
-      throw error;
+    const now = await counts(client, options, mark.shape, snapshots, (key) => owner.get(key) ?? 0, { sequences: mark.sequences !== undefined }).catch(
+      (error: unknown) => {
+        if (GONE.has((error as { code?: string }).code ?? '')) return undefined;
+        throw error;
+      },
+    );
+    if (!now) return { holds: false, differing: [] };
+    const expected = (key: string): string | undefined => {
+      const anchor = owner.get(key);
+      return anchor === undefined ? mark.counts[key] : anchors[anchor - 1]!.mark.counts[key];
+    };
+    // A relation differs where it holds a row version its snapshot did not see, or another count.
+    const keys = new Set([...Object.keys(now.rows), ...Object.keys(mark.counts)]);
+    const differing = [...keys].filter((key) => {
+      const row = now.rows[key];
+      return !row || row.n > 0 || row.c !== expected(key);
     });
-    const sequences = options.sequences === false || now?.sequences === mark.sequences;
-    return now !== undefined && sequences && now.trackers === mark.trackers && sameCounts(now.counts, mark.counts);
+    const sequences = mark.sequences === undefined || now.sequences === mark.sequences;
+    return { holds: differing.length === 0 && sequences && now.trackers === mark.trackers, differing };
   });
 }
 
 /** A relation of a prepared statement dropped (42P01), or a column it reads (42703). */
 const GONE = new Set(['42P01', '42703']);
-
-function sameCounts(now: Record<string, string>, marked: Record<string, string>): boolean {
-  const keys = Object.keys(now);
-  if (keys.length !== Object.keys(marked).length) return false;
-  // `now` holds `unseen` where a relation has a row version the marked snapshot did not see.
-  return keys.every((key) => now[key] === marked[key]);
-}
 
 /**
  * Where every sequence stands, by OID (a mark is compared within one database's lineage): what
@@ -119,10 +178,10 @@ const SEQUENCES = `SELECT pg_catalog.md5(coalesce(pg_catalog.string_agg(c.oid::t
   THEN pg_catalog.pg_sequence_last_value(c.oid) END::text, '-'), ',' ORDER BY c.oid), '')) AS h
 FROM pg_catalog.pg_class c WHERE c.relkind = 'S' AND c.relpersistence <> 't'`;
 
-/** The server's version, the snapshot, the sequences and the user tables (ordinary ones). */
-function listing(options: MarkOptions): string {
+/** The server's version, the snapshot, the sequences (unless not `sequences`) and the user tables (ordinary ones). */
+function listing(options: MarkOptions, sequences: boolean): string {
   const trackers = textArray(trackerNames(options.trackers ?? []));
-  return `SELECT pg_catalog.current_setting('server_version_num') AS v, pg_catalog.pg_current_snapshot()::text AS s, (${SEQUENCES}) AS h,
+  return `SELECT pg_catalog.current_setting('server_version_num') AS v, pg_catalog.pg_current_snapshot()::text AS s,${sequences ? ` (${SEQUENCES}) AS h,` : ''}
   coalesce(pg_catalog.json_agg(pg_catalog.json_build_object('oid', t.oid::text, 'schema', t.schema, 'name', t.name, 'tracker', t.tracker) ORDER BY t.oid), '[]') AS tables
 FROM (
   SELECT c.oid, n.nspname AS schema, c.relname AS name, (n.nspname || '.' || c.relname) = ANY (${trackers}) AS tracker
@@ -132,32 +191,34 @@ FROM (
 }
 
 /** Opens the transaction and reads the listing, in one round trip. */
-async function begin(client: pg.Client, text: string): Promise<{ v: string; s: string; h: string; tables: Listed[] }> {
+async function begin(client: pg.Client, text: string): Promise<{ v: string; s: string; h?: string; tables: Listed[] }> {
   const results = await send(client, [READ_ONLY, statement(text)]);
-  return results[results.length - 1]!.rows[0] as { v: string; s: string; h: string; tables: Listed[] };
+  return results[results.length - 1]!.rows[0] as { v: string; s: string; h?: string; tables: Listed[] };
 }
 
 /**
  * The counts of the catalogs' rows and of `shape`'s tables, and the trackers' digests, then the end
- * of the transaction, in one round trip (a `check` opens its transaction and reads the sequences
- * in it too; a new mark's were opened and read by `begin`). A relation holding a row version that `since` (a marked snapshot;
- * for a new mark, its own) did not see counts `unseen`: a mark and a later check of it run the
- * same statements. Each is prepared once on the connection (a kept one: a walk reads the same
+ * of the transaction, in one round trip (a `check` opens its transaction in it too, and reads the
+ * sequences when `check.sequences`; a new mark's were opened and read by `begin`). Each relation's
+ * `n` is how many of its row versions a snapshot did not see: `snapshots[snapshotOf(key)]` (a
+ * marked snapshot, or for a new mark an earlier mark's or its own), so a mark and a later check of
+ * it run the same statements. Each is prepared once on the connection (a kept one: a walk reads the same
  * relations at every state, and their parsing and planning were most of a mark's cost) and run by
  * SQL `EXECUTE`, so that any number of them go in one round trip; a table has a statement of its
  * own, so that a migration that adds or alters a table leaves the other tables' plans valid.
  * Trackers are read anew each time: a tool that empties its tracker with TRUNCATE would make any
  * plan of it stale at every run. A row's xmin is 32 bits; its full transaction id is the one below
- * `since`'s xmax with those low bits (every row of a state read here was written less than 2^32
+ * its snapshot's xmax with those low bits (every row of a state read here was written less than 2^32
  * transactions ago).
  */
 async function counts(
   client: pg.Client,
   options: MarkOptions,
   shape: Shape,
-  since: string,
-  check: boolean,
-): Promise<{ counts: Record<string, string>; trackers: string; sequences: string }> {
+  snapshots: string[],
+  snapshotOf: (key: string) => number,
+  check?: { sequences: boolean },
+): Promise<{ rows: Record<string, { c: string; n: number }>; trackers: string; sequences: string }> {
   const catalogs: Relation[] = [
     // The catalog rows the raw digest reads, by contents (not a dropped column's row, which
     // stays); or counted among all the database's own rows of the catalog, a superset that needs
@@ -180,36 +241,44 @@ async function counts(
   // transactions running at the mark put there. The snapshot's values are the transaction's
   // settings, read once per statement (an uncorrelated subquery): as parameters, each of the
   // hundreds of EXECUTEs would evaluate them anew, several times the cost of its count.
-  const setting = (name: string, type: string): string => `(SELECT pg_catalog.current_setting('migtest.mark_${name}')::pg_catalog.${type})`;
-  const top = setting('top', 'int8');
-  const unseen = `pg_catalog.count(*) FILTER (WHERE pg_catalog.age(r.xmin) <= ${setting('low', 'int4')}
-      AND (pg_catalog.age(r.xmin) <= ${setting('high', 'int4')} OR NOT pg_catalog.pg_visible_in_snapshot(
+  // Snapshot i's values are the settings migtest.mark<i>_*: a relation judged by an anchor's
+  // snapshot has a statement of its own (prepared once, like the others).
+  const setting = (i: number, name: string, type: string): string => `(SELECT pg_catalog.current_setting('migtest.mark${i}_${name}')::pg_catalog.${type})`;
+  const unseen = (i: number): string => {
+    const top = setting(i, 'top', 'int8');
+    return `pg_catalog.count(*) FILTER (WHERE pg_catalog.age(r.xmin) <= ${setting(i, 'low', 'int4')}
+      AND (pg_catalog.age(r.xmin) <= ${setting(i, 'high', 'int4')} OR NOT pg_catalog.pg_visible_in_snapshot(
         (${top} - ((${top} - r.xmin::text::pg_catalog.int8) % 4294967296 + 4294967296) % 4294967296)::text::pg_catalog.xid8,
-        ${setting('snapshot', 'pg_snapshot')})))`;
+        ${setting(i, 'snapshot', 'pg_snapshot')})))`;
+  };
   const count = ({ key, from, contents }: Relation): string =>
     contents
       ? `SELECT ${literal(key)} AS k, ${rawRowsDigest(key.slice(2), from)} AS c, 0::pg_catalog.int8 AS n`
-      : `SELECT ${literal(key)} AS k, pg_catalog.count(*)::text AS c, ${unseen} AS n FROM ${from}`;
-  // `xmin:xmax:xip,…`
-  const [low, high] = since.split(':').slice(0, 2);
+      : `SELECT ${literal(key)} AS k, pg_catalog.count(*)::text AS c, ${unseen(snapshotOf(key))} AS n FROM ${from}`;
   const age = (xid: string): string => `pg_catalog.age(${literal(String(BigInt(xid) % 4294967296n))}::pg_catalog.xid)::text`;
-  const set = (name: string, value: string): string => `pg_catalog.set_config('migtest.mark_${name}', ${value}, true)`;
-  const judged = `SELECT ${set('low', age(low!))}, ${set('high', age(high!))}, ${set('snapshot', literal(since))}, ${set('top', literal(high!))}`;
+  const judged = `SELECT ${snapshots
+    .flatMap((since, i) => {
+      // `xmin:xmax:xip,…`
+      const [low, high] = since.split(':').slice(0, 2);
+      const set = (name: string, value: string): string => `pg_catalog.set_config('migtest.mark${i}_${name}', ${value}, true)`;
+      return [set('low', age(low!)), set('high', age(high!)), set('snapshot', literal(since)), set('top', literal(high!))];
+    })
+    .join(', ')}`;
   const results = await send(client, [
-    ...(check ? [READ_ONLY, statement(SEQUENCES)] : []),
+    ...(check ? [READ_ONLY, ...(check.sequences ? [statement(SEQUENCES)] : [])] : []),
     judged,
     statement(catalogs.map(count).join('\nUNION ALL\n')),
     ...tables.map((t) => statement(count(t))),
     ...trackerRows,
     'COMMIT',
   ]);
-  const found: Record<string, string> = {};
+  const found: Record<string, { c: string; n: number }> = {};
   const trackerDigests: { name: string; h: string }[] = [];
   let sequenceHash = '';
   for (const row of results.flatMap((r) => (r.rows ?? []) as Record<string, string>[])) {
     if (row.h !== undefined) sequenceHash = row.h;
     else if (row.k?.startsWith('k:')) trackerDigests.push({ name: row.k.slice(2), h: row.c! });
-    else if (row.k !== undefined) found[row.k] = Number(row.n) > 0 ? 'unseen' : row.c!;
+    else if (row.k !== undefined) found[row.k] = { c: row.c!, n: Number(row.n) };
   }
-  return { counts: found, trackers: trackerHashOf(trackerDigests), sequences: sequenceHash };
+  return { rows: found, trackers: trackerHashOf(trackerDigests), sequences: sequenceHash };
 }

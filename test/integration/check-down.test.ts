@@ -169,6 +169,60 @@ describe('check down', () => {
     }
   });
 
+  it('a backfill undone by dropping its column: the later steps judge its table by the state the raw digest proved, and still see a down that changes it', async () => {
+    // The backfill's UPDATE leaves every row of accounts a new version; its down drops the column,
+    // so the rows are the same values in versions no mark on the way up saw.
+    const write = (name: string, files: [string, string, string][]): string => {
+      const dir = mkdtempSync(path.join(tmpdir(), `migtest-down-${name}-`));
+      scratch.push(dir);
+      for (const [file, up, down] of files) {
+        writeFileSync(path.join(dir, `${file}.up.sql`), `${up}\n`);
+        writeFileSync(path.join(dir, `${file}.down.sql`), `${down}\n`);
+      }
+      return dir;
+    };
+    const files = (ordersDown: string): [string, string, string][] => [
+      ['000001_accounts', "CREATE TABLE accounts (id serial PRIMARY KEY, name text NOT NULL); INSERT INTO accounts (name) VALUES ('alice'), ('bob');", 'DROP TABLE accounts;'],
+      ['000002_orders', 'CREATE TABLE orders (id serial PRIMARY KEY, account_id int);', ordersDown],
+      ['000003_tier', "ALTER TABLE accounts ADD COLUMN tier text; UPDATE accounts SET tier = 'basic';", 'ALTER TABLE accounts DROP COLUMN tier;'],
+      ['000004_notes', 'CREATE TABLE notes (id serial PRIMARY KEY, body text);', 'DROP TABLE notes;'],
+    ];
+    const server = shared.server();
+    const create = server.createDatabase.bind(server);
+    let made = 0;
+    server.createDatabase = async (options) => {
+      made++;
+      return create(options);
+    };
+    try {
+      const fixed = await shared.runInCore({ dir: write('fixed', files('DROP TABLE orders;')), runner: 'golang-migrate', checks: ['down'], options: {}, jobs: 2 });
+      expect(fixed.checks.map((c) => [c.name, c.status, c.cases, c.findings])).toEqual([['down', 'pass', 4, []]]);
+      // One walk, no reference database: the tier step is proved by the raw digest kept before
+      // its UPDATE, and the orders step by its mark, accounts judged by the mark read after that proof.
+      expect(made).toBe(1);
+      made = 0;
+      // A down that adds a row to the backfilled table is still a difference at its own step (and
+      // the up after it does not reach the state its first run did: the row stays).
+      const broken = await shared.runInCore({
+        dir: write('broken', files("DROP TABLE orders; INSERT INTO accounts (name) VALUES ('ghost');")),
+        runner: 'golang-migrate',
+        checks: ['down'],
+        options: {},
+        jobs: 2,
+      });
+      const [check] = broken.checks;
+      expect([check!.status, check!.findings.map((f) => [path.basename(f.file ?? ''), f.diff?.map((d) => d.path)])]).toEqual([
+        'fail',
+        [
+          ['000002_orders.down.sql', ['data:public.accounts']],
+          ['000002_orders.up.sql', ['data:public.accounts']],
+        ],
+      ]);
+    } finally {
+      server.createDatabase = create;
+    }
+  });
+
   it('a down that does not parse: fresh passes (the set is not refused), down reports it with 42601 at its place', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'migtest-down-'));
     scratch.push(dir);

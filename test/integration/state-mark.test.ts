@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type pg from 'pg';
 import { startEmbedded } from '../../src/postgres/embedded.js';
 import type { Server } from '../../src/postgres/types.js';
-import { markHolds, markState } from '../../src/snapshot/mark.js';
+import { checkMark, markHolds, markState } from '../../src/snapshot/mark.js';
 
 // A state mark (src/snapshot/mark.ts) proves a later state the marked one when it holds the same
 // row versions: what check `down` relies on for a down that undoes its up exactly. Where it must
@@ -75,14 +75,50 @@ describe('a state mark', () => {
     });
     await withDatabase(async (client) => {
       // Rows drawn from a sequence and deleted again: the rows are the marked ones, the sequence
-      // stands further. Left out on request (check down's relaxed comparison), and only that.
+      // stands further. Left out of a mark read without them (check down's relaxed comparison),
+      // and only that.
       await client.query('CREATE TABLE seeded (id serial PRIMARY KEY, name text)');
       const mark = await markState(client, trackers);
+      const unsequenced = await markState(client, { ...trackers, sequences: false });
+      expect(unsequenced.sequences).toBeUndefined();
       await client.query("INSERT INTO seeded (name) VALUES ('a'), ('b'); DELETE FROM seeded");
       expect(await markHolds(client, mark, trackers)).toBe(false);
-      expect(await markHolds(client, mark, { ...trackers, sequences: false })).toBe(true);
+      expect(await markHolds(client, unsequenced, trackers)).toBe(true);
       await client.query("INSERT INTO seeded (name) VALUES ('c')");
-      expect(await markHolds(client, mark, { ...trackers, sequences: false })).toBe(false);
+      expect(await markHolds(client, unsequenced, trackers)).toBe(false);
+    });
+  });
+
+  it('read after an earlier mark, says which relations kept its row versions', async () => {
+    await withDatabase(async (client) => {
+      await client.query('CREATE TABLE other (id int)');
+      const first = await markState(client, trackers);
+      const table = async (name: string): Promise<string> => `t:${(await client.query<{ oid: string }>(`SELECT '${name}'::regclass::oid AS oid`)).rows[0]!.oid}`;
+      const [items, other] = [await table('items'), await table('other')];
+      await client.query("UPDATE items SET name = name WHERE id = 1; CREATE TABLE later (id int)");
+      const second = await markState(client, { ...trackers, after: first });
+      const unchanged = new Set(second.unchanged);
+      expect([unchanged.has(items), unchanged.has(other), unchanged.has(await table('later'))]).toEqual([false, true, false]);
+      // pg_class gained a row: not unchanged; pg_policy holds none either time: unchanged.
+      expect([unchanged.has('c:pg_class'), unchanged.has('c:pg_policy')]).toEqual([false, true]);
+      expect(first.unchanged).toBeUndefined();
+    });
+  });
+
+  it('judges the relations an anchor stands for by its snapshot, and says which differ', async () => {
+    await withDatabase(async (client) => {
+      const items = `t:${(await client.query<{ oid: string }>("SELECT 'items'::regclass::oid AS oid")).rows[0]!.oid}`;
+      const mark = await markState(client, trackers);
+      // The same values in new row versions: not the marked ones, unless a later mark stands for them.
+      await client.query("UPDATE items SET name = name");
+      expect(await checkMark(client, mark, trackers)).toEqual({ holds: false, differing: [items] });
+      const anchor = await markState(client, trackers);
+      expect(await checkMark(client, mark, trackers, [{ mark: anchor, keys: [items] }])).toEqual({ holds: true, differing: [] });
+      // After the anchor, a row added and removed again leaves its row versions; a changed row does not.
+      await client.query("INSERT INTO items VALUES (21, 'late'); DELETE FROM items WHERE id = 21");
+      expect(await checkMark(client, mark, trackers, [{ mark: anchor, keys: [items] }])).toEqual({ holds: true, differing: [] });
+      await client.query("UPDATE items SET name = 'changed' WHERE id = 2");
+      expect(await checkMark(client, mark, trackers, [{ mark: anchor, keys: [items] }])).toEqual({ holds: false, differing: [items] });
     });
   });
 
