@@ -51,3 +51,29 @@ export function keepsRawBefore(up: Script): boolean {
     return false;
   });
 }
+
+/**
+ * Per state j (before up j+1), whether check `down` keeps its raw digest: before an up that
+ * keepsRawBefore, and before one that adds rows to a table it did not create when a later up
+ * rewrites rows. Undoing such a rewrite leaves new row versions of the same values, proved by the
+ * raw digest and then judged by the mark read after it (src/checks/down.ts, Walk), but only down to
+ * the state from which the ups left that table alone: below an up that added rows to it, the mark
+ * on the way up holds the versions before the rewrite, and only the raw digest proves the step.
+ */
+export function rawDigestsKept(ups: Script[]): boolean[] {
+  const rewrites = ups.map(keepsRawBefore);
+  let later = false;
+  const kept: boolean[] = new Array<boolean>(ups.length);
+  for (let j = ups.length - 1; j >= 0; j--) {
+    kept[j] = rewrites[j]! || (later && addsToEarlierTable(ups[j]!));
+    later ||= rewrites[j]!;
+  }
+  return kept;
+}
+
+/** An INSERT into a table the same up does not create. */
+function addsToEarlierTable(up: Script): boolean {
+  const key = (relation: { schema?: string; name: string }): string => `${relation.schema ?? ''}.${relation.name}`;
+  const created = new Set(up.statements.filter((s) => s.kind === 'CreateStmt' && s.detail?.relation).map((s) => key(s.detail!.relation!)));
+  return up.statements.some((s) => s.kind === 'InsertStmt' && (!s.detail?.relation || !created.has(key(s.detail.relation))));
+}

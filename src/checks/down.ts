@@ -5,7 +5,7 @@ import type { StateHash } from '../snapshot/hash.js';
 import type { Anchor, StateMark } from '../snapshot/mark.js';
 import type { DownTrace } from '../runners/down.js';
 import { appliedSet } from './applies.js';
-import { keepsRawBefore } from './down-proof.js';
+import { rawDigestsKept } from './down-proof.js';
 import { compareStates } from './compare.js';
 import { errorFinding, placelessFinding, stateFinding } from './findings.js';
 import { pathIn } from './paths.js';
@@ -239,7 +239,9 @@ function plainFinding(migration: Migration, message: string, hint: string | null
  * state again: its mark is those relations' anchor (src/snapshot/mark.ts, Anchor). A later state
  * i is judged for such a relation by the anchor instead, where the ups left its rows as they were
  * from state i to the anchor's (the marks on the way up say which, `#since`): its contents are
- * then the anchor's, which the raw digest proved to be state i's too.
+ * then the anchor's, which the raw digest proved to be state i's too. Below an up that added rows
+ * to such a relation, the raw digest is kept as well (down-proof.ts, rawDigestsKept), and proves
+ * that step for a new anchor.
  */
 class Walk {
   #marks: StateMark[];
@@ -279,12 +281,13 @@ class Walk {
     const hashes: (StateHash | undefined)[] = [];
     const migrations = references.set.migrations;
     const sequences = states.settings.relaxed === false;
+    const rawKept = rawDigestsKept(migrations.map((m) => m.up));
     // The state after j migrations, before the next one's up: what the down of migration j+1 must leave.
     const keep = async (j: number): Promise<void> => {
       if (j < from || j >= count) return;
       client ??= await db.connect();
       marks[j] = await states.mark(db, { client, sequences, after: marks[j - 1] });
-      if (keepsRawBefore(migrations[j]!.up)) hashes[j] = await states.hash(db, { canonical: false });
+      if (rawKept[j]) hashes[j] = await states.hash(db, { canonical: false });
     };
     try {
       const plan = references.plan(count);

@@ -183,9 +183,10 @@ describe('check down', () => {
     };
     const files = (ordersDown: string): [string, string, string][] => [
       ['000001_accounts', "CREATE TABLE accounts (id serial PRIMARY KEY, name text NOT NULL); INSERT INTO accounts (name) VALUES ('alice'), ('bob');", 'DROP TABLE accounts;'],
-      ['000002_orders', 'CREATE TABLE orders (id serial PRIMARY KEY, account_id int);', ordersDown],
-      ['000003_tier', "ALTER TABLE accounts ADD COLUMN tier text; UPDATE accounts SET tier = 'basic';", 'ALTER TABLE accounts DROP COLUMN tier;'],
-      ['000004_notes', 'CREATE TABLE notes (id serial PRIMARY KEY, body text);', 'DROP TABLE notes;'],
+      ['000002_carol', "INSERT INTO accounts (name) VALUES ('carol');", "DELETE FROM accounts WHERE name = 'carol';"],
+      ['000003_orders', 'CREATE TABLE orders (id serial PRIMARY KEY, account_id int);', ordersDown],
+      ['000004_tier', "ALTER TABLE accounts ADD COLUMN tier text; UPDATE accounts SET tier = 'basic';", 'ALTER TABLE accounts DROP COLUMN tier;'],
+      ['000005_notes', 'CREATE TABLE notes (id serial PRIMARY KEY, body text);', 'DROP TABLE notes;'],
     ];
     const server = shared.server();
     const create = server.createDatabase.bind(server);
@@ -196,9 +197,11 @@ describe('check down', () => {
     };
     try {
       const fixed = await shared.runInCore({ dir: write('fixed', files('DROP TABLE orders;')), runner: 'golang-migrate', checks: ['down'], options: {}, jobs: 2 });
-      expect(fixed.checks.map((c) => [c.name, c.status, c.cases, c.findings])).toEqual([['down', 'pass', 4, []]]);
+      expect(fixed.checks.map((c) => [c.name, c.status, c.cases, c.findings])).toEqual([['down', 'pass', 5, []]]);
       // One walk, no reference database: the tier step is proved by the raw digest kept before
-      // its UPDATE, and the orders step by its mark, accounts judged by the mark read after that proof.
+      // its UPDATE, the orders step by its mark, accounts judged by the mark read after that
+      // proof; carol's step by the raw digest kept before it (a row added to accounts, which a
+      // later up rewrites), accounts judged from there by a mark read after it.
       expect(made).toBe(1);
       made = 0;
       // A down that adds a row to the backfilled table is still a difference at its own step (and
@@ -214,8 +217,8 @@ describe('check down', () => {
       expect([check!.status, check!.findings.map((f) => [path.basename(f.file ?? ''), f.diff?.map((d) => d.path)])]).toEqual([
         'fail',
         [
-          ['000002_orders.down.sql', ['data:public.accounts']],
-          ['000002_orders.up.sql', ['data:public.accounts']],
+          ['000003_orders.down.sql', ['data:public.accounts']],
+          ['000003_orders.up.sql', ['data:public.accounts']],
         ],
       ]);
     } finally {

@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { keepsRawBefore } from '../../src/checks/down-proof.js';
+import { keepsRawBefore, rawDigestsKept } from '../../src/checks/down-proof.js';
 import { initParser, splitStatements } from '../../src/migrations/split.js';
 import type { Script } from '../../src/migrations/types.js';
 
@@ -39,5 +39,21 @@ COMMENT ON TABLE a IS 'a';`);
     expect(keepsRawBefore(script("CREATE OR REPLACE FUNCTION f() RETURNS int LANGUAGE sql AS 'SELECT 2';"))).toBe(true);
     expect(keepsRawBefore(script('DROP TABLE a;'))).toBe(true);
     expect(keepsRawBefore(script("DO $$ BEGIN PERFORM 1; END $$;"))).toBe(true);
+  });
+});
+
+describe('rawDigestsKept', () => {
+  it('keeps the state before a rewrite, and before rows added to an earlier table when a rewrite comes later', () => {
+    const ups = [
+      'CREATE TABLE accounts (id serial PRIMARY KEY, name text); INSERT INTO accounts (name) VALUES (\'a\');',
+      "INSERT INTO accounts (name) VALUES ('b');",
+      'CREATE TABLE orders (id int);',
+      "ALTER TABLE accounts ADD COLUMN tier text; UPDATE accounts SET tier = 'basic';",
+      "INSERT INTO accounts (name) VALUES ('c');",
+      'CREATE TABLE notes (id int);',
+    ].map(script);
+    // 0: rows into the table it creates; 1: into an earlier one, a rewrite follows; 3: the
+    // rewrite; 4: into an earlier one, but no rewrite follows.
+    expect(rawDigestsKept(ups)).toEqual([false, true, false, true, false, false]);
   });
 });
