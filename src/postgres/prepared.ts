@@ -23,6 +23,24 @@ export function statement(text: string): Prepared {
   return { name: `${PREFIX}${createHash('md5').update(text).digest('hex')}`, text };
 }
 
+const REMEMBERED = new Map<string, Prepared>();
+
+/**
+ * The statement `build` makes, remembered by `key` (which must say everything its text depends
+ * on): a read that sends the same statements again and again (a mark per state, a statement per
+ * table) neither builds their texts nor hashes them each time. The oldest are forgotten past a
+ * bound.
+ */
+export function remembered(key: string, build: () => string): Prepared {
+  let found = REMEMBERED.get(key);
+  if (!found) {
+    found = statement(build());
+    REMEMBERED.set(key, found);
+    if (REMEMBERED.size > 20_000) REMEMBERED.delete(REMEMBERED.keys().next().value!);
+  }
+  return found;
+}
+
 /** The connection's prepared statements are gone (DISCARD ALL): they are prepared again when next used. */
 export function forgetStatements(client: pg.Client): void {
   PREPARED.delete(client);

@@ -2,7 +2,7 @@ import type pg from 'pg';
 import { userRelation } from './catalog/sql.js';
 import { catalogVersion } from './catalog/versions.js';
 import { quoteIdent, READ_ONLY } from './data.js';
-import { send, statement, withPrepared } from '../postgres/prepared.js';
+import { remembered, send, statement, withPrepared, type Prepared } from '../postgres/prepared.js';
 import { literal, rawCatalogRows, rawRowsDigest, SHARED_CATALOG_ROWS, textArray, trackerRowsDigest, trackerHashOf, trackerNames } from './hash.js';
 
 /**
@@ -112,7 +112,8 @@ const BY_CONTENTS = new Set(['pg_class', 'pg_attribute', 'pg_constraint']);
 export async function markState(client: pg.Client, options: MarkReading = {}): Promise<StateMark> {
   return withPrepared(async () => {
     const sequences = options.sequences !== false;
-    const listed = await begin(client, listing(options, sequences));
+    const trackers = options.trackers ?? [];
+    const listed = await begin(client, remembered(`mark:listing:${sequences}:${JSON.stringify(trackers)}`, () => listing(trackers, sequences)));
     const shape: Shape = { v: Number(listed.v), tables: listed.tables };
     // Counted rows are those the mark's own snapshot sees; judged by `after`'s, the rows among
     // them it did not see tell the relations that changed since.
@@ -166,6 +167,28 @@ export async function checkMark(client: pg.Client, mark: StateMark, options: Mar
   });
 }
 
+const CATALOGS = new Map<number, Relation[]>();
+
+/**
+ * The catalogs' rows a mark reads, for a server version: those the raw digest reads, by contents
+ * (not a dropped column's row, which stays); or counted among all the database's own rows of the
+ * catalog, a superset that needs no per-row test to find (the rows RAW_ROWS leaves out come and go
+ * with their objects).
+ */
+function catalogRelations(v: number): Relation[] {
+  let found = CATALOGS.get(v);
+  if (!found) {
+    found = [
+      ...rawCatalogRows(catalogVersion(v)).map(({ name, from, all }) =>
+        BY_CONTENTS.has(name) ? { key: `c:${name}`, from, contents: true } : { key: `c:${name}`, from: all },
+      ),
+      ...SHARED_CATALOG_ROWS.map(({ name, from }) => ({ key: `c:${name}`, from })),
+    ];
+    CATALOGS.set(v, found);
+  }
+  return found;
+}
+
 /** A relation of a prepared statement dropped (42P01), or a column it reads (42703). */
 const GONE = new Set(['42P01', '42703']);
 
@@ -177,10 +200,11 @@ const GONE = new Set(['42P01', '42703']);
 const SEQUENCES = `SELECT pg_catalog.md5(coalesce(pg_catalog.string_agg(c.oid::text || '=' || coalesce(CASE WHEN pg_catalog.has_sequence_privilege(c.oid, 'SELECT,USAGE')
   THEN pg_catalog.pg_sequence_last_value(c.oid) END::text, '-'), ',' ORDER BY c.oid), '')) AS h
 FROM pg_catalog.pg_class c WHERE c.relkind = 'S' AND c.relpersistence <> 't'`;
+const SEQUENCES_STATEMENT = statement(SEQUENCES);
 
 /** The server's version, the snapshot, the sequences (unless not `sequences`) and the user tables (ordinary ones). */
-function listing(options: MarkOptions, sequences: boolean): string {
-  const trackers = textArray(trackerNames(options.trackers ?? []));
+function listing(trackerTables: string[], sequences: boolean): string {
+  const trackers = textArray(trackerNames(trackerTables));
   return `SELECT pg_catalog.current_setting('server_version_num') AS v, pg_catalog.pg_current_snapshot()::text AS s,${sequences ? ` (${SEQUENCES}) AS h,` : ''}
   coalesce(pg_catalog.json_agg(pg_catalog.json_build_object('oid', t.oid::text, 'schema', t.schema, 'name', t.name, 'tracker', t.tracker) ORDER BY t.oid), '[]') AS tables
 FROM (
@@ -191,8 +215,8 @@ FROM (
 }
 
 /** Opens the transaction and reads the listing, in one round trip. */
-async function begin(client: pg.Client, text: string): Promise<{ v: string; s: string; h?: string; tables: Listed[] }> {
-  const results = await send(client, [READ_ONLY, statement(text)]);
+async function begin(client: pg.Client, listed: Prepared): Promise<{ v: string; s: string; h?: string; tables: Listed[] }> {
+  const results = await send(client, [READ_ONLY, listed]);
   return results[results.length - 1]!.rows[0] as { v: string; s: string; h?: string; tables: Listed[] };
 }
 
@@ -219,17 +243,7 @@ async function counts(
   snapshotOf: (key: string) => number,
   check?: { sequences: boolean },
 ): Promise<{ rows: Record<string, { c: string; n: number }>; trackers: string; sequences: string }> {
-  const catalogs: Relation[] = [
-    // The catalog rows the raw digest reads, by contents (not a dropped column's row, which
-    // stays); or counted among all the database's own rows of the catalog, a superset that needs
-    // no per-row test to find (the rows RAW_ROWS leaves out come and go with their objects).
-    ...rawCatalogRows(catalogVersion(shape.v)).map(({ name, from, all }) =>
-      BY_CONTENTS.has(name) ? { key: `c:${name}`, from, contents: true } : { key: `c:${name}`, from: all },
-    ),
-    ...SHARED_CATALOG_ROWS.map(({ name, from }) => ({ key: `c:${name}`, from })),
-  ];
-  // ONLY: a parent's own rows (its children are tables of their own here).
-  const tables = shape.tables.filter((t) => !t.tracker).map((t) => ({ key: `t:${t.oid}`, from: `ONLY ${quoteIdent(t.schema)}.${quoteIdent(t.name)} r` }));
+  const catalogs = catalogRelations(shape.v);
   const volatile = textArray(options.volatile ?? []);
   const trackerRows = shape.tables
     .filter((t) => t.tracker)
@@ -255,6 +269,16 @@ async function counts(
     contents
       ? `SELECT ${literal(key)} AS k, ${rawRowsDigest(key.slice(2), from)} AS c, 0::pg_catalog.int8 AS n`
       : `SELECT ${literal(key)} AS k, pg_catalog.count(*)::text AS c, ${unseen(snapshotOf(key))} AS n FROM ${from}`;
+  // Each statement's text is built once per process (remembered): by the relation and the snapshot it is judged by.
+  const catalogsJudged = catalogs.map(({ key }) => snapshotOf(key)).join(',');
+  const catalogStatement = remembered(`mark:catalogs:${shape.v}:${catalogsJudged}`, () => catalogs.map(count).join('\nUNION ALL\n'));
+  const tableStatements = shape.tables
+    .filter((t) => !t.tracker)
+    .map((t) => {
+      const key = `t:${t.oid}`;
+      // ONLY: a parent's own rows (its children are tables of their own here).
+      return remembered(`mark:${snapshotOf(key)}:${key}:${t.schema}.${t.name}`, () => count({ key, from: `ONLY ${quoteIdent(t.schema)}.${quoteIdent(t.name)} r` }));
+    });
   const age = (xid: string): string => `pg_catalog.age(${literal(String(BigInt(xid) % 4294967296n))}::pg_catalog.xid)::text`;
   const judged = `SELECT ${snapshots
     .flatMap((since, i) => {
@@ -265,10 +289,10 @@ async function counts(
     })
     .join(', ')}`;
   const results = await send(client, [
-    ...(check ? [READ_ONLY, ...(check.sequences ? [statement(SEQUENCES)] : [])] : []),
+    ...(check ? [READ_ONLY, ...(check.sequences ? [SEQUENCES_STATEMENT] : [])] : []),
     judged,
-    statement(catalogs.map(count).join('\nUNION ALL\n')),
-    ...tables.map((t) => statement(count(t))),
+    catalogStatement,
+    ...tableStatements,
     ...trackerRows,
     'COMMIT',
   ]);
