@@ -226,6 +226,39 @@ describe('check down', () => {
     }
   });
 
+  it('a function replaced and its old body restored by its down: every step proved by its mark, the functions\' rows compared by contents', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'migtest-down-replace-'));
+    scratch.push(dir);
+    const files: [string, string, string][] = [
+      ['000001_f', "CREATE FUNCTION f() RETURNS int LANGUAGE sql AS 'SELECT 1';", 'DROP FUNCTION f();'],
+      ['000002_g', "CREATE FUNCTION g() RETURNS int LANGUAGE sql AS 'SELECT f()';", 'DROP FUNCTION g();'],
+      ['000003_h', 'CREATE TABLE h (id int); CREATE FUNCTION h_count() RETURNS bigint LANGUAGE sql AS \'SELECT count(*) FROM h\';', 'DROP FUNCTION h_count(); DROP TABLE h;'],
+      ['000004_f_two', "CREATE OR REPLACE FUNCTION f() RETURNS int LANGUAGE sql AS 'SELECT 2';", "CREATE OR REPLACE FUNCTION f() RETURNS int LANGUAGE sql AS 'SELECT 1';"],
+      ['000005_notes', 'CREATE TABLE notes (id serial PRIMARY KEY, body text);', 'DROP TABLE notes;'],
+    ];
+    for (const [name, up, down] of files) {
+      writeFileSync(path.join(dir, `${name}.up.sql`), `${up}\n`);
+      writeFileSync(path.join(dir, `${name}.down.sql`), `${down}\n`);
+    }
+    const server = shared.server();
+    const create = server.createDatabase.bind(server);
+    let made = 0;
+    server.createDatabase = async (options) => {
+      made++;
+      return create(options);
+    };
+    try {
+      const result = await shared.runInCore({ dir, runner: 'golang-migrate', checks: ['down'], options: {}, jobs: 2 });
+      expect(result.checks.map((c) => [c.name, c.status, c.cases, c.findings])).toEqual([['down', 'pass', 5, []]]);
+      // The restored function's pg_proc row and its dependencies are new versions of the same
+      // contents; compared by versions, the steps below the replacement (each adds functions
+      // or their dependencies) would go to reference databases.
+      expect(made).toBe(1);
+    } finally {
+      server.createDatabase = create;
+    }
+  });
+
   it('a down that does not parse: fresh passes (the set is not refused), down reports it with 42601 at its place', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'migtest-down-'));
     scratch.push(dir);
