@@ -1,6 +1,7 @@
 import type { InputError, Migration } from '../migrations/types.js';
 import type pg from 'pg';
 import type { DatabaseHandle } from '../postgres/types.js';
+import type { State } from './states.js';
 import type { StateHash } from '../snapshot/hash.js';
 import type { Anchor, StateMark } from '../snapshot/mark.js';
 import type { DownTrace } from '../runners/down.js';
@@ -16,7 +17,7 @@ import type { Check, CheckContext, Finding } from './types.js';
  * From the state after all ups, the tool's one-step rollback undoes one migration at a time,
  * newest first. After undoing migration k the database (schema, data, tracker) must be the state
  * migrations 1..k-1 reach by ups alone, and applying k again must reach the state k reached.
- * A step that fails or leaves another state continues from the reference state, so that every
+ * A step that fails or leaves another state continues from the state before it, so that every
  * finding is about one down section.
  */
 export const down: Check = {
@@ -164,11 +165,10 @@ async function judgeStep(
   }
   const again = await upAgain(context, references, db, k, migration, reproduce);
   findings.push(...again);
-  if (!undone.equal || again.length > 0) return { findings, reset: true };
-  // Back to the state before k for the next step: the same down again, on the same state (cheaper
-  // than a copy of the database for every step).
-  const back = await states.stepDown(db);
-  return { findings, reset: !back.ok };
+  // Even when the step is as it should be, the database is the state before k only as the full
+  // comparison sees it (a down that makes an object again gives it a new OID), which no mark below
+  // would prove: the walk goes on from the ups' own state.
+  return { findings, reset: true };
 }
 
 /** Applies migration k again on the state its down left (`db`): it must reach the state k reached. */
@@ -220,6 +220,9 @@ function plainFinding(migration: Migration, message: string, hint: string | null
   return placelessFinding('down', message, reproduce, message, hint, migration.down?.file ?? migration.file);
 }
 
+/** How many times its range a walk may run its ups again after steps that were compared the full way. */
+const WALK_AGAIN_BUDGET = 3;
+
 /**
  * The database the check steps down on. It is first brought up the way the ups alone go, one
  * migration at a time, marking every state on the way (src/snapshot/mark.ts): the row versions it
@@ -230,8 +233,8 @@ function plainFinding(migration: Migration, message: string, hint: string | null
  * down-proof.ts) the raw digest of the state is kept too: the objects of
  * migrations 1..j keep their OIDs down the walk, so a down that undoes its up leaves the very digest
  * the ups left after j (src/snapshot/hash.ts, StateHash.raw). Neither proving it, the step is
- * compared the slow way, with a reference database. After a failing or differing step the walk goes
- * on from a copy of the reference state, whose own digests then stand for the chain's.
+ * compared the slow way, with a reference database, and the walk goes on from a database brought
+ * up again to the state before the step (reset).
  *
  * A state proved by its raw digest where its mark did not hold keeps the new row versions of the
  * relations that differed (a backfill undone by dropping its column leaves every row of the
@@ -251,6 +254,8 @@ class Walk {
   /** Per relation, the anchor it is judged by and the state whose contents that anchor holds. */
   readonly #anchors = new Map<string, { mark: StateMark; at: number }>();
   #fromReferences = false;
+  /** The ups the walk ran again after resets (WALK_AGAIN_BUDGET). */
+  #walkedAgain = 0;
   /** The connection marks are read on, kept for the walk: a new backend plans with cold catalog caches. */
   #client: pg.Client | undefined;
 
@@ -260,6 +265,9 @@ class Walk {
     marks: StateMark[],
     hashes: (StateHash | undefined)[],
     client: pg.Client,
+    /** The walk's range of states: it marked those from `low` to below `high`. */
+    readonly low: number,
+    readonly high: number,
   ) {
     this.#marks = marks;
     this.#hashes = hashes;
@@ -272,10 +280,13 @@ class Walk {
     });
   }
 
-  /** Brings a database up to migration `count`, marking the states after `from` migrations and on. */
-  static async up(references: Prefixes, count: number, from = 0): Promise<Walk> {
+  /**
+   * Brings a database up to migration `count`, marking the states after `from` migrations and on:
+   * from nothing, or from a copy of `start`, the state after `from` migrations.
+   */
+  static async up(references: Prefixes, count: number, from = 0, start?: State): Promise<Walk> {
     const { states } = references;
-    const db = await states.server.createDatabase();
+    const db = start ? await states.copy(start) : await states.server.createDatabase();
     let client: pg.Client | undefined;
     const marks: StateMark[] = [];
     const hashes: (StateHash | undefined)[] = [];
@@ -295,11 +306,11 @@ class Walk {
         // One block per migration, each committed when it ends: the state after block j of one run
         // is the state a run with j files leaves, so one run gives them all; before the first
         // block, the tool's empty tracker (what the first migration's down leaves).
-        const trace = await states.run(db, { atBoundary: keep }, plan);
+        const trace = await states.run(db, { atBoundary: keep, ...(start ? { from } : {}) }, plan);
         if (!trace.ok) throw prefixFails(marks.length, trace);
       } else {
-        await keep(0);
-        for (let j = 1; j <= count; j++) {
+        await keep(start ? from : 0);
+        for (let j = start ? from + 1 : 1; j <= count; j++) {
           const trace = await references.run(j, db);
           if (!trace.ok) throw prefixFails(j, trace);
           await keep(j);
@@ -311,7 +322,7 @@ class Walk {
       await states.drop(db);
       throw error;
     }
-    return new Walk(references, db, marks, hashes, client);
+    return new Walk(references, db, marks, hashes, client, from, count);
   }
 
   /**
@@ -353,11 +364,31 @@ class Walk {
     return [...grouped].map(([mark, keys]) => ({ mark, keys }));
   }
 
-  /** Goes on from the state migrations 1..j reach by ups alone, in place of what a step left. */
+  /**
+   * Goes on from the state migrations 1..j reach by ups alone, in place of what a step left: a
+   * database brought up again from the walk's lowest state, marking each state on the way, so that
+   * the steps below are proved by marks again. (A copy of the reference state is of another
+   * lineage than the references below it, each built apart: its objects' OIDs are not theirs, and
+   * every later step would be compared the full way.) Within a budget of ups, since a set whose
+   * every down fails would walk up again at every step; past it, a copy of the reference state.
+   */
   async reset(j: number): Promise<void> {
     const { states } = this.references;
     await this.endClient();
     await states.drop(this.db);
+    const ups = j - this.low;
+    if (ups > 0 && this.#walkedAgain + ups <= WALK_AGAIN_BUDGET * (this.high - this.low)) {
+      this.#walkedAgain += ups;
+      const walk = await Walk.up(this.references, j, this.low, this.low > 0 ? await this.references.after(this.low) : undefined);
+      this.db = walk.db;
+      this.#marks = walk.#marks;
+      this.#hashes = walk.#hashes;
+      this.#since = walk.#since;
+      this.#client = walk.#client;
+      this.#anchors.clear();
+      this.#fromReferences = false;
+      return;
+    }
     this.db = await states.copy(await this.references.after(j));
     this.#fromReferences = true;
   }
