@@ -294,6 +294,27 @@ describe('check down', () => {
     }
   });
 
+  it('every down leaves something behind: each step reports only its own, whether the walk goes on from its ups again or, past their budget, from a reference copy', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'migtest-down-every-'));
+    scratch.push(dir);
+    for (let i = 1; i <= 10; i++) {
+      const name = `${String(i).padStart(6, '0')}_t${i}`;
+      writeFileSync(path.join(dir, `${name}.up.sql`), `CREATE TABLE t${i} (id int);\n`);
+      writeFileSync(path.join(dir, `${name}.down.sql`), `DROP TABLE t${i};\nCREATE TABLE left_${i} (id int);\n`);
+    }
+    // One walk of 10 steps: walking up again after steps 10 to 7 takes 9 + 8 + 7 + 6 ups, its
+    // budget (30); steps 6 to 1 go on from reference copies.
+    const result = await shared.runInCore({ dir, runner: 'golang-migrate', checks: ['down'], options: {}, jobs: 2 });
+    const [check] = result.checks;
+    const reported = check!.findings.map((f) => `${path.basename(f.file ?? '')} ${[...new Set(f.diff?.map((d) => d.path.split(':')[1]!.split('.')[1]))].join(',')}`);
+    const expected = Array.from({ length: 10 }, (_, k) => {
+      const i = 10 - k;
+      const name = `${String(i).padStart(6, '0')}_t${i}`;
+      return [`${name}.down.sql left_${i}`, `${name}.up.sql left_${i}`];
+    }).flat();
+    expect([check!.status, reported]).toEqual(['fail', expected]);
+  });
+
   it('a down that does not parse: fresh passes (the set is not refused), down reports it with 42601 at its place', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'migtest-down-'));
     scratch.push(dir);
