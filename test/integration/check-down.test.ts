@@ -32,6 +32,46 @@ async function down(dir: string, runner: string, runnerOptions: Record<string, s
 const brief = (result: CheckResult): [string | null, number | null, string | null][] =>
   result.findings.map((f) => [path.basename(f.file ?? ''), f.line, f.sqlstate]);
 
+/** A golang-migrate folder of `[name, up, down]` files in a scratch directory. */
+function writeSet(files: [string, string, string][], label = 'set'): string {
+  const dir = mkdtempSync(path.join(tmpdir(), `migtest-down-${label}-`));
+  scratch.push(dir);
+  for (const [name, up, down] of files) {
+    writeFileSync(path.join(dir, `${name}.up.sql`), `${up}\n`);
+    writeFileSync(path.join(dir, `${name}.down.sql`), `${down}\n`);
+  }
+  return dir;
+}
+
+/**
+ * How many databases the shared server makes while `body` runs: a down check's walks, and the
+ * reference states (and their copies read) of every step it compares the full way.
+ */
+async function databasesMade(body: () => Promise<void>): Promise<number> {
+  const server = shared.server();
+  const create = server.createDatabase.bind(server);
+  let made = 0;
+  server.createDatabase = async (options) => {
+    made++;
+    return create(options);
+  };
+  try {
+    await body();
+  } finally {
+    server.createDatabase = create;
+  }
+  return made;
+}
+
+/** The findings of a result as file and diff paths. */
+const diffs = (result: Pick<CheckResult, 'findings'>): [string, string[] | undefined][] => result.findings.map((f) => [path.basename(f.file ?? ''), f.diff?.map((d) => d.path)]);
+
+/** Check down alone, walks of `jobs` 2 (one walk). */
+async function downWalk(dir: string): Promise<CheckResult> {
+  const report = await shared.runInCore({ dir, runner: 'golang-migrate', checks: ['down'], options: {}, jobs: 2 });
+  return report.checks.find((c) => c.name === 'down')!;
+}
+
 describe('check down', () => {
   it('golang-migrate-down/broken: the down leaves the enum type behind, and the up fails on it with 42710', async () => {
     const result = await down(path.join(SETS, 'golang-migrate-down/broken'), 'golang-migrate');
@@ -119,68 +159,44 @@ describe('check down', () => {
   });
 
   it('a seed into an earlier table and its down: proved by the walk\'s marks, though the sequence stands further', async () => {
-    const dir = mkdtempSync(path.join(tmpdir(), 'migtest-down-'));
-    scratch.push(dir);
-    const files: [string, string, string][] = [
+    const dir = writeSet([
       ['000001_accounts', 'CREATE TABLE accounts (id serial PRIMARY KEY, name text NOT NULL);', 'DROP TABLE accounts;'],
       ['000002_seed_accounts', "INSERT INTO accounts (name) VALUES ('alice'), ('bob');", "DELETE FROM accounts WHERE name IN ('alice', 'bob');"],
       ['000003_orders', 'CREATE TABLE orders (id serial PRIMARY KEY, account_id int REFERENCES accounts (id));', 'DROP TABLE orders;'],
       ['000004_seed_more', "INSERT INTO accounts (name) VALUES ('carol');", "DELETE FROM accounts WHERE name = 'carol';"],
       ['000005_notes', 'CREATE TABLE notes (id serial PRIMARY KEY, body text);', 'DROP TABLE notes;'],
-    ];
-    for (const [name, up, down] of files) {
-      writeFileSync(path.join(dir, `${name}.up.sql`), `${up}\n`);
-      writeFileSync(path.join(dir, `${name}.down.sql`), `${down}\n`);
-    }
-    // The databases a run makes: the walks' own, and one per reference state a step is compared with.
-    const server = shared.server();
-    const create = server.createDatabase.bind(server);
-    let made = 0;
-    server.createDatabase = async (options) => {
-      made++;
-      return create(options);
-    };
-    try {
-      const result = await shared.runInCore({ dir, runner: 'golang-migrate', checks: ['down'], options: {}, jobs: 2 });
-      const checked = result.checks.find((c) => c.name === 'down')!;
+    ]);
+    // One walk, no reference: every step (the seeds' downs leave accounts_id_seq further on, and
+    // so do the steps after them) is proved by its mark.
+    const relaxed = await databasesMade(async () => {
+      const checked = await downWalk(dir);
       expect([checked.status, checked.cases, checked.findings]).toEqual(['pass', 5, []]);
-      // One walk, no reference: every step (the seeds' downs leave accounts_id_seq further on, and
-      // so do the steps after them) is proved by its mark.
-      expect(made).toBe(1);
-      // Compared exactly, where the sequences stand counts: those steps are compared with
-      // reference databases instead, the seeds run again, and the ids they draw anew are a
-      // difference (what the relaxed comparison renumbers away).
-      made = 0;
+    });
+    expect(relaxed).toBe(1);
+    // Compared exactly, where the sequences stand counts: those steps are compared with
+    // reference databases instead, the seeds run again, and the ids they draw anew are a
+    // difference (what the relaxed comparison renumbers away).
+    const exactly = await databasesMade(async () => {
       const set = await loadSet(dir, 'golang-migrate');
+      const server = shared.server();
       const states = new States(server, golangMigrate, golangMigrate.plan(set, {}), { runnerOptions: {}, relaxed: false });
       try {
         const exact = await downCheck.run({ set, model: golangMigrate, server, states, options: {}, reproduce: () => '' });
         expect(exact.status).toBe('fail');
-        expect(exact.findings.map((f) => [path.basename(f.file ?? ''), f.diff?.map((d) => d.path)])).toEqual([
+        expect(diffs(exact)).toEqual([
           ['000004_seed_more.up.sql', ['data:public.accounts']],
           ['000002_seed_accounts.up.sql', ['data:public.accounts']],
         ]);
-        expect(made).toBeGreaterThan(1);
       } finally {
         await states.close();
       }
-    } finally {
-      server.createDatabase = create;
-    }
+    });
+    expect(exactly).toBeGreaterThan(1);
   });
 
   it('a backfill undone by dropping its column: the later steps judge its table by the state the raw digest proved, and still see a down that changes it', async () => {
     // The backfill's UPDATE leaves every row of accounts a new version; its down drops the column,
     // so the rows are the same values in versions no mark on the way up saw.
-    const write = (name: string, files: [string, string, string][]): string => {
-      const dir = mkdtempSync(path.join(tmpdir(), `migtest-down-${name}-`));
-      scratch.push(dir);
-      for (const [file, up, down] of files) {
-        writeFileSync(path.join(dir, `${file}.up.sql`), `${up}\n`);
-        writeFileSync(path.join(dir, `${file}.down.sql`), `${down}\n`);
-      }
-      return dir;
-    };
     const files = (ordersDown: string): [string, string, string][] => [
       ['000001_accounts', "CREATE TABLE accounts (id serial PRIMARY KEY, name text NOT NULL); INSERT INTO accounts (name) VALUES ('alice'), ('bob');", 'DROP TABLE accounts;'],
       ['000002_carol', "INSERT INTO accounts (name) VALUES ('carol');", "DELETE FROM accounts WHERE name = 'carol';"],
@@ -188,131 +204,77 @@ describe('check down', () => {
       ['000004_tier', "ALTER TABLE accounts ADD COLUMN tier text; UPDATE accounts SET tier = 'basic';", 'ALTER TABLE accounts DROP COLUMN tier;'],
       ['000005_notes', 'CREATE TABLE notes (id serial PRIMARY KEY, body text);', 'DROP TABLE notes;'],
     ];
-    const server = shared.server();
-    const create = server.createDatabase.bind(server);
-    let made = 0;
-    server.createDatabase = async (options) => {
-      made++;
-      return create(options);
-    };
-    try {
-      const fixed = await shared.runInCore({ dir: write('fixed', files('DROP TABLE orders;')), runner: 'golang-migrate', checks: ['down'], options: {}, jobs: 2 });
-      expect(fixed.checks.map((c) => [c.name, c.status, c.cases, c.findings])).toEqual([['down', 'pass', 5, []]]);
-      // One walk, no reference database: the tier step is proved by the raw digest kept before
-      // its UPDATE, the orders step by its mark, accounts judged by the mark read after that
-      // proof; carol's step by the raw digest kept before it (a row added to accounts, which a
-      // later up rewrites), accounts judged from there by a mark read after it.
-      expect(made).toBe(1);
-      made = 0;
-      // A down that adds a row to the backfilled table is still a difference at its own step (and
-      // the up after it does not reach the state its first run did: the row stays).
-      const broken = await shared.runInCore({
-        dir: write('broken', files("DROP TABLE orders; INSERT INTO accounts (name) VALUES ('ghost');")),
-        runner: 'golang-migrate',
-        checks: ['down'],
-        options: {},
-        jobs: 2,
-      });
-      const [check] = broken.checks;
-      expect([check!.status, check!.findings.map((f) => [path.basename(f.file ?? ''), f.diff?.map((d) => d.path)])]).toEqual([
-        'fail',
-        [
-          ['000003_orders.down.sql', ['data:public.accounts']],
-          ['000003_orders.up.sql', ['data:public.accounts']],
-        ],
-      ]);
-    } finally {
-      server.createDatabase = create;
-    }
+    // One walk, no reference database: the tier step is proved by the raw digest kept before
+    // its UPDATE, the orders step by its mark, accounts judged by the mark read after that
+    // proof; carol's step by the raw digest kept before it (a row added to accounts, which a
+    // later up rewrites), accounts judged from there by a mark read after it.
+    const made = await databasesMade(async () => {
+      const fixed = await downWalk(writeSet(files('DROP TABLE orders;'), 'fixed'));
+      expect([fixed.status, fixed.cases, fixed.findings]).toEqual(['pass', 5, []]);
+    });
+    expect(made).toBe(1);
+    // A down that adds a row to the backfilled table is still a difference at its own step (and
+    // the up after it does not reach the state its first run did: the row stays).
+    const broken = await downWalk(writeSet(files("DROP TABLE orders; INSERT INTO accounts (name) VALUES ('ghost');"), 'broken'));
+    expect([broken.status, diffs(broken)]).toEqual([
+      'fail',
+      [
+        ['000003_orders.down.sql', ['data:public.accounts']],
+        ['000003_orders.up.sql', ['data:public.accounts']],
+      ],
+    ]);
   });
 
   it('a function replaced and its old body restored by its down: every step proved by its mark, the functions\' rows compared by contents', async () => {
-    const dir = mkdtempSync(path.join(tmpdir(), 'migtest-down-replace-'));
-    scratch.push(dir);
-    const files: [string, string, string][] = [
+    const dir = writeSet([
       ['000001_f', "CREATE FUNCTION f() RETURNS int LANGUAGE sql AS 'SELECT 1';", 'DROP FUNCTION f();'],
       ['000002_g', "CREATE FUNCTION g() RETURNS int LANGUAGE sql AS 'SELECT f()';", 'DROP FUNCTION g();'],
-      ['000003_h', 'CREATE TABLE h (id int); CREATE FUNCTION h_count() RETURNS bigint LANGUAGE sql AS \'SELECT count(*) FROM h\';', 'DROP FUNCTION h_count(); DROP TABLE h;'],
+      ['000003_h', "CREATE TABLE h (id int); CREATE FUNCTION h_count() RETURNS bigint LANGUAGE sql AS 'SELECT count(*) FROM h';", 'DROP FUNCTION h_count(); DROP TABLE h;'],
       ['000004_f_two', "CREATE OR REPLACE FUNCTION f() RETURNS int LANGUAGE sql AS 'SELECT 2';", "CREATE OR REPLACE FUNCTION f() RETURNS int LANGUAGE sql AS 'SELECT 1';"],
       ['000005_notes', 'CREATE TABLE notes (id serial PRIMARY KEY, body text);', 'DROP TABLE notes;'],
-    ];
-    for (const [name, up, down] of files) {
-      writeFileSync(path.join(dir, `${name}.up.sql`), `${up}\n`);
-      writeFileSync(path.join(dir, `${name}.down.sql`), `${down}\n`);
-    }
-    const server = shared.server();
-    const create = server.createDatabase.bind(server);
-    let made = 0;
-    server.createDatabase = async (options) => {
-      made++;
-      return create(options);
-    };
-    try {
-      const result = await shared.runInCore({ dir, runner: 'golang-migrate', checks: ['down'], options: {}, jobs: 2 });
-      expect(result.checks.map((c) => [c.name, c.status, c.cases, c.findings])).toEqual([['down', 'pass', 5, []]]);
-      // The restored function's pg_proc row and its dependencies are new versions of the same
-      // contents; compared by versions, the steps below the replacement (each adds functions
-      // or their dependencies) would go to reference databases.
-      expect(made).toBe(1);
-    } finally {
-      server.createDatabase = create;
-    }
+    ], 'replace');
+    // The restored function's pg_proc row and its dependencies are new versions of the same
+    // contents; compared by versions, the steps below the replacement (each adds functions
+    // or their dependencies) would go to reference databases.
+    const made = await databasesMade(async () => {
+      const result = await downWalk(dir);
+      expect([result.status, result.cases, result.findings]).toEqual(['pass', 5, []]);
+    });
+    expect(made).toBe(1);
   });
 
   it('after a step that leaves another state, the walk goes on from the ups\' own state: the steps below are proved by marks, not compared the full way', async () => {
-    const dir = mkdtempSync(path.join(tmpdir(), 'migtest-down-after-'));
-    scratch.push(dir);
-    for (let i = 1; i <= 6; i++) {
-      const name = `00000${i}_t${i}`;
-      writeFileSync(path.join(dir, `${name}.up.sql`), `CREATE TABLE t${i} (id serial PRIMARY KEY, name text);\nINSERT INTO t${i} (name) VALUES ('a'), ('b');\n`);
-      writeFileSync(path.join(dir, `${name}.down.sql`), i === 5 ? 'DROP TABLE t5;\nCREATE TABLE left_behind (id int);\n' : `DROP TABLE t${i};\n`);
-    }
-    const server = shared.server();
-    const create = server.createDatabase.bind(server);
-    let made = 0;
-    server.createDatabase = async (options) => {
-      made++;
-      return create(options);
-    };
-    try {
-      const result = await shared.runInCore({ dir, runner: 'golang-migrate', checks: ['down'], options: {}, jobs: 2 });
-      const [check] = result.checks;
-      expect([check!.status, check!.findings.map((f) => [path.basename(f.file ?? ''), f.diff?.map((d) => d.path)])]).toEqual([
-        'fail',
-        [
-          ['000005_t5.down.sql', ['column:public.left_behind.id', 'data:public.left_behind', 'table:public.left_behind']],
-          ['000005_t5.up.sql', ['column:public.left_behind.id', 'data:public.left_behind', 'table:public.left_behind']],
-        ],
-      ]);
-      // The walk; for step 5 the reference states before and after it, copies of them read for the
-      // diff, the fresh state and the copy its calibration (the relaxed comparison) makes; and the
-      // walk brought up again to the state before step 5. None for steps 4 to 1, proved by its
-      // marks (21 databases when they are compared the full way).
-      expect(made).toBe(13);
-    } finally {
-      server.createDatabase = create;
-    }
+    const dir = writeSet(
+      Array.from({ length: 6 }, (_, k): [string, string, string] => {
+        const i = k + 1;
+        return [`00000${i}_t${i}`, `CREATE TABLE t${i} (id serial PRIMARY KEY, name text);\nINSERT INTO t${i} (name) VALUES ('a'), ('b');`, i === 5 ? 'DROP TABLE t5;\nCREATE TABLE left_behind (id int);' : `DROP TABLE t${i};`];
+      }),
+      'after',
+    );
+    const left = ['column:public.left_behind.id', 'data:public.left_behind', 'table:public.left_behind'];
+    const made = await databasesMade(async () => {
+      const check = await downWalk(dir);
+      expect([check.status, diffs(check)]).toEqual(['fail', [['000005_t5.down.sql', left], ['000005_t5.up.sql', left]]]);
+    });
+    // The walk; for step 5 the reference states before and after it, copies of them read for the
+    // diff, the fresh state and the copy its calibration (the relaxed comparison) makes; and the
+    // walk brought up again to the state before step 5. None for steps 4 to 1, proved by its
+    // marks (21 databases when they are compared the full way).
+    expect(made).toBe(13);
   });
 
   it('every down leaves something behind: each step reports only its own, whether the walk goes on from its ups again or, past their budget, from a reference copy', async () => {
-    const dir = mkdtempSync(path.join(tmpdir(), 'migtest-down-every-'));
-    scratch.push(dir);
-    for (let i = 1; i <= 10; i++) {
-      const name = `${String(i).padStart(6, '0')}_t${i}`;
-      writeFileSync(path.join(dir, `${name}.up.sql`), `CREATE TABLE t${i} (id int);\n`);
-      writeFileSync(path.join(dir, `${name}.down.sql`), `DROP TABLE t${i};\nCREATE TABLE left_${i} (id int);\n`);
-    }
+    const name = (i: number): string => `${String(i).padStart(6, '0')}_t${i}`;
+    const dir = writeSet(
+      Array.from({ length: 10 }, (_, k): [string, string, string] => [name(k + 1), `CREATE TABLE t${k + 1} (id int);`, `DROP TABLE t${k + 1};\nCREATE TABLE left_${k + 1} (id int);`]),
+      'every',
+    );
     // One walk of 10 steps: walking up again after steps 10 to 7 takes 9 + 8 + 7 + 6 ups, its
     // budget (30); steps 6 to 1 go on from reference copies.
-    const result = await shared.runInCore({ dir, runner: 'golang-migrate', checks: ['down'], options: {}, jobs: 2 });
-    const [check] = result.checks;
-    const reported = check!.findings.map((f) => `${path.basename(f.file ?? '')} ${[...new Set(f.diff?.map((d) => d.path.split(':')[1]!.split('.')[1]))].join(',')}`);
-    const expected = Array.from({ length: 10 }, (_, k) => {
-      const i = 10 - k;
-      const name = `${String(i).padStart(6, '0')}_t${i}`;
-      return [`${name}.down.sql left_${i}`, `${name}.up.sql left_${i}`];
-    }).flat();
-    expect([check!.status, reported]).toEqual(['fail', expected]);
+    const check = await downWalk(dir);
+    const reported = check.findings.map((f) => `${path.basename(f.file ?? '')} ${[...new Set(f.diff?.map((d) => d.path.split(':')[1]!.split('.')[1]))].join(',')}`);
+    const expected = Array.from({ length: 10 }, (_, k) => [`${name(10 - k)}.down.sql left_${10 - k}`, `${name(10 - k)}.up.sql left_${10 - k}`]).flat();
+    expect([check.status, reported]).toEqual(['fail', expected]);
   });
 
   it('a down that does not parse: fresh passes (the set is not refused), down reports it with 42601 at its place', async () => {
