@@ -266,14 +266,14 @@ describe('check down', () => {
   it('every down leaves something behind: each step reports only its own, whether the walk goes on from its ups again or, past their budget, from a reference copy', async () => {
     const name = (i: number): string => `${String(i).padStart(6, '0')}_t${i}`;
     const dir = writeSet(
-      Array.from({ length: 10 }, (_, k): [string, string, string] => [name(k + 1), `CREATE TABLE t${k + 1} (id int);`, `DROP TABLE t${k + 1};\nCREATE TABLE left_${k + 1} (id int);`]),
+      Array.from({ length: 8 }, (_, k): [string, string, string] => [name(k + 1), `CREATE TABLE t${k + 1} (id int);`, `DROP TABLE t${k + 1};\nCREATE TABLE left_${k + 1} (id int);`]),
       'every',
     );
-    // One walk of 10 steps: walking up again after steps 10 to 7 takes 9 + 8 + 7 + 6 ups, its
-    // budget (30); steps 6 to 1 go on from reference copies.
+    // One walk of 8 steps: walking up again after steps 8 to 5 and 3 takes 7 + 6 + 5 + 4 + 2 ups,
+    // its budget of 24; after steps 4, 2 and 1 it goes on from reference copies.
     const check = await downWalk(dir);
     const reported = check.findings.map((f) => `${path.basename(f.file ?? '')} ${[...new Set(f.diff?.map((d) => d.path.split(':')[1]!.split('.')[1]))].join(',')}`);
-    const expected = Array.from({ length: 10 }, (_, k) => [`${name(10 - k)}.down.sql left_${10 - k}`, `${name(10 - k)}.up.sql left_${10 - k}`]).flat();
+    const expected = Array.from({ length: 8 }, (_, k) => [`${name(8 - k)}.down.sql left_${8 - k}`, `${name(8 - k)}.up.sql left_${8 - k}`]).flat();
     expect([check.status, reported]).toEqual(['fail', expected]);
   });
 
