@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import type pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import type { Server } from '../../src/postgres/types.js';
 import { runChecks, type RunRequest } from '../../src/index.js';
@@ -73,6 +74,33 @@ export function providerContract(subject: ProviderUnderTest): void {
       const names = (await sql<{ datname: string }>(await server.createDatabase(), 'SELECT datname FROM pg_database')).map((r) => r.datname);
       expect(names).not.toContain(copy.name);
       expect(names).not.toContain(scratch.name);
+    });
+
+    it('hands a connection given back out again, reset as a disconnect would: an open or failed transaction rolled back, session state gone', async () => {
+      const db = await server.createDatabase();
+      const backend = async (client: pg.Client): Promise<number> => (await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid;
+      const first = await db.connect();
+      const pid = await backend(first);
+      // Given back idle (no ROLLBACK needed), inside a transaction, and inside a failed one: each
+      // time the same backend comes back, outside any transaction, without what the session made.
+      await first.end();
+      for (const left of ["BEGIN; CREATE TEMP TABLE scratch (id int); SET search_path TO nowhere", "BEGIN; SELECT 1 / 0"]) {
+        const client = await db.connect();
+        expect(await backend(client)).toBe(pid);
+        await client.query(left).catch(() => undefined);
+        await client.end();
+        const again = await db.connect();
+        expect(await backend(again)).toBe(pid);
+        const { rows } = await again.query<{ xid: string | null; path: string; temp: number }>(
+          `SELECT pg_catalog.txid_current_if_assigned()::text AS xid, pg_catalog.current_setting('search_path') AS path,
+            (SELECT count(*)::int FROM pg_catalog.pg_class WHERE relpersistence = 't') AS temp`,
+        );
+        expect(rows).toEqual([{ xid: null, path: '"$user", public', temp: 0 }]);
+        // A statement outside a transaction block: it would fail inside one.
+        await again.query('VACUUM pg_catalog.pg_class');
+        await again.end();
+      }
+      await server.dropDatabase(db.name);
     });
 
     it('check fresh,twice: the broken certctl set fails with 42710 on its second run, the fixed one passes', async () => {
