@@ -16,6 +16,12 @@ export interface MarkReadOptions {
   after?: StateMark | undefined;
 }
 
+/** How a mark is checked: on a connection the caller keeps, with later marks standing for some relations (mark.ts, Anchor). */
+export interface MarkCheckOptions {
+  client?: pg.Client | undefined;
+  anchors?: Anchor[];
+}
+
 /**
  * What is read of one database's state, with the run's trackers (and the tracker columns that
  * differ from run to run) left as the comparison wants them: its snapshot, its hashes, its mark.
@@ -68,7 +74,7 @@ export class DatabaseReads {
    * Whether `db` (the marked database, or a copy of it) holds exactly the state `mark` was read
    * from, and which relations differ; `anchors`: later marks standing for some of them.
    */
-  checkMark(db: DatabaseHandle, mark: StateMark, { client, anchors }: { client?: pg.Client | undefined; anchors?: Anchor[] } = {}): Promise<MarkCheck> {
+  checkMark(db: DatabaseHandle, mark: StateMark, { client, anchors }: MarkCheckOptions = {}): Promise<MarkCheck> {
     return this.withClient(db, (c) => checkMark(c, mark, this.options(), anchors), client);
   }
 

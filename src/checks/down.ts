@@ -39,7 +39,9 @@ export const down: Check = {
     let done = 0;
     const walks: Walk[] = [];
     try {
-      const opened = await Promise.allSettled(ranges.map(([low, high]) => Walk.up(references, high, low)));
+      // Which states keep their raw digest is read once from the set's ups, for every walk.
+      const rawKept = rawDigestsKept(migrations.map((m) => m.up));
+      const opened = await Promise.allSettled(ranges.map(([low, high]) => Walk.up(references, rawKept, high, low)));
       for (const outcome of opened) if (outcome.status === 'fulfilled') walks.push(outcome.value);
       const failed = opened.find((outcome) => outcome.status === 'rejected');
       if (failed) {
@@ -261,6 +263,7 @@ class Walk {
 
   private constructor(
     readonly references: Prefixes,
+    private readonly rawKept: boolean[],
     public db: DatabaseHandle,
     marks: StateMark[],
     hashes: (StateHash | undefined)[],
@@ -282,17 +285,16 @@ class Walk {
 
   /**
    * Brings a database up to migration `count`, marking the states after `from` migrations and on:
-   * from nothing, or from a copy of `start`, the state after `from` migrations.
+   * from nothing, or from a copy of `start`, the state after `from` migrations. `rawKept`: the
+   * states whose raw digest is kept too (down-proof.ts, rawDigestsKept).
    */
-  static async up(references: Prefixes, count: number, from = 0, start?: State): Promise<Walk> {
+  static async up(references: Prefixes, rawKept: boolean[], count: number, from = 0, start?: State): Promise<Walk> {
     const { states } = references;
     const db = start ? await states.copy(start) : await states.server.createDatabase();
     let client: pg.Client | undefined;
     const marks: StateMark[] = [];
     const hashes: (StateHash | undefined)[] = [];
-    const migrations = references.set.migrations;
     const sequences = states.settings.relaxed === false;
-    const rawKept = rawDigestsKept(migrations.map((m) => m.up));
     // The state after j migrations, before the next one's up: what the down of migration j+1 must leave.
     const keep = async (j: number): Promise<void> => {
       if (j < from || j >= count) return;
@@ -322,7 +324,7 @@ class Walk {
       await states.drop(db);
       throw error;
     }
-    return new Walk(references, db, marks, hashes, client, from, count);
+    return new Walk(references, rawKept, db, marks, hashes, client, from, count);
   }
 
   /**
@@ -379,7 +381,7 @@ class Walk {
     const ups = j - this.low;
     if (ups > 0 && this.#walkedAgain + ups <= WALK_AGAIN_BUDGET * (this.high - this.low)) {
       this.#walkedAgain += ups;
-      const walk = await Walk.up(this.references, j, this.low, this.low > 0 ? await this.references.after(this.low) : undefined);
+      const walk = await Walk.up(this.references, this.rawKept, j, this.low, this.low > 0 ? await this.references.after(this.low) : undefined);
       this.db = walk.db;
       this.#marks = walk.#marks;
       this.#hashes = walk.#hashes;

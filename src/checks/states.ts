@@ -5,9 +5,8 @@ import { VirtualClock, type RetryPolicy } from '../runners/retry.js';
 import type { DownStepOptions, DownTrace, Plan, RunOptions, RunnerModel, Trace, TrackerSpec } from '../runners/types.js';
 import { trackerOf } from '../runners/tracker.js';
 import type { StateHash } from '../snapshot/hash.js';
-import type { Anchor, MarkCheck, StateMark } from '../snapshot/mark.js';
-import type { MarkReadOptions } from './database-reads.js';
-import { DatabaseReads } from './database-reads.js';
+import type { MarkCheck, StateMark } from '../snapshot/mark.js';
+import { DatabaseReads, type MarkCheckOptions, type MarkReadOptions } from './database-reads.js';
 import type { Snapshot } from '../snapshot/types.js';
 import type pg from 'pg';
 import { exhaustedByStatement } from '../postgres/exhausted.js';
@@ -200,7 +199,7 @@ export class States {
   }
 
   /** Whether `db` (the marked database, or a copy of it) holds exactly the state `mark` was read from (DatabaseReads.checkMark). */
-  checkMark(db: DatabaseHandle, mark: StateMark, options: { client?: pg.Client | undefined; anchors?: Anchor[] } = {}): Promise<MarkCheck> {
+  checkMark(db: DatabaseHandle, mark: StateMark, options: MarkCheckOptions = {}): Promise<MarkCheck> {
     return this.#cluster.read(db, () => this.#db.checkMark(db, mark, options));
   }
 
