@@ -126,7 +126,7 @@ export async function markState(client: pg.Client, options: MarkReading = {}): P
     const after = options.after;
     const read = await counts(client, options, shape, [after?.snapshot ?? listed.s], () => 0);
     const found = Object.fromEntries(Object.entries(read.rows).map(([key, row]) => [key, row.c]));
-    const unchanged = after ? Object.keys(read.rows).filter((key) => read.rows[key]!.n === 0 && after.counts[key] === read.rows[key]!.c) : undefined;
+    const unchanged = after ? Object.keys(read.rows).filter((key) => sameRows(read.rows[key], after.counts[key])) : undefined;
     return { snapshot: listed.s, counts: found, trackers: read.trackers, ...(sequences ? { sequences: listed.h! } : {}), shape, ...(unchanged ? { unchanged } : {}) };
   });
 }
@@ -162,12 +162,8 @@ export async function checkMark(client: pg.Client, mark: StateMark, options: Mar
       const anchor = owner.get(key);
       return anchor === undefined ? mark.counts[key] : anchors[anchor - 1]!.mark.counts[key];
     };
-    // A relation differs where it holds a row version its snapshot did not see, or another count.
     const keys = new Set([...Object.keys(now.rows), ...Object.keys(mark.counts)]);
-    const differing = [...keys].filter((key) => {
-      const row = now.rows[key];
-      return !row || row.n > 0 || row.c !== expected(key);
-    });
+    const differing = [...keys].filter((key) => !sameRows(now.rows[key], expected(key)));
     const sequences = mark.sequences === undefined || now.sequences === mark.sequences;
     return { holds: differing.length === 0 && sequences && now.trackers === mark.trackers, differing };
   });
@@ -193,6 +189,14 @@ function catalogRelations(v: number): Relation[] {
     CATALOGS.set(v, found);
   }
   return found;
+}
+
+/**
+ * Whether a relation read now holds the very rows counted as `expected`: no row version its
+ * snapshot did not see, and as many (for one compared by contents, the same contents).
+ */
+function sameRows(row: { c: string; n: number } | undefined, expected: string | undefined): boolean {
+  return row !== undefined && row.n === 0 && row.c === expected;
 }
 
 /** A relation of a prepared statement dropped (42P01), or a column it reads (42703). */
