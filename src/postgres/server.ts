@@ -114,8 +114,12 @@ export class ServerSession implements Server {
     client.on('end', () => (broken = true));
     // The server says after every query whether a transaction is open ('I': none): only then is
     // the ROLLBACK a round trip for nothing (every case gives its connections back several times).
+    // A failed query is rejected on the server's error, before that word: it counts as open until
+    // the word comes.
     let idle = true;
-    (client as unknown as { connection: EventEmitter }).connection.on('readyForQuery', (message: { status?: string }) => (idle = message.status === 'I'));
+    const connection = (client as unknown as { connection: EventEmitter }).connection;
+    connection.on('readyForQuery', (message: { status?: string }) => (idle = message.status === 'I'));
+    connection.on('errorMessage', () => (idle = false));
     const close = client.end.bind(client) as () => Promise<void>;
     this.#close.set(client, () => close().catch(() => undefined));
     (client as { end: () => Promise<void> }).end = async () => {
