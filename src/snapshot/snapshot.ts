@@ -5,6 +5,7 @@ import { send, serverVersion, statement, withPrepared } from '../postgres/prepar
 import { textArray, trackerNames } from './hash.js';
 import { canonicalJson, compareText, sortKeys } from './canonical.js';
 import { fingerprintSql, fingerprintsOf, READ_ONLY, trackerRowsSql, trackersOf, type FingerprintRow, type TableRow } from './data.js';
+import { deparseSql, fillKept, keep, SCOPE_SQL, TableKeys } from './kept-texts.js';
 import type { Snapshot, SnapshotObject } from './types.js';
 
 export interface SnapshotOptions {
@@ -25,10 +26,12 @@ export async function takeSnapshot(client: pg.Client, options: SnapshotOptions =
   // The trackers' names written into each query (as the state hash does): a statement per set of trackers.
   const named = textArray(trackers);
   const texts = [
-    ...queries.map((query) => withTrackers(query.sql, named)),
-    // Then the tables whose data is fingerprinted, and the trackers there are.
+    ...queries.map((query) => withTrackers(query.snapshotSql ?? query.sql, named)),
+    // Then the tables whose data is fingerprinted, the trackers there are, and what kept index
+    // definitions are kept under (kept-texts.ts).
     withTrackers(dataTablesQuery, named),
     withTrackers(trackerTablesQuery, named),
+    SCOPE_SQL,
   ];
   const results = await withPrepared(() =>
     send(
@@ -46,14 +49,23 @@ export async function takeSnapshot(client: pg.Client, options: SnapshotOptions =
     // The rows of each EXECUTE, in the order sent: the last results, one per query. Rows come as
     // arrays, and each kind's attributes are put in key order once for all its rows.
     const selected = results.filter((result) => result.command === 'SELECT').slice(-texts.length);
-    const [tableList, trackerList] = selected.slice(queries.length).map((result) => objectsOf(result)) as [TableRow[], { schema: string; name: string }[]];
+    const [tableList, trackerList, scopeRows] = selected.slice(queries.length).map((result) => objectsOf(result)) as [
+      TableRow[],
+      { schema: string; name: string }[],
+      { scope: string }[],
+    ];
     const entries: [string, SnapshotObject][] = [];
+    // Index definitions the snapshot may know already, and the tables' keys from their columns.
+    const pending: { object: SnapshotObject; rows: string; table: string }[] = [];
+    const tableKeys = new TableKeys();
     for (const [i, result] of selected.slice(0, queries.length).entries()) {
       const kind = queries[i]!.kind;
       const names = result.fields.map((field) => field.name);
       const path = names.indexOf('path');
-      const order = [...names.map((name, index) => [name, index] as const).filter(([name]) => name !== 'path'), ['kind', -1] as const].sort((a, b) =>
-        compareText(a[0], b[0]),
+      const rows = names.indexOf('~rows');
+      const table = names.indexOf('table');
+      const order = [...names.map((name, index) => [name, index] as const).filter(([name]) => name !== 'path' && !name.startsWith('~')), ['kind', -1] as const].sort(
+        (a, b) => compareText(a[0], b[0]),
       );
       const keys = order.map(([name]) => name);
       const columns = order.map(([, index]) => index);
@@ -64,12 +76,20 @@ export async function takeSnapshot(client: pg.Client, options: SnapshotOptions =
           object[keys[k]!] = column < 0 ? kind : canonical(row[column]);
         }
         entries.push([row[path] as string, object as SnapshotObject]);
+        if (rows < 0 || row[rows] === null) continue;
+        if (kind === 'column') tableKeys.add(row[table] as string, row[rows] as string);
+        else pending.push({ object: object as SnapshotObject, rows: row[rows] as string, table: row[table] as string });
       }
     }
-    // The data and the trackers' rows in a second round trip, which ends the transaction.
+    const missing = fillKept(scopeRows[0]!.scope, pending, tableKeys);
+    // The definitions not kept, the data and the trackers' rows in a second round trip, which
+    // ends the transaction.
     const fingerprints = fingerprintSql(tableList);
-    const rest = await client.query([...(fingerprints ? [fingerprints] : []), ...trackerList.map(trackerRowsSql), 'COMMIT'].join(';\n'));
+    const rest = await client.query(
+      [...(missing.length > 0 ? [deparseSql(missing)] : []), ...(fingerprints ? [fingerprints] : []), ...trackerList.map(trackerRowsSql), 'COMMIT'].join(';\n'),
+    );
     const read = (Array.isArray(rest) ? rest : [rest]) as pg.QueryResult[];
+    if (missing.length > 0) keep(missing, read.shift()!.rows as { oid: string; definition: string }[]);
     const data = fingerprintsOf(tableList, fingerprints ? (read[0]!.rows as FingerprintRow[]) : []);
     const trackerRows = trackersOf(trackerList, read.slice(fingerprints ? 1 : 0) as unknown as { rows: { row: unknown }[] }[]);
     return {
@@ -113,7 +133,7 @@ async function locate(client: pg.Client, queries: CatalogQuery[], named: string)
   try {
     await client.query(READ_ONLY);
     for (const query of queries) {
-      const failed = await client.query(withTrackers(query.sql, named)).then(
+      const failed = await client.query(withTrackers(query.snapshotSql ?? query.sql, named)).then(
         () => undefined,
         (error: unknown) => error,
       );

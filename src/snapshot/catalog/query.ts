@@ -24,6 +24,13 @@ export interface CatalogQuery {
    * for kinds that can exist without such rows (a role, the database).
    */
   sources?: string[];
+  /**
+   * What the snapshot reads instead of `sql` (the state hash reads `sql`): the same attributes,
+   * with some deparsed text left NULL where the snapshot may know it already, and hidden columns
+   * (named `~…`, never attributes) that say which catalog rows the text comes from
+   * (kept-texts.ts).
+   */
+  snapshotSql?: string;
 }
 
 /** A kind's queries for one PostgreSQL major. */

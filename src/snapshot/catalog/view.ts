@@ -25,9 +25,10 @@ WHERE c.relkind = '${relkind}' AND ${userRelation('c', 'n')}`,
 
 /** Views and materialized views; a materialized view's indexes are `index:` objects. */
 export const viewQueries: KindQueries = () => [
-  // ALTER VIEW … ALTER column SET DEFAULT: used by INSERTs through the view.
+  // ALTER VIEW … ALTER column SET DEFAULT: used by INSERTs through the view. A default names no
+  // column: deparsed without the view's (column.ts).
   viewQuery('view', 'v', `,
-  ARRAY(SELECT pg_catalog.quote_ident(a.attname) || ' DEFAULT ' || pg_catalog.pg_get_expr(ad.adbin, ad.adrelid)
+  ARRAY(SELECT pg_catalog.quote_ident(a.attname) || ' DEFAULT ' || pg_catalog.pg_get_expr(ad.adbin, 0)
         FROM pg_catalog.pg_attribute a
         JOIN pg_catalog.pg_attrdef ad ON ad.adrelid = a.attrelid AND ad.adnum = a.attnum
         WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum) AS "columnDefaults"`),

@@ -1,0 +1,110 @@
+import type { SnapshotObject } from './types.js';
+
+/**
+ * Index definitions the snapshot has read before, kept by the catalog rows they were deparsed
+ * from. pg_get_indexdef is most of a snapshot's server time on a wide schema (25 of 140 ms for
+ * 1,521 indexes), and a snapshot of a database read before, or of a copy of one (a kept state's
+ * template), reads the same definitions again.
+ *
+ * A catalog row is named by its OID (or relation and column number) and the transaction that
+ * wrote it (`xmin`). Transaction ids are the server's, not a database's: a row visible under one
+ * name holds the same values in every database of the server, since only a copy of a database
+ * (CREATE DATABASE … TEMPLATE) holds rows another wrote, and a transaction's rows are seen by
+ * others only as it left them. A frozen row keeps its xmin. So a definition is kept under:
+ * - the server: its start time and port (a server started again, or another one, keeps nothing);
+ * - every row of pg_opclass, pg_collation, pg_am, pg_namespace and pg_cast (which operator class is
+ *   the default, and how a class, collation, method or schema is named);
+ * - the index's pg_index and pg_class rows, its table's pg_class row, and the pg_attribute rows of
+ *   the table's columns (a column renamed writes its row again and nothing else).
+ * Only indexes on a table's columns alone are kept (catalog/index.ts); the others are deparsed by
+ * every read, as before. The server deparses with its current catalogs where the snapshot reads
+ * its own instant (as pg_dump does): migtest reads a state while nothing changes it.
+ */
+
+/** What the snapshot's definitions are kept under on this server, read in the snapshot's transaction. */
+export const SCOPE_SQL = `
+SELECT pg_catalog.pg_postmaster_start_time()::text || ' ' || pg_catalog.current_setting('port') || ' '
+  || pg_catalog.md5(pg_catalog.string_agg(x, ' ')) AS scope
+FROM (SELECT 'o' || oid || ':' || xmin AS x FROM pg_catalog.pg_opclass
+      UNION ALL SELECT 'c' || oid || ':' || xmin FROM pg_catalog.pg_collation
+      UNION ALL SELECT 'a' || oid || ':' || xmin FROM pg_catalog.pg_am
+      UNION ALL SELECT 'n' || oid || ':' || xmin FROM pg_catalog.pg_namespace
+      UNION ALL SELECT 'k' || oid || ':' || xmin FROM pg_catalog.pg_cast) s`;
+
+const KEPT = new Map<string, string>();
+
+/** Past this many definitions, the least recently read are forgotten. */
+const BOUND = 100_000;
+
+/** An index whose definition the snapshot left out: its object, OID, and the key of its rows. */
+export interface Pending {
+  object: SnapshotObject;
+  oid: string;
+  key: string;
+}
+
+/**
+ * The tables' keys from their columns' rows (`~rows` of the column query), read in path order:
+ * one string per table naming every column's pg_attribute row.
+ */
+export class TableKeys {
+  readonly #keys = new Map<string, string>();
+
+  add(table: string, rows: string): void {
+    const known = this.#keys.get(table);
+    this.#keys.set(table, known === undefined ? rows : `${known} ${rows}`);
+  }
+
+  of(table: string): string {
+    return this.#keys.get(table) ?? '';
+  }
+}
+
+/**
+ * Fills in each pending definition that is kept under `scope`; returns the others, whose
+ * definitions the server must deparse (deparseSql) and the snapshot then keeps (keep).
+ */
+export function fillKept(scope: string, pending: { object: SnapshotObject; rows: string; table: string }[], tables: TableKeys): Pending[] {
+  const missing: Pending[] = [];
+  for (const { object, rows, table } of pending) {
+    const key = `${scope}|${rows}|${tables.of(table)}`;
+    const text = KEPT.get(key);
+    if (text === undefined) {
+      missing.push({ object, oid: rows.slice(0, rows.indexOf(':')), key });
+      continue;
+    }
+    // Read again: the most recently read are the last forgotten.
+    KEPT.delete(key);
+    KEPT.set(key, text);
+    object.definition = text;
+  }
+  return missing;
+}
+
+/** The statement that deparses the missing definitions: rows (oid, definition). */
+export function deparseSql(missing: Pending[]): string {
+  return `SELECT o::text AS oid, pg_catalog.pg_get_indexdef(o) AS definition
+FROM pg_catalog.unnest('{${missing.map((m) => m.oid).join(',')}}'::pg_catalog.oid[]) o`;
+}
+
+/** Fills in the deparsed definitions and keeps them. */
+export function keep(missing: Pending[], rows: { oid: string; definition: string }[]): void {
+  const byOid = new Map(rows.map((row) => [row.oid, row.definition]));
+  for (const m of missing) {
+    const text = byOid.get(m.oid);
+    if (text === undefined) throw new Error(`snapshot: index ${m.oid} was not deparsed`);
+    m.object.definition = text;
+    KEPT.set(m.key, text);
+    if (KEPT.size > BOUND) KEPT.delete(KEPT.keys().next().value!);
+  }
+}
+
+/** How many definitions are kept (tests). */
+export function keptCount(): number {
+  return KEPT.size;
+}
+
+/** Forgets every kept definition (tests: a snapshot that deparses everything). */
+export function forgetKept(): void {
+  KEPT.clear();
+}
