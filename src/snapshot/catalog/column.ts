@@ -29,7 +29,9 @@ SELECT 'column:' || n.nspname || '.' || c.relname || '.' || a.attname AS path,
   -- two thirds of the call (10 ms against 4 for 2,569 defaults).
   CASE WHEN a.attgenerated = '' THEN pg_catalog.pg_get_expr(ad.adbin, 0) END AS "default",
   CASE a.attidentity WHEN 'a' THEN 'always' WHEN 'd' THEN 'by default' END AS "identity",
-  (SELECT pg_catalog.jsonb_build_object(
+  -- Behind a CASE, the subquery runs for identity columns only: a condition inside it still started
+  -- it for every column (6 of 42 ms for 3,953 columns).
+  CASE WHEN a.attidentity <> '' THEN (SELECT pg_catalog.jsonb_build_object(
       'name', sn.nspname || '.' || sc.relname,
       'type', pg_catalog.format_type(s.seqtypid, NULL),
       'start', s.seqstart::text, 'increment', s.seqincrement::text,
@@ -38,10 +40,10 @@ SELECT 'column:' || n.nspname || '.' || c.relname || '.' || a.attname AS path,
    JOIN pg_catalog.pg_sequence s ON s.seqrelid = d.objid
    JOIN pg_catalog.pg_class sc ON sc.oid = s.seqrelid
    JOIN pg_catalog.pg_namespace sn ON sn.oid = sc.relnamespace
-   WHERE a.attidentity <> '' AND d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass
+   WHERE d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass
      AND d.refclassid = 'pg_catalog.pg_class'::pg_catalog.regclass
      AND d.refobjid = a.attrelid AND d.refobjsubid = a.attnum AND d.deptype = 'i'
-   LIMIT 1) AS "identitySequence",
+   LIMIT 1) END AS "identitySequence",
   -- 's' (stored) on every version; 'v' (virtual) from PostgreSQL 18.
   CASE a.attgenerated WHEN 's' THEN 'stored' WHEN 'v' THEN 'virtual' END AS "generated",
   CASE WHEN a.attgenerated <> '' THEN pg_catalog.pg_get_expr(ad.adbin, ad.adrelid) END AS "generationExpression",
@@ -54,7 +56,7 @@ SELECT 'column:' || n.nspname || '.' || c.relname || '.' || a.attname AS path,
   a.attinhcount AS "inheritedCount",
   ${privileges('a.attacl', undefined, 'c.relowner')} AS privileges,
   ${comment('c.oid', 'pg_class', 'a.attnum')} AS comment${kept ? `,
-  a.attrelid || ':' || a.attnum || ':' || a.xmin AS "~rows"` : ''}
+  a.attnum || ':' || a.xmin AS "~rows"` : ''}
 FROM pg_catalog.pg_attribute a
 JOIN pg_catalog.pg_class c ON c.oid = a.attrelid
 JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace

@@ -1,5 +1,5 @@
 import type { KindQueries } from './query.js';
-import { comment, notTracker, tableMemberName, userRelation } from './sql.js';
+import { notTracker, seldomComment, tableMemberName, userRelation } from './sql.js';
 
 /**
  * Table constraints; domain constraints come with their domain. On PostgreSQL 18 NOT NULL
@@ -24,8 +24,8 @@ SELECT 'constraint:' || n.nspname || '.' || c.relname || '.' || k.conname AS pat
   k.coninhcount AS "inheritedCount",
   k.connoinherit AS "noInherit"${v.constraintAttributes('k')},
   -- A partition's copy of its parent's constraint.
-  ${tableMemberName('pg_constraint', 'k.conparentid')} AS parent,
-  ${comment('k.oid', 'pg_constraint')} AS comment
+  CASE WHEN k.conparentid <> 0 THEN ${tableMemberName('pg_constraint', 'k.conparentid')} END AS parent,
+  ${seldomComment('k.oid', 'pg_constraint')} AS comment
 FROM pg_catalog.pg_constraint k
 JOIN pg_catalog.pg_class c ON c.oid = k.conrelid
 JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace

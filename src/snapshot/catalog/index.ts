@@ -1,6 +1,6 @@
 import type { KindQueries } from './query.js';
 import type { CatalogVersion } from './versions.js';
-import { comment, notTracker, relationName, userRelation } from './sql.js';
+import { notTracker, relationName, seldomComment, userRelation } from './sql.js';
 
 /**
  * An index whose definition the snapshot may keep (kept-texts.ts): one on a table's columns alone.
@@ -44,9 +44,9 @@ SELECT 'index:' || n.nspname || '.' || ic.relname AS path,
   i.indisready AS ready,
   i.indisclustered AS clustered,
   i.indisreplident AS "replicaIdentity"${v.indexAttributes('i')},
-  -- A partition's index attached to its parent's partitioned index.
-  (SELECT ${relationName('h.inhparent')} FROM pg_catalog.pg_inherits h WHERE h.inhrelid = i.indexrelid) AS parent,
-  ${comment('i.indexrelid', 'pg_class')} AS comment
+  -- A partition's index attached to its parent's partitioned index (then itself a partition).
+  CASE WHEN ic.relispartition THEN (SELECT ${relationName('h.inhparent')} FROM pg_catalog.pg_inherits h WHERE h.inhrelid = i.indexrelid) END AS parent,
+  ${seldomComment('i.indexrelid', 'pg_class', `'i', 'I'`)} AS comment
 FROM pg_catalog.pg_index i
 JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid
 JOIN pg_catalog.pg_class c ON c.oid = i.indrelid

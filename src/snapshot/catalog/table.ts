@@ -16,8 +16,9 @@ SELECT 'table:' || n.nspname || '.' || c.relname AS path,
   c.relrowsecurity AS "rowSecurity",
   c.relforcerowsecurity AS "forceRowSecurity",
   CASE c.relreplident WHEN 'd' THEN 'default' WHEN 'n' THEN 'nothing' WHEN 'f' THEN 'full' WHEN 'i' THEN 'index' END AS "replicaIdentity",
-  (SELECT ${relationName('x.indexrelid')} FROM pg_catalog.pg_index x
-   WHERE x.indrelid = c.oid AND x.indisreplident) AS "replicaIdentityIndex",
+  -- An index is the replica identity only under REPLICA IDENTITY USING INDEX.
+  CASE WHEN c.relreplident = 'i' THEN (SELECT ${relationName('x.indexrelid')} FROM pg_catalog.pg_index x
+   WHERE x.indrelid = c.oid AND x.indisreplident) END AS "replicaIdentityIndex",
   -- Column order lives here, once, so that a diff can ignore it.
   ARRAY(SELECT a.attname::text FROM pg_catalog.pg_attribute a
         WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
