@@ -114,20 +114,24 @@ export class ServerSession implements Server {
     client.on('end', () => (broken = true));
     // The server says after every query whether a transaction is open ('I': none): only then is
     // the ROLLBACK a round trip for nothing (every case gives its connections back several times).
-    // A failed query is rejected on the server's error, before that word: it counts as open until
-    // the word comes.
+    // A failed query is rejected on the server's error, before that word: whether the word has
+    // come by the time the connection is given back is a race, and what the connection is sent
+    // then is part of a run's trace (check concurrent replays it), so after any error the
+    // ROLLBACK is always sent.
     let idle = true;
+    let failed = false;
     const connection = (client as unknown as { connection: EventEmitter }).connection;
     connection.on('readyForQuery', (message: { status?: string }) => (idle = message.status === 'I'));
-    connection.on('errorMessage', () => (idle = false));
+    connection.on('errorMessage', () => (failed = true));
     const close = client.end.bind(client) as () => Promise<void>;
     this.#close.set(client, () => close().catch(() => undefined));
     (client as { end: () => Promise<void> }).end = async () => {
       this.#lift.get(client)?.();
       if (broken || this.#stopped || this.#idle.has(name)) return close().catch(() => undefined);
       try {
-        if (!idle) await client.query('ROLLBACK');
+        if (!idle || failed) await client.query('ROLLBACK');
         await client.query('DISCARD ALL');
+        failed = false;
         forgetPrepared(client);
       } catch {
         return close().catch(() => undefined);
