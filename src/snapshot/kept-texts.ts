@@ -92,13 +92,18 @@ export function deparseSql(missing: Pending[]): string {
 FROM pg_catalog.unnest('{${missing.map((m) => m.oid).join(',')}}'::pg_catalog.oid[]) o`;
 }
 
-/** Fills in the deparsed definitions and keeps them. */
-export function keep(missing: Pending[], rows: { oid: string; definition: string }[]): void {
+/**
+ * Fills in the deparsed definitions and keeps them. The server deparses with its current catalogs:
+ * an index dropped since the snapshot's instant has none (NULL, as a snapshot without kept
+ * definitions reads it), and that is not kept.
+ */
+export function keep(missing: Pending[], rows: { oid: string; definition: string | null }[]): void {
   const byOid = new Map(rows.map((row) => [row.oid, row.definition]));
   for (const m of missing) {
     const text = byOid.get(m.oid);
     if (text === undefined) throw new Error(`snapshot: index ${m.oid} was not deparsed`);
     m.object.definition = text;
+    if (text === null) continue;
     m.texts.set(m.rows, text);
     if (++keptCount_ > BOUND) forgetKept();
   }

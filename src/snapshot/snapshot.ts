@@ -89,7 +89,7 @@ export async function takeSnapshot(client: pg.Client, options: SnapshotOptions =
       [...(missing.length > 0 ? [deparseSql(missing)] : []), ...(fingerprints ? [fingerprints] : []), ...trackerList.map(trackerRowsSql), 'COMMIT'].join(';\n'),
     );
     const read = (Array.isArray(rest) ? rest : [rest]) as pg.QueryResult[];
-    if (missing.length > 0) keep(missing, read.shift()!.rows as { oid: string; definition: string }[]);
+    if (missing.length > 0) keep(missing, read.shift()!.rows as { oid: string; definition: string | null }[]);
     const data = fingerprintsOf(tableList, fingerprints ? (read[0]!.rows as FingerprintRow[]) : []);
     const trackerRows = trackersOf(trackerList, read.slice(fingerprints ? 1 : 0) as unknown as { rows: { row: unknown }[] }[]);
     return {
