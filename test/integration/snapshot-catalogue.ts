@@ -52,6 +52,14 @@ export const CHANGES: Change[] = [
   { name: 'schema: owner', setup: `CREATE SCHEMA app;`, after: `ALTER SCHEMA app OWNER TO cat_reader;`, path: /app/ },
   { name: 'schema: privileges', setup: `CREATE SCHEMA app;`, after: `GRANT USAGE ON SCHEMA app TO cat_reader;`, path: /app/ },
   { name: 'schema: comment', setup: `CREATE SCHEMA app;`, after: `COMMENT ON SCHEMA app IS 'the app';`, path: /app/ },
+  // The grantor and the grantee swapped: the same aclitem sum (see 'table: another privilege…').
+  {
+    name: 'schema: a privilege granted the other way round between two roles, the same aclitem sum',
+    setup: `CREATE SCHEMA app; GRANT USAGE ON SCHEMA app TO cat_reader, cat_writer WITH GRANT OPTION;
+      SET ROLE cat_reader; GRANT USAGE ON SCHEMA app TO cat_writer; RESET ROLE;`,
+    after: `SET ROLE cat_reader; REVOKE USAGE ON SCHEMA app FROM cat_writer; SET ROLE cat_writer; GRANT USAGE ON SCHEMA app TO cat_reader; RESET ROLE;`,
+    path: /app/,
+  },
 
   // extensions
   { name: 'extension: new', after: `CREATE EXTENSION citext;`, path: /citext/ },
