@@ -69,13 +69,13 @@ export const comment = (oid: string, catalog: string, subId = '0'): string =>
  * comment() for a kind that seldom has one (indexes, constraints): the lookup runs for each object
  * only when the database holds a comment on some object of the kind, which one read of the user's
  * comments says first (an index lookup per row was a tenth of those kinds' queries). `relkinds`:
- * for pg_class, which relations the kind is. Objects of the database's own have OIDs from 16384
- * (FirstNormalObjectId) up.
+ * for pg_class, which relations the kind is. Objects of the database's own have OIDs from
+ * FIRST_NORMAL_OID up.
  */
 export const seldomComment = (oid: string, catalog: string, relkinds?: string): string => {
   const kindOf = relkinds ? ` JOIN pg_catalog.pg_class dr ON dr.oid = dd.objoid AND dr.relkind IN (${relkinds})` : '';
   return `CASE WHEN EXISTS (SELECT FROM pg_catalog.pg_description dd${kindOf}
-     WHERE dd.objoid >= 16384 AND dd.classoid = 'pg_catalog.${catalog}'::pg_catalog.regclass AND dd.objsubid = 0)
+     WHERE dd.objoid >= ${FIRST_NORMAL_OID} AND dd.classoid = 'pg_catalog.${catalog}'::pg_catalog.regclass AND dd.objsubid = 0)
    THEN ${comment(oid, catalog)} END`;
 };
 
