@@ -51,7 +51,7 @@ export interface Pending {
 }
 
 /**
- * The tables' keys from their columns' rows (`~rows` of the column query): one string per table
+ * The tables' keys from their columns' rows (`~tableRows` of the column query): one string per table
  * naming every column's pg_attribute row, in the order read.
  */
 export class TableKeys {

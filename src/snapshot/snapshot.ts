@@ -62,7 +62,9 @@ export async function takeSnapshot(client: pg.Client, options: SnapshotOptions =
       const kind = queries[i]!.kind;
       const names = result.fields.map((field) => field.name);
       const path = names.indexOf('path');
+      // Hidden columns (kept-texts.ts): an index's own rows, or a column's part of its table's key.
       const rows = names.indexOf('~rows');
+      const tableRows = names.indexOf('~tableRows');
       const table = names.indexOf('table');
       const order = [...names.map((name, index) => [name, index] as const).filter(([name]) => name !== 'path' && !name.startsWith('~')), ['kind', -1] as const].sort(
         (a, b) => compareText(a[0], b[0]),
@@ -76,9 +78,8 @@ export async function takeSnapshot(client: pg.Client, options: SnapshotOptions =
           object[keys[k]!] = column < 0 ? kind : canonical(row[column]);
         }
         entries.push([row[path] as string, object as SnapshotObject]);
-        if (rows < 0 || row[rows] === null) continue;
-        if (kind === 'column') tableKeys.add(row[table] as string, row[rows] as string);
-        else pending.push({ object: object as SnapshotObject, rows: row[rows] as string, table: row[table] as string });
+        if (tableRows >= 0) tableKeys.add(row[table] as string, row[tableRows] as string);
+        if (rows >= 0 && row[rows] !== null) pending.push({ object: object as SnapshotObject, rows: row[rows] as string, table: row[table] as string });
       }
     }
     const missing = fillKept(scopeRows[0]!.scope, pending, tableKeys);

@@ -56,7 +56,7 @@ SELECT 'column:' || n.nspname || '.' || c.relname || '.' || a.attname AS path,
   a.attinhcount AS "inheritedCount",
   ${privileges('a.attacl', undefined, 'c.relowner')} AS privileges,
   ${comment('c.oid', 'pg_class', 'a.attnum')} AS comment${kept ? `,
-  a.attnum || ':' || a.xmin AS "~rows"` : ''}
+  a.attnum || ':' || a.xmin AS "~tableRows"` : ''}
 FROM pg_catalog.pg_attribute a
 JOIN pg_catalog.pg_class c ON c.oid = a.attrelid
 JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace

@@ -8,7 +8,7 @@ import { notTracker, relationName, seldomComment, userRelation } from './sql.js'
  * row and columns, and the operator classes, collations, access methods and schemas hold. An
  * expression or a predicate may name any object, and a materialized view's columns are not read.
  */
-const KEPT = `c.relkind IN ('r', 'p') AND i.indexprs IS NULL AND i.indpred IS NULL`;
+const DEFINITION_KEPT = `c.relkind IN ('r', 'p') AND i.indexprs IS NULL AND i.indpred IS NULL`;
 
 /** Indexes of tables and materialized views, keyed by their own qualified name. */
 export const indexQueries: KindQueries = (v) => [
@@ -28,8 +28,8 @@ export const indexQueries: KindQueries = (v) => [
  */
 function indexSql(v: CatalogVersion, kept: boolean): string {
   const definition = kept
-    ? `CASE WHEN ${KEPT} THEN NULL ELSE pg_catalog.pg_get_indexdef(i.indexrelid) END AS definition,
-  CASE WHEN ${KEPT} THEN i.indexrelid || ':' || i.xmin || ':' || ic.xmin || ' ' || i.indrelid || ':' || c.xmin END AS "~rows",`
+    ? `CASE WHEN ${DEFINITION_KEPT} THEN NULL ELSE pg_catalog.pg_get_indexdef(i.indexrelid) END AS definition,
+  CASE WHEN ${DEFINITION_KEPT} THEN i.indexrelid || ':' || i.xmin || ':' || ic.xmin || ' ' || i.indrelid || ':' || c.xmin END AS "~rows",`
     : 'pg_catalog.pg_get_indexdef(i.indexrelid) AS definition,';
   return `
 SELECT 'index:' || n.nspname || '.' || ic.relname AS path,
