@@ -152,9 +152,10 @@ function rowHash(name: string): string {
  * columns (relnatts); a dropped column's pg_attribute row and the system columns' (made with
  * their table, and never read); toast relations and their rows. So a
  * column added and dropped again, an index made and dropped, a statistics update leave the digest
- * as it was, and equal digests still prove equal snapshots.
+ * as it was, and equal digests still prove equal snapshots. `hash`: where a row is not hashed whole
+ * (rowHash), the columns it is hashed by.
  */
-const RAW_ROWS: Record<string, { hash: string; where?: string }> = {
+const RAW_ROWS: Record<string, { hash?: string; where?: string }> = {
   pg_class: {
     // Every other column, named (the same in PostgreSQL 14 to 18; a row is cheaper than jsonb),
     // each hashed by its type's own function rather than its text (a third less time); a
@@ -173,14 +174,13 @@ const RAW_ROWS: Record<string, { hash: string; where?: string }> = {
       r.attcollation, r.attstorage, r.attcompression, r.attislocal, r.attinhcount, r.attacl::text), 0)`,
     where: `r.attnum > 0 AND NOT r.attisdropped AND NOT ${toast('r.attrelid')}`,
   },
-  pg_type: { hash: rowHash('pg_type'), where: `r.typnamespace <> ${TOAST}` },
-  pg_index: { hash: RECORD, where: `NOT ${toast('r.indexrelid')}` },
+  pg_type: { where: `r.typnamespace <> ${TOAST}` },
+  pg_index: { where: `NOT ${toast('r.indexrelid')}` },
   // Only the dependencies a snapshot reads: an extension's members ('e'), what an object is part
   // of ('i': identity sequences, a view's rule) and what it is owned by ('a': OWNED BY). The
   // others ('n' for every reference an expression or key makes) follow from the definitions the
   // other catalogs hold, and were nine rows in ten.
   pg_depend: {
-    hash: RECORD,
     where: `r.deptype IN ('e', 'i', 'a') AND NOT (r.classid = 'pg_catalog.pg_class'::pg_catalog.regclass AND ${toast('r.objid')})`,
   },
 };
