@@ -199,6 +199,35 @@ function sameRows(row: { c: string; n: number } | undefined, expected: string | 
   return row !== undefined && row.n === 0 && row.c === expected;
 }
 
+/** How many tables' counts one statement reads, at most (tableGroups). */
+const TABLES_PER_STATEMENT = 8;
+
+/**
+ * The user tables (not the trackers) in the statements that count them: by the snapshot each is
+ * judged by, in OID order, whole groups of TABLES_PER_STATEMENT tables in one statement each and the
+ * rest one statement a table. A statement costs its execution's overhead, several times a small
+ * table's count; and a statement's text must stay as it is from one mark to the next, so that its
+ * plan is kept: a group fills up once, with the tables made after it (OIDs grow), while the last
+ * tables, still counted alone, come and go with the migrations that make them.
+ */
+function tableGroups(tables: Listed[], snapshotOf: (key: string) => number): { judged: number; tables: Listed[] }[] {
+  const bySnapshot = new Map<number, Listed[]>();
+  for (const table of tables) {
+    if (table.tracker) continue;
+    const judged = snapshotOf(`t:${table.oid}`);
+    let listed = bySnapshot.get(judged);
+    if (!listed) bySnapshot.set(judged, (listed = []));
+    listed.push(table);
+  }
+  const groups: { judged: number; tables: Listed[] }[] = [];
+  for (const [judged, listed] of bySnapshot) {
+    const whole = listed.length - (listed.length % TABLES_PER_STATEMENT);
+    for (let i = 0; i < whole; i += TABLES_PER_STATEMENT) groups.push({ judged, tables: listed.slice(i, i + TABLES_PER_STATEMENT) });
+    for (const table of listed.slice(whole)) groups.push({ judged, tables: [table] });
+  }
+  return groups;
+}
+
 /** A relation of a prepared statement dropped (42P01), or a column it reads (42703). */
 const GONE = new Set(['42P01', '42703']);
 
@@ -282,13 +311,12 @@ async function counts(
   // Each statement's text is built once per process (remembered): by the relation and the snapshot it is judged by.
   const catalogsJudged = catalogs.map(({ key }) => snapshotOf(key)).join(',');
   const catalogStatement = remembered(`mark:catalogs:${shape.v}:${catalogsJudged}`, () => catalogs.map(count).join('\nUNION ALL\n'));
-  const tableStatements = shape.tables
-    .filter((t) => !t.tracker)
-    .map((t) => {
-      const key = `t:${t.oid}`;
+  const tableStatements = tableGroups(shape.tables, snapshotOf).map((group) =>
+    remembered(`mark:${group.judged}:${group.tables.map((t) => `t:${t.oid}:${t.schema}.${t.name}`).join(',')}`, () =>
       // ONLY: a parent's own rows (its children are tables of their own here).
-      return remembered(`mark:${snapshotOf(key)}:${key}:${t.schema}.${t.name}`, () => count({ key, from: `ONLY ${quoteIdent(t.schema)}.${quoteIdent(t.name)} r` }));
-    });
+      group.tables.map((t) => count({ key: `t:${t.oid}`, from: `ONLY ${quoteIdent(t.schema)}.${quoteIdent(t.name)} r` })).join('\nUNION ALL\n'),
+    ),
+  );
   const age = (xid: string): string => `pg_catalog.age(${literal(String(BigInt(xid) % 4294967296n))}::pg_catalog.xid)::text`;
   const judged = `SELECT ${snapshots
     .flatMap((since, i) => {

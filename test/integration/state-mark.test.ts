@@ -122,6 +122,31 @@ describe('a state mark', () => {
     });
   });
 
+  it('counts many tables in few statements, and still says which of them differ', async () => {
+    await withDatabase(async (client) => {
+      // Eleven tables: eight counted by one statement, the last three alone (mark.ts, tableGroups).
+      const names = Array.from({ length: 10 }, (_, i) => `many_${i}`);
+      for (const name of names) await client.query(`CREATE TABLE ${name} (id int PRIMARY KEY); INSERT INTO ${name} SELECT generate_series(1, 3)`);
+      const key = async (name: string): Promise<string> => `t:${(await client.query<{ oid: string }>(`SELECT '${name}'::regclass::oid AS oid`)).rows[0]!.oid}`;
+      const mark = await markState(client, trackers);
+      expect(await checkMark(client, mark, trackers)).toEqual({ holds: true, differing: [] });
+      // A table inside the group of eight, and one counted alone.
+      await client.query('UPDATE many_2 SET id = id; DELETE FROM many_9 WHERE id = 3');
+      const found = await checkMark(client, mark, trackers);
+      expect(found.holds).toBe(false);
+      expect(new Set(found.differing)).toEqual(new Set([await key('many_2'), await key('many_9')]));
+      // An anchor standing for one table of the group judges it by its own snapshot, the others by the mark's.
+      await client.query('INSERT INTO many_9 VALUES (3)');
+      const anchor = await markState(client, trackers);
+      expect(await checkMark(client, mark, trackers, [{ mark: anchor, keys: [await key('many_2'), await key('many_9')] }])).toEqual({ holds: true, differing: [] });
+      await client.query('INSERT INTO many_4 VALUES (4)');
+      expect(await checkMark(client, mark, trackers, [{ mark: anchor, keys: [await key('many_2'), await key('many_9')] }])).toEqual({ holds: false, differing: [await key('many_4')] });
+      // A table of the group dropped: the state is not the mark's, and the check says so.
+      await client.query('DELETE FROM many_4 WHERE id = 4; DROP TABLE many_5');
+      expect(await markHolds(client, mark, trackers)).toBe(false);
+    });
+  });
+
   it('judges rows by the marked snapshot while other transactions run', async () => {
     await withDatabase(async (client) => {
       const db = { other: await server.createDatabase() };
