@@ -129,7 +129,8 @@ const toast = (oid: string): string => `${oid} IN (SELECT t.oid FROM pg_catalog.
  * A catalog row's hash, by each column's own hash function: a third of the time of its text
  * (pg_depend's rows 7 -> 3 ms on the bench schema).
  */
-const RECORD = `pg_catalog.hash_record_extended(r, 0)`;
+const record = (row: string): string => `pg_catalog.hash_record_extended(${row}, 0)`;
+const RECORD = record('r');
 
 /**
  * The raw catalogs whose rows hold privileges (an aclitem[] column), hashed by their text too. An
@@ -159,10 +160,10 @@ const RAW_ROWS: Record<string, { hash?: string; where?: string }> = {
   pg_class: {
     // Every other column, named (the same in PostgreSQL 14 to 18; a row is cheaper than jsonb),
     // each hashed by its type's own function rather than its text (a third less time); a
-    // partition bound by its text, and the privileges by theirs (PRIVILEGES).
-    hash: `pg_catalog.hash_record_extended(ROW(r.oid, r.relname, r.relnamespace, r.reltype, r.reloftype, r.relowner, r.relam, r.reltablespace, r.relisshared,
+    // partition bound by its text, and the privileges by theirs (why: PRIVILEGES).
+    hash: record(`ROW(r.oid, r.relname, r.relnamespace, r.reltype, r.reloftype, r.relowner, r.relam, r.reltablespace, r.relisshared,
       r.relpersistence, r.relkind, r.relchecks, r.relrowsecurity, r.relforcerowsecurity, r.relispopulated, r.relreplident,
-      r.relispartition, r.relacl::text, r.reloptions, r.relpartbound::text), 0)`,
+      r.relispartition, r.relacl::text, r.reloptions, r.relpartbound::text)`),
     where: `r.relnamespace <> ${TOAST}`,
   },
   // The columns some snapshot query reads (catalog/column.ts, table.ts, type.ts): not the type's
@@ -170,8 +171,8 @@ const RAW_ROWS: Record<string, { hash?: string; where?: string }> = {
   // reads, nor what ADD COLUMN … DEFAULT keeps for old rows. A row is a tenth of a column's cost
   // in text, and a wide schema has thousands.
   pg_attribute: {
-    hash: `pg_catalog.hash_record_extended(ROW(r.attrelid, r.attnum, r.attname, r.atttypid, r.atttypmod, r.attnotnull, r.attidentity, r.attgenerated,
-      r.attcollation, r.attstorage, r.attcompression, r.attislocal, r.attinhcount, r.attacl::text), 0)`,
+    hash: record(`ROW(r.attrelid, r.attnum, r.attname, r.atttypid, r.atttypmod, r.attnotnull, r.attidentity, r.attgenerated,
+      r.attcollation, r.attstorage, r.attcompression, r.attislocal, r.attinhcount, r.attacl::text)`),
     where: `r.attnum > 0 AND NOT r.attisdropped AND NOT ${toast('r.attrelid')}`,
   },
   pg_type: { where: `r.typnamespace <> ${TOAST}` },
