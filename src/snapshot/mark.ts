@@ -208,7 +208,8 @@ const TABLES_PER_STATEMENT = 8;
  * rest one statement a table. A statement costs its execution's overhead, several times a small
  * table's count; and a statement's text must stay as it is from one mark to the next, so that its
  * plan is kept: a group fills up once, with the tables made after it (OIDs grow), while the last
- * tables, still counted alone, come and go with the migrations that make them.
+ * tables, still counted alone, come and go with the migrations that make them. A table dropped
+ * from the middle shifts the groups after it, which are prepared anew once.
  */
 function tableGroups(tables: Listed[], snapshotOf: (key: string) => number): { judged: number; tables: Listed[] }[] {
   const bySnapshot = new Map<number, Listed[]>();
@@ -267,8 +268,9 @@ async function begin(client: pg.Client, listed: Prepared): Promise<{ v: string; 
  * marked snapshot, or for a new mark an earlier mark's or its own), so a mark and a later check of
  * it run the same statements. Each is prepared once on the connection (a kept one: a walk reads the same
  * relations at every state, and their parsing and planning were most of a mark's cost) and run by
- * SQL `EXECUTE`, so that any number of them go in one round trip; a table has a statement of its
- * own, so that a migration that adds or alters a table leaves the other tables' plans valid.
+ * SQL `EXECUTE`, so that any number of them go in one round trip; the tables are counted in
+ * groups that keep their texts from one mark to the next (tableGroups), so that a migration that
+ * adds or alters a table leaves the plans of the statements that do not count it valid.
  * Trackers are read anew each time: a tool that empties its tracker with TRUNCATE would make any
  * plan of it stale at every run. A row's xmin is 32 bits; its full transaction id is the one below
  * its snapshot's xmax with those low bits (every row of a state read here was written less than 2^32
@@ -294,8 +296,8 @@ async function counts(
   // transactions running at the mark put there. The snapshot's values are the transaction's
   // settings, read once per statement (an uncorrelated subquery): as parameters, each of the
   // hundreds of EXECUTEs would evaluate them anew, several times the cost of its count.
-  // Snapshot i's values are the settings migtest.mark<i>_*: a relation judged by an anchor's
-  // snapshot has a statement of its own (prepared once, like the others).
+  // Snapshot i's values are the settings migtest.mark<i>_*: relations judged by an anchor's
+  // snapshot are counted by statements of their own (prepared once, like the others).
   const setting = (i: number, name: string, type: string): string => `(SELECT pg_catalog.current_setting('migtest.mark${i}_${name}')::pg_catalog.${type})`;
   const unseen = (i: number): string => {
     const top = setting(i, 'top', 'int8');
